@@ -1,0 +1,112 @@
+// The one error model of memgpt: functions that can fail for expected reasons (bad input,
+// network, not found, limits) return Status or Result<T>. Exceptions are for bugs only and are
+// caught at the app boundary. A message is one line a user can act on.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace memgpt {
+
+enum class ErrorCode {
+  kOk = 0,
+  kInvalidArgument,     // bad input from the user or a caller
+  kNotFound,            // a named thing does not exist
+  kAlreadyExists,       // a unique name or id is taken
+  kFailedPrecondition,  // state does not allow the operation (e.g. newer schema, in use)
+  kUnavailable,         // a server or file could not be reached; retrying may help
+  kTimeout,             // a deadline passed
+  kPermissionDenied,    // auth failed or a file is not writable
+  kResourceExhausted,   // a limit was hit (size, rate, context window)
+  kCorrupt,             // stored data could not be read back
+  kIo,                  // the operating system refused (disk full, read error)
+  kCancelled,           // the user interrupted
+  kUnimplemented,       // a capability this build does not have
+  kInternal,            // a bug: should not happen
+};
+
+const char* error_code_name(ErrorCode code);
+
+class [[nodiscard]] Status {
+ public:
+  Status() = default;
+  Status(ErrorCode code, std::string message, int detail = 0)
+      : code_(code), message_(std::move(message)), detail_(detail) {}
+
+  static Status ok_status() { return {}; }
+  bool ok() const { return code_ == ErrorCode::kOk; }
+  ErrorCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+  // A protocol-specific code carried along (e.g. Milvus error code 100, HTTP status 429).
+  int detail() const { return detail_; }
+
+  // Returns a copy whose message is "<prefix>: <message>".
+  Status with_context(const std::string& prefix) const {
+    return {code_, prefix + ": " + message_, detail_};
+  }
+  std::string to_string() const;
+
+ private:
+  ErrorCode code_ = ErrorCode::kOk;
+  std::string message_;
+  int detail_ = 0;
+};
+
+inline Status invalid_argument(std::string m) { return {ErrorCode::kInvalidArgument, std::move(m)}; }
+inline Status not_found(std::string m) { return {ErrorCode::kNotFound, std::move(m)}; }
+inline Status already_exists(std::string m) { return {ErrorCode::kAlreadyExists, std::move(m)}; }
+inline Status failed_precondition(std::string m) {
+  return {ErrorCode::kFailedPrecondition, std::move(m)};
+}
+inline Status unavailable(std::string m) { return {ErrorCode::kUnavailable, std::move(m)}; }
+inline Status io_error(std::string m) { return {ErrorCode::kIo, std::move(m)}; }
+inline Status corrupt(std::string m) { return {ErrorCode::kCorrupt, std::move(m)}; }
+inline Status internal_error(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
+inline Status unimplemented(std::string m) { return {ErrorCode::kUnimplemented, std::move(m)}; }
+
+// Result<T> holds a value or a non-ok Status.
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: implicit by design
+
+  bool ok() const { return std::holds_alternative<T>(v_); }
+  const Status& status() const {
+    static const Status kOk;
+    return ok() ? kOk : std::get<Status>(v_);
+  }
+  T& value() & { return std::get<T>(v_); }
+  const T& value() const& { return std::get<T>(v_); }
+  T&& value() && { return std::get<T>(std::move(v_)); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T value_or(T fallback) const { return ok() ? std::get<T>(v_) : std::move(fallback); }
+
+ private:
+  std::variant<T, Status> v_;
+};
+
+}  // namespace memgpt
+
+#define MEMGPT_CONCAT_INNER(a, b) a##b
+#define MEMGPT_CONCAT(a, b) MEMGPT_CONCAT_INNER(a, b)
+
+// Returns the Status from the enclosing function when `expr` (a Status) is not ok.
+#define MEMGPT_RETURN_IF_ERROR(expr)                \
+  do {                                              \
+    ::memgpt::Status memgpt_status_ = (expr);       \
+    if (!memgpt_status_.ok()) return memgpt_status_; \
+  } while (0)
+
+// `MEMGPT_ASSIGN_OR_RETURN(auto x, f());` binds the value or returns the error.
+#define MEMGPT_ASSIGN_OR_RETURN(lhs, expr) \
+  MEMGPT_ASSIGN_OR_RETURN_IMPL(MEMGPT_CONCAT(memgpt_result_, __LINE__), lhs, expr)
+#define MEMGPT_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                                 \
+  if (!tmp.ok()) return tmp.status();                \
+  lhs = std::move(tmp).value()

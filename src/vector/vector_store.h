@@ -1,0 +1,135 @@
+// VectorStore: the one archival-storage interface, shaped like Milvus so the embedded engine
+// (URI = local file path) and a Milvus server (URI = http(s)://..., REST v2) behave the same.
+// Contract (both implementations, enforced by tests/unit/vector conformance suite):
+//  - Rows are JSON objects: field name -> value. Fields outside the schema go to the dynamic
+//    field (when enabled) and come back merged at the top level, as in Milvus.
+//  - Errors are Status values whose detail() carries the Milvus error code where one exists
+//    (100 collection not found, 1100 invalid parameter, 1801 dimension mismatch, ...).
+//  - Thread-safety: one instance may be used from several threads at once.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/json.h"
+#include "util/status.h"
+
+namespace memgpt::vector {
+
+// Milvus data types (names as in the REST API: "Int64", "VarChar", ...).
+enum class DataType { kInt64, kVarChar, kFloat, kDouble, kBool, kJson, kFloatVector };
+enum class MetricType { kIP, kCosine, kL2 };
+
+const char* data_type_name(DataType t);
+Result<DataType> parse_data_type(std::string_view name);
+const char* metric_type_name(MetricType m);
+Result<MetricType> parse_metric_type(std::string_view name);
+
+struct FieldSchema {
+  std::string name;
+  DataType type = DataType::kVarChar;
+  bool is_primary = false;
+  bool is_partition_key = false;
+  int max_length = 65535;  // VarChar only
+  int dim = 0;             // FloatVector only
+};
+
+struct IndexSpec {
+  std::string field_name;  // the vector field
+  MetricType metric = MetricType::kIP;
+  std::string index_type = "HNSW";
+  int m = 16;
+  int ef_construction = 200;
+};
+
+struct CollectionSpec {
+  std::string name;
+  std::vector<FieldSchema> fields;
+  bool enable_dynamic_field = true;
+  IndexSpec index;
+  std::string description;
+
+  const FieldSchema* primary_field() const;
+  const FieldSchema* vector_field() const;
+  const FieldSchema* field(std::string_view name) const;
+  int dim() const;  // dimension of the vector field, 0 when none
+};
+
+struct SearchRequest {
+  std::vector<float> vector;  // one query vector
+  std::string filter;         // Milvus boolean expression; empty = all rows
+  int limit = 10;
+  int offset = 0;
+  std::vector<std::string> output_fields;  // empty = primary key only; "*" = all
+  int ef = 0;                              // HNSW ef; 0 = chosen by the engine
+  // Hybrid search: when set, BM25 hits of this text on `text_field` are fused with the vector
+  // hits by reciprocal rank fusion (score = sum 1/(rrf_k + rank)).
+  std::optional<std::string> text_query;
+  std::string text_field = "text";
+  int rrf_k = 60;
+};
+
+struct SearchHit {
+  Json id;                // primary key (string or integer)
+  double distance = 0.0;  // Milvus "distance": IP/COSINE similarity, L2 squared distance;
+                          // the fused RRF score for hybrid search
+  Json fields;            // requested output fields (object)
+};
+
+struct QueryRequest {
+  std::string filter;  // empty = all rows
+  int64_t limit = -1;  // -1 = no limit
+  int64_t offset = 0;
+  std::vector<std::string> output_fields;  // empty = primary key only; "*" = all
+};
+
+class VectorStore {
+ public:
+  virtual ~VectorStore() = default;
+
+  // Creates the collection; ok when it exists with an identical schema, kAlreadyExists when
+  // it exists with another.
+  virtual Status create_collection(const CollectionSpec& spec) = 0;
+  virtual Result<bool> has_collection(const std::string& name) = 0;
+  virtual Result<CollectionSpec> describe_collection(const std::string& name) = 0;
+  virtual Result<std::vector<std::string>> list_collections() = 0;
+  virtual Status drop_collection(const std::string& name) = 0;
+
+  // Inserts rows; a primary key already present is an error (nothing is written).
+  virtual Result<int64_t> insert(const std::string& collection, const std::vector<Json>& rows) = 0;
+  // Inserts or replaces rows by primary key, atomically for the whole batch.
+  virtual Result<int64_t> upsert(const std::string& collection, const std::vector<Json>& rows) = 0;
+
+  // Best first; `limit` hits at most after skipping `offset`.
+  virtual Result<std::vector<SearchHit>> search(const std::string& collection,
+                                                const SearchRequest& request) = 0;
+  virtual Result<std::vector<Json>> query(const std::string& collection,
+                                          const QueryRequest& request) = 0;
+  virtual Result<std::vector<Json>> get(const std::string& collection, const std::vector<Json>& ids,
+                                        const std::vector<std::string>& output_fields) = 0;
+  virtual Result<int64_t> count(const std::string& collection, const std::string& filter) = 0;
+
+  // Deletes matching rows; returns how many were deleted.
+  virtual Result<int64_t> remove(const std::string& collection, const std::string& filter) = 0;
+  virtual Result<int64_t> remove_ids(const std::string& collection, const std::vector<Json>& ids) = 0;
+
+  // Human-readable location, e.g. "/home/u/.memgpt/milvus.db" or "http://localhost:19530".
+  virtual std::string uri() const = 0;
+};
+
+struct VectorStoreOptions {
+  std::string token;     // "user:password" or API key (servers)
+  std::string db_name;   // Milvus database (servers); empty = "default"
+  int timeout_ms = 30000;
+  int max_retries = 3;
+};
+
+// uri = local path (ending in .db, "~" expanded) -> embedded engine in that file;
+// uri = http:// or https:// -> Milvus server through REST v2.
+Result<std::unique_ptr<VectorStore>> open_vector_store(const std::string& uri,
+                                                       const VectorStoreOptions& options = {});
+
+}  // namespace memgpt::vector
