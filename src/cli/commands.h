@@ -1,0 +1,42 @@
+// Command groups of the `memgpt` CLI. Each adds its subcommands (with flags and --help) to the
+// app; app.cpp calls them all. Commands report failure by calling fail(), which prints one line
+// to stderr and ends the command with an exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "util/status.h"
+
+namespace memgpt::cli {
+
+void register_config_commands(CLI::App& app);   // configure, version, folder
+void register_profile_commands(CLI::App& app);  // add, list, delete
+void register_load_commands(CLI::App& app);     // load directory, search
+void register_milvus_commands(CLI::App& app);   // milvus serve
+void register_run_commands(CLI::App& app);      // run, quickstart
+void register_server_commands(CLI::App& app);   // server
+
+// Exit codes: 0 ok, 1 the command failed, 2 usage error or capability not in this build.
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUnavailable = 2;
+
+// Prints "error: <message>" to stderr and ends the command (throws CLI::RuntimeError).
+[[noreturn]] void fail(const Status& status);
+[[noreturn]] void fail(const std::string& message, int exit_code = kExitFailure);
+
+// Ends the command unless ok; returns the value otherwise.
+inline void check(const Status& s) {
+  if (!s.ok()) fail(s);
+}
+template <typename T>
+T check(Result<T> r) {
+  if (!r.ok()) fail(r.status());
+  return std::move(r).value();
+}
+
+// Declares `name` (with its flags already added by the caller) as not yet available: running
+// it prints "memgpt <name> is not available in this build yet" and exits 2.
+void mark_unavailable(CLI::App* command, const std::string& full_name);
+
+}  // namespace memgpt::cli

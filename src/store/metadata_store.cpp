@@ -1,0 +1,626 @@
+#include "store/metadata_store.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "store/builtin_assets.h"
+#include "util/files.h"
+
+namespace memgpt::store {
+namespace {
+
+// Each entry migrates version i to i+1. Never edit a released entry: append a new one.
+// SQL must run on SQLite and PostgreSQL alike.
+const char* const kMigrations[] = {
+    // 0 -> 1: users, profiles, sources, agents and their links.
+    R"sql(
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL);
+CREATE TABLE profiles (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  text TEXT NOT NULL,
+  builtin INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  UNIQUE (user_id, kind, name));
+CREATE TABLE sources (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  embedding_endpoint_type TEXT NOT NULL DEFAULT '',
+  embedding_model TEXT NOT NULL DEFAULT '',
+  embedding_dim INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  metadata TEXT NOT NULL DEFAULT '{}',
+  UNIQUE (user_id, name));
+CREATE TABLE agents (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  persona TEXT NOT NULL DEFAULT '',
+  human TEXT NOT NULL DEFAULT '',
+  preset TEXT NOT NULL DEFAULT '',
+  llm_config TEXT NOT NULL DEFAULT '{}',
+  embedding_config TEXT NOT NULL DEFAULT '{}',
+  state TEXT NOT NULL DEFAULT '{}',
+  created_at BIGINT NOT NULL,
+  last_updated BIGINT NOT NULL,
+  UNIQUE (user_id, name));
+CREATE TABLE agent_sources (
+  agent_id TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (agent_id, source_id));
+)sql",
+    // 1 -> 2: presets and tools.
+    R"sql(
+CREATE TABLE presets (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  system_name TEXT NOT NULL,
+  functions TEXT NOT NULL DEFAULT '[]',
+  created_at BIGINT NOT NULL,
+  UNIQUE (user_id, name));
+CREATE TABLE tools (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  json_schema TEXT NOT NULL DEFAULT '{}',
+  source_type TEXT NOT NULL DEFAULT 'builtin',
+  created_at BIGINT NOT NULL,
+  UNIQUE (user_id, name));
+)sql",
+};
+constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+
+Result<int> read_version(SqlDatabase& db) {
+  MEMGPT_RETURN_IF_ERROR(db.exec_script(
+      "CREATE TABLE IF NOT EXISTS memgpt_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"));
+  MEMGPT_ASSIGN_OR_RETURN(auto rows, db.query("SELECT value FROM memgpt_meta WHERE key = ?",
+                                              std::vector<SqlValue>{std::string("schema_version")}));
+  if (rows.empty()) return 0;
+  return static_cast<int>(rows[0].integer(0));
+}
+
+Status set_meta(SqlDatabase& db, const std::string& key, const std::string& value) {
+  std::vector<SqlValue> p{key, value};
+  auto r = db.exec(
+      "INSERT INTO memgpt_meta (key, value) VALUES (?, ?) "
+      "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      p);
+  return r.status();
+}
+
+Status not_found_named(const char* what, const std::string& name) {
+  return not_found(fmt::format("{} '{}' not found", what, name));
+}
+
+SqlValue v(const std::string& s) { return s; }
+SqlValue v(int64_t n) { return n; }
+
+ProfileRecord row_to_profile(const SqlRow& r) {
+  return {r.text(0), r.text(1), r.text(2), r.text(3), r.integer(4) != 0, r.integer(5)};
+}
+
+constexpr const char* kSourceCols =
+    "id, user_id, name, description, embedding_endpoint_type, embedding_model, embedding_dim, "
+    "created_at, metadata";
+SourceRecord row_to_source(const SqlRow& r) {
+  SourceRecord s;
+  s.id = r.text(0);
+  s.user_id = r.text(1);
+  s.name = r.text(2);
+  s.description = r.text(3);
+  s.embedding_endpoint_type = r.text(4);
+  s.embedding_model = r.text(5);
+  s.embedding_dim = static_cast<int>(r.integer(6));
+  s.created_at = r.integer(7);
+  s.metadata = Json::parse(r.text(8), nullptr, false);
+  if (s.metadata.is_discarded()) s.metadata = Json::object();
+  return s;
+}
+
+constexpr const char* kAgentCols =
+    "id, user_id, name, persona, human, preset, llm_config, embedding_config, state, created_at, "
+    "last_updated";
+Json parse_or_empty(const std::string& text) {
+  Json j = Json::parse(text, nullptr, false);
+  return j.is_discarded() ? Json::object() : j;
+}
+AgentRecord row_to_agent(const SqlRow& r) {
+  AgentRecord a;
+  a.id = r.text(0);
+  a.user_id = r.text(1);
+  a.name = r.text(2);
+  a.persona = r.text(3);
+  a.human = r.text(4);
+  a.preset = r.text(5);
+  a.llm_config = parse_or_empty(r.text(6));
+  a.embedding_config = parse_or_empty(r.text(7));
+  a.state = parse_or_empty(r.text(8));
+  a.created_at = r.integer(9);
+  a.last_updated = r.integer(10);
+  return a;
+}
+
+PresetRecord row_to_preset(const SqlRow& r) {
+  PresetRecord p;
+  p.id = r.text(0);
+  p.user_id = r.text(1);
+  p.name = r.text(2);
+  p.description = r.text(3);
+  p.system_name = r.text(4);
+  Json f = Json::parse(r.text(5), nullptr, false);
+  if (f.is_array()) {
+    for (const auto& x : f) {
+      if (x.is_string()) p.functions.push_back(x.get<std::string>());
+    }
+  }
+  p.created_at = r.integer(6);
+  return p;
+}
+
+}  // namespace
+
+int current_schema_version() { return kSchemaVersion; }
+
+const char* profile_kind_name(ProfileKind kind) {
+  return kind == ProfileKind::kPersona ? "persona" : "human";
+}
+
+Status MetadataStore::migrate_to(SqlDatabase& db, int version) {
+  return db.transaction([&]() -> Status {
+    MEMGPT_ASSIGN_OR_RETURN(int have, read_version(db));
+    if (have > kSchemaVersion) {
+      return failed_precondition(fmt::format(
+          "the database was written by a newer memgpt (schema version {}, this build knows up to "
+          "{}): upgrade memgpt or point MEMGPT_HOME elsewhere",
+          have, kSchemaVersion));
+    }
+    for (int i = have; i < version; ++i) {
+      MEMGPT_RETURN_IF_ERROR(db.exec_script(kMigrations[i]));
+      MEMGPT_RETURN_IF_ERROR(set_meta(db, "schema_version", std::to_string(i + 1)));
+    }
+    return {};
+  });
+}
+
+Result<std::unique_ptr<MetadataStore>> MetadataStore::open(std::shared_ptr<SqlDatabase> db,
+                                                           const Clock& clock) {
+  MEMGPT_RETURN_IF_ERROR(migrate_to(*db, kSchemaVersion));
+  return std::unique_ptr<MetadataStore>(new MetadataStore(std::move(db), clock));
+}
+
+Result<std::unique_ptr<MetadataStore>> MetadataStore::open_sqlite_file(const std::string& path,
+                                                                       const Clock& clock) {
+  std::filesystem::path p(path);
+  if (p.has_parent_path()) MEMGPT_RETURN_IF_ERROR(ensure_dir(p.parent_path().string()));
+  MEMGPT_ASSIGN_OR_RETURN(std::unique_ptr<SqlDatabase> db, open_sqlite(path));
+  return open(std::shared_ptr<SqlDatabase>(std::move(db)), clock);
+}
+
+Result<int> MetadataStore::schema_version() { return read_version(*db_); }
+
+// ---- users ------------------------------------------------------------------------------------
+
+Result<UserRecord> MetadataStore::ensure_user(const std::string& user_id) {
+  if (user_id.empty()) return invalid_argument("user id is empty");
+  Status s = db_->transaction([&]() -> Status {
+    std::vector<SqlValue> p{v(user_id), v(clock_.now_ms())};
+    MEMGPT_RETURN_IF_ERROR(
+        db_->exec("INSERT INTO users (id, name, created_at) VALUES (?, '', ?) "
+                  "ON CONFLICT (id) DO NOTHING",
+                  p)
+            .status());
+    return seed_builtins(user_id);
+  });
+  MEMGPT_RETURN_IF_ERROR(s);
+  return get_user(user_id);
+}
+
+Result<UserRecord> MetadataStore::get_user(const std::string& user_id) {
+  std::vector<SqlValue> p{v(user_id)};
+  MEMGPT_ASSIGN_OR_RETURN(auto rows,
+                          db_->query("SELECT id, name, created_at FROM users WHERE id = ?", p));
+  if (rows.empty()) return not_found_named("user", user_id);
+  return UserRecord{rows[0].text(0), rows[0].text(1), rows[0].integer(2)};
+}
+
+Status MetadataStore::seed_builtins(const std::string& user_id) {
+  std::string key = "builtins_seeded:" + user_id;
+  std::vector<SqlValue> kp{v(key)};
+  MEMGPT_ASSIGN_OR_RETURN(auto seeded,
+                          db_->query("SELECT value FROM memgpt_meta WHERE key = ?", kp));
+  if (!seeded.empty()) return {};
+  int64_t now = clock_.now_ms();
+  for (auto [kind, folder] : {std::pair{ProfileKind::kPersona, "personas"},
+                              std::pair{ProfileKind::kHuman, "humans"}}) {
+    for (const auto& name : builtin_asset_names(folder)) {
+      auto text = builtin_asset(std::string(folder) + "/" + name + ".txt");
+      if (!text) continue;
+      std::vector<SqlValue> p{v(new_uuid()), v(std::string(profile_kind_name(kind))), v(user_id),
+                              v(name), v(std::string(*text)), v(now)};
+      MEMGPT_RETURN_IF_ERROR(
+          db_->exec("INSERT INTO profiles (id, kind, user_id, name, text, builtin, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, 1, ?) ON CONFLICT (user_id, kind, name) DO NOTHING",
+                    p)
+              .status());
+    }
+  }
+  for (const auto& name : builtin_asset_names("presets")) {
+    auto text = builtin_asset("presets/" + name + ".json");
+    if (!text) continue;
+    Json j = Json::parse(*text, nullptr, false);
+    if (!j.is_object()) return internal_error("built-in preset " + name + " is not valid JSON");
+    PresetRecord preset;
+    preset.user_id = user_id;
+    preset.name = name;
+    preset.description = j.value("description", "");
+    preset.system_name = j.value("system_prompt", name);
+    for (const auto& f : j.value("functions", Json::array())) {
+      preset.functions.push_back(f.get<std::string>());
+    }
+    MEMGPT_RETURN_IF_ERROR(put_preset(preset));
+  }
+  return set_meta(*db_, key, "1");
+}
+
+// ---- profiles ---------------------------------------------------------------------------------
+
+Result<ProfileRecord> MetadataStore::add_profile(ProfileKind kind, const ProfileRecord& profile) {
+  if (profile.name.empty()) return invalid_argument("a name is required");
+  ProfileRecord out = profile;
+  if (out.id.empty()) out.id = new_uuid();
+  if (out.created_at == 0) out.created_at = clock_.now_ms();
+  std::vector<SqlValue> p{v(out.id),   v(std::string(profile_kind_name(kind))),
+                          v(out.user_id), v(out.name), v(out.text),
+                          v(int64_t{out.builtin ? 1 : 0}), v(out.created_at)};
+  auto r = db_->exec(
+      "INSERT INTO profiles (id, kind, user_id, name, text, builtin, created_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)",
+      p);
+  if (!r.ok()) {
+    if (r.status().code() == ErrorCode::kAlreadyExists) {
+      return already_exists(fmt::format("a {} named '{}' already exists",
+                                        profile_kind_name(kind), out.name));
+    }
+    return r.status();
+  }
+  return out;
+}
+
+Status MetadataStore::update_profile_text(ProfileKind kind, const std::string& user_id,
+                                          const std::string& name, const std::string& text) {
+  std::vector<SqlValue> p{v(text), v(user_id), v(std::string(profile_kind_name(kind))), v(name)};
+  MEMGPT_ASSIGN_OR_RETURN(
+      int64_t n, db_->exec("UPDATE profiles SET text = ? WHERE user_id = ? AND kind = ? AND name = ?",
+                           p));
+  if (n == 0) return not_found_named(profile_kind_name(kind), name);
+  return {};
+}
+
+Result<ProfileRecord> MetadataStore::get_profile(ProfileKind kind, const std::string& user_id,
+                                                 const std::string& name) {
+  std::vector<SqlValue> p{v(user_id), v(std::string(profile_kind_name(kind))), v(name)};
+  MEMGPT_ASSIGN_OR_RETURN(
+      auto rows, db_->query("SELECT id, user_id, name, text, builtin, created_at FROM profiles "
+                            "WHERE user_id = ? AND kind = ? AND name = ?",
+                            p));
+  if (rows.empty()) return not_found_named(profile_kind_name(kind), name);
+  return row_to_profile(rows[0]);
+}
+
+Result<std::vector<ProfileRecord>> MetadataStore::list_profiles(ProfileKind kind,
+                                                                const std::string& user_id) {
+  std::vector<SqlValue> p{v(user_id), v(std::string(profile_kind_name(kind)))};
+  MEMGPT_ASSIGN_OR_RETURN(
+      auto rows, db_->query("SELECT id, user_id, name, text, builtin, created_at FROM profiles "
+                            "WHERE user_id = ? AND kind = ? ORDER BY name",
+                            p));
+  std::vector<ProfileRecord> out;
+  for (const auto& r : rows) out.push_back(row_to_profile(r));
+  return out;
+}
+
+Status MetadataStore::delete_profile(ProfileKind kind, const std::string& user_id,
+                                     const std::string& name) {
+  std::vector<SqlValue> p{v(user_id), v(std::string(profile_kind_name(kind))), v(name)};
+  MEMGPT_ASSIGN_OR_RETURN(
+      int64_t n, db_->exec("DELETE FROM profiles WHERE user_id = ? AND kind = ? AND name = ?", p));
+  if (n == 0) return not_found_named(profile_kind_name(kind), name);
+  return {};
+}
+
+// ---- sources ----------------------------------------------------------------------------------
+
+Result<SourceRecord> MetadataStore::create_source(const SourceRecord& source) {
+  if (source.name.empty()) return invalid_argument("a source name is required");
+  SourceRecord out = source;
+  if (out.id.empty()) out.id = new_uuid();
+  if (out.created_at == 0) out.created_at = clock_.now_ms();
+  std::vector<SqlValue> p{v(out.id),
+                          v(out.user_id),
+                          v(out.name),
+                          v(out.description),
+                          v(out.embedding_endpoint_type),
+                          v(out.embedding_model),
+                          v(int64_t{out.embedding_dim}),
+                          v(out.created_at),
+                          v(out.metadata.dump())};
+  auto r = db_->exec(fmt::format("INSERT INTO sources ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 kSourceCols),
+                     p);
+  if (!r.ok()) {
+    if (r.status().code() == ErrorCode::kAlreadyExists) {
+      return already_exists(fmt::format("a source named '{}' already exists", out.name));
+    }
+    return r.status();
+  }
+  return out;
+}
+
+Result<SourceRecord> MetadataStore::get_source(const std::string& id) {
+  std::vector<SqlValue> p{v(id)};
+  MEMGPT_ASSIGN_OR_RETURN(
+      auto rows, db_->query(fmt::format("SELECT {} FROM sources WHERE id = ?", kSourceCols), p));
+  if (rows.empty()) return not_found_named("source", id);
+  return row_to_source(rows[0]);
+}
+
+Result<SourceRecord> MetadataStore::get_source_by_name(const std::string& user_id,
+                                                       const std::string& name) {
+  std::vector<SqlValue> p{v(user_id), v(name)};
+  MEMGPT_ASSIGN_OR_RETURN(
+      auto rows,
+      db_->query(fmt::format("SELECT {} FROM sources WHERE user_id = ? AND name = ?", kSourceCols),
+                 p));
+  if (rows.empty()) return not_found_named("source", name);
+  return row_to_source(rows[0]);
+}
+
+Result<std::vector<SourceRecord>> MetadataStore::list_sources(const std::string& user_id) {
+  std::vector<SqlValue> p{v(user_id)};
+  MEMGPT_ASSIGN_OR_RETURN(
+      auto rows,
+      db_->query(fmt::format("SELECT {} FROM sources WHERE user_id = ? ORDER BY created_at, name",
+                             kSourceCols),
+                 p));
+  std::vector<SourceRecord> out;
+  for (const auto& r : rows) out.push_back(row_to_source(r));
+  return out;
+}
+
+Status MetadataStore::update_source(const SourceRecord& s) {
+  std::vector<SqlValue> p{v(s.name), v(s.description), v(s.embedding_endpoint_type),
+                          v(s.embedding_model), v(int64_t{s.embedding_dim}), v(s.metadata.dump()),
+                          v(s.id)};
+  MEMGPT_ASSIGN_OR_RETURN(
+      int64_t n,
+      db_->exec("UPDATE sources SET name = ?, description = ?, embedding_endpoint_type = ?, "
+                "embedding_model = ?, embedding_dim = ?, metadata = ? WHERE id = ?",
+                p));
+  if (n == 0) return not_found_named("source", s.id);
+  return {};
+}
+
+Status MetadataStore::delete_source(const std::string& id) {
+  return db_->transaction([&]() -> Status {
+    std::vector<SqlValue> p{v(id)};
+    MEMGPT_RETURN_IF_ERROR(db_->exec("DELETE FROM agent_sources WHERE source_id = ?", p).status());
+    MEMGPT_ASSIGN_OR_RETURN(int64_t n, db_->exec("DELETE FROM sources WHERE id = ?", p));
+    if (n == 0) return not_found_named("source", id);
+    return {};
+  });
+}
+
+// ---- agents -----------------------------------------------------------------------------------
+
+Result<AgentRecord> MetadataStore::create_agent(const AgentRecord& agent) {
+  if (agent.name.empty()) return invalid_argument("an agent name is required");
+  AgentRecord out = agent;
+  if (out.id.empty()) out.id = new_uuid();
+  if (out.created_at == 0) out.created_at = clock_.now_ms();
+  out.last_updated = out.created_at;
+  std::vector<SqlValue> p{v(out.id),      v(out.user_id),
+                          v(out.name),    v(out.persona),
+                          v(out.human),   v(out.preset),
+                          v(out.llm_config.dump()), v(out.embedding_config.dump()),
+                          v(out.state.dump()),      v(out.created_at),
+                          v(out.last_updated)};
+  auto r = db_->exec(fmt::format("INSERT INTO agents ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 kAgentCols),
+                     p);
+  if (!r.ok()) {
+    if (r.status().code() == ErrorCode::kAlreadyExists) {
+      return already_exists(fmt::format("an agent named '{}' already exists", out.name));
+    }
+    return r.status();
+  }
+  return out;
+}
+
+Result<AgentRecord> MetadataStore::get_agent(const std::string& id) {
+  std::vector<SqlValue> p{v(id)};
+  MEMGPT_ASSIGN_OR_RETURN(
+      auto rows, db_->query(fmt::format("SELECT {} FROM agents WHERE id = ?", kAgentCols), p));
+  if (rows.empty()) return not_found_named("agent", id);
+  return row_to_agent(rows[0]);
+}
+
+Result<AgentRecord> MetadataStore::get_agent_by_name(const std::string& user_id,
+                                                     const std::string& name) {
+  std::vector<SqlValue> p{v(user_id), v(name)};
+  MEMGPT_ASSIGN_OR_RETURN(
+      auto rows,
+      db_->query(fmt::format("SELECT {} FROM agents WHERE user_id = ? AND name = ?", kAgentCols),
+                 p));
+  if (rows.empty()) return not_found_named("agent", name);
+  return row_to_agent(rows[0]);
+}
+
+Result<std::vector<AgentRecord>> MetadataStore::list_agents(const std::string& user_id) {
+  std::vector<SqlValue> p{v(user_id)};
+  MEMGPT_ASSIGN_OR_RETURN(
+      auto rows,
+      db_->query(fmt::format("SELECT {} FROM agents WHERE user_id = ? ORDER BY created_at, name",
+                             kAgentCols),
+                 p));
+  std::vector<AgentRecord> out;
+  for (const auto& r : rows) out.push_back(row_to_agent(r));
+  return out;
+}
+
+Status MetadataStore::update_agent(const AgentRecord& a) {
+  std::vector<SqlValue> p{v(a.name),  v(a.persona), v(a.human), v(a.preset),
+                          v(a.llm_config.dump()), v(a.embedding_config.dump()), v(a.state.dump()),
+                          v(clock_.now_ms()), v(a.id)};
+  auto r = db_->exec(
+      "UPDATE agents SET name = ?, persona = ?, human = ?, preset = ?, llm_config = ?, "
+      "embedding_config = ?, state = ?, last_updated = ? WHERE id = ?",
+      p);
+  if (!r.ok()) {
+    if (r.status().code() == ErrorCode::kAlreadyExists) {
+      return already_exists(fmt::format("an agent named '{}' already exists", a.name));
+    }
+    return r.status();
+  }
+  if (*r == 0) return not_found_named("agent", a.id);
+  return {};
+}
+
+Status MetadataStore::delete_agent(const std::string& id) {
+  return db_->transaction([&]() -> Status {
+    std::vector<SqlValue> p{v(id)};
+    MEMGPT_RETURN_IF_ERROR(db_->exec("DELETE FROM agent_sources WHERE agent_id = ?", p).status());
+    MEMGPT_ASSIGN_OR_RETURN(int64_t n, db_->exec("DELETE FROM agents WHERE id = ?", p));
+    if (n == 0) return not_found_named("agent", id);
+    return {};
+  });
+}
+
+// ---- links ------------------------------------------------------------------------------------
+
+Status MetadataStore::attach_source(const std::string& agent_id, const std::string& source_id) {
+  std::vector<SqlValue> p{v(agent_id), v(source_id), v(clock_.now_ms())};
+  return db_
+      ->exec("INSERT INTO agent_sources (agent_id, source_id, created_at) VALUES (?, ?, ?) "
+             "ON CONFLICT (agent_id, source_id) DO NOTHING",
+             p)
+      .status();
+}
+
+Status MetadataStore::detach_source(const std::string& agent_id, const std::string& source_id) {
+  std::vector<SqlValue> p{v(agent_id), v(source_id)};
+  MEMGPT_ASSIGN_OR_RETURN(
+      int64_t n, db_->exec("DELETE FROM agent_sources WHERE agent_id = ? AND source_id = ?", p));
+  if (n == 0) return not_found("the source is not attached to this agent");
+  return {};
+}
+
+Result<std::vector<SourceRecord>> MetadataStore::list_agent_sources(const std::string& agent_id) {
+  std::vector<SqlValue> p{v(agent_id)};
+  std::string cols;
+  for (std::string_view c : {"id", "user_id", "name", "description", "embedding_endpoint_type",
+                             "embedding_model", "embedding_dim", "created_at", "metadata"}) {
+    cols += (cols.empty() ? "s." : ", s.") + std::string(c);
+  }
+  MEMGPT_ASSIGN_OR_RETURN(
+      auto rows, db_->query(fmt::format("SELECT {} FROM sources s JOIN agent_sources l ON "
+                                        "l.source_id = s.id WHERE l.agent_id = ? ORDER BY s.name",
+                                        cols),
+                            p));
+  std::vector<SourceRecord> out;
+  for (const auto& r : rows) out.push_back(row_to_source(r));
+  return out;
+}
+
+Result<std::vector<std::string>> MetadataStore::list_source_agents(const std::string& source_id) {
+  std::vector<SqlValue> p{v(source_id)};
+  MEMGPT_ASSIGN_OR_RETURN(
+      auto rows,
+      db_->query("SELECT agent_id FROM agent_sources WHERE source_id = ? ORDER BY agent_id", p));
+  std::vector<std::string> out;
+  for (const auto& r : rows) out.push_back(r.text(0));
+  return out;
+}
+
+// ---- presets and tools ------------------------------------------------------------------------
+
+Status MetadataStore::put_preset(const PresetRecord& preset) {
+  Json functions = preset.functions;
+  std::vector<SqlValue> p{v(preset.id.empty() ? new_uuid() : preset.id),
+                          v(preset.user_id),
+                          v(preset.name),
+                          v(preset.description),
+                          v(preset.system_name),
+                          v(functions.dump()),
+                          v(preset.created_at ? preset.created_at : clock_.now_ms())};
+  return db_
+      ->exec("INSERT INTO presets (id, user_id, name, description, system_name, functions, "
+             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, name) DO UPDATE SET "
+             "description = excluded.description, system_name = excluded.system_name, "
+             "functions = excluded.functions",
+             p)
+      .status();
+}
+
+Result<PresetRecord> MetadataStore::get_preset(const std::string& user_id,
+                                               const std::string& name) {
+  std::vector<SqlValue> p{v(user_id), v(name)};
+  MEMGPT_ASSIGN_OR_RETURN(
+      auto rows, db_->query("SELECT id, user_id, name, description, system_name, functions, "
+                            "created_at FROM presets WHERE user_id = ? AND name = ?",
+                            p));
+  if (rows.empty()) return not_found_named("preset", name);
+  return row_to_preset(rows[0]);
+}
+
+Result<std::vector<PresetRecord>> MetadataStore::list_presets(const std::string& user_id) {
+  std::vector<SqlValue> p{v(user_id)};
+  MEMGPT_ASSIGN_OR_RETURN(
+      auto rows, db_->query("SELECT id, user_id, name, description, system_name, functions, "
+                            "created_at FROM presets WHERE user_id = ? ORDER BY name",
+                            p));
+  std::vector<PresetRecord> out;
+  for (const auto& r : rows) out.push_back(row_to_preset(r));
+  return out;
+}
+
+Status MetadataStore::put_tool(const ToolRecord& tool) {
+  std::vector<SqlValue> p{v(tool.id.empty() ? new_uuid() : tool.id),
+                          v(tool.user_id),
+                          v(tool.name),
+                          v(tool.json_schema.dump()),
+                          v(tool.source_type),
+                          v(tool.created_at ? tool.created_at : clock_.now_ms())};
+  return db_
+      ->exec("INSERT INTO tools (id, user_id, name, json_schema, source_type, created_at) "
+             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, name) DO UPDATE SET "
+             "json_schema = excluded.json_schema, source_type = excluded.source_type",
+             p)
+      .status();
+}
+
+Result<std::vector<ToolRecord>> MetadataStore::list_tools(const std::string& user_id) {
+  std::vector<SqlValue> p{v(user_id)};
+  MEMGPT_ASSIGN_OR_RETURN(auto rows,
+                          db_->query("SELECT id, user_id, name, json_schema, source_type, "
+                                     "created_at FROM tools WHERE user_id = ? ORDER BY name",
+                                     p));
+  std::vector<ToolRecord> out;
+  for (const auto& r : rows) {
+    out.push_back({r.text(0), r.text(1), r.text(2), parse_or_empty(r.text(3)), r.text(4),
+                   r.integer(5)});
+  }
+  return out;
+}
+
+}  // namespace memgpt::store

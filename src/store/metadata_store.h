@@ -1,0 +1,153 @@
+// The metadata store: users, agents, sources, agent<->source links, personas, humans, presets
+// and tools. Written once in portable SQL over SqlDatabase (SQLite by default, PostgreSQL for
+// servers). The schema is versioned; opening an older database migrates it forward, a newer one
+// is refused. Thread-safety: as the underlying SqlDatabase (safe to share).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/sql.h"
+#include "util/clock.h"
+#include "util/json.h"
+#include "util/status.h"
+
+namespace memgpt::store {
+
+// The schema version this build writes. See kMigrations in metadata_store.cpp.
+int current_schema_version();
+
+struct UserRecord {
+  std::string id;
+  std::string name;
+  int64_t created_at = 0;
+};
+
+enum class ProfileKind { kPersona, kHuman };
+const char* profile_kind_name(ProfileKind kind);  // "persona" | "human"
+
+// A persona or human text that seeds an agent's core memory.
+struct ProfileRecord {
+  std::string id;
+  std::string user_id;
+  std::string name;
+  std::string text;
+  bool builtin = false;  // shipped with memgpt (copied into the store on first use)
+  int64_t created_at = 0;
+};
+
+struct SourceRecord {
+  std::string id;
+  std::string user_id;
+  std::string name;
+  std::string description;
+  std::string embedding_endpoint_type;
+  std::string embedding_model;
+  int embedding_dim = 0;
+  int64_t created_at = 0;
+  Json metadata = Json::object();
+};
+
+struct AgentRecord {
+  std::string id;
+  std::string user_id;
+  std::string name;
+  std::string persona;  // profile name the agent was created with
+  std::string human;
+  std::string preset;
+  Json llm_config = Json::object();        // model, model_endpoint, context_window, ...
+  Json embedding_config = Json::object();  // embedding_model, embedding_dim, ...
+  Json state = Json::object();             // agent runtime state (memory blocks, message ids)
+  int64_t created_at = 0;
+  int64_t last_updated = 0;
+};
+
+struct PresetRecord {
+  std::string id;
+  std::string user_id;
+  std::string name;
+  std::string description;
+  std::string system_name;              // the system prompt the preset uses
+  std::vector<std::string> functions;   // function names available to agents
+  int64_t created_at = 0;
+};
+
+struct ToolRecord {
+  std::string id;
+  std::string user_id;
+  std::string name;
+  Json json_schema = Json::object();  // OpenAI function schema
+  std::string source_type = "builtin";
+  int64_t created_at = 0;
+};
+
+class MetadataStore {
+ public:
+  // Migrates `db` to the current schema (kFailedPrecondition when it is newer).
+  static Result<std::unique_ptr<MetadataStore>> open(std::shared_ptr<SqlDatabase> db,
+                                                     const Clock& clock = SystemClock::instance());
+  // Opens (creating) an SQLite file; its folder is created when missing.
+  static Result<std::unique_ptr<MetadataStore>> open_sqlite_file(
+      const std::string& path, const Clock& clock = SystemClock::instance());
+  // For tests: migrate a raw database only up to `version`.
+  static Status migrate_to(SqlDatabase& db, int version);
+
+  SqlDatabase& db() { return *db_; }
+  std::shared_ptr<SqlDatabase> shared_db() { return db_; }
+  Result<int> schema_version();
+
+  // Users. ensure_user creates the user when absent and seeds the built-in personas, humans
+  // and presets for them once (a deleted built-in stays deleted).
+  Result<UserRecord> ensure_user(const std::string& user_id);
+  Result<UserRecord> get_user(const std::string& user_id);
+
+  // Personas and humans. Names are unique per user and kind.
+  Result<ProfileRecord> add_profile(ProfileKind kind, const ProfileRecord& profile);
+  Status update_profile_text(ProfileKind kind, const std::string& user_id,
+                             const std::string& name, const std::string& text);
+  Result<ProfileRecord> get_profile(ProfileKind kind, const std::string& user_id,
+                                    const std::string& name);
+  Result<std::vector<ProfileRecord>> list_profiles(ProfileKind kind, const std::string& user_id);
+  Status delete_profile(ProfileKind kind, const std::string& user_id, const std::string& name);
+
+  // Sources (names unique per user).
+  Result<SourceRecord> create_source(const SourceRecord& source);
+  Result<SourceRecord> get_source(const std::string& id);
+  Result<SourceRecord> get_source_by_name(const std::string& user_id, const std::string& name);
+  Result<std::vector<SourceRecord>> list_sources(const std::string& user_id);
+  Status update_source(const SourceRecord& source);
+  Status delete_source(const std::string& id);  // also removes its agent links
+
+  // Agents (names unique per user).
+  Result<AgentRecord> create_agent(const AgentRecord& agent);
+  Result<AgentRecord> get_agent(const std::string& id);
+  Result<AgentRecord> get_agent_by_name(const std::string& user_id, const std::string& name);
+  Result<std::vector<AgentRecord>> list_agents(const std::string& user_id);
+  Status update_agent(const AgentRecord& agent);  // bumps last_updated
+  Status delete_agent(const std::string& id);     // also removes its source links
+
+  // Agent <-> source links (attaching twice is a no-op).
+  Status attach_source(const std::string& agent_id, const std::string& source_id);
+  Status detach_source(const std::string& agent_id, const std::string& source_id);
+  Result<std::vector<SourceRecord>> list_agent_sources(const std::string& agent_id);
+  Result<std::vector<std::string>> list_source_agents(const std::string& source_id);
+
+  // Presets and tools (upsert by name).
+  Status put_preset(const PresetRecord& preset);
+  Result<PresetRecord> get_preset(const std::string& user_id, const std::string& name);
+  Result<std::vector<PresetRecord>> list_presets(const std::string& user_id);
+  Status put_tool(const ToolRecord& tool);
+  Result<std::vector<ToolRecord>> list_tools(const std::string& user_id);
+
+ private:
+  MetadataStore(std::shared_ptr<SqlDatabase> db, const Clock& clock) : db_(std::move(db)), clock_(clock) {}
+  Status seed_builtins(const std::string& user_id);
+
+  std::shared_ptr<SqlDatabase> db_;
+  const Clock& clock_;
+};
+
+}  // namespace memgpt::store
