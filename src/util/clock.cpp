@@ -4,7 +4,7 @@
 
 #include <chrono>
 #include <ctime>
-#include <random>
+#include <sys/random.h>
 
 namespace memgpt {
 
@@ -49,8 +49,14 @@ std::string format_iso8601(int64_t epoch_ms) {
 }
 
 std::string new_uuid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t a = rng(), b = rng();
+  // From the kernel every time: a seeded PRNG would repeat ids in forked processes.
+  uint64_t ab[2];
+  size_t got = 0;
+  while (got < sizeof ab) {
+    ssize_t n = ::getrandom(reinterpret_cast<char*>(ab) + got, sizeof ab - got, 0);
+    if (n > 0) got += static_cast<size_t>(n);
+  }
+  uint64_t a = ab[0], b = ab[1];
   a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
   b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // RFC 4122 variant
   return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", static_cast<uint32_t>(a >> 32),

@@ -1,0 +1,235 @@
+#include "store/metadata_store.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "store/builtin_assets.h"
+#include "support/test_env.h"
+
+namespace memgpt::store {
+namespace {
+
+class MetadataStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = MetadataStore::open_sqlite_file(dir_.file("sqlite.db"));
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    store_ = std::move(*s);
+    ASSERT_TRUE(store_->ensure_user(kUser).ok());
+  }
+  static constexpr const char* kUser = "user-1";
+  testing::TempDir dir_;
+  std::unique_ptr<MetadataStore> store_;
+};
+
+TEST_F(MetadataStoreTest, SeedsBuiltinProfilesOnce) {
+  auto personas = store_->list_profiles(ProfileKind::kPersona, kUser);
+  ASSERT_TRUE(personas.ok());
+  std::vector<std::string> names;
+  for (const auto& p : *personas) names.push_back(p.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"memgpt_doc", "memgpt_starter", "sam_pov"}));
+  auto humans = store_->list_profiles(ProfileKind::kHuman, kUser);
+  ASSERT_TRUE(humans.ok());
+  ASSERT_EQ(humans->size(), 2u);
+  EXPECT_EQ((*humans)[0].name, "basic");
+  EXPECT_TRUE((*humans)[0].builtin);
+  EXPECT_EQ((*humans)[0].text, std::string(*builtin_asset("humans/basic.txt")));
+
+  // A deleted built-in stays deleted: seeding happens once per user.
+  ASSERT_TRUE(store_->delete_profile(ProfileKind::kPersona, kUser, "sam_pov").ok());
+  ASSERT_TRUE(store_->ensure_user(kUser).ok());
+  EXPECT_EQ(store_->list_profiles(ProfileKind::kPersona, kUser)->size(), 2u);
+  // Presets ship too.
+  auto preset = store_->get_preset(kUser, "memgpt_chat");
+  ASSERT_TRUE(preset.ok());
+  EXPECT_EQ(preset->system_name, "memgpt_chat");
+  EXPECT_EQ(preset->functions.size(), 8u);
+}
+
+TEST_F(MetadataStoreTest, ProfileCrud) {
+  ProfileRecord p;
+  p.user_id = kUser;
+  p.name = "pirate";
+  p.text = "I speak like a pirate.";
+  ASSERT_TRUE(store_->add_profile(ProfileKind::kPersona, p).ok());
+  auto dup = store_->add_profile(ProfileKind::kPersona, p);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.status().code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(dup.status().message(), "a persona named 'pirate' already exists");
+  // Same name as a human is a different profile.
+  EXPECT_TRUE(store_->add_profile(ProfileKind::kHuman, p).ok());
+  ASSERT_TRUE(store_->update_profile_text(ProfileKind::kPersona, kUser, "pirate", "Arr.").ok());
+  EXPECT_EQ(store_->get_profile(ProfileKind::kPersona, kUser, "pirate")->text, "Arr.");
+  ASSERT_TRUE(store_->delete_profile(ProfileKind::kPersona, kUser, "pirate").ok());
+  Status again = store_->delete_profile(ProfileKind::kPersona, kUser, "pirate");
+  EXPECT_EQ(again.code(), ErrorCode::kNotFound);
+  EXPECT_EQ(again.message(), "persona 'pirate' not found");
+}
+
+TEST_F(MetadataStoreTest, ProfilesAreScopedToTheirUser) {
+  ASSERT_TRUE(store_->ensure_user("user-2").ok());
+  ProfileRecord p{"", "user-2", "only-mine", "x", false, 0};
+  ASSERT_TRUE(store_->add_profile(ProfileKind::kHuman, p).ok());
+  EXPECT_FALSE(store_->get_profile(ProfileKind::kHuman, kUser, "only-mine").ok());
+  EXPECT_TRUE(store_->get_profile(ProfileKind::kHuman, "user-2", "only-mine").ok());
+}
+
+TEST_F(MetadataStoreTest, SourcesAgentsAndLinks) {
+  SourceRecord s;
+  s.user_id = kUser;
+  s.name = "paper";
+  s.embedding_model = "memgpt-builtin-384";
+  s.embedding_dim = 384;
+  s.metadata = {{"files", 1}};
+  auto src = store_->create_source(s);
+  ASSERT_TRUE(src.ok());
+  EXPECT_EQ(store_->create_source(s).status().code(), ErrorCode::kAlreadyExists);
+  auto by_name = store_->get_source_by_name(kUser, "paper");
+  ASSERT_TRUE(by_name.ok());
+  EXPECT_EQ(by_name->embedding_dim, 384);
+  EXPECT_EQ(by_name->metadata["files"], 1);
+
+  AgentRecord a;
+  a.user_id = kUser;
+  a.name = "PoliteButterfly";
+  a.persona = "memgpt_doc";
+  a.llm_config = {{"model", "gpt-4o-mini"}};
+  auto agent = store_->create_agent(a);
+  ASSERT_TRUE(agent.ok());
+  EXPECT_EQ(store_->create_agent(a).status().code(), ErrorCode::kAlreadyExists);
+
+  ASSERT_TRUE(store_->attach_source(agent->id, src->id).ok());
+  ASSERT_TRUE(store_->attach_source(agent->id, src->id).ok());  // idempotent
+  auto linked = store_->list_agent_sources(agent->id);
+  ASSERT_TRUE(linked.ok());
+  ASSERT_EQ(linked->size(), 1u);
+  EXPECT_EQ((*linked)[0].name, "paper");
+  EXPECT_EQ(*store_->list_source_agents(src->id), std::vector<std::string>{agent->id});
+
+  AgentRecord updated = *agent;
+  updated.state = {{"message_ids", {"m1", "m2"}}};
+  ASSERT_TRUE(store_->update_agent(updated).ok());
+  EXPECT_EQ(store_->get_agent(agent->id)->state["message_ids"].size(), 2u);
+
+  ASSERT_TRUE(store_->delete_source(src->id).ok());
+  EXPECT_TRUE(store_->list_agent_sources(agent->id)->empty());
+  ASSERT_TRUE(store_->delete_agent(agent->id).ok());
+  EXPECT_EQ(store_->get_agent(agent->id).status().code(), ErrorCode::kNotFound);
+}
+
+TEST(MetadataStoreMigration, OlderDatabaseMigratesForward) {
+  testing::TempDir dir;
+  {
+    auto db = open_sqlite(dir.file("old.db"));
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(MetadataStore::migrate_to(**db, 1).ok());
+    std::vector<SqlValue> p{std::string("u"), int64_t{1}};
+    ASSERT_TRUE((*db)->exec("INSERT INTO users (id, name, created_at) VALUES (?, 'old', ?)", p).ok());
+    // Version 1 has no presets table yet.
+    EXPECT_FALSE((*db)->query("SELECT * FROM presets").ok());
+  }
+  auto store = MetadataStore::open_sqlite_file(dir.file("old.db"));
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  EXPECT_EQ(*(*store)->schema_version(), current_schema_version());
+  EXPECT_EQ((*store)->get_user("u")->name, "old");  // data survived
+  EXPECT_TRUE((*store)->list_presets("u").ok());
+}
+
+TEST(MetadataStoreMigration, NewerDatabaseIsRefused) {
+  testing::TempDir dir;
+  {
+    auto s = MetadataStore::open_sqlite_file(dir.file("new.db"));
+    ASSERT_TRUE(s.ok());
+    std::vector<SqlValue> p{std::to_string(current_schema_version() + 5)};
+    ASSERT_TRUE((*s)->db().exec("UPDATE memgpt_meta SET value = ? WHERE key = 'schema_version'", p).ok());
+  }
+  auto s = MetadataStore::open_sqlite_file(dir.file("new.db"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_NE(s.status().message().find("newer memgpt"), std::string::npos);
+}
+
+TEST(MetadataStoreFiles, NotADatabaseIsAClearError) {
+  testing::TempDir dir;
+  testing::write_text(dir.file("junk.db"), std::string(4096, 'x'));
+  auto s = MetadataStore::open_sqlite_file(dir.file("junk.db"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), ErrorCode::kCorrupt);
+  EXPECT_NE(s.status().message().find("junk.db"), std::string::npos);
+}
+
+// Two processes writing the same database at once: every write lands, nothing is corrupted.
+TEST(MetadataStoreConcurrency, TwoProcessesWriteTheSameFile) {
+  testing::TempDir dir;
+  std::string path = dir.file("shared.db");
+  ASSERT_TRUE(MetadataStore::open_sqlite_file(path).ok());
+  constexpr int kPerProcess = 150;
+  std::vector<pid_t> children;
+  for (int proc = 0; proc < 2; ++proc) {
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto s = MetadataStore::open_sqlite_file(path);
+      if (!s.ok()) _exit(10);
+      std::string user = "user-" + std::to_string(proc);
+      if (auto u = (*s)->ensure_user(user); !u.ok()) {
+        fprintf(stderr, "child: %s\n", u.status().message().c_str());
+        _exit(11);
+      }
+      for (int i = 0; i < kPerProcess; ++i) {
+        ProfileRecord p{"", user, "p" + std::to_string(i), "text", false, 0};
+        if (!(*s)->add_profile(ProfileKind::kPersona, p).ok()) _exit(12);
+        AgentRecord a;
+        a.user_id = user;
+        a.name = "agent" + std::to_string(i);
+        if (!(*s)->create_agent(a).ok()) _exit(13);
+      }
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+  }
+  auto s = MetadataStore::open_sqlite_file(path);
+  ASSERT_TRUE(s.ok());
+  for (int proc = 0; proc < 2; ++proc) {
+    std::string user = "user-" + std::to_string(proc);
+    EXPECT_EQ((*s)->list_agents(user)->size(), static_cast<size_t>(kPerProcess));
+    // 3 built-in personas + the added ones
+    EXPECT_EQ((*s)->list_profiles(ProfileKind::kPersona, user)->size(),
+              static_cast<size_t>(kPerProcess + 3));
+  }
+  auto check = (*s)->db().query("PRAGMA integrity_check");
+  ASSERT_TRUE(check.ok());
+  EXPECT_EQ((*check)[0].text(0), "ok");
+}
+
+TEST(SqlDatabase, TransactionRollsBackOnError) {
+  testing::TempDir dir;
+  auto db = open_sqlite(dir.file("t.db"));
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->exec_script("CREATE TABLE t (x INTEGER PRIMARY KEY)").ok());
+  Status s = (*db)->transaction([&]() -> Status {
+    std::vector<SqlValue> p{int64_t{1}};
+    MEMGPT_RETURN_IF_ERROR((*db)->exec("INSERT INTO t VALUES (?)", p).status());
+    return invalid_argument("stop");
+  });
+  EXPECT_EQ(s.message(), "stop");
+  EXPECT_TRUE((*db)->query("SELECT x FROM t")->empty());
+  s = (*db)->transaction([&]() -> Status {
+    std::vector<SqlValue> p{int64_t{2}};
+    return (*db)->exec("INSERT INTO t VALUES (?)", p).status();
+  });
+  EXPECT_TRUE(s.ok());
+  EXPECT_EQ((*db)->query("SELECT x FROM t")->size(), 1u);
+}
+
+}  // namespace
+}  // namespace memgpt::store
