@@ -11,10 +11,16 @@ namespace memgpt::store {
 namespace {
 
 // Each entry migrates version i to i+1. Never edit a released entry: append a new one.
-// SQL must run on SQLite and PostgreSQL alike.
-const char* const kMigrations[] = {
+// `portable` runs on SQLite and PostgreSQL alike; the dialect parts add what only one has
+// (full-text indexes).
+struct Migration {
+  const char* portable;
+  const char* sqlite_only = "";
+  const char* postgres_only = "";
+};
+const Migration kMigrations[] = {
     // 0 -> 1: users, profiles, sources, agents and their links.
-    R"sql(
+    {R"sql(
 CREATE TABLE users (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL DEFAULT '',
@@ -57,9 +63,9 @@ CREATE TABLE agent_sources (
   source_id TEXT NOT NULL,
   created_at BIGINT NOT NULL,
   PRIMARY KEY (agent_id, source_id));
-)sql",
+)sql"},
     // 1 -> 2: presets and tools.
-    R"sql(
+    {R"sql(
 CREATE TABLE presets (
   id TEXT PRIMARY KEY,
   user_id TEXT NOT NULL,
@@ -77,7 +83,47 @@ CREATE TABLE tools (
   source_type TEXT NOT NULL DEFAULT 'builtin',
   created_at BIGINT NOT NULL,
   UNIQUE (user_id, name));
+)sql"},
+    // 2 -> 3: recall memory (every message of every agent), searchable by text and date.
+    // search_text is the human-readable part (the user's words, the agent's thoughts and
+    // replies), so a search does not match the JSON envelope of every message.
+    {R"sql(
+CREATE TABLE messages (
+  id TEXT PRIMARY KEY,
+  seq BIGINT NOT NULL,
+  user_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  text TEXT NOT NULL DEFAULT '',
+  name TEXT NOT NULL DEFAULT '',
+  tool_calls TEXT NOT NULL DEFAULT '[]',
+  tool_call_id TEXT NOT NULL DEFAULT '',
+  model TEXT NOT NULL DEFAULT '',
+  search_text TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL);
+CREATE UNIQUE INDEX messages_agent_seq ON messages (agent_id, seq);
+CREATE INDEX messages_agent_time ON messages (agent_id, created_at);
 )sql",
+     R"sql(
+CREATE VIRTUAL TABLE messages_fts USING fts5(search_text, content='messages',
+  content_rowid='rowid', tokenize='trigram');
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO messages_fts (rowid, search_text) VALUES (new.rowid, new.search_text);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, search_text)
+  VALUES ('delete', old.rowid, old.search_text);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE ON messages BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, search_text)
+  VALUES ('delete', old.rowid, old.search_text);
+  INSERT INTO messages_fts (rowid, search_text) VALUES (new.rowid, new.search_text);
+END;
+)sql",
+     R"sql(
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX messages_search_trgm ON messages USING gin (search_text gin_trgm_ops);
+)sql"},
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -186,7 +232,10 @@ Status MetadataStore::migrate_to(SqlDatabase& db, int version) {
           have, kSchemaVersion));
     }
     for (int i = have; i < version; ++i) {
-      MEMGPT_RETURN_IF_ERROR(db.exec_script(kMigrations[i]));
+      MEMGPT_RETURN_IF_ERROR(db.exec_script(kMigrations[i].portable));
+      const char* extra =
+          db.dialect() == "sqlite" ? kMigrations[i].sqlite_only : kMigrations[i].postgres_only;
+      if (*extra) MEMGPT_RETURN_IF_ERROR(db.exec_script(extra));
       MEMGPT_RETURN_IF_ERROR(set_meta(db, "schema_version", std::to_string(i + 1)));
     }
     return {};
