@@ -122,7 +122,8 @@ Result<std::vector<MessageRecord>> RecallStore::list(const std::string& agent_id
                                                      int64_t after_seq, int64_t before_seq,
                                                      int64_t limit, bool newest_first) {
   std::vector<SqlValue> p{agent_id, after_seq,
-                          before_seq > 0 ? before_seq : std::numeric_limits<int64_t>::max(), limit};
+                          before_seq > 0 ? before_seq : std::numeric_limits<int64_t>::max(),
+                          limit < 0 ? std::numeric_limits<int64_t>::max() : limit};
   MEMGPT_ASSIGN_OR_RETURN(
       auto rows,
       db_->query(fmt::format("SELECT {} FROM messages WHERE agent_id = ? AND seq > ? AND seq < ? "

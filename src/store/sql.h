@@ -51,5 +51,7 @@ class SqlDatabase {
 // Opens (creating when absent) an SQLite file in WAL mode with a busy timeout, so several
 // processes can share it. The folder must exist.
 Result<std::unique_ptr<SqlDatabase>> open_sqlite(const std::string& path);
+// Connects to PostgreSQL (`postgresql://user:pass@host:port/db` or a libpq key=value string).
+Result<std::unique_ptr<SqlDatabase>> open_postgres(const std::string& uri);
 
 }  // namespace memgpt::store

@@ -7,25 +7,30 @@
 #include <thread>
 
 #include "store/builtin_assets.h"
+#include "store_backend.h"
 #include "support/test_env.h"
 
 namespace memgpt::store {
 namespace {
 
-class MetadataStoreTest : public ::testing::Test {
+class MetadataStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    auto s = MetadataStore::open_sqlite_file(dir_.file("sqlite.db"));
+    auto db = backend_.open();
+    if (!db) GTEST_SKIP() << backend_.why_unavailable();
+    auto s = MetadataStore::open(db);
     ASSERT_TRUE(s.ok()) << s.status().message();
     store_ = std::move(*s);
     ASSERT_TRUE(store_->ensure_user(kUser).ok());
   }
   static constexpr const char* kUser = "user-1";
-  testing::TempDir dir_;
+  StoreBackend backend_{GetParam()};
   std::unique_ptr<MetadataStore> store_;
 };
+INSTANTIATE_TEST_SUITE_P(Backends, MetadataStoreTest, ::testing::Values("sqlite", "postgres"),
+                         backend_name);
 
-TEST_F(MetadataStoreTest, SeedsBuiltinProfilesOnce) {
+TEST_P(MetadataStoreTest, SeedsBuiltinProfilesOnce) {
   auto personas = store_->list_profiles(ProfileKind::kPersona, kUser);
   ASSERT_TRUE(personas.ok());
   std::vector<std::string> names;
@@ -49,7 +54,7 @@ TEST_F(MetadataStoreTest, SeedsBuiltinProfilesOnce) {
   EXPECT_EQ(preset->functions.size(), 8u);
 }
 
-TEST_F(MetadataStoreTest, ProfileCrud) {
+TEST_P(MetadataStoreTest, ProfileCrud) {
   ProfileRecord p;
   p.user_id = kUser;
   p.name = "pirate";
@@ -69,7 +74,7 @@ TEST_F(MetadataStoreTest, ProfileCrud) {
   EXPECT_EQ(again.message(), "persona 'pirate' not found");
 }
 
-TEST_F(MetadataStoreTest, ProfilesAreScopedToTheirUser) {
+TEST_P(MetadataStoreTest, ProfilesAreScopedToTheirUser) {
   ASSERT_TRUE(store_->ensure_user("user-2").ok());
   ProfileRecord p{"", "user-2", "only-mine", "x", false, 0};
   ASSERT_TRUE(store_->add_profile(ProfileKind::kHuman, p).ok());
@@ -77,7 +82,7 @@ TEST_F(MetadataStoreTest, ProfilesAreScopedToTheirUser) {
   EXPECT_TRUE(store_->get_profile(ProfileKind::kHuman, "user-2", "only-mine").ok());
 }
 
-TEST_F(MetadataStoreTest, SourcesAgentsAndLinks) {
+TEST_P(MetadataStoreTest, SourcesAgentsAndLinks) {
   SourceRecord s;
   s.user_id = kUser;
   s.name = "paper";
@@ -120,33 +125,38 @@ TEST_F(MetadataStoreTest, SourcesAgentsAndLinks) {
   EXPECT_EQ(store_->get_agent(agent->id).status().code(), ErrorCode::kNotFound);
 }
 
-TEST(MetadataStoreMigration, OlderDatabaseMigratesForward) {
-  testing::TempDir dir;
-  {
-    auto db = open_sqlite(dir.file("old.db"));
-    ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(MetadataStore::migrate_to(**db, 1).ok());
-    std::vector<SqlValue> p{std::string("u"), int64_t{1}};
-    ASSERT_TRUE((*db)->exec("INSERT INTO users (id, name, created_at) VALUES (?, 'old', ?)", p).ok());
-    // Version 1 has no presets table yet.
-    EXPECT_FALSE((*db)->query("SELECT * FROM presets").ok());
-  }
-  auto store = MetadataStore::open_sqlite_file(dir.file("old.db"));
+class MetadataStoreMigration : public ::testing::TestWithParam<std::string> {
+ protected:
+  StoreBackend backend_{GetParam()};
+};
+INSTANTIATE_TEST_SUITE_P(Backends, MetadataStoreMigration, ::testing::Values("sqlite", "postgres"),
+                         backend_name);
+
+TEST_P(MetadataStoreMigration, OlderDatabaseMigratesForward) {
+  auto db = backend_.open("old");
+  if (!db) GTEST_SKIP() << backend_.why_unavailable();
+  ASSERT_TRUE(MetadataStore::migrate_to(*db, 1).ok());
+  std::vector<SqlValue> p{std::string("u"), int64_t{1}};
+  ASSERT_TRUE(db->exec("INSERT INTO users (id, name, created_at) VALUES (?, 'old', ?)", p).ok());
+  // Version 1 has no presets table yet.
+  EXPECT_FALSE(db->query("SELECT * FROM presets").ok());
+  auto store = MetadataStore::open(db);
   ASSERT_TRUE(store.ok()) << store.status().message();
   EXPECT_EQ(*(*store)->schema_version(), current_schema_version());
   EXPECT_EQ((*store)->get_user("u")->name, "old");  // data survived
   EXPECT_TRUE((*store)->list_presets("u").ok());
 }
 
-TEST(MetadataStoreMigration, NewerDatabaseIsRefused) {
-  testing::TempDir dir;
+TEST_P(MetadataStoreMigration, NewerDatabaseIsRefused) {
+  auto db = backend_.open("new");
+  if (!db) GTEST_SKIP() << backend_.why_unavailable();
   {
-    auto s = MetadataStore::open_sqlite_file(dir.file("new.db"));
+    auto s = MetadataStore::open(db);
     ASSERT_TRUE(s.ok());
     std::vector<SqlValue> p{std::to_string(current_schema_version() + 5)};
     ASSERT_TRUE((*s)->db().exec("UPDATE memgpt_meta SET value = ? WHERE key = 'schema_version'", p).ok());
   }
-  auto s = MetadataStore::open_sqlite_file(dir.file("new.db"));
+  auto s = MetadataStore::open(db);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), ErrorCode::kFailedPrecondition);
   EXPECT_NE(s.status().message().find("newer memgpt"), std::string::npos);
@@ -211,24 +221,29 @@ TEST(MetadataStoreConcurrency, TwoProcessesWriteTheSameFile) {
   EXPECT_EQ((*check)[0].text(0), "ok");
 }
 
-TEST(SqlDatabase, TransactionRollsBackOnError) {
-  testing::TempDir dir;
-  auto db = open_sqlite(dir.file("t.db"));
-  ASSERT_TRUE(db.ok());
-  ASSERT_TRUE((*db)->exec_script("CREATE TABLE t (x INTEGER PRIMARY KEY)").ok());
-  Status s = (*db)->transaction([&]() -> Status {
+TEST_P(MetadataStoreMigration, TransactionRollsBackOnError) {
+  auto db = backend_.open("tx");
+  if (!db) GTEST_SKIP() << backend_.why_unavailable();
+  ASSERT_TRUE(db->exec_script("CREATE TABLE t (x INTEGER PRIMARY KEY, s TEXT)").ok());
+  Status s = db->transaction([&]() -> Status {
     std::vector<SqlValue> p{int64_t{1}};
-    MEMGPT_RETURN_IF_ERROR((*db)->exec("INSERT INTO t VALUES (?)", p).status());
+    MEMGPT_RETURN_IF_ERROR(db->exec("INSERT INTO t (x) VALUES (?)", p).status());
     return invalid_argument("stop");
   });
   EXPECT_EQ(s.message(), "stop");
-  EXPECT_TRUE((*db)->query("SELECT x FROM t")->empty());
-  s = (*db)->transaction([&]() -> Status {
-    std::vector<SqlValue> p{int64_t{2}};
-    return (*db)->exec("INSERT INTO t VALUES (?)", p).status();
+  EXPECT_TRUE(db->query("SELECT x FROM t")->empty());
+  s = db->transaction([&]() -> Status {
+    std::vector<SqlValue> p{int64_t{2}, std::string("it's a '?' mark")};
+    return db->exec("INSERT INTO t (x, s) VALUES (?, ?)", p).status();
   });
-  EXPECT_TRUE(s.ok());
-  EXPECT_EQ((*db)->query("SELECT x FROM t")->size(), 1u);
+  EXPECT_TRUE(s.ok()) << s.message();
+  auto rows = db->query("SELECT x, s FROM t WHERE s LIKE '%?%'");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].integer(0), 2);
+  EXPECT_EQ((*rows)[0].text(1), "it's a '?' mark");
+  std::vector<SqlValue> dup{int64_t{2}};
+  EXPECT_EQ(db->exec("INSERT INTO t (x) VALUES (?)", dup).status().code(), ErrorCode::kAlreadyExists);
 }
 
 }  // namespace

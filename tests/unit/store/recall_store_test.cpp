@@ -3,15 +3,18 @@
 #include <gtest/gtest.h>
 
 #include "store/metadata_store.h"
+#include "store_backend.h"
 #include "support/test_env.h"
 
 namespace memgpt::store {
 namespace {
 
-class RecallStoreTest : public ::testing::Test {
+class RecallStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    auto s = MetadataStore::open_sqlite_file(dir_.file("sqlite.db"));
+    auto db = backend_.open();
+    if (!db) GTEST_SKIP() << backend_.why_unavailable();
+    auto s = MetadataStore::open(db);
     ASSERT_TRUE(s.ok()) << s.status().message();
     meta_ = std::move(*s);
     recall_ = std::make_unique<RecallStore>(meta_->shared_db());
@@ -28,12 +31,14 @@ class RecallStoreTest : public ::testing::Test {
     m.created_at = at;
     return m;
   }
-  testing::TempDir dir_;
+  StoreBackend backend_{GetParam()};
   std::unique_ptr<MetadataStore> meta_;
   std::unique_ptr<RecallStore> recall_;
 };
+INSTANTIATE_TEST_SUITE_P(Backends, RecallStoreTest, ::testing::Values("sqlite", "postgres"),
+                         backend_name);
 
-TEST_F(RecallStoreTest, AppendAssignsOrderAndGetKeepsRequestedOrder) {
+TEST_P(RecallStoreTest, AppendAssignsOrderAndGetKeepsRequestedOrder) {
   std::vector<MessageRecord> batch{msg("m1", "system", "sys", 1), msg("m2", "user", "hi", 2),
                                    msg("m3", "assistant", "hello", 3)};
   ASSERT_TRUE(recall_->append(batch).ok());
@@ -56,7 +61,7 @@ TEST_F(RecallStoreTest, AppendAssignsOrderAndGetKeepsRequestedOrder) {
   EXPECT_EQ(before->size(), 2u);
 }
 
-TEST_F(RecallStoreTest, AppendIsAllOrNothing) {
+TEST_P(RecallStoreTest, AppendIsAllOrNothing) {
   std::vector<MessageRecord> ok{msg("m1", "user", "x", 1)};
   ASSERT_TRUE(recall_->append(ok).ok());
   std::vector<MessageRecord> dup{msg("m2", "user", "y", 2), msg("m1", "user", "z", 3)};
@@ -64,7 +69,7 @@ TEST_F(RecallStoreTest, AppendIsAllOrNothing) {
   EXPECT_EQ(*recall_->count("a1"), 1);
 }
 
-TEST_F(RecallStoreTest, TextSearchIsCaseInsensitiveSubstringWithTotals) {
+TEST_P(RecallStoreTest, TextSearchIsCaseInsensitiveSubstringWithTotals) {
   std::vector<MessageRecord> batch;
   for (int i = 0; i < 12; ++i) {
     batch.push_back(msg("m" + std::to_string(i), i % 2 ? "user" : "assistant",
@@ -86,7 +91,7 @@ TEST_F(RecallStoreTest, TextSearchIsCaseInsensitiveSubstringWithTotals) {
   EXPECT_EQ(recall_->search_text("a1", "nothing like this", 0, 5)->total, 0);
 }
 
-TEST_F(RecallStoreTest, DateSearchAndRemoval) {
+TEST_P(RecallStoreTest, DateSearchAndRemoval) {
   std::vector<MessageRecord> batch{msg("m1", "user", "a", 1000), msg("m2", "user", "b", 2000),
                                    msg("m3", "assistant", "c", 3000)};
   ASSERT_TRUE(recall_->append(batch).ok());
