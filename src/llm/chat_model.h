@@ -1,0 +1,90 @@
+// ChatModel: one interface over every LLM backend (OpenAI-compatible servers, Anthropic, the
+// local backends with prompt wrappers). Backends translate these types to their wire format.
+// Errors are classified (see LlmError) so the agent can react: summarise on context overflow,
+// report bad keys, retry later on rate limits.
+// Thread-safety: a ChatModel may be used from several threads at once.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/json.h"
+#include "util/status.h"
+
+namespace memgpt::llm {
+
+struct ToolCall {
+  std::string id;
+  std::string name;
+  std::string arguments;  // JSON text as the model wrote it (may be invalid: the agent checks)
+};
+
+struct ChatMessage {
+  std::string role;  // system | user | assistant | tool
+  std::string content;
+  std::vector<ToolCall> tool_calls;  // assistant
+  std::string tool_call_id;          // tool
+  std::string name;                  // tool: the function name
+};
+
+// What a streaming backend reports while a reply arrives.
+struct StreamDelta {
+  std::string content;         // a piece of the assistant's text
+  std::string tool_name;       // set when a tool call starts
+  std::string tool_arguments;  // a piece of a tool call's arguments
+};
+
+struct ChatRequest {
+  std::vector<ChatMessage> messages;
+  Json tools = Json::array();   // OpenAI tool definitions
+  std::string tool_choice = "auto";  // auto | required | none | <function name>
+  std::optional<double> temperature;
+  std::optional<int> max_tokens;
+  // Streaming: called for each delta when set (backends that cannot stream ignore it).
+  std::function<void(const StreamDelta&)> on_delta;
+  // Set to true from another thread to abandon the request (kCancelled).
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct Usage {
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t total_tokens = 0;
+};
+
+struct ChatResponse {
+  ChatMessage message;        // role assistant
+  std::string finish_reason;  // stop | tool_calls | length | content_filter | ...
+  Usage usage;
+  std::string model;
+};
+
+// Status::detail() values for classified failures.
+enum class LlmError : int {
+  kNone = 0,
+  kContextWindowExceeded = 1001,  // the prompt is too long for the model
+  kAuthentication = 1002,         // bad or missing key
+  kModelNotFound = 1003,
+  kRateLimited = 1004,
+  kBadResponse = 1005,            // the reply could not be understood
+  kOutputTruncated = 1006,        // finish_reason "length" before a usable reply
+};
+
+inline bool is_context_overflow(const Status& s) {
+  return s.detail() == static_cast<int>(LlmError::kContextWindowExceeded);
+}
+
+class ChatModel {
+ public:
+  virtual ~ChatModel() = default;
+  virtual Result<ChatResponse> complete(const ChatRequest& request) = 0;
+  virtual std::string model_name() const = 0;
+  // "openai", "anthropic", "ollama", ...
+  virtual std::string endpoint_type() const = 0;
+};
+
+}  // namespace memgpt::llm
