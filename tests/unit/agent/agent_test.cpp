@@ -1,0 +1,399 @@
+// Agent loop tests with an in-process scripted model (a hosted LLM cannot run here). Each test
+// scripts the model's replies and checks the function calls, memory and stored state.
+#include "agent/agent.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+
+#include "agent/protocol.h"
+#include "support/test_env.h"
+
+namespace memgpt::agent {
+namespace {
+
+// Plays scripted replies in order and records every request.
+class ScriptedModel : public llm::ChatModel {
+ public:
+  struct Reply {
+    std::string content;
+    std::string tool;
+    std::string arguments;  // raw JSON text
+    Status error;
+    std::string finish_reason = "stop";
+  };
+  void push(Reply r) { replies_.push_back(std::move(r)); }
+  void say(const std::string& thoughts, const std::string& message, bool heartbeat = false) {
+    (void)heartbeat;
+    push({thoughts, "send_message", Json({{"message", message}}).dump()});
+  }
+  void call(const std::string& thoughts, const std::string& tool, Json args) {
+    push({thoughts, tool, args.dump()});
+  }
+  Result<llm::ChatResponse> complete(const llm::ChatRequest& request) override {
+    requests.push_back(request);
+    if (replies_.empty()) return internal_error("the script has no reply left");
+    Reply r = replies_.front();
+    replies_.pop_front();
+    if (!r.error.ok()) return r.error;
+    llm::ChatResponse resp;
+    resp.message.role = "assistant";
+    resp.message.content = r.content;
+    if (!r.tool.empty()) {
+      resp.message.tool_calls.push_back({"call_" + std::to_string(requests.size()), r.tool, r.arguments});
+      resp.finish_reason = "tool_calls";
+    } else {
+      resp.finish_reason = r.finish_reason;
+    }
+    resp.usage = {100, 10, 110};
+    resp.model = "scripted";
+    return resp;
+  }
+  std::string model_name() const override { return "scripted"; }
+  std::string endpoint_type() const override { return "openai"; }
+  std::vector<llm::ChatRequest> requests;
+  size_t remaining() const { return replies_.size(); }
+
+ private:
+  std::deque<Reply> replies_;
+};
+
+class ListArchival : public ArchivalMemory {
+ public:
+  Result<std::string> insert(const std::string& text) override {
+    rows.push_back({"p" + std::to_string(rows.size()), text, 1000, 0});
+    return rows.back().id;
+  }
+  Result<ArchivalPage> search(const std::string& query, int64_t offset, int64_t limit) override {
+    ArchivalPage page;
+    std::vector<ArchivalHit> hits;
+    for (const auto& r : rows) {
+      if (r.text.find(query) != std::string::npos) hits.push_back(r);
+    }
+    page.total = static_cast<int64_t>(hits.size());
+    for (int64_t i = offset; i < offset + limit && i < page.total; ++i) page.hits.push_back(hits[i]);
+    return page;
+  }
+  Result<int64_t> count() override { return static_cast<int64_t>(rows.size()); }
+  std::vector<ArchivalHit> rows;
+};
+
+class AgentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = store::MetadataStore::open_sqlite_file(dir_.file("sqlite.db"));
+    ASSERT_TRUE(s.ok());
+    meta_ = std::move(*s);
+    ASSERT_TRUE(meta_->ensure_user("u").ok());
+    recall_ = std::make_unique<store::RecallStore>(meta_->shared_db());
+    deps_.meta = meta_.get();
+    deps_.recall = recall_.get();
+    deps_.archival = &archival_;
+    deps_.model = &model_;
+  }
+  std::unique_ptr<Agent> make(int context_window = 8192, bool verify = false, int limit = 2000) {
+    AgentCreateOptions o;
+    o.user_id = "u";
+    o.name = "TestAgent";
+    o.persona_text = "I am Sam.";
+    o.human_text = "Name: Ann";
+    o.system_prompt = "You are MemGPT.";
+    o.core_memory_limit = limit;
+    o.llm_config = {{"model", "gpt-4"}, {"context_window", context_window}};
+    auto a = Agent::create(deps_, o);
+    EXPECT_TRUE(a.ok()) << a.status().message();
+    (*a)->set_verify_first_message(verify);
+    return std::move(*a);
+  }
+  std::vector<AgentEvent> events_;
+  EventSink sink_ = [this](const AgentEvent& e) { events_.push_back(e); };
+  std::vector<std::string> said() {
+    std::vector<std::string> out;
+    for (const auto& e : events_) {
+      if (e.kind == AgentEvent::Kind::kAssistantMessage) out.push_back(e.text);
+    }
+    return out;
+  }
+  testing::TempDir dir_;
+  std::unique_ptr<store::MetadataStore> meta_;
+  std::unique_ptr<store::RecallStore> recall_;
+  ListArchival archival_;
+  ScriptedModel model_;
+  AgentDeps deps_;
+};
+
+TEST_F(AgentTest, NewAgentStartsWithTheBootSequence) {
+  auto agent = make();
+  auto ctx = agent->context_messages();
+  ASSERT_TRUE(ctx.ok());
+  ASSERT_EQ(ctx->size(), 4u);
+  EXPECT_EQ((*ctx)[0].role, "system");
+  EXPECT_NE((*ctx)[0].text.find("You are MemGPT.\n\n### Memory [last modified: "), std::string::npos);
+  EXPECT_NE((*ctx)[0].text.find("<persona characters=\"9/2000\">\nI am Sam.\n</persona>"),
+            std::string::npos);
+  EXPECT_EQ((*ctx)[1].role, "assistant");
+  EXPECT_EQ((*ctx)[1].text, kBootThought);
+  EXPECT_EQ((*ctx)[1].tool_calls[0]["function"]["name"], "send_message");
+  EXPECT_EQ((*ctx)[2].role, "tool");
+  EXPECT_EQ((*ctx)[2].tool_call_id, (*ctx)[1].tool_calls[0]["id"]);
+  EXPECT_EQ(packed_type((*ctx)[3].text), "login");
+  // Reloading gives the same state.
+  auto again = Agent::load(deps_, agent->id());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->context_messages()->size(), 4u);
+}
+
+TEST_F(AgentTest, SendMessageRepliesAndWaitsForTheUser) {
+  auto agent = make();
+  model_.say("The user greets me.", "Hello Ann!");
+  auto turn = agent->send_user_message("hi", sink_);
+  ASSERT_TRUE(turn.ok()) << turn.status().message();
+  EXPECT_EQ(turn->steps, 1);
+  EXPECT_EQ(said(), std::vector<std::string>{"Hello Ann!"});
+  // The request carried the user's message packed as MemGPT does, after the boot sequence.
+  const auto& req = model_.requests[0];
+  ASSERT_EQ(req.messages.size(), 5u);
+  EXPECT_EQ(unpack_user_message(req.messages[4].content), "hi");
+  EXPECT_EQ(req.tools.size(), 8u);
+  // The step is stored: user message, assistant call, tool result.
+  auto ctx = agent->context_messages();
+  ASSERT_EQ(ctx->size(), 7u);
+  EXPECT_EQ((*ctx)[6].role, "tool");
+  EXPECT_EQ(Json::parse((*ctx)[6].text)["status"], "OK");
+}
+
+TEST_F(AgentTest, HeartbeatChainsUntilNoHeartbeatIsRequested) {
+  auto agent = make();
+  model_.call("Save that.", "core_memory_append",
+              {{"name", "human"}, {"content", "Likes jazz"}, {"request_heartbeat", true}});
+  model_.call("Also archive.", "archival_memory_insert",
+              {{"content", "Ann likes jazz"}, {"request_heartbeat", true}});
+  model_.say("Done.", "Noted, you like jazz!");
+  auto turn = agent->send_user_message("I like jazz", sink_);
+  ASSERT_TRUE(turn.ok()) << turn.status().message();
+  EXPECT_EQ(turn->steps, 3);
+  EXPECT_EQ(agent->memory().block("human")->value, "Name: Ann\nLikes jazz");
+  EXPECT_EQ(archival_.rows.size(), 1u);
+  // The second request ends with a heartbeat in the user role.
+  auto last = model_.requests[1].messages.back();
+  EXPECT_EQ(last.role, "user");
+  EXPECT_EQ(packed_type(last.content), "heartbeat");
+  EXPECT_NE(last.content.find("request_heartbeat=true"), std::string::npos);
+  // The system message was rebuilt with the new memory.
+  EXPECT_NE(model_.requests[1].messages[0].content.find("Likes jazz"), std::string::npos);
+}
+
+TEST_F(AgentTest, FailuresBecomeFailedResultsAndForceAHeartbeat) {
+  auto agent = make();
+  model_.call("", "launch_rocket", {{"request_heartbeat", false}});
+  model_.push({"Oops.", "send_message", "{not json"});
+  model_.call("", "core_memory_replace",
+              {{"name", "human"}, {"old_content", "nope"}, {"new_content", "x"},
+               {"request_heartbeat", false}});
+  model_.say("Sorry.", "Let me try again.");
+  auto turn = agent->send_user_message("do things", sink_);
+  ASSERT_TRUE(turn.ok()) << turn.status().message();
+  EXPECT_EQ(turn->steps, 4);
+  std::vector<std::string> failures;
+  for (const auto& e : events_) {
+    if (e.kind == AgentEvent::Kind::kFunctionResult && !e.ok) failures.push_back(e.text);
+  }
+  ASSERT_EQ(failures.size(), 3u);
+  EXPECT_EQ(failures[0], "No function named 'launch_rocket'.");
+  EXPECT_NE(failures[1].find("not a JSON object"), std::string::npos);
+  EXPECT_NE(failures[2].find("was not found"), std::string::npos);
+  auto hb = model_.requests[1].messages.back();
+  EXPECT_NE(hb.content.find("Function call failed, returning control"), std::string::npos);
+  // Every tool call in every request is answered right after it.
+  for (const auto& req : model_.requests) {
+    for (size_t i = 0; i < req.messages.size(); ++i) {
+      if (req.messages[i].tool_calls.empty()) continue;
+      ASSERT_LT(i + 1, req.messages.size());
+      EXPECT_EQ(req.messages[i + 1].role, "tool");
+      EXPECT_EQ(req.messages[i + 1].tool_call_id, req.messages[i].tool_calls[0].id);
+    }
+  }
+}
+
+TEST_F(AgentTest, CoreMemoryOverItsLimitIsReportedToTheModel) {
+  auto agent = make(8192, false, 20);
+  model_.call("", "core_memory_append",
+              {{"name", "human"}, {"content", "A very long fact that will not fit"},
+               {"request_heartbeat", false}});
+  model_.say("", "ok");
+  ASSERT_TRUE(agent->send_user_message("remember", sink_).ok());
+  EXPECT_EQ(agent->memory().block("human")->value, "Name: Ann");
+  std::string result = model_.requests[1].messages[model_.requests[1].messages.size() - 2].content;
+  EXPECT_NE(result.find("\"status\":\"Failed\""), std::string::npos);
+  EXPECT_NE(result.find("over its limit of 20"), std::string::npos);
+}
+
+TEST_F(AgentTest, OnlyTheFirstOfSeveralToolCallsRuns) {
+  auto agent = make();
+  model_.push({"two calls", "send_message", R"({"message":"one"})"});
+  // Add a second call to the same reply by scripting through the raw response path.
+  class Two : public llm::ChatModel {
+   public:
+    Result<llm::ChatResponse> complete(const llm::ChatRequest& r) override {
+      requests.push_back(r);
+      llm::ChatResponse resp;
+      resp.message.role = "assistant";
+      resp.message.content = "both";
+      resp.message.tool_calls = {{"c1", "send_message", R"({"message":"first"})"},
+                                 {"c2", "send_message", R"({"message":"second"})"}};
+      return resp;
+    }
+    std::string model_name() const override { return "two"; }
+    std::string endpoint_type() const override { return "openai"; }
+    std::vector<llm::ChatRequest> requests;
+  } two;
+  deps_.model = &two;
+  auto agent2 = Agent::load(deps_, agent->id());
+  ASSERT_TRUE(agent2.ok());
+  ASSERT_TRUE((*agent2)->send_user_message("hi", sink_).ok());
+  EXPECT_EQ(said(), std::vector<std::string>{"first"});
+  auto ctx = (*agent2)->context_messages();
+  EXPECT_EQ((*ctx)[ctx->size() - 2].tool_calls.size(), 1u);
+}
+
+TEST_F(AgentTest, ModelErrorsLeaveTheAgentAsItWas) {
+  auto agent = make();
+  size_t before = agent->context_messages()->size();
+  model_.push({"", "", "", unavailable("connection refused")});
+  auto turn = agent->send_user_message("hello?", sink_);
+  ASSERT_FALSE(turn.ok());
+  EXPECT_EQ(agent->context_messages()->size(), before);
+  EXPECT_EQ(*agent->recall_count(), 3);
+  auto reloaded = Agent::load(deps_, agent->id());
+  EXPECT_EQ((*reloaded)->context_messages()->size(), before);
+}
+
+TEST_F(AgentTest, FirstMessageVerificationRetries) {
+  auto agent = make(8192, true);
+  model_.push({"I will just talk", "", ""});                 // no function call: rejected
+  model_.call("", "core_memory_append", {{"name", "human"}, {"content", "x"},
+                                          {"request_heartbeat", false}});  // wrong function
+  model_.say("Greeting the user.", "Hi!");
+  auto turn = agent->send_user_message("hello", sink_);
+  ASSERT_TRUE(turn.ok()) << turn.status().message();
+  EXPECT_EQ(model_.requests.size(), 3u);
+  EXPECT_EQ(said(), std::vector<std::string>{"Hi!"});
+  EXPECT_EQ(agent->memory().block("human")->value, "Name: Ann");  // rejected replies ran nothing
+  // Later messages are not verified again.
+  model_.push({"plain text", "", ""});
+  ASSERT_TRUE(agent->send_user_message("more", sink_).ok());
+  EXPECT_EQ(model_.requests.size(), 4u);
+}
+
+TEST_F(AgentTest, FirstMessageVerificationGivesUpClearly) {
+  auto agent = make(8192, true);
+  for (int i = 0; i < 10; ++i) model_.push({"no call", "", ""});
+  auto turn = agent->send_user_message("hello", sink_);
+  ASSERT_FALSE(turn.ok());
+  EXPECT_NE(turn.status().message().find("--no-verify"), std::string::npos);
+}
+
+TEST_F(AgentTest, MemoryWarningAtThreeQuartersOfTheWindowIsSentOnce) {
+  // Size the window so the fresh agent is under 75% and one long message pushes it over.
+  auto agent = make(100000);
+  int64_t base = *agent->context_tokens();
+  int window = static_cast<int>((base + 150) / 0.75);
+  ASSERT_TRUE(agent->update_llm_config({{"model", "gpt-4"}, {"context_window", window}}).ok());
+  std::string long_message;
+  for (int i = 0; i < 150; ++i) long_message += "apple banana ";
+  model_.say("", "ok");
+  model_.call("Saving.", "archival_memory_insert", {{"content", "important"}, {"request_heartbeat", false}});
+  auto turn = agent->send_user_message(long_message, sink_);
+  ASSERT_TRUE(turn.ok()) << turn.status().message();
+  int warnings = 0;
+  for (const auto& e : events_) {
+    if (e.kind == AgentEvent::Kind::kSystemAlert) ++warnings;
+  }
+  EXPECT_EQ(warnings, 1);
+  EXPECT_EQ(turn->steps, 2);  // the warning came as the next input
+  EXPECT_EQ(packed_type(model_.requests[1].messages.back().content), "system_alert");
+  // Not again on the next turn.
+  events_.clear();
+  model_.say("", "ok");
+  ASSERT_TRUE(agent->send_user_message("x", sink_).ok());
+  for (const auto& e : events_) EXPECT_NE(e.kind, AgentEvent::Kind::kSystemAlert);
+}
+
+TEST_F(AgentTest, SummarisationEvictsOldMessagesButKeepsThemInRecall) {
+  auto agent = make(8192);
+  for (int i = 0; i < 6; ++i) {
+    model_.call("note", "conversation_search", {{"query", "x"}, {"request_heartbeat", false}});
+    ASSERT_TRUE(agent->send_user_message("message " + std::to_string(i), sink_).ok());
+  }
+  size_t before = agent->context_messages()->size();
+  int64_t recall_before = *agent->recall_count();
+  model_.push({"We talked about six messages.", "", ""});  // the summary call
+  ASSERT_TRUE(agent->summarize(sink_).ok());
+  auto ctx = agent->context_messages();
+  EXPECT_LT(ctx->size(), before);
+  EXPECT_EQ(*agent->recall_count(), recall_before + 1);  // evicted stay; the note is added
+  std::string note = (*ctx)[1].text;
+  EXPECT_NE(note.find("have been hidden from view due to conversation memory constraints"),
+            std::string::npos);
+  EXPECT_NE(note.find("We talked about six messages."), std::string::npos);
+  // The summary request had no tools and a transcript.
+  const auto& sreq = model_.requests.back();
+  EXPECT_TRUE(sreq.tools.empty());
+  EXPECT_NE(sreq.messages[1].content.find("message 0"), std::string::npos);
+  // No tool message lost its call.
+  for (size_t i = 1; i < ctx->size(); ++i) {
+    if ((*ctx)[i].role == "tool") EXPECT_FALSE((*ctx)[i - 1].tool_calls.empty());
+  }
+}
+
+TEST_F(AgentTest, ContextOverflowErrorTriggersSummaryAndRetry) {
+  auto agent = make(8192);
+  for (int i = 0; i < 5; ++i) {
+    model_.say("", "reply " + std::to_string(i));
+    ASSERT_TRUE(agent->send_user_message("message " + std::to_string(i), sink_).ok());
+  }
+  model_.push({"", "", "", Status(ErrorCode::kResourceExhausted, "context_length_exceeded",
+                                  static_cast<int>(llm::LlmError::kContextWindowExceeded))});
+  model_.push({"A summary.", "", ""});
+  model_.say("", "after summary");
+  auto turn = agent->send_user_message("go on", sink_);
+  ASSERT_TRUE(turn.ok()) << turn.status().message();
+  EXPECT_EQ(said().back(), "after summary");
+}
+
+TEST_F(AgentTest, HugeFunctionResultIsCutWithANote) {
+  auto agent = make(8192);
+  archival_.rows.push_back({"big", std::string(50000, 'z') + " needle", 0, 0});
+  model_.call("", "archival_memory_search", {{"query", "needle"}, {"request_heartbeat", true}});
+  model_.say("", "found it");
+  auto turn = agent->send_user_message("search", sink_);
+  ASSERT_TRUE(turn.ok()) << turn.status().message();
+  std::string result = model_.requests[1].messages[model_.requests[1].messages.size() - 2].content;
+  EXPECT_LT(result.size(), 10000u);
+  EXPECT_NE(result.find("function output was truncated"), std::string::npos);
+}
+
+TEST_F(AgentTest, PopRetryRethinkRewrite) {
+  auto agent = make();
+  model_.say("thinking one", "answer one");
+  ASSERT_TRUE(agent->send_user_message("question", sink_).ok());
+  ASSERT_TRUE(agent->rethink("better thoughts").ok());
+  ASSERT_TRUE(agent->rewrite("better answer").ok());
+  auto ctx = agent->context_messages();
+  const auto& assistant = (*ctx)[ctx->size() - 2];
+  EXPECT_EQ(assistant.text, "better thoughts");
+  EXPECT_NE(assistant.tool_calls[0]["function"]["arguments"].get<std::string>().find("better answer"),
+            std::string::npos);
+  model_.say("again", "answer two");
+  auto retried = agent->retry(sink_);
+  ASSERT_TRUE(retried.ok()) << retried.status().message();
+  EXPECT_EQ(unpack_user_message(model_.requests.back().messages.back().content), "question");
+  EXPECT_EQ(agent->context_messages()->size(), 7u);
+  ASSERT_TRUE(agent->pop(3).ok());
+  EXPECT_EQ(agent->context_messages()->size(), 4u);
+  EXPECT_FALSE(agent->pop(999).ok() && agent->context_messages()->size() < 2);
+  EXPECT_GE(agent->context_messages()->size(), 2u);
+}
+
+}  // namespace
+}  // namespace memgpt::agent
