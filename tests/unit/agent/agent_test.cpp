@@ -342,7 +342,9 @@ TEST_F(AgentTest, SummarisationEvictsOldMessagesButKeepsThemInRecall) {
   EXPECT_NE(sreq.messages[1].content.find("message 0"), std::string::npos);
   // No tool message lost its call.
   for (size_t i = 1; i < ctx->size(); ++i) {
-    if ((*ctx)[i].role == "tool") EXPECT_FALSE((*ctx)[i - 1].tool_calls.empty());
+    if ((*ctx)[i].role == "tool") {
+      EXPECT_FALSE((*ctx)[i - 1].tool_calls.empty());
+    }
   }
 }
 

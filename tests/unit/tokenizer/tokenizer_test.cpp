@@ -96,7 +96,9 @@ class TokenizerVsTiktoken : public ::testing::Test {
       EXPECT_EQ(tok.encode_with_special(text), want_special) << tok.name() << " special, '" << name << "'";
       // Decoding gives back the (sanitised) text.
       std::string back = tok.decode(got);
-      if (name != "invalid_utf8" && name != "random_bytes") EXPECT_EQ(back, text) << name;
+      if (name != "invalid_utf8" && name != "random_bytes") {
+        EXPECT_EQ(back, text) << name;
+      }
     }
   }
   static testing::TempDir* dir_;

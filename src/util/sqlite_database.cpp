@@ -5,9 +5,9 @@
 #include <thread>
 #include <unordered_map>
 
-#include "store/sql.h"
+#include "util/sql.h"
 
-namespace memgpt::store {
+namespace memgpt {
 
 std::string SqlRow::text(size_t i) const {
   const SqlValue& v = values_.at(i);
@@ -23,6 +23,14 @@ int64_t SqlRow::integer(size_t i) const {
   if (auto d = std::get_if<double>(&v)) return static_cast<int64_t>(*d);
   if (auto s = std::get_if<std::string>(&v)) return std::strtoll(s->c_str(), nullptr, 10);
   return 0;
+}
+
+const std::string& SqlRow::blob(size_t i) const {
+  static const std::string kEmpty;
+  const SqlValue& v = values_.at(i);
+  if (auto b = std::get_if<SqlBlob>(&v)) return b->bytes;
+  if (auto s = std::get_if<std::string>(&v)) return *s;
+  return kEmpty;
 }
 
 double SqlRow::real(size_t i) const {
@@ -44,6 +52,10 @@ class SqliteDatabase final : public SqlDatabase {
   }
 
   std::string_view dialect() const override { return "sqlite"; }
+  int64_t last_insert_rowid() override {
+    std::lock_guard lock(mu_);
+    return sqlite3_last_insert_rowid(db_);
+  }
 
   Result<int64_t> exec(std::string_view sql, std::span<const SqlValue> params) override {
     std::lock_guard lock(mu_);
@@ -81,6 +93,11 @@ class SqliteDatabase final : public SqlDatabase {
           case SQLITE_INTEGER: values.emplace_back(int64_t{sqlite3_column_int64(stmt, c)}); break;
           case SQLITE_FLOAT: values.emplace_back(sqlite3_column_double(stmt, c)); break;
           case SQLITE_NULL: values.emplace_back(nullptr); break;
+          case SQLITE_BLOB: {
+            const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt, c));
+            values.emplace_back(SqlBlob{std::string(p ? p : "", sqlite3_column_bytes(stmt, c))});
+            break;
+          }
           default: {
             const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
             values.emplace_back(std::string(p ? p : "", sqlite3_column_bytes(stmt, c)));
@@ -156,6 +173,8 @@ class SqliteDatabase final : public SqlDatabase {
       else if (auto d = std::get_if<double>(&v)) sqlite3_bind_double(stmt, idx, *d);
       else if (auto s = std::get_if<std::string>(&v))
         sqlite3_bind_text(stmt, idx, s->data(), static_cast<int>(s->size()), SQLITE_TRANSIENT);
+      else if (auto b = std::get_if<SqlBlob>(&v))
+        sqlite3_bind_blob(stmt, idx, b->bytes.data(), static_cast<int>(b->bytes.size()), SQLITE_TRANSIENT);
       else sqlite3_bind_null(stmt, idx);
     }
     return stmt;
@@ -217,4 +236,4 @@ Result<std::unique_ptr<SqlDatabase>> open_sqlite(const std::string& path) {
   return std::unique_ptr<SqlDatabase>(std::move(out));
 }
 
-}  // namespace memgpt::store
+}  // namespace memgpt

@@ -5,9 +5,9 @@
 
 #include <mutex>
 
-#include "store/sql.h"
+#include "util/sql.h"
 
-namespace memgpt::store {
+namespace memgpt {
 namespace {
 
 // Column type OIDs (pg_type.h).
@@ -126,6 +126,7 @@ class PostgresDatabase final : public SqlDatabase {
       if (auto n = std::get_if<int64_t>(&v)) storage[i] = std::to_string(*n);
       else if (auto d = std::get_if<double>(&v)) storage[i] = fmt::format("{}", *d);
       else if (auto s = std::get_if<std::string>(&v)) storage[i] = *s;
+      else if (auto b = std::get_if<SqlBlob>(&v)) storage[i] = b->bytes;
       else continue;  // NULL
       values[i] = storage[i].c_str();
     }
@@ -191,4 +192,4 @@ Result<std::unique_ptr<SqlDatabase>> open_postgres(const std::string& uri) {
   return std::unique_ptr<SqlDatabase>(new PostgresDatabase(conn, uri));
 }
 
-}  // namespace memgpt::store
+}  // namespace memgpt
