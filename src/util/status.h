@@ -83,6 +83,8 @@ class [[nodiscard]] Result {
   T&& value() && { return std::get<T>(std::move(v_)); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  // By value, so `for (auto& x : *make_result())` owns what it iterates.
+  T operator*() && { return std::get<T>(std::move(v_)); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T value_or(T fallback) const { return ok() ? std::get<T>(v_) : std::move(fallback); }

@@ -1,0 +1,1170 @@
+#include "vector/embedded_store.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <hnswlib/hnswlib.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <queue>
+#include <shared_mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "util/clock.h"
+#include "util/files.h"
+#include "util/sql.h"
+#include "vector/filter.h"
+#include "vector/milvus_errors.h"
+
+namespace memgpt::vector {
+namespace {
+
+constexpr int kMaxTopK = 16384;  // Milvus: limit + offset < 16384
+
+bool valid_name(const std::string& s) {
+  if (s.empty() || s.size() > 255) return false;
+  if (!(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+bool valid_utf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    if (n == 2 && c < 0xc2) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+    }
+    if (n == 3) {
+      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0)) return false;
+    }
+    if (n == 4) {
+      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+      if ((c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 >= 0x90) || c > 0xf4) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+std::string quote_ident(const std::string& s) { return "\"" + s + "\""; }
+std::string col(const std::string& field) { return quote_ident("f_" + field); }
+
+Json spec_to_json(const CollectionSpec& spec) {
+  Json fields = Json::array();
+  for (const auto& f : spec.fields) {
+    fields.push_back({{"name", f.name},
+                      {"type", data_type_name(f.type)},
+                      {"primary", f.is_primary},
+                      {"partition_key", f.is_partition_key},
+                      {"max_length", f.max_length},
+                      {"dim", f.dim}});
+  }
+  return {{"name", spec.name},
+          {"fields", fields},
+          {"dynamic", spec.enable_dynamic_field},
+          {"description", spec.description},
+          {"index",
+           {{"field", spec.index.field_name},
+            {"metric", metric_type_name(spec.index.metric)},
+            {"type", spec.index.index_type},
+            {"M", spec.index.m},
+            {"efConstruction", spec.index.ef_construction}}}};
+}
+
+Result<CollectionSpec> spec_from_json(const Json& j) {
+  CollectionSpec spec;
+  spec.name = j.value("name", "");
+  spec.enable_dynamic_field = j.value("dynamic", true);
+  spec.description = j.value("description", "");
+  for (const auto& f : j.value("fields", Json::array())) {
+    FieldSchema fs;
+    fs.name = f.value("name", "");
+    MEMGPT_ASSIGN_OR_RETURN(fs.type, parse_data_type(f.value("type", "")));
+    fs.is_primary = f.value("primary", false);
+    fs.is_partition_key = f.value("partition_key", false);
+    fs.max_length = f.value("max_length", 65535);
+    fs.dim = f.value("dim", 0);
+    spec.fields.push_back(fs);
+  }
+  const Json& idx = j.value("index", Json::object());
+  spec.index.field_name = idx.value("field", "");
+  MEMGPT_ASSIGN_OR_RETURN(spec.index.metric, parse_metric_type(idx.value("metric", "IP")));
+  spec.index.index_type = idx.value("type", "HNSW");
+  spec.index.m = idx.value("M", 16);
+  spec.index.ef_construction = idx.value("efConstruction", 200);
+  return spec;
+}
+
+bool same_schema(const CollectionSpec& a, const CollectionSpec& b) {
+  Json ja = spec_to_json(a), jb = spec_to_json(b);
+  ja.erase("description");
+  jb.erase("description");
+  return ja == jb;
+}
+
+std::string vec_blob(const std::vector<float>& v) {
+  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
+}
+
+void normalize(std::vector<float>& v) {
+  double n = 0;
+  for (float x : v) n += static_cast<double>(x) * x;
+  if (n <= 0) return;
+  float inv = static_cast<float>(1.0 / std::sqrt(n));
+  for (float& x : v) x *= inv;
+}
+
+// ---- filter -> SQL -------------------------------------------------------------------------
+
+struct SqlFilter {
+  std::string where = "1";
+  std::vector<SqlValue> params;
+};
+
+SqlValue literal_value(const Json& v) {
+  if (v.is_boolean()) return int64_t{v.get<bool>() ? 1 : 0};
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (v.is_number()) return v.get<double>();
+  if (v.is_string()) return v.get<std::string>();
+  return nullptr;
+}
+
+Result<std::string> field_sql(const CollectionSpec& spec, const FilterNode& node) {
+  const FieldSchema* f = spec.field(node.field);
+  if (f && f->type == DataType::kFloatVector) {
+    return invalid_parameter(fmt::format("cannot filter on vector field {}", node.field));
+  }
+  std::string base;
+  if (f && f->is_primary) {
+    base = "pk";
+  } else if (f) {
+    base = col(f->name);
+  } else if (spec.enable_dynamic_field) {
+    std::string p = "$.\"" + node.field + "\"";
+    for (const auto& k : node.path) p += ".\"" + k + "\"";
+    std::string esc;
+    for (char c : p) esc += c == '\'' ? std::string("''") : std::string(1, c);
+    return "json_extract(dyn, '" + esc + "')";
+  } else {
+    return invalid_parameter(fmt::format("field {} not exist", node.field));
+  }
+  if (node.path.empty()) return base;
+  if (!f || f->type != DataType::kJson) {
+    return invalid_parameter(fmt::format("field {} is not a JSON field", node.field));
+  }
+  std::string p = "$";
+  for (const auto& k : node.path) p += ".\"" + k + "\"";
+  std::string esc;
+  for (char c : p) esc += c == '\'' ? std::string("''") : std::string(1, c);
+  return "json_extract(" + base + ", '" + esc + "')";
+}
+
+Status to_sql(const CollectionSpec& spec, const FilterNode& node, std::string& out,
+              std::vector<SqlValue>& params) {
+  switch (node.kind) {
+    case FilterNode::Kind::kAnd:
+    case FilterNode::Kind::kOr: {
+      out += "(";
+      MEMGPT_RETURN_IF_ERROR(to_sql(spec, *node.children[0], out, params));
+      out += node.kind == FilterNode::Kind::kAnd ? " AND " : " OR ";
+      MEMGPT_RETURN_IF_ERROR(to_sql(spec, *node.children[1], out, params));
+      out += ")";
+      return {};
+    }
+    case FilterNode::Kind::kNot:
+      out += "(NOT ";
+      MEMGPT_RETURN_IF_ERROR(to_sql(spec, *node.children[0], out, params));
+      out += ")";
+      return {};
+    case FilterNode::Kind::kCompare: {
+      MEMGPT_ASSIGN_OR_RETURN(std::string lhs, field_sql(spec, *node.children[0]));
+      std::string op = node.op == "==" ? "=" : node.op;
+      // NULL (missing dynamic field) never matches, as in Milvus.
+      out += "(" + lhs + " " + op + " ?)";
+      params.push_back(literal_value(node.children[1]->value));
+      return {};
+    }
+    case FilterNode::Kind::kIn:
+    case FilterNode::Kind::kNotIn: {
+      MEMGPT_ASSIGN_OR_RETURN(std::string lhs, field_sql(spec, *node.children[0]));
+      const Json& list = node.children[1]->value;
+      if (list.empty()) {
+        out += node.kind == FilterNode::Kind::kIn ? "(0)" : "(" + lhs + " IS NOT NULL)";
+        return {};
+      }
+      out += "(" + lhs + (node.kind == FilterNode::Kind::kIn ? " IN (" : " NOT IN (");
+      for (size_t i = 0; i < list.size(); ++i) {
+        out += i ? ", ?" : "?";
+        params.push_back(literal_value(list[i]));
+      }
+      out += "))";
+      return {};
+    }
+    case FilterNode::Kind::kLike: {
+      MEMGPT_ASSIGN_OR_RETURN(std::string lhs, field_sql(spec, *node.children[0]));
+      // Milvus `like` is case-sensitive with % and _ wildcards: GLOB with the same meaning.
+      std::string pat = node.value.get<std::string>(), glob;
+      for (size_t i = 0; i < pat.size(); ++i) {
+        char c = pat[i];
+        if (c == '\\' && i + 1 < pat.size()) {
+          char n = pat[++i];
+          if (n == '*' || n == '?' || n == '[') glob += std::string("[") + n + "]";
+          else glob += n;
+        } else if (c == '%') {
+          glob += '*';
+        } else if (c == '_') {
+          glob += '?';
+        } else if (c == '*' || c == '?' || c == '[') {
+          glob += std::string("[") + c + "]";
+        } else {
+          glob += c;
+        }
+      }
+      out += "(" + lhs + " GLOB ?)";
+      params.push_back(glob);
+      return {};
+    }
+    case FilterNode::Kind::kLiteral:
+      out += node.value.is_boolean() && node.value.get<bool>() ? "(1)" : "(0)";
+      return {};
+    default:
+      return invalid_parameter("unsupported filter node");
+  }
+}
+
+Result<SqlFilter> compile_filter(const CollectionSpec& spec, const std::string& expr) {
+  SqlFilter f;
+  MEMGPT_ASSIGN_OR_RETURN(auto tree, parse_filter(expr));
+  if (!tree) return f;
+  f.where.clear();
+  Status s = to_sql(spec, *tree, f.where, f.params);
+  if (!s.ok()) {
+    return invalid_parameter(
+        fmt::format("cannot parse expression: {}, error: {}", expr, s.message()));
+  }
+  return f;
+}
+
+// ---- per-collection state -----------------------------------------------------------------
+
+struct Collection {
+  CollectionSpec spec;
+  std::string uid;
+  std::string table;  // "c_<name>"
+  std::string fts;    // "t_<name>" or "" when there is no text field
+  std::vector<const FieldSchema*> scalars;  // non-pk, non-vector fields in column order
+  std::unique_ptr<hnswlib::SpaceInterface<float>> space;
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw;
+  int64_t applied_rowid = 0;
+  int64_t applied_tomb = 0;
+  std::shared_mutex mu;  // shared: searches; exclusive: index changes
+};
+
+}  // namespace
+
+class EmbeddedStore final : public VectorStore {
+ public:
+  EmbeddedStore(std::string path, std::unique_ptr<SqlDatabase> db, const EmbeddedOptions& options)
+      : path_(std::move(path)), db_(std::move(db)), options_(options) {}
+
+  ~EmbeddedStore() override {
+    if (!options_.save_index_on_close) return;
+    std::lock_guard lock(collections_mu_);
+    for (auto& [name, c] : collections_) (void)save_index(*c);
+  }
+
+  Status init() {
+    MEMGPT_RETURN_IF_ERROR(db_->exec_script(
+        "PRAGMA case_sensitive_like = ON;"
+        "CREATE TABLE IF NOT EXISTS _collections (name TEXT PRIMARY KEY, uid TEXT NOT NULL, "
+        "spec TEXT NOT NULL, created_at INTEGER NOT NULL);"
+        "CREATE TABLE IF NOT EXISTS _tombstones (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+        "collection TEXT NOT NULL, rid INTEGER NOT NULL);"
+        "CREATE INDEX IF NOT EXISTS _tombstones_by_collection ON _tombstones (collection, seq);"));
+    return {};
+  }
+
+  std::string uri() const override { return path_; }
+
+  // ---- collections ----
+
+  Status create_collection(const CollectionSpec& in) override {
+    CollectionSpec spec = in;
+    MEMGPT_RETURN_IF_ERROR(validate_spec(spec));
+    return db_->transaction([&]() -> Status {
+      std::vector<SqlValue> p{spec.name};
+      MEMGPT_ASSIGN_OR_RETURN(auto rows, db_->query("SELECT spec FROM _collections WHERE name = ?", p));
+      if (!rows.empty()) {
+        MEMGPT_ASSIGN_OR_RETURN(CollectionSpec existing, spec_from_json(Json::parse(rows[0].text(0))));
+        if (same_schema(existing, spec)) return {};
+        return milvus_error(ErrorCode::kAlreadyExists, kInvalidParameter,
+                            fmt::format("collection {} already exists with a different schema",
+                                        spec.name));
+      }
+      std::string table = quote_ident("c_" + spec.name);
+      const FieldSchema* pk = spec.primary_field();
+      std::string ddl = fmt::format(
+          "CREATE TABLE {} (rid INTEGER PRIMARY KEY AUTOINCREMENT, pk {} NOT NULL UNIQUE",
+          table, pk->type == DataType::kInt64 ? "INTEGER" : "TEXT");
+      const FieldSchema* text = nullptr;
+      for (const auto& f : spec.fields) {
+        if (f.is_primary || f.type == DataType::kFloatVector) continue;
+        const char* type = f.type == DataType::kVarChar || f.type == DataType::kJson ? "TEXT"
+                           : f.type == DataType::kFloat || f.type == DataType::kDouble ? "REAL"
+                                                                                         : "INTEGER";
+        ddl += fmt::format(", {} {}", col(f.name), type);
+        if (f.type == DataType::kVarChar && f.name == "text") text = &f;
+      }
+      ddl += ", dyn TEXT NOT NULL DEFAULT '{}', vec BLOB NOT NULL);";
+      for (const auto& f : spec.fields) {
+        if (f.is_partition_key) {
+          ddl += fmt::format("CREATE INDEX {} ON {} ({});", quote_ident("i_" + spec.name + "_" + f.name),
+                             table, col(f.name));
+        }
+      }
+      if (text) {
+        std::string fts = quote_ident("t_" + spec.name);
+        std::string tc = col(text->name);
+        ddl += fmt::format(
+            "CREATE VIRTUAL TABLE {0} USING fts5({1}, content='c_{2}', content_rowid='rid', "
+            "tokenize='porter unicode61 remove_diacritics 2');"
+            "CREATE TRIGGER {3} AFTER INSERT ON {4} BEGIN INSERT INTO {0} (rowid, {1}) VALUES "
+            "(new.rid, new.{1}); END;"
+            "CREATE TRIGGER {5} AFTER DELETE ON {4} BEGIN INSERT INTO {0} ({0}, rowid, {1}) "
+            "VALUES ('delete', old.rid, old.{1}); END;",
+            fts, tc, spec.name, quote_ident("ti_" + spec.name), table, quote_ident("td_" + spec.name));
+      }
+      MEMGPT_RETURN_IF_ERROR(db_->exec_script(ddl));
+      std::vector<SqlValue> ins{spec.name, new_uuid(), spec_to_json(spec).dump(),
+                                SystemClock::instance().now_ms()};
+      return db_->exec("INSERT INTO _collections (name, uid, spec, created_at) VALUES (?, ?, ?, ?)", ins)
+          .status();
+    });
+  }
+
+  Result<bool> has_collection(const std::string& name) override {
+    std::vector<SqlValue> p{name};
+    MEMGPT_ASSIGN_OR_RETURN(auto rows, db_->query("SELECT 1 FROM _collections WHERE name = ?", p));
+    return !rows.empty();
+  }
+
+  Result<CollectionSpec> describe_collection(const std::string& name) override {
+    MEMGPT_ASSIGN_OR_RETURN(Collection * c, collection(name, false));
+    return c->spec;
+  }
+
+  Result<std::vector<std::string>> list_collections() override {
+    MEMGPT_ASSIGN_OR_RETURN(auto rows, db_->query("SELECT name FROM _collections ORDER BY name"));
+    std::vector<std::string> out;
+    for (const auto& r : rows) out.push_back(r.text(0));
+    return out;
+  }
+
+  Status drop_collection(const std::string& name) override {
+    MEMGPT_ASSIGN_OR_RETURN(bool has, has_collection(name));
+    if (!has) return collection_not_found(name);
+    {
+      std::lock_guard lock(collections_mu_);
+      collections_.erase(name);
+    }
+    Status s = db_->transaction([&]() -> Status {
+      MEMGPT_RETURN_IF_ERROR(db_->exec_script(
+          fmt::format("DROP TABLE IF EXISTS {}; DROP TABLE IF EXISTS {};",
+                      quote_ident("t_" + name), quote_ident("c_" + name))));
+      std::vector<SqlValue> p{name};
+      MEMGPT_RETURN_IF_ERROR(db_->exec("DELETE FROM _tombstones WHERE collection = ?", p).status());
+      return db_->exec("DELETE FROM _collections WHERE name = ?", p).status();
+    });
+    std::error_code ec;
+    std::filesystem::remove(index_path(name), ec);
+    std::filesystem::remove(index_path(name) + ".meta", ec);
+    return s;
+  }
+
+  // ---- writes ----
+
+  Result<int64_t> insert(const std::string& collection_name, const std::vector<Json>& rows) override {
+    return write(collection_name, rows, false);
+  }
+
+  Result<int64_t> upsert(const std::string& collection_name, const std::vector<Json>& rows) override {
+    return write(collection_name, rows, true);
+  }
+
+  Result<int64_t> remove(const std::string& name, const std::string& filter) override {
+    MEMGPT_ASSIGN_OR_RETURN(Collection * c, collection(name, true));
+    MEMGPT_ASSIGN_OR_RETURN(SqlFilter f, compile_filter(c->spec, filter));
+    int64_t removed = 0;
+    Status s = db_->transaction([&]() -> Status {
+      MEMGPT_ASSIGN_OR_RETURN(
+          auto rids, db_->query(fmt::format("SELECT rid FROM {} WHERE {}", c->table, f.where), f.params));
+      for (const auto& r : rids) {
+        std::vector<SqlValue> p{r.integer(0)};
+        MEMGPT_RETURN_IF_ERROR(db_->exec(fmt::format("DELETE FROM {} WHERE rid = ?", c->table), p).status());
+        std::vector<SqlValue> t{name, r.integer(0)};
+        MEMGPT_RETURN_IF_ERROR(db_->exec("INSERT INTO _tombstones (collection, rid) VALUES (?, ?)", t).status());
+      }
+      removed = static_cast<int64_t>(rids.size());
+      return {};
+    });
+    MEMGPT_RETURN_IF_ERROR(s);
+    MEMGPT_RETURN_IF_ERROR(catch_up(*c));
+    return removed;
+  }
+
+  Result<int64_t> remove_ids(const std::string& name, const std::vector<Json>& ids) override {
+    if (ids.empty()) return int64_t{0};
+    MEMGPT_ASSIGN_OR_RETURN(Collection * c, collection(name, false));
+    return remove(name, ids_filter(c->spec.primary_field()->name, ids));
+  }
+
+  // ---- reads ----
+
+  Result<std::vector<Json>> query(const std::string& name, const QueryRequest& req) override {
+    MEMGPT_ASSIGN_OR_RETURN(Collection * c, collection(name, false));
+    MEMGPT_ASSIGN_OR_RETURN(SqlFilter f, compile_filter(c->spec, req.filter));
+    if (req.output_fields.size() == 1 && req.output_fields[0] == "count(*)") {
+      MEMGPT_ASSIGN_OR_RETURN(int64_t n, count_where(*c, f));
+      return std::vector<Json>{Json{{"count(*)", n}}};
+    }
+    if (req.offset < 0) return invalid_parameter("offset must be non-negative");
+    std::vector<SqlValue> params = f.params;
+    params.push_back(req.limit < 0 ? std::numeric_limits<int64_t>::max() : req.limit);
+    params.push_back(req.offset);
+    MEMGPT_ASSIGN_OR_RETURN(
+        auto rows, db_->query(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY rid LIMIT ? OFFSET ?",
+                                          select_list(*c), c->table, f.where),
+                              params));
+    std::vector<Json> out;
+    for (const auto& r : rows) {
+      MEMGPT_ASSIGN_OR_RETURN(Json j, row_json(*c, r, req.output_fields));
+      out.push_back(std::move(j));
+    }
+    return out;
+  }
+
+  Result<std::vector<Json>> get(const std::string& name, const std::vector<Json>& ids,
+                                const std::vector<std::string>& output_fields) override {
+    if (ids.empty()) return std::vector<Json>{};
+    MEMGPT_ASSIGN_OR_RETURN(Collection * c, collection(name, false));
+    QueryRequest q;
+    q.filter = ids_filter(c->spec.primary_field()->name, ids);
+    q.output_fields = output_fields;
+    return query(name, q);
+  }
+
+  Result<int64_t> count(const std::string& name, const std::string& filter) override {
+    MEMGPT_ASSIGN_OR_RETURN(Collection * c, collection(name, false));
+    MEMGPT_ASSIGN_OR_RETURN(SqlFilter f, compile_filter(c->spec, filter));
+    return count_where(*c, f);
+  }
+
+  Result<std::vector<SearchHit>> search(const std::string& name, const SearchRequest& req) override {
+    MEMGPT_ASSIGN_OR_RETURN(Collection * c, collection(name, true));
+    if (req.limit <= 0) return invalid_parameter("limit must be positive");
+    if (req.offset < 0) return invalid_parameter("offset must be non-negative");
+    if (req.limit + req.offset >= kMaxTopK) {
+      return invalid_parameter(fmt::format("topk [{}] is invalid, it should be in range [1, {}]",
+                                           req.limit + req.offset, kMaxTopK - 1));
+    }
+    int dim = c->spec.dim();
+    if (static_cast<int>(req.vector.size()) != dim) {
+      return milvus_error(ErrorCode::kInvalidArgument, kInvalidJson,
+                          fmt::format("the dim ({}) of field data({}) is not equal to schema dim ({})",
+                                      req.vector.size(), c->spec.vector_field()->name, dim));
+    }
+    MEMGPT_ASSIGN_OR_RETURN(SqlFilter f, compile_filter(c->spec, req.filter));
+    std::vector<float> q = req.vector;
+    if (c->spec.index.metric == MetricType::kCosine) normalize(q);
+    size_t k = static_cast<size_t>(req.limit + req.offset);
+
+    std::vector<std::pair<double, int64_t>> ranked;  // (score, rid), best first
+    if (req.text_query && !req.text_query->empty()) {
+      if (c->fts.empty()) {
+        return invalid_parameter(fmt::format("collection {} has no text field for keyword search",
+                                             name));
+      }
+      size_t depth = std::max<size_t>(k * 4, 50);
+      MEMGPT_ASSIGN_OR_RETURN(auto vec_hits, vector_search(*c, q, depth, req.ef, f));
+      MEMGPT_ASSIGN_OR_RETURN(auto text_hits, text_search(*c, *req.text_query, depth, f));
+      std::unordered_map<int64_t, double> fused;
+      for (size_t i = 0; i < vec_hits.size(); ++i) fused[vec_hits[i].second] += 1.0 / (req.rrf_k + i + 1);
+      for (size_t i = 0; i < text_hits.size(); ++i) fused[text_hits[i]] += 1.0 / (req.rrf_k + i + 1);
+      for (const auto& [rid, score] : fused) ranked.emplace_back(score, rid);
+      std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+      });
+    } else {
+      MEMGPT_ASSIGN_OR_RETURN(auto hits, vector_search(*c, q, k, req.ef, f));
+      for (const auto& [d, rid] : hits) {
+        double score = c->spec.index.metric == MetricType::kL2 ? d : 1.0 - d;
+        ranked.emplace_back(score, rid);
+      }
+    }
+    if (ranked.size() <= static_cast<size_t>(req.offset)) return std::vector<SearchHit>{};
+    ranked.erase(ranked.begin(), ranked.begin() + req.offset);
+    if (ranked.size() > static_cast<size_t>(req.limit)) ranked.resize(static_cast<size_t>(req.limit));
+
+    // Fetch the rows of the hits.
+    std::string marks;
+    std::vector<SqlValue> p;
+    for (const auto& [score, rid] : ranked) {
+      marks += marks.empty() ? "?" : ", ?";
+      p.emplace_back(rid);
+    }
+    MEMGPT_ASSIGN_OR_RETURN(
+        auto rows, db_->query(fmt::format("SELECT {} FROM {} WHERE rid IN ({})", select_list(*c),
+                                          c->table, marks),
+                              p));
+    std::unordered_map<int64_t, size_t> by_rid;
+    for (size_t i = 0; i < rows.size(); ++i) by_rid[rows[i].integer(0)] = i;
+    std::vector<SearchHit> out;
+    for (const auto& [score, rid] : ranked) {
+      auto it = by_rid.find(rid);
+      if (it == by_rid.end()) continue;  // deleted meanwhile
+      const SqlRow& r = rows[it->second];
+      SearchHit hit;
+      hit.id = pk_json(*c, r);
+      hit.distance = score;
+      MEMGPT_ASSIGN_OR_RETURN(hit.fields, row_json(*c, r, req.output_fields));
+      hit.fields.erase(c->spec.primary_field()->name);
+      out.push_back(std::move(hit));
+    }
+    return out;
+  }
+
+ private:
+  std::string index_path(const std::string& name) const { return path_ + "." + name + ".hnsw"; }
+
+  Status validate_spec(CollectionSpec& spec) {
+    if (!valid_name(spec.name)) {
+      return invalid_parameter(fmt::format(
+          "collection name '{}' is invalid: use letters, digits and '_', starting with a letter "
+          "or '_', at most 255 characters",
+          spec.name));
+    }
+    int primaries = 0, vectors = 0;
+    std::unordered_set<std::string> names;
+    for (auto& f : spec.fields) {
+      if (!valid_name(f.name)) return invalid_parameter(fmt::format("field name '{}' is invalid", f.name));
+      if (!names.insert(f.name).second) return invalid_parameter(fmt::format("duplicate field {}", f.name));
+      if (f.is_primary) {
+        ++primaries;
+        if (f.type != DataType::kInt64 && f.type != DataType::kVarChar) {
+          return milvus_error(ErrorCode::kInvalidArgument, kBadPrimaryKeyType,
+                              "the primary key must be Int64 or VarChar");
+        }
+      }
+      if (f.type == DataType::kFloatVector) {
+        ++vectors;
+        if (f.dim <= 0 || f.dim > 32768) {
+          return invalid_parameter(fmt::format("invalid dimension {} of vector field {}", f.dim, f.name));
+        }
+      }
+      if (f.type == DataType::kVarChar && (f.max_length <= 0 || f.max_length > 65535)) {
+        return invalid_parameter(fmt::format("max_length of {} must be in [1, 65535]", f.name));
+      }
+    }
+    if (primaries != 1) return invalid_parameter("a collection needs exactly one primary key field");
+    if (vectors != 1) return invalid_parameter("a collection needs exactly one FloatVector field");
+    if (spec.index.field_name.empty()) spec.index.field_name = spec.vector_field()->name;
+    if (spec.index.field_name != spec.vector_field()->name) {
+      return invalid_parameter(fmt::format("index field {} is not the vector field", spec.index.field_name));
+    }
+    if (spec.index.m < 2 || spec.index.m > 2048 || spec.index.ef_construction < 1) {
+      return invalid_parameter("HNSW parameters out of range (M in [2, 2048], efConstruction >= 1)");
+    }
+    return {};
+  }
+
+  // Loads a collection's state (and, with `index`, its graph caught up with the file).
+  Result<Collection*> collection(const std::string& name, bool index) {
+    Collection* c = nullptr;
+    {
+      std::lock_guard lock(collections_mu_);
+      auto it = collections_.find(name);
+      if (it != collections_.end()) c = it->second.get();
+    }
+    std::vector<SqlValue> p{name};
+    MEMGPT_ASSIGN_OR_RETURN(auto rows, db_->query("SELECT uid, spec FROM _collections WHERE name = ?", p));
+    if (rows.empty()) {
+      std::lock_guard lock(collections_mu_);
+      collections_.erase(name);
+      return collection_not_found(name);
+    }
+    if (!c || c->uid != rows[0].text(0)) {
+      // New to this process, or dropped and re-created by another one.
+      auto fresh = std::make_unique<Collection>();
+      MEMGPT_ASSIGN_OR_RETURN(fresh->spec, spec_from_json(Json::parse(rows[0].text(1))));
+      fresh->uid = rows[0].text(0);
+      fresh->table = quote_ident("c_" + name);
+      for (const auto& f : fresh->spec.fields) {
+        if (f.is_primary || f.type == DataType::kFloatVector) continue;
+        if (f.type == DataType::kVarChar && f.name == "text") fresh->fts = quote_ident("t_" + name);
+      }
+      std::lock_guard lock(collections_mu_);
+      auto& slot = collections_[name];
+      if (!slot || slot->uid != fresh->uid) slot = std::move(fresh);
+      c = slot.get();
+      c->scalars.clear();
+      for (const auto& f : c->spec.fields) {
+        if (!f.is_primary && f.type != DataType::kFloatVector) c->scalars.push_back(&f);
+      }
+    }
+    if (index) MEMGPT_RETURN_IF_ERROR(catch_up(*c));
+    return c;
+  }
+
+  std::string select_list(const Collection& c) const {
+    std::string s = "rid, pk";
+    for (const FieldSchema* f : c.scalars) s += ", " + col(f->name);
+    return s + ", dyn";
+  }
+
+  Json pk_json(const Collection& c, const SqlRow& r) const {
+    if (c.spec.primary_field()->type == DataType::kInt64) return r.integer(1);
+    return r.text(1);
+  }
+
+  Result<Json> row_json(const Collection& c, const SqlRow& r, const std::vector<std::string>& wanted) {
+    Json out = Json::object();
+    out[c.spec.primary_field()->name] = pk_json(c, r);
+    bool all = std::find(wanted.begin(), wanted.end(), "*") != wanted.end();
+    Json dyn = Json::parse(r.text(2 + c.scalars.size()), nullptr, false);
+    if (!dyn.is_object()) dyn = Json::object();
+    auto scalar_value = [&](size_t i) -> Json {
+      const FieldSchema* f = c.scalars[i];
+      size_t idx = 2 + i;
+      if (r.is_null(idx)) return nullptr;
+      switch (f->type) {
+        case DataType::kInt64: return r.integer(idx);
+        case DataType::kFloat:
+        case DataType::kDouble: return r.real(idx);
+        case DataType::kBool: return r.integer(idx) != 0;
+        case DataType::kJson: {
+          Json j = Json::parse(r.text(idx), nullptr, false);
+          return j.is_discarded() ? Json(nullptr) : j;
+        }
+        default: return r.text(idx);
+      }
+    };
+    for (size_t i = 0; i < c.scalars.size(); ++i) {
+      const std::string& n = c.scalars[i]->name;
+      if (all || std::find(wanted.begin(), wanted.end(), n) != wanted.end()) out[n] = scalar_value(i);
+    }
+    for (const auto& w : wanted) {
+      if (w == "*" || w == c.spec.primary_field()->name) continue;
+      if (w == c.spec.vector_field()->name) {
+        MEMGPT_ASSIGN_OR_RETURN(out[w], vector_of(c, r.integer(0)));
+        continue;
+      }
+      if (c.spec.field(w)) continue;
+      if (!c.spec.enable_dynamic_field) {
+        return invalid_parameter(fmt::format("field {} not exist", w));
+      }
+      if (dyn.contains(w)) out[w] = dyn[w];
+    }
+    if (all) {
+      for (const auto& [k, v] : dyn.items()) out[k] = v;
+    }
+    return out;
+  }
+
+  Result<Json> vector_of(const Collection& c, int64_t rid) {
+    std::vector<SqlValue> p{rid};
+    MEMGPT_ASSIGN_OR_RETURN(auto rows, db_->query(fmt::format("SELECT vec FROM {} WHERE rid = ?", c.table), p));
+    if (rows.empty()) return Json(nullptr);
+    const std::string& b = rows[0].blob(0);
+    std::vector<float> v(b.size() / sizeof(float));
+    std::memcpy(v.data(), b.data(), v.size() * sizeof(float));
+    return Json(v);
+  }
+
+  Result<int64_t> count_where(const Collection& c, const SqlFilter& f) {
+    MEMGPT_ASSIGN_OR_RETURN(
+        auto rows, db_->query(fmt::format("SELECT COUNT(*) FROM {} WHERE {}", c.table, f.where), f.params));
+    return rows[0].integer(0);
+  }
+
+  // Converts and checks one row; fills the column values and the vector.
+  Status convert_row(const Collection& c, const Json& row, size_t index, SqlValue& pk,
+                     std::vector<SqlValue>& scalars, std::string& dyn, std::vector<float>& vec) {
+    if (!row.is_object()) return invalid_parameter(fmt::format("row {} is not a JSON object", index));
+    const FieldSchema* pkf = c.spec.primary_field();
+    const FieldSchema* vf = c.spec.vector_field();
+    auto it = row.find(pkf->name);
+    if (it == row.end() || it->is_null()) {
+      return milvus_error(ErrorCode::kInvalidArgument, kMissingParameter,
+                          fmt::format("the primary key {} is missing in row {}", pkf->name, index));
+    }
+    if (pkf->type == DataType::kInt64) {
+      if (it->is_number_integer()) pk = it->get<int64_t>();
+      else if (it->is_string() && !it->get<std::string>().empty() &&
+               it->get<std::string>().find_first_not_of("-0123456789") == std::string::npos)
+        pk = static_cast<int64_t>(std::stoll(it->get<std::string>()));
+      else
+        return milvus_error(ErrorCode::kInvalidArgument, kBadPrimaryKeyType,
+                            fmt::format("the primary key {} must be an Int64 (row {})", pkf->name, index));
+    } else {
+      if (!it->is_string()) {
+        return milvus_error(ErrorCode::kInvalidArgument, kBadPrimaryKeyType,
+                            fmt::format("the primary key {} must be a VarChar (row {})", pkf->name, index));
+      }
+      const std::string& s = it->get_ref<const std::string&>();
+      if (s.empty() || static_cast<int>(s.size()) > pkf->max_length || !valid_utf8(s)) {
+        return invalid_parameter(fmt::format(
+            "the primary key of row {} is empty, longer than {} bytes or not UTF-8", index, pkf->max_length));
+      }
+      pk = s;
+    }
+    auto vit = row.find(vf->name);
+    if (vit == row.end() || !vit->is_array()) {
+      return milvus_error(ErrorCode::kInvalidArgument, kMissingParameter,
+                          fmt::format("the vector field {} is missing in row {}", vf->name, index));
+    }
+    if (static_cast<int>(vit->size()) != vf->dim) {
+      return milvus_error(ErrorCode::kInvalidArgument, kInvalidJson,
+                          fmt::format("the dim ({}) of field data({}) is not equal to schema dim ({})",
+                                      vit->size(), vf->name, vf->dim));
+    }
+    vec.resize(static_cast<size_t>(vf->dim));
+    for (size_t i = 0; i < vec.size(); ++i) {
+      const Json& x = (*vit)[i];
+      if (!x.is_number()) return invalid_parameter(fmt::format("vector of row {} holds a non-number", index));
+      double d = x.get<double>();
+      if (!std::isfinite(d)) return invalid_parameter(fmt::format("vector of row {} holds NaN or infinity", index));
+      vec[i] = static_cast<float>(d);
+    }
+    if (c.spec.index.metric == MetricType::kCosine) normalize(vec);
+    scalars.clear();
+    for (const FieldSchema* f : c.scalars) {
+      auto fit = row.find(f->name);
+      if (fit == row.end() || fit->is_null()) {
+        scalars.emplace_back(nullptr);
+        continue;
+      }
+      const Json& v = *fit;
+      switch (f->type) {
+        case DataType::kVarChar: {
+          if (!v.is_string()) return invalid_parameter(fmt::format("field {} of row {} must be a string", f->name, index));
+          const std::string& s = v.get_ref<const std::string&>();
+          if (static_cast<int>(s.size()) > f->max_length) {
+            return invalid_parameter(fmt::format(
+                "length of varchar field {} exceeds max length, row number: {}, length: {}, max length: {}",
+                f->name, index, s.size(), f->max_length));
+          }
+          if (!valid_utf8(s)) {
+            return invalid_parameter(fmt::format("field {} of row {} is not valid UTF-8", f->name, index));
+          }
+          scalars.emplace_back(s);
+          break;
+        }
+        case DataType::kInt64:
+          if (!v.is_number_integer()) return invalid_parameter(fmt::format("field {} of row {} must be an Int64", f->name, index));
+          scalars.emplace_back(v.get<int64_t>());
+          break;
+        case DataType::kFloat:
+        case DataType::kDouble:
+          if (!v.is_number()) return invalid_parameter(fmt::format("field {} of row {} must be a number", f->name, index));
+          scalars.emplace_back(v.get<double>());
+          break;
+        case DataType::kBool:
+          if (!v.is_boolean()) return invalid_parameter(fmt::format("field {} of row {} must be a Bool", f->name, index));
+          scalars.emplace_back(int64_t{v.get<bool>() ? 1 : 0});
+          break;
+        case DataType::kJson:
+          scalars.emplace_back(v.dump(-1, ' ', false, Json::error_handler_t::replace));
+          break;
+        default:
+          break;
+      }
+    }
+    Json d = Json::object();
+    for (const auto& [k, v] : row.items()) {
+      if (c.spec.field(k)) continue;
+      if (!c.spec.enable_dynamic_field) {
+        return invalid_parameter(fmt::format("field {} of row {} is not in the schema", k, index));
+      }
+      d[k] = v;
+    }
+    dyn = d.dump(-1, ' ', false, Json::error_handler_t::replace);
+    return {};
+  }
+
+  Result<int64_t> write(const std::string& name, const std::vector<Json>& rows, bool upsert) {
+    MEMGPT_ASSIGN_OR_RETURN(Collection * c, collection(name, false));
+    if (rows.empty()) return int64_t{0};
+    // Check every row before writing any: a bad row rejects the whole batch.
+    struct Prepared {
+      SqlValue pk;
+      std::vector<SqlValue> scalars;
+      std::string dyn;
+      std::vector<float> vec;
+    };
+    std::vector<Prepared> prepared(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      MEMGPT_RETURN_IF_ERROR(convert_row(*c, rows[i], i, prepared[i].pk, prepared[i].scalars,
+                                         prepared[i].dyn, prepared[i].vec));
+    }
+    std::string cols = "pk";
+    std::string marks = "?";
+    for (const FieldSchema* f : c->scalars) {
+      cols += ", " + col(f->name);
+      marks += ", ?";
+    }
+    cols += ", dyn, vec";
+    marks += ", ?, ?";
+    std::string insert_sql = fmt::format("INSERT INTO {} ({}) VALUES ({})", c->table, cols, marks);
+    std::string find_sql = fmt::format("SELECT rid FROM {} WHERE pk = ?", c->table);
+    std::string delete_sql = fmt::format("DELETE FROM {} WHERE rid = ?", c->table);
+    Status s = db_->transaction([&]() -> Status {
+      for (size_t i = 0; i < prepared.size(); ++i) {
+        auto& pr = prepared[i];
+        std::vector<SqlValue> key{pr.pk};
+        MEMGPT_ASSIGN_OR_RETURN(auto existing, db_->query(find_sql, key));
+        if (!existing.empty()) {
+          if (!upsert) {
+            std::string shown = std::holds_alternative<std::string>(pr.pk)
+                                    ? std::get<std::string>(pr.pk)
+                                    : std::to_string(std::get<int64_t>(pr.pk));
+            return milvus_error(ErrorCode::kAlreadyExists, kInsertFailed,
+                                fmt::format("duplicate primary key {} (row {}); use upsert to replace rows",
+                                            shown, i));
+          }
+          std::vector<SqlValue> d{existing[0].integer(0)};
+          MEMGPT_RETURN_IF_ERROR(db_->exec(delete_sql, d).status());
+          std::vector<SqlValue> t{name, existing[0].integer(0)};
+          MEMGPT_RETURN_IF_ERROR(db_->exec("INSERT INTO _tombstones (collection, rid) VALUES (?, ?)", t).status());
+        }
+        std::vector<SqlValue> values{pr.pk};
+        values.insert(values.end(), pr.scalars.begin(), pr.scalars.end());
+        values.emplace_back(pr.dyn);
+        values.emplace_back(SqlBlob{vec_blob(pr.vec)});
+        MEMGPT_RETURN_IF_ERROR(db_->exec(insert_sql, values).status());
+      }
+      return {};
+    });
+    MEMGPT_RETURN_IF_ERROR(s);
+    MEMGPT_RETURN_IF_ERROR(catch_up(*c));
+    return static_cast<int64_t>(rows.size());
+  }
+
+  // ---- the index ----
+
+  void make_index(Collection& c, size_t capacity) {
+    int dim = c.spec.dim();
+    if (c.spec.index.metric == MetricType::kL2) c.space = std::make_unique<hnswlib::L2Space>(dim);
+    else c.space = std::make_unique<hnswlib::InnerProductSpace>(dim);
+    c.hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+        c.space.get(), std::max<size_t>(capacity, 1024), static_cast<size_t>(c.spec.index.m),
+        static_cast<size_t>(c.spec.index.ef_construction));
+    c.applied_rowid = 0;
+    c.applied_tomb = 0;
+  }
+
+  // Loads the saved graph when it matches this collection; false when it must be rebuilt.
+  bool load_index(Collection& c) {
+    std::string meta_text;
+    auto meta_file = read_file(index_path(c.spec.name) + ".meta");
+    if (!meta_file.ok()) return false;
+    Json meta = Json::parse(*meta_file, nullptr, false);
+    if (!meta.is_object() || meta.value("uid", "") != c.uid || meta.value("dim", 0) != c.spec.dim()) {
+      return false;
+    }
+    try {
+      int dim = c.spec.dim();
+      if (c.spec.index.metric == MetricType::kL2) c.space = std::make_unique<hnswlib::L2Space>(dim);
+      else c.space = std::make_unique<hnswlib::InnerProductSpace>(dim);
+      c.hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(c.space.get(), index_path(c.spec.name));
+    } catch (const std::exception&) {
+      c.hnsw.reset();
+      return false;
+    }
+    c.applied_rowid = meta.value("applied_rowid", int64_t{0});
+    c.applied_tomb = meta.value("applied_tomb", int64_t{0});
+    return true;
+  }
+
+  Status save_index(Collection& c) {
+    std::unique_lock lock(c.mu);
+    if (!c.hnsw) return {};
+    // Savers in other processes take the same lock: index and meta are replaced as a pair.
+    int fd = ::open((path_ + ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    if (fd < 0) return io_error("cannot lock " + path_ + ".lock");
+    ::flock(fd, LOCK_EX);
+    std::string tmp = fmt::format("{}.tmp{}", index_path(c.spec.name), ::getpid());
+    Status s;
+    try {
+      c.hnsw->saveIndex(tmp);
+      std::filesystem::rename(tmp, index_path(c.spec.name));
+      Json meta = {{"uid", c.uid},
+                   {"dim", c.spec.dim()},
+                   {"applied_rowid", c.applied_rowid},
+                   {"applied_tomb", c.applied_tomb},
+                   {"count", c.hnsw->cur_element_count}};
+      s = write_file_atomic(index_path(c.spec.name) + ".meta", meta.dump());
+    } catch (const std::exception& e) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      s = io_error(fmt::format("cannot save the index of {}: {}", c.spec.name, e.what()));
+    }
+    ::flock(fd, LOCK_UN);
+    ::close(fd);
+    return s;
+  }
+
+  // Brings the in-memory graph up to date with the file (rows added or deleted by anyone).
+  Status catch_up(Collection& c) {
+    std::vector<SqlValue> p{"c_" + c.spec.name, c.spec.name};
+    MEMGPT_ASSIGN_OR_RETURN(
+        auto marks,
+        db_->query("SELECT (SELECT seq FROM sqlite_sequence WHERE name = ?), "
+                   "(SELECT MAX(seq) FROM _tombstones WHERE collection = ?)",
+                   p));
+    int64_t max_rid = marks[0].integer(0), max_tomb = marks[0].integer(1);
+    {
+      std::shared_lock read(c.mu);
+      if (c.hnsw && max_rid <= c.applied_rowid && max_tomb <= c.applied_tomb) return {};
+    }
+    std::unique_lock lock(c.mu);
+    if (!c.hnsw) {
+      int fd = ::open((path_ + ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+      if (fd >= 0) ::flock(fd, LOCK_SH);
+      bool loaded = load_index(c);
+      if (fd >= 0) {
+        ::flock(fd, LOCK_UN);
+        ::close(fd);
+      }
+      if (!loaded) {
+        MEMGPT_ASSIGN_OR_RETURN(auto n, db_->query(fmt::format("SELECT COUNT(*) FROM {}", c.table)));
+        make_index(c, static_cast<size_t>(n[0].integer(0)) + 1024);
+      }
+    }
+    // New rows, in batches.
+    for (;;) {
+      std::vector<SqlValue> q{c.applied_rowid};
+      MEMGPT_ASSIGN_OR_RETURN(
+          auto rows, db_->query(fmt::format("SELECT rid, vec FROM {} WHERE rid > ? ORDER BY rid LIMIT 4096",
+                                            c.table),
+                                q));
+      if (rows.empty()) break;
+      size_t need = c.hnsw->cur_element_count + rows.size();
+      if (need > c.hnsw->max_elements_) c.hnsw->resizeIndex(std::max(need, c.hnsw->max_elements_ * 2));
+      for (const auto& r : rows) {
+        auto label = static_cast<hnswlib::labeltype>(r.integer(0));
+        const std::string& b = r.blob(1);
+        if (b.size() != static_cast<size_t>(c.spec.dim()) * sizeof(float)) {
+          return corrupt(fmt::format("{}: row {} of {} has a damaged vector", path_, label, c.spec.name));
+        }
+        if (c.hnsw->label_lookup_.count(label) == 0) c.hnsw->addPoint(b.data(), label);
+        c.applied_rowid = std::max<int64_t>(c.applied_rowid, r.integer(0));
+      }
+    }
+    c.applied_rowid = std::max(c.applied_rowid, max_rid);
+    // Deletions.
+    std::vector<SqlValue> t{c.spec.name, c.applied_tomb};
+    MEMGPT_ASSIGN_OR_RETURN(
+        auto tombs, db_->query("SELECT seq, rid FROM _tombstones WHERE collection = ? AND seq > ? ORDER BY seq", t));
+    for (const auto& r : tombs) {
+      auto label = static_cast<hnswlib::labeltype>(r.integer(1));
+      auto it = c.hnsw->label_lookup_.find(label);
+      if (it != c.hnsw->label_lookup_.end() && !c.hnsw->isMarkedDeleted(it->second)) {
+        c.hnsw->markDelete(label);
+      }
+      c.applied_tomb = r.integer(0);
+    }
+    return {};
+  }
+
+  // ---- search plans ----
+
+  // (hnswlib distance, rid) best first; `f` restricts to matching rows.
+  Result<std::vector<std::pair<float, int64_t>>> vector_search(Collection& c, const std::vector<float>& q,
+                                                               size_t k, int ef, const SqlFilter& f) {
+    std::shared_lock lock(c.mu);
+    auto* h = c.hnsw.get();
+    size_t alive = h->cur_element_count - h->num_deleted_;
+    if (alive == 0) return std::vector<std::pair<float, int64_t>>{};
+    if (f.where == "1") return graph_search(c, q.data(), k, ef, nullptr);
+    // Which rows match? Few: exact search over them; many: graph search that skips the rest.
+    MEMGPT_ASSIGN_OR_RETURN(
+        auto rids, db_->query(fmt::format("SELECT rid FROM {} WHERE {}", c.table, f.where), f.params));
+    if (rids.empty()) return std::vector<std::pair<float, int64_t>>{};
+    bool exact = static_cast<int64_t>(rids.size()) <= options_.exact_search_max_rows ||
+                 static_cast<double>(rids.size()) < options_.exact_search_max_fraction * static_cast<double>(alive);
+    if (exact) {
+      std::vector<std::pair<float, int64_t>> scored;
+      scored.reserve(rids.size());
+      for (const auto& r : rids) {
+        auto it = h->label_lookup_.find(static_cast<hnswlib::labeltype>(r.integer(0)));
+        if (it == h->label_lookup_.end() || h->isMarkedDeleted(it->second)) continue;
+        float d = h->fstdistfunc_(q.data(), h->getDataByInternalId(it->second), h->dist_func_param_);
+        scored.emplace_back(d, r.integer(0));
+      }
+      size_t top = std::min(k, scored.size());
+      std::partial_sort(scored.begin(), scored.begin() + static_cast<ptrdiff_t>(top), scored.end());
+      scored.resize(top);
+      return scored;
+    }
+    std::vector<bool> allowed(static_cast<size_t>(c.applied_rowid) + 1, false);
+    for (const auto& r : rids) {
+      auto rid = static_cast<size_t>(r.integer(0));
+      if (rid < allowed.size()) allowed[rid] = true;
+    }
+    // A selective filter needs a wider beam to find k matching rows.
+    double selectivity = static_cast<double>(rids.size()) / static_cast<double>(alive);
+    int wide = static_cast<int>(std::max<double>(ef > 0 ? ef : 0, std::min(4096.0, 128.0 / std::sqrt(selectivity))));
+    return graph_search(c, q.data(), k, wide, &allowed);
+  }
+
+  // HNSW search (hnswlib's algorithm) with the filter applied inside the base-layer search:
+  // nodes that do not match are still walked through, but never returned.
+  std::vector<std::pair<float, int64_t>> graph_search(Collection& c, const float* q, size_t k, int ef_req,
+                                                      const std::vector<bool>* allowed) {
+    auto* h = c.hnsw.get();
+    using hnswlib::tableint;
+    size_t ef = std::max<size_t>(k, ef_req > 0 ? static_cast<size_t>(ef_req) : std::max<size_t>(k, 100));
+    tableint cur = h->enterpoint_node_;
+    float curdist = h->fstdistfunc_(q, h->getDataByInternalId(cur), h->dist_func_param_);
+    for (int level = h->maxlevel_; level > 0; level--) {
+      bool changed = true;
+      while (changed) {
+        changed = false;
+        unsigned int* data = h->get_linklist(cur, level);
+        int size = h->getListCount(data);
+        auto* datal = reinterpret_cast<tableint*>(data + 1);
+        for (int i = 0; i < size; i++) {
+          float d = h->fstdistfunc_(q, h->getDataByInternalId(datal[i]), h->dist_func_param_);
+          if (d < curdist) {
+            curdist = d;
+            cur = datal[i];
+            changed = true;
+          }
+        }
+      }
+    }
+    auto ok = [&](tableint id) {
+      if (h->isMarkedDeleted(id)) return false;
+      if (!allowed) return true;
+      size_t label = h->getExternalLabel(id);
+      return label < allowed->size() && (*allowed)[label];
+    };
+    hnswlib::VisitedList* vl = h->visited_list_pool_->getFreeVisitedList();
+    hnswlib::vl_type* visited = vl->mass;
+    hnswlib::vl_type tag = vl->curV;
+    std::priority_queue<std::pair<float, tableint>> top;         // worst on top
+    std::priority_queue<std::pair<float, tableint>> candidates;  // -distance: best on top
+    float lower_bound = std::numeric_limits<float>::max();
+    if (ok(cur)) {
+      top.emplace(curdist, cur);
+      lower_bound = curdist;
+    }
+    candidates.emplace(-curdist, cur);
+    visited[cur] = tag;
+    while (!candidates.empty()) {
+      auto [neg, node] = candidates.top();
+      if (-neg > lower_bound && top.size() >= ef) break;
+      candidates.pop();
+      unsigned int* data = h->get_linklist0(node);
+      size_t size = h->getListCount(data);
+      auto* datal = reinterpret_cast<tableint*>(data + 1);
+      for (size_t j = 0; j < size; j++) {
+        tableint n = datal[j];
+        if (visited[n] == tag) continue;
+        visited[n] = tag;
+        float d = h->fstdistfunc_(q, h->getDataByInternalId(n), h->dist_func_param_);
+        if (top.size() < ef || d < lower_bound) {
+          candidates.emplace(-d, n);
+          if (ok(n)) {
+            top.emplace(d, n);
+            if (top.size() > ef) top.pop();
+            lower_bound = top.top().first;
+          }
+        }
+      }
+    }
+    h->visited_list_pool_->releaseVisitedList(vl);
+    std::vector<std::pair<float, int64_t>> out;
+    while (!top.empty()) {
+      out.emplace_back(top.top().first, static_cast<int64_t>(h->getExternalLabel(top.top().second)));
+      top.pop();
+    }
+    std::reverse(out.begin(), out.end());
+    if (out.size() > k) out.resize(k);
+    return out;
+  }
+
+  // BM25 over the text field: rids best first.
+  Result<std::vector<int64_t>> text_search(Collection& c, const std::string& text, size_t k,
+                                           const SqlFilter& f) {
+    // Every word of the query as a quoted FTS5 term, OR-ed: BM25 ranks by how many and how rare.
+    std::string match;
+    std::string word;
+    auto flush = [&] {
+      if (word.empty()) return;
+      match += (match.empty() ? "\"" : " OR \"") + word + "\"";
+      word.clear();
+    };
+    for (unsigned char ch : text) {
+      if (std::isalnum(ch) || ch >= 0x80) word += static_cast<char>(ch);
+      else flush();
+    }
+    flush();
+    if (match.empty()) return std::vector<int64_t>{};
+    std::vector<SqlValue> p{match};
+    p.insert(p.end(), f.params.begin(), f.params.end());
+    p.emplace_back(static_cast<int64_t>(k));
+    MEMGPT_ASSIGN_OR_RETURN(
+        auto rows,
+        db_->query(fmt::format("SELECT {0}.rid FROM {1} JOIN {0} ON {0}.rid = {1}.rowid WHERE {1} "
+                               "MATCH ? AND ({2}) ORDER BY bm25({1}) LIMIT ?",
+                               c.table, c.fts, f.where),
+                   p));
+    std::vector<int64_t> out;
+    for (const auto& r : rows) out.push_back(r.integer(0));
+    return out;
+  }
+
+  std::string path_;
+  std::unique_ptr<SqlDatabase> db_;
+  EmbeddedOptions options_;
+  std::mutex collections_mu_;
+  std::map<std::string, std::unique_ptr<Collection>> collections_;
+};
+
+Result<std::unique_ptr<VectorStore>> open_embedded_store(const std::string& raw_path,
+                                                         const EmbeddedOptions& options) {
+  std::string path = expand_user(raw_path);
+  std::filesystem::path p(path);
+  std::string folder = p.has_parent_path() ? p.parent_path().string() : ".";
+  if (!std::filesystem::is_directory(folder)) {
+    return unavailable(fmt::format("cannot open the Milvus store {}: folder {} does not exist",
+                                   path, folder));
+  }
+  auto db = open_sqlite(path);
+  if (!db.ok()) {
+    return Status(db.status().code(),
+                  fmt::format("cannot open the Milvus store {}: {}", path, db.status().message()));
+  }
+  auto store = std::make_unique<EmbeddedStore>(path, std::move(*db), options);
+  Status s = store->init();
+  if (!s.ok()) {
+    return Status(s.code(), fmt::format("{} is not a memgpt Milvus store: {}", path, s.message()));
+  }
+  return std::unique_ptr<VectorStore>(std::move(store));
+}
+
+}  // namespace memgpt::vector
