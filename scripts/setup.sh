@@ -11,7 +11,7 @@ apt_packages=(
   build-essential cmake pkg-config ninja-build
   nlohmann-json3-dev libcurl4-openssl-dev libcpp-httplib-dev libssl-dev
   libsqlite3-dev libpq-dev postgresql
-  libpoppler-cpp-dev poppler-utils libgumbo-dev libzip-dev libpugixml-dev
+  libpoppler-cpp-dev poppler-utils libgumbo-dev libzip-dev libpugixml-dev shared-mime-info qpdf
   libcli11-dev libfmt-dev libreadline-dev
   libfaiss-dev libhnswlib-dev libopenblas0
   libpcre2-dev

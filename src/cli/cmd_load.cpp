@@ -1,7 +1,37 @@
-// Placeholder until the sources work lands: declares `load` and `search` with their flags.
+// `memgpt load directory` and `memgpt search`.
+#include <fmt/format.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+
 #include "cli/commands.h"
+#include "cli/context.h"
+#include "cli/progress.h"
+#include "cli/term.h"
+#include "sources/ingest.h"
 
 namespace memgpt::cli {
+namespace {
+
+std::atomic<bool> g_cancel{false};
+
+std::vector<std::string> split_csv(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else if (c != ' ') {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+}  // namespace
 
 void register_load_commands(CLI::App& app) {
   auto* load = app.add_subcommand("load", "Load data into a named data source");
@@ -12,24 +42,110 @@ void register_load_commands(CLI::App& app) {
   static bool recursive = false, strict = false;
   dir->add_option("--name", name, "Name of the data source")->required();
   dir->add_option("--input-dir", input_dir, "Folder to read");
-  dir->add_option("--input-files", input_files, "Files to read");
+  dir->add_option("--input-files", input_files, "Files to read")->allow_extra_args();
   dir->add_flag("--recursive", recursive, "Descend into sub-folders");
-  dir->add_option("--extensions", extensions, "Comma-separated extensions, e.g. .txt,.md,.pdf");
+  dir->add_option("--extensions", extensions,
+                  "Comma-separated extensions (default .txt,.md,.pdf,.html,.htm,.docx,.json,.jsonl; "
+                  "add e.g. .py,.cpp for code)");
   dir->add_option("--description", description, "Description of the source");
-  dir->add_flag("--strict", strict, "Fail when any file cannot be read");
-  mark_unavailable(dir, "load directory");
+  dir->add_flag("--strict", strict, "Fail when any file cannot be read (default: skip it)");
+  dir->callback([] {
+    AppContext ctx = check(open_context());
+    Archival archival = check(open_archival(ctx));
+    sources::LoadRequest req;
+    req.user_id = ctx.user_id;
+    req.name = name;
+    req.description = description;
+    req.input_dir = input_dir;
+    req.input_files = input_files;
+    req.recursive = recursive;
+    req.extensions = split_csv(extensions);
+    req.strict = strict;
+    req.chunk_tokens = ctx.config.embedding_chunk_size;
+    ProgressBar files_bar("Loading files");
+    ProgressBar passages_bar("Embedding passages");
+    sources::LoadProgress progress;
+    progress.cancel = &g_cancel;
+    progress.on_file = [&](size_t done, size_t total, const std::string& file) {
+      files_bar.update(static_cast<int64_t>(done), static_cast<int64_t>(total),
+                       std::filesystem::path(file).filename().string());
+    };
+    progress.on_warning = [&](const std::string& w) {
+      fmt::print(stderr, "\n⚠️  skipped {}\n", w);
+    };
+    // Ctrl-C: stop at the next document and remove what was stored.
+    std::signal(SIGINT, [](int) { g_cancel = true; });
+    auto report = sources::load_source(*ctx.store, *archival.passages, req, progress);
+    std::signal(SIGINT, SIG_DFL);
+    files_bar.finish();
+    passages_bar.finish();
+    if (!report.ok()) {
+      if (report.status().code() == ErrorCode::kCancelled) {
+        fail("interrupted: nothing was loaded (the partial source was removed)", 130);
+      }
+      fail(report.status());
+    }
+    fmt::print("Loaded {} passages and {} documents from {}\n", report->passages, report->documents,
+               name);
+  });
 
-  auto* search = app.add_subcommand("search", "Search a data source or an agent's archival memory");
+  auto* search = app.add_subcommand("search", "Search a data source or an agent's archival memory (no LLM)");
   static std::string source, agent, mode = "hybrid", query;
   static int top_k = 10;
   static bool json = false;
-  search->add_option("--source", source, "Data source to search");
-  search->add_option("--agent", agent, "Agent whose archival memory to search");
-  search->add_option("--top-k", top_k, "Number of passages")->capture_default_str();
-  search->add_option("--mode", mode, "hybrid, vector or text")->capture_default_str();
+  auto* source_opt = search->add_option("--source", source, "Data source to search");
+  auto* agent_opt = search->add_option("--agent", agent, "Agent whose archival memory to search");
+  source_opt->excludes(agent_opt);
+  search->add_option("--top-k", top_k, "Number of passages")->capture_default_str()->check(CLI::Range(1, 1000));
+  search->add_option("--mode", mode, "hybrid, vector or text")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"hybrid", "vector", "text"}));
   search->add_flag("--json", json, "Print JSON");
   search->add_option("query", query, "What to search for")->required();
-  mark_unavailable(search, "search");
+  search->callback([] {
+    if (source.empty() && agent.empty()) fail("name what to search with --source NAME or --agent NAME");
+    AppContext ctx = check(open_context());
+    Archival archival = check(open_archival(ctx));
+    sources::SearchMode m = check(sources::parse_search_mode(mode));
+    sources::PassagePage page;
+    std::string what;
+    if (!source.empty()) {
+      auto src = check(ctx.store->get_source_by_name(ctx.user_id, source));
+      if (src.embedding_model != archival.embedder->model() || src.embedding_dim != archival.embedder->dim()) {
+        fail(fmt::format("source '{}' was embedded with {} ({} dims) but the configured embedder is "
+                         "{} ({} dims)",
+                         source, src.embedding_model, src.embedding_dim, archival.embedder->model(),
+                         archival.embedder->dim()));
+      }
+      page = check(archival.passages->search_source(src.id, query, 0, top_k, m));
+      what = "source '" + source + "'";
+    } else {
+      auto a = check(ctx.store->get_agent_by_name(ctx.user_id, agent));
+      page = check(archival.passages->search_archival(a.id, query, 0, top_k, m));
+      what = "agent '" + agent + "'";
+    }
+    if (json) {
+      Json out = Json::array();
+      for (size_t i = 0; i < page.hits.size(); ++i) {
+        const auto& p = page.hits[i].passage;
+        out.push_back({{"rank", i + 1}, {"score", page.hits[i].score}, {"id", p.id},
+                       {"doc_id", p.doc_id}, {"text", p.text}, {"metadata", p.metadata},
+                       {"created_at", p.created_at}});
+      }
+      fmt::print("{}\n", out.dump(2));
+      return;
+    }
+    if (page.hits.empty()) {
+      fmt::print("No results in {} ({} passages searched).\n", what, page.total);
+      return;
+    }
+    fmt::print("Top {} of {} passages in {} ({} search):\n\n", page.hits.size(), page.total, what, mode);
+    for (size_t i = 0; i < page.hits.size(); ++i) {
+      const auto& p = page.hits[i].passage;
+      fmt::print("{}. [{:.4f}] {}\n   {}\n\n", i + 1, page.hits[i].score, p.doc_id,
+                 truncate_cell(p.text, 300));
+    }
+  });
 }
 
 }  // namespace memgpt::cli

@@ -6,6 +6,8 @@
 #include "cli/term.h"
 #include "util/clock.h"
 #include "util/files.h"
+#include "sources/ingest.h"
+#include "store/recall_store.h"
 #include "util/json.h"
 
 namespace memgpt::cli {
@@ -193,11 +195,25 @@ void register_profile_commands(CLI::App& app) {
       ->check(CLI::IsMember({"persona", "human", "agent", "source"}));
   del->add_option("name", del_name, "Name to delete")->required();
   del->callback([] {
-    if (del_what == "agent" || del_what == "source") {
-      fail(fmt::format("memgpt delete {} is not available in this build yet", del_what),
-           kExitUnavailable);
-    }
     AppContext ctx = check(open_context());
+    if (del_what == "source") {
+      auto src = check(ctx.store->get_source_by_name(ctx.user_id, del_name));
+      Archival archival = check(open_archival(ctx));
+      check(sources::delete_source(*ctx.store, *archival.passages, src));
+      fmt::print("Deleted source '{}'\n", del_name);
+      return;
+    }
+    if (del_what == "agent") {
+      auto agent = check(ctx.store->get_agent_by_name(ctx.user_id, del_name));
+      Archival archival = check(open_archival(ctx));
+      check(archival.passages->ensure_collections());
+      check(archival.passages->delete_agent_archival(agent.id).status());
+      store::RecallStore recall(ctx.store->shared_db());
+      check(recall.remove_agent(agent.id).status());
+      check(ctx.store->delete_agent(agent.id));
+      fmt::print("Deleted agent '{}'\n", del_name);
+      return;
+    }
     ProfileKind kind = check(parse_kind(del_what));
     check(ctx.store->delete_profile(kind, ctx.user_id, del_name));
     fmt::print("Deleted {} '{}'\n", del_what, del_name);

@@ -20,6 +20,34 @@ Result<MemgptConfig> load_config_or_default() {
   return config;
 }
 
+embed::EmbedderConfig embedder_config(const MemgptConfig& config, const Credentials& creds) {
+  embed::EmbedderConfig e;
+  e.endpoint_type = config.embedding_endpoint_type;
+  e.endpoint = config.embedding_endpoint;
+  e.model = config.embedding_model;
+  e.dim = config.embedding_dim;
+  if (e.endpoint_type == "azure") e.api_key = creds.get("azure", "key");
+  else if (e.endpoint_type == "openai") e.api_key = creds.openai_key();
+  return e;
+}
+
+Result<Archival> open_archival(const AppContext& ctx) {
+  Archival a;
+  if (ctx.config.archival_storage.type != "milvus") {
+    return unimplemented(fmt::format("archival storage type '{}' is not available in this build (use milvus)",
+                                     ctx.config.archival_storage.type));
+  }
+  vector::VectorStoreOptions vopt;
+  vopt.token = ctx.credentials.milvus_token();
+  MEMGPT_ASSIGN_OR_RETURN(a.store, vector::open_vector_store(ctx.config.archival_uri(), vopt));
+  MEMGPT_ASSIGN_OR_RETURN(a.embedder, embed::make_embedder(embedder_config(ctx.config, ctx.credentials)));
+  if (ctx.config.embedding_endpoint_type != "local" && ctx.config.embedding_dim != a.embedder->dim()) {
+    return invalid_argument("embedding_dim does not match the embedder");
+  }
+  a.passages = std::make_unique<sources::PassageStore>(a.store.get(), a.embedder.get());
+  return a;
+}
+
 Result<AppContext> open_context() {
   AppContext ctx;
   MEMGPT_ASSIGN_OR_RETURN(ctx.config, load_config_or_default());

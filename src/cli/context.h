@@ -7,6 +7,9 @@
 #include <string>
 
 #include "config/config.h"
+#include "embed/embedder.h"
+#include "sources/passage_store.h"
+#include "vector/vector_store.h"
 #include "store/metadata_store.h"
 #include "util/status.h"
 
@@ -22,6 +25,16 @@ struct AppContext {
 // Loads config + credentials (writing the default config when there is none), opens the
 // metadata store and ensures the user exists (seeding built-in personas/humans once).
 Result<AppContext> open_context();
+
+// Archival storage as configured: the Milvus store (embedded file or server), the embedder and
+// the passage collections on top.
+struct Archival {
+  std::unique_ptr<vector::VectorStore> store;
+  std::unique_ptr<embed::Embedder> embedder;
+  std::unique_ptr<sources::PassageStore> passages;
+};
+Result<Archival> open_archival(const AppContext& ctx);
+embed::EmbedderConfig embedder_config(const MemgptConfig& config, const Credentials& creds);
 
 // Only the configuration (no store): for commands that must not touch the database.
 Result<MemgptConfig> load_config_or_default();

@@ -481,7 +481,8 @@ class EmbeddedStore final : public VectorStore {
                                            req.limit + req.offset, kMaxTopK - 1));
     }
     int dim = c->spec.dim();
-    if (static_cast<int>(req.vector.size()) != dim) {
+    bool keyword_only = req.vector.empty() && req.text_query && !req.text_query->empty();
+    if (!keyword_only && static_cast<int>(req.vector.size()) != dim) {
       return milvus_error(ErrorCode::kInvalidArgument, kInvalidJson,
                           fmt::format("the dim ({}) of field data({}) is not equal to schema dim ({})",
                                       req.vector.size(), c->spec.vector_field()->name, dim));
@@ -492,7 +493,14 @@ class EmbeddedStore final : public VectorStore {
     size_t k = static_cast<size_t>(req.limit + req.offset);
 
     std::vector<std::pair<double, int64_t>> ranked;  // (score, rid), best first
-    if (req.text_query && !req.text_query->empty()) {
+    if (keyword_only) {
+      if (c->fts.empty()) {
+        return invalid_parameter(fmt::format("collection {} has no text field for keyword search",
+                                             name));
+      }
+      MEMGPT_ASSIGN_OR_RETURN(auto text_hits, text_search(*c, *req.text_query, k, f));
+      for (const auto& [rid, score] : text_hits) ranked.emplace_back(score, rid);
+    } else if (req.text_query && !req.text_query->empty()) {
       if (c->fts.empty()) {
         return invalid_parameter(fmt::format("collection {} has no text field for keyword search",
                                              name));
@@ -502,7 +510,7 @@ class EmbeddedStore final : public VectorStore {
       MEMGPT_ASSIGN_OR_RETURN(auto text_hits, text_search(*c, *req.text_query, depth, f));
       std::unordered_map<int64_t, double> fused;
       for (size_t i = 0; i < vec_hits.size(); ++i) fused[vec_hits[i].second] += 1.0 / (req.rrf_k + i + 1);
-      for (size_t i = 0; i < text_hits.size(); ++i) fused[text_hits[i]] += 1.0 / (req.rrf_k + i + 1);
+      for (size_t i = 0; i < text_hits.size(); ++i) fused[text_hits[i].first] += 1.0 / (req.rrf_k + i + 1);
       for (const auto& [rid, score] : fused) ranked.emplace_back(score, rid);
       std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
         return a.first != b.first ? a.first > b.first : a.second < b.second;
@@ -1107,8 +1115,8 @@ class EmbeddedStore final : public VectorStore {
     return out;
   }
 
-  // BM25 over the text field: rids best first.
-  Result<std::vector<int64_t>> text_search(Collection& c, const std::string& text, size_t k,
+  // BM25 over the text field: (rid, score) best first; score = -bm25 (higher is better).
+  Result<std::vector<std::pair<int64_t, double>>> text_search(Collection& c, const std::string& text, size_t k,
                                            const SqlFilter& f) {
     // Every word of the query as a quoted FTS5 term, OR-ed: BM25 ranks by how many and how rare.
     std::string match;
@@ -1123,18 +1131,18 @@ class EmbeddedStore final : public VectorStore {
       else flush();
     }
     flush();
-    if (match.empty()) return std::vector<int64_t>{};
+    if (match.empty()) return std::vector<std::pair<int64_t, double>>{};
     std::vector<SqlValue> p{match};
     p.insert(p.end(), f.params.begin(), f.params.end());
     p.emplace_back(static_cast<int64_t>(k));
     MEMGPT_ASSIGN_OR_RETURN(
         auto rows,
-        db_->query(fmt::format("SELECT {0}.rid FROM {1} JOIN {0} ON {0}.rid = {1}.rowid WHERE {1} "
+        db_->query(fmt::format("SELECT {0}.rid, bm25({1}) FROM {1} JOIN {0} ON {0}.rid = {1}.rowid WHERE {1} "
                                "MATCH ? AND ({2}) ORDER BY bm25({1}) LIMIT ?",
                                c.table, c.fts, f.where),
                    p));
-    std::vector<int64_t> out;
-    for (const auto& r : rows) out.push_back(r.integer(0));
+    std::vector<std::pair<int64_t, double>> out;
+    for (const auto& r : rows) out.emplace_back(r.integer(0), -r.real(1));
     return out;
   }
 

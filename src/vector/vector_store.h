@@ -59,7 +59,7 @@ struct CollectionSpec {
 };
 
 struct SearchRequest {
-  std::vector<float> vector;  // one query vector
+  std::vector<float> vector;  // one query vector; empty with text_query = keyword (BM25) only
   std::string filter;         // Milvus boolean expression; empty = all rows
   int limit = 10;
   int offset = 0;
@@ -75,7 +75,8 @@ struct SearchRequest {
 struct SearchHit {
   Json id;                // primary key (string or integer)
   double distance = 0.0;  // Milvus "distance": IP/COSINE similarity, L2 squared distance;
-                          // the fused RRF score for hybrid search
+                          // the fused RRF score for hybrid search; the BM25 score (higher
+                          // is better) for keyword-only search
   Json fields;            // requested output fields (object)
 };
 

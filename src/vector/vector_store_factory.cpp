@@ -5,13 +5,14 @@
 
 namespace memgpt::vector {
 
-Result<std::unique_ptr<VectorStore>> open_milvus_rest_store(const std::string& uri,
-                                                            const VectorStoreOptions& options);
-
 Result<std::unique_ptr<VectorStore>> open_vector_store(const std::string& uri,
                                                        const VectorStoreOptions& options) {
   if (uri.rfind("http://", 0) == 0 || uri.rfind("https://", 0) == 0) {
-    return open_milvus_rest_store(uri, options);
+    (void)options;
+    return unimplemented(fmt::format(
+        "Milvus server URIs ({}) are not available in this build yet: use a local file such as "
+        "~/.memgpt/milvus.db",
+        uri));
   }
   if (uri.find("://") != std::string::npos) {
     return invalid_argument(fmt::format(

@@ -1,0 +1,264 @@
+#include "sources/passage_store.h"
+
+#include <fmt/format.h>
+
+#include "sources/chunker.h"
+#include "util/clock.h"
+#include "vector/filter.h"
+
+namespace memgpt::sources {
+namespace {
+
+uint64_t fnv(std::string_view s, uint64_t h) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+std::string eq(const std::string& field, const std::string& value) {
+  return field + " == " + vector::filter_string_literal(value);
+}
+
+}  // namespace
+
+std::string passage_id(std::initializer_list<std::string_view> parts) {
+  uint64_t a = 1469598103934665603ULL, b = 0x84222325cbf29ce4ULL;
+  for (auto p : parts) {
+    a = fnv(p, a);
+    a = fnv("\x1f", a);
+    b = fnv(p, b ^ 0x9e3779b97f4a7c15ULL);
+  }
+  return fmt::format("{:016x}{:016x}", a, b);
+}
+
+Result<SearchMode> parse_search_mode(const std::string& name) {
+  if (name == "hybrid") return SearchMode::kHybrid;
+  if (name == "vector") return SearchMode::kVector;
+  if (name == "text") return SearchMode::kText;
+  return invalid_argument(fmt::format("search mode must be hybrid, vector or text (got '{}')", name));
+}
+
+const char* search_mode_name(SearchMode mode) {
+  switch (mode) {
+    case SearchMode::kHybrid: return "hybrid";
+    case SearchMode::kVector: return "vector";
+    case SearchMode::kText: return "text";
+  }
+  return "?";
+}
+
+std::string PassageStore::passages_collection() const { return fmt::format("memgpt_passages_{}", dim()); }
+std::string PassageStore::archival_collection() const { return fmt::format("memgpt_archival_{}", dim()); }
+
+Status PassageStore::ensure_collections() {
+  for (const auto& name : {passages_collection(), archival_collection()}) {
+    vector::CollectionSpec spec;
+    spec.name = name;
+    spec.description = "memgpt passages (see docs/storage.md)";
+    using vector::DataType;
+    spec.fields = {{"id", DataType::kVarChar, true, false, 64, 0},
+                   {"text", DataType::kVarChar, false, false, 65535, 0},
+                   {"embedding", DataType::kFloatVector, false, false, 0, dim()},
+                   {"user_id", DataType::kVarChar, false, false, 64, 0},
+                   {"agent_id", DataType::kVarChar, false, true, 64, 0},
+                   {"source_id", DataType::kVarChar, false, false, 64, 0},
+                   {"data_source", DataType::kVarChar, false, false, 256, 0},
+                   {"doc_id", DataType::kVarChar, false, false, 1024, 0},
+                   {"created_at", DataType::kInt64, false, false, 0, 0},
+                   {"metadata", DataType::kJson, false, false, 0, 0}};
+    spec.index.field_name = "embedding";
+    spec.index.metric = vector::MetricType::kIP;
+    MEMGPT_RETURN_IF_ERROR(store_->create_collection(spec));
+  }
+  return {};
+}
+
+Json PassageStore::to_row(const Passage& p) const {
+  return {{"id", p.id},           {"text", p.text},           {"embedding", p.embedding},
+          {"user_id", p.user_id}, {"agent_id", p.agent_id},   {"source_id", p.source_id},
+          {"data_source", p.data_source.substr(0, 256)},      {"doc_id", p.doc_id.substr(0, 1024)},
+          {"created_at", p.created_at}, {"metadata", p.metadata}};
+}
+
+Passage PassageStore::from_row(const Json& row) {
+  Passage p;
+  p.id = row.value("id", "");
+  p.text = row.value("text", "");
+  p.user_id = row.value("user_id", "");
+  p.agent_id = row.value("agent_id", "");
+  p.source_id = row.value("source_id", "");
+  p.data_source = row.value("data_source", "");
+  p.doc_id = row.value("doc_id", "");
+  p.created_at = row.value("created_at", int64_t{0});
+  if (row.contains("metadata") && row["metadata"].is_object()) p.metadata = row["metadata"];
+  if (row.contains("embedding") && row["embedding"].is_array()) {
+    p.embedding = row["embedding"].get<std::vector<float>>();
+  }
+  return p;
+}
+
+Status PassageStore::embed_missing(std::vector<Passage>& passages) {
+  std::vector<std::string> texts;
+  std::vector<size_t> where;
+  for (size_t i = 0; i < passages.size(); ++i) {
+    if (passages[i].embedding.empty()) {
+      texts.push_back(passages[i].text);
+      where.push_back(i);
+    }
+  }
+  if (texts.empty()) return {};
+  MEMGPT_ASSIGN_OR_RETURN(auto vectors, embedder_->embed(texts));
+  for (size_t k = 0; k < where.size(); ++k) passages[where[k]].embedding = std::move(vectors[k]);
+  return {};
+}
+
+Status PassageStore::upsert_source_passages(std::vector<Passage>& passages) {
+  if (passages.empty()) return {};
+  MEMGPT_RETURN_IF_ERROR(embed_missing(passages));
+  std::vector<Json> rows;
+  rows.reserve(passages.size());
+  for (const auto& p : passages) rows.push_back(to_row(p));
+  return store_->upsert(passages_collection(), rows).status();
+}
+
+Result<int64_t> PassageStore::count_source_passages(const std::string& source_id) {
+  return store_->count(passages_collection(), eq("source_id", source_id));
+}
+
+Result<int64_t> PassageStore::delete_source_passages(const std::string& source_id) {
+  return store_->remove(passages_collection(), eq("source_id", source_id));
+}
+
+Result<PassagePage> PassageStore::search(const std::string& collection, const std::string& filter,
+                                         const std::string& query, int64_t offset, int64_t limit,
+                                         SearchMode mode) {
+  PassagePage page;
+  MEMGPT_ASSIGN_OR_RETURN(page.total, store_->count(collection, filter));
+  if (page.total == 0 || limit <= 0 || offset >= page.total) return page;
+  vector::SearchRequest req;
+  req.filter = filter;
+  req.offset = static_cast<int>(offset);
+  req.limit = static_cast<int>(std::min<int64_t>(limit, 1000));
+  req.output_fields = {"*"};
+  if (mode != SearchMode::kText) {
+    std::vector<std::string> q{query};
+    MEMGPT_ASSIGN_OR_RETURN(auto vecs, embedder_->embed(q));
+    req.vector = std::move(vecs[0]);
+  }
+  if (mode != SearchMode::kVector) req.text_query = query;
+  MEMGPT_ASSIGN_OR_RETURN(auto hits, store_->search(collection, req));
+  for (auto& h : hits) {
+    Json row = h.fields;
+    row["id"] = h.id;
+    page.hits.push_back({from_row(row), h.distance});
+  }
+  return page;
+}
+
+Result<PassagePage> PassageStore::search_source(const std::string& source_id, const std::string& query,
+                                                int64_t offset, int64_t limit, SearchMode mode) {
+  return search(passages_collection(), eq("source_id", source_id), query, offset, limit, mode);
+}
+
+Result<std::vector<Passage>> PassageStore::list_source_passages(const std::string& source_id,
+                                                                int64_t offset, int64_t limit,
+                                                                bool with_embeddings) {
+  vector::QueryRequest q;
+  q.filter = eq("source_id", source_id);
+  q.offset = offset;
+  q.limit = limit;
+  q.output_fields = {"*"};
+  if (with_embeddings) q.output_fields.push_back("embedding");
+  MEMGPT_ASSIGN_OR_RETURN(auto rows, store_->query(passages_collection(), q));
+  std::vector<Passage> out;
+  for (const auto& r : rows) out.push_back(from_row(r));
+  return out;
+}
+
+Result<std::vector<std::string>> PassageStore::insert_archival(const std::string& user_id,
+                                                               const std::string& agent_id,
+                                                               const std::string& text,
+                                                               int chunk_tokens) {
+  std::vector<Passage> passages;
+  int64_t now = SystemClock::instance().now_ms();
+  for (auto& chunk : chunk_text(text, {chunk_tokens, 20})) {
+    Passage p;
+    p.id = new_uuid();
+    p.text = std::move(chunk);
+    p.user_id = user_id;
+    p.agent_id = agent_id;
+    p.created_at = now;
+    passages.push_back(std::move(p));
+  }
+  if (passages.empty()) return invalid_argument("there is no text to store");
+  MEMGPT_RETURN_IF_ERROR(embed_missing(passages));
+  std::vector<Json> rows;
+  std::vector<std::string> ids;
+  for (const auto& p : passages) {
+    rows.push_back(to_row(p));
+    ids.push_back(p.id);
+  }
+  MEMGPT_RETURN_IF_ERROR(store_->upsert(archival_collection(), rows).status());
+  return ids;
+}
+
+Result<PassagePage> PassageStore::search_archival(const std::string& agent_id, const std::string& query,
+                                                  int64_t offset, int64_t limit, SearchMode mode) {
+  return search(archival_collection(), eq("agent_id", agent_id), query, offset, limit, mode);
+}
+
+Result<int64_t> PassageStore::count_archival(const std::string& agent_id) {
+  return store_->count(archival_collection(), eq("agent_id", agent_id));
+}
+
+Result<std::vector<Passage>> PassageStore::list_archival(const std::string& agent_id, int64_t offset,
+                                                         int64_t limit) {
+  vector::QueryRequest q;
+  q.filter = eq("agent_id", agent_id);
+  q.offset = offset;
+  q.limit = limit;
+  q.output_fields = {"*"};
+  MEMGPT_ASSIGN_OR_RETURN(auto rows, store_->query(archival_collection(), q));
+  std::vector<Passage> out;
+  for (const auto& r : rows) out.push_back(from_row(r));
+  return out;
+}
+
+Result<int64_t> PassageStore::delete_archival(const std::string& agent_id,
+                                              const std::vector<std::string>& ids) {
+  std::vector<Json> jids(ids.begin(), ids.end());
+  return store_->remove(archival_collection(),
+                        "(" + eq("agent_id", agent_id) + ") and " + vector::ids_filter("id", jids));
+}
+
+Result<int64_t> PassageStore::delete_agent_archival(const std::string& agent_id) {
+  return store_->remove(archival_collection(), eq("agent_id", agent_id));
+}
+
+Result<int64_t> PassageStore::attach_source(const std::string& source_id, const std::string& agent_id,
+                                            const std::string& user_id,
+                                            const std::function<void(int64_t, int64_t)>& progress) {
+  MEMGPT_ASSIGN_OR_RETURN(int64_t total, count_source_passages(source_id));
+  int64_t done = 0;
+  constexpr int64_t kBatch = 256;
+  if (progress) progress(0, total);
+  while (done < total) {
+    MEMGPT_ASSIGN_OR_RETURN(auto batch, list_source_passages(source_id, done, kBatch, true));
+    if (batch.empty()) break;
+    std::vector<Json> rows;
+    for (auto& p : batch) {
+      p.id = passage_id({agent_id, p.id});
+      p.agent_id = agent_id;
+      p.user_id = user_id;
+      rows.push_back(to_row(p));
+    }
+    MEMGPT_RETURN_IF_ERROR(store_->upsert(archival_collection(), rows).status());
+    done += static_cast<int64_t>(batch.size());
+    if (progress) progress(done, total);
+  }
+  return done;
+}
+
+}  // namespace memgpt::sources

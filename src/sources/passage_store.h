@@ -1,0 +1,96 @@
+// Passages in Milvus: source passages (what `memgpt load` reads) and agents' archival memory,
+// in collections named per embedding dimension (memgpt_passages_<dim>, memgpt_archival_<dim>;
+// no zero padding). Schema in docs/storage.md. This is the archival layer the agent uses.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "embed/embedder.h"
+#include "util/json.h"
+#include "util/status.h"
+#include "vector/vector_store.h"
+
+namespace memgpt::sources {
+
+struct Passage {
+  std::string id;
+  std::string text;
+  std::string user_id;
+  std::string agent_id;  // archival passages: the owner; source passages: ""
+  std::string source_id;
+  std::string data_source;  // the source's name
+  std::string doc_id;       // e.g. "paper.pdf#page=3"
+  int64_t created_at = 0;   // epoch ms
+  Json metadata = Json::object();
+  std::vector<float> embedding;  // filled on insert when empty
+};
+
+struct PassageHit {
+  Passage passage;
+  double score = 0;
+};
+
+struct PassagePage {
+  std::vector<PassageHit> hits;
+  int64_t total = 0;
+};
+
+enum class SearchMode { kHybrid, kVector, kText };
+Result<SearchMode> parse_search_mode(const std::string& name);
+const char* search_mode_name(SearchMode mode);
+
+// A stable id from parts (128-bit hash, hex): the same source and text give the same id.
+std::string passage_id(std::initializer_list<std::string_view> parts);
+
+class PassageStore {
+ public:
+  PassageStore(vector::VectorStore* store, embed::Embedder* embedder)
+      : store_(store), embedder_(embedder) {}
+
+  int dim() const { return embedder_->dim(); }
+  embed::Embedder& embedder() { return *embedder_; }
+  vector::VectorStore& vector_store() { return *store_; }
+  std::string passages_collection() const;
+  std::string archival_collection() const;
+  Status ensure_collections();
+
+  // Source passages (upsert: loading the same text again changes nothing).
+  Status upsert_source_passages(std::vector<Passage>& passages);
+  Result<int64_t> count_source_passages(const std::string& source_id);
+  Result<int64_t> delete_source_passages(const std::string& source_id);
+  Result<PassagePage> search_source(const std::string& source_id, const std::string& query,
+                                    int64_t offset, int64_t limit, SearchMode mode);
+  Result<std::vector<Passage>> list_source_passages(const std::string& source_id, int64_t offset,
+                                                    int64_t limit, bool with_embeddings = false);
+
+  // Archival memory of one agent.
+  Result<std::vector<std::string>> insert_archival(const std::string& user_id,
+                                                   const std::string& agent_id,
+                                                   const std::string& text, int chunk_tokens = 300);
+  Result<PassagePage> search_archival(const std::string& agent_id, const std::string& query,
+                                      int64_t offset, int64_t limit, SearchMode mode = SearchMode::kHybrid);
+  Result<int64_t> count_archival(const std::string& agent_id);
+  Result<std::vector<Passage>> list_archival(const std::string& agent_id, int64_t offset, int64_t limit);
+  Result<int64_t> delete_archival(const std::string& agent_id, const std::vector<std::string>& ids);
+  Result<int64_t> delete_agent_archival(const std::string& agent_id);
+  // Copies a source's passages (with their embeddings) into the agent's archival memory; ids
+  // derive from agent and passage, so attaching twice adds nothing. Returns passages copied.
+  Result<int64_t> attach_source(const std::string& source_id, const std::string& agent_id,
+                                const std::string& user_id,
+                                const std::function<void(int64_t done, int64_t total)>& progress = nullptr);
+
+ private:
+  Result<PassagePage> search(const std::string& collection, const std::string& filter,
+                             const std::string& query, int64_t offset, int64_t limit, SearchMode mode);
+  Status embed_missing(std::vector<Passage>& passages);
+  Json to_row(const Passage& p) const;
+  static Passage from_row(const Json& row);
+
+  vector::VectorStore* store_;
+  embed::Embedder* embedder_;
+};
+
+}  // namespace memgpt::sources
