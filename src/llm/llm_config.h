@@ -1,0 +1,32 @@
+// What a backend needs to know, mapped from the config file / agent state by the caller.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "llm/chat_model.h"
+#include "util/http_client.h"
+
+namespace memgpt::llm {
+
+struct LlmConfig {
+  std::string model;
+  std::string model_endpoint;       // base URL, e.g. https://api.openai.com/v1
+  std::string model_endpoint_type;  // openai | azure | anthropic | groq | together | openrouter |
+                                    // ollama | llamacpp | vllm | lmstudio | koboldcpp | webui
+  std::string model_wrapper;        // local backends without tool calling (chatml, ...)
+  int context_window = 8192;
+  std::string api_key;
+  std::string api_version;  // azure
+  int timeout_ms = 120000;
+  int max_attempts = 4;     // retries on 429 / 5xx / connection errors
+};
+
+// The backend for `config`; kUnimplemented for endpoint types this build cannot speak.
+Result<std::unique_ptr<ChatModel>> make_chat_model(const LlmConfig& config,
+                                                   std::shared_ptr<HttpClient> http = nullptr);
+
+// Context window of well-known models (0 when unknown).
+int known_context_window(const std::string& model);
+
+}  // namespace memgpt::llm

@@ -1,0 +1,50 @@
+// scripted_llm_server --scenario FILE [--port N] [--record FILE]
+// Serves the scenario on 127.0.0.1 until SIGTERM/SIGINT; prints "listening on PORT" first.
+// With --record, writes every request received (JSON array) to FILE on exit.
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "scripted_llm.h"
+
+namespace {
+volatile std::sig_atomic_t g_stop = 0;
+}
+
+int main(int argc, char** argv) {
+  std::string scenario_path, record_path;
+  int port = 0;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--scenario")) scenario_path = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--port")) port = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--record")) record_path = argv[i + 1];
+  }
+  std::ifstream in(scenario_path);
+  if (!in) {
+    std::fprintf(stderr, "scripted_llm_server: cannot read scenario '%s'\n", scenario_path.c_str());
+    return 2;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  memgpt::testing::ScriptedLlmServer server(memgpt::Json::parse(ss.str()));
+  int bound = server.start(port);
+  if (bound <= 0) {
+    std::fprintf(stderr, "scripted_llm_server: cannot listen\n");
+    return 1;
+  }
+  std::printf("listening on %d\n", bound);
+  std::fflush(stdout);
+  std::signal(SIGTERM, [](int) { g_stop = 1; });
+  std::signal(SIGINT, [](int) { g_stop = 1; });
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  server.stop();
+  if (!record_path.empty()) {
+    std::ofstream out(record_path);
+    out << memgpt::Json(server.requests()).dump(2);
+  }
+  return 0;
+}

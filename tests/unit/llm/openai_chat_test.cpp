@@ -1,0 +1,155 @@
+// The OpenAI-compatible backend against the scripted server on loopback.
+#include <gtest/gtest.h>
+
+#include "llm/llm_config.h"
+#include "scripted_llm.h"
+
+namespace memgpt::llm {
+namespace {
+
+using testing::ScriptedLlmServer;
+
+struct Fixture {
+  explicit Fixture(Json replies, int attempts = 3) : server({{"model", "gpt-4o-mini"}, {"replies", replies}}) {
+    server.start();
+    LlmConfig c;
+    c.model = "gpt-4o-mini";
+    c.model_endpoint = server.base_url();
+    c.model_endpoint_type = "openai";
+    c.api_key = "sk-test";
+    c.max_attempts = attempts;
+    c.timeout_ms = 2000;
+    model = std::move(*make_chat_model(c));
+  }
+  ScriptedLlmServer server;
+  std::unique_ptr<ChatModel> model;
+};
+
+ChatRequest request(bool with_tools = true) {
+  ChatRequest r;
+  r.messages = {{"system", "You are a test.", {}, "", ""}, {"user", "hi", {}, "", ""}};
+  if (with_tools) {
+    r.tools = Json::array({{{"type", "function"},
+                            {"function", {{"name", "send_message"}, {"description", "say"},
+                                          {"parameters", {{"type", "object"}, {"properties", {{"message", {{"type", "string"}}}}}, {"required", {"message"}}}}}}}});
+  }
+  return r;
+}
+
+TEST(OpenAIChat, ToolCallAndUsage) {
+  Fixture f(Json::array({{{"content", "Thinking."}, {"tool", "send_message"}, {"arguments", {{"message", "Hello!"}}}}}));
+  auto r = f.model->complete(request());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->message.content, "Thinking.");
+  ASSERT_EQ(r->message.tool_calls.size(), 1u);
+  EXPECT_EQ(r->message.tool_calls[0].name, "send_message");
+  EXPECT_EQ(Json::parse(r->message.tool_calls[0].arguments)["message"], "Hello!");
+  EXPECT_EQ(r->finish_reason, "tool_calls");
+  EXPECT_EQ(r->usage.total_tokens, 120);
+  auto reqs = f.server.requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0]["model"], "gpt-4o-mini");
+  EXPECT_EQ(reqs[0]["tools"][0]["function"]["name"], "send_message");
+  EXPECT_EQ(reqs[0]["tool_choice"], "auto");
+  EXPECT_TRUE(f.server.violations().empty());
+}
+
+TEST(OpenAIChat, StreamingReassemblesContentAndArguments) {
+  Fixture f(Json::array({{{"content", "A fairly long inner monologue here."}, {"tool", "send_message"},
+                          {"arguments", {{"message", "Streamed reply with unicode ✨"}}}}}));
+  ChatRequest req = request();
+  std::string seen;
+  req.on_delta = [&](const StreamDelta& d) { seen += d.content; };
+  auto r = f.model->complete(req);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(seen, "A fairly long inner monologue here.");
+  EXPECT_EQ(r->message.content, seen);
+  EXPECT_EQ(Json::parse(r->message.tool_calls[0].arguments)["message"], "Streamed reply with unicode ✨");
+  EXPECT_EQ(r->usage.total_tokens, 120);
+  EXPECT_EQ(f.server.requests()[0]["stream"], true);
+}
+
+TEST(OpenAIChat, RetriesRateLimitsHonouringRetryAfter) {
+  Fixture f(Json::array({{{"status", 429}, {"retry_after", 0}, {"error", {{"message", "slow down"}}}},
+                         {{"status", 500}},
+                         {{"content", "ok"}}}));
+  auto r = f.model->complete(request(false));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->message.content, "ok");
+  EXPECT_EQ(f.server.requests().size(), 3u);
+}
+
+TEST(OpenAIChat, PersistentFailuresAreClassified) {
+  Fixture rate(Json::array({{{"status", 429}, {"retry_after", 0}}, {{"status", 429}, {"retry_after", 0}}}), 2);
+  auto r = rate.model->complete(request());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().detail(), static_cast<int>(LlmError::kRateLimited));
+
+  Fixture auth(Json::array({{{"status", 401}, {"error", {{"message", "Incorrect API key provided"}}}}}));
+  r = auth.model->complete(request());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().detail(), static_cast<int>(LlmError::kAuthentication));
+  EXPECT_NE(r.status().message().find("OPENAI_API_KEY"), std::string::npos);
+
+  Fixture overflow(Json::array({{{"status", 400}, {"error", {{"message", "This model's maximum context length is 8192 tokens"}, {"code", "context_length_exceeded"}}}}}));
+  r = overflow.model->complete(request());
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(is_context_overflow(r.status()));
+}
+
+TEST(OpenAIChat, BrokenRepliesAreErrorsNotCrashes) {
+  Fixture truncated(Json::array({{{"content", "x"}, {"truncate_body", true}}}));
+  auto r = truncated.model->complete(request());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().detail(), static_cast<int>(LlmError::kBadResponse));
+
+  Fixture cut(Json::array({{{"content", "a long streamed reply that gets cut"}, {"cut_stream", true}}}), 1);
+  ChatRequest req = request();
+  req.on_delta = [](const StreamDelta&) {};
+  r = cut.model->complete(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().message().find("cut off") != std::string::npos ||
+              r.status().message().find("broke") != std::string::npos)
+      << r.status().message();
+
+  Fixture slow(Json::array({{{"content", "late"}, {"delay_ms", 3000}}}), 1);
+  r = slow.model->complete(request());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kTimeout);
+}
+
+TEST(OpenAIChat, UnreachableEndpointNamesTheUrl) {
+  LlmConfig c;
+  c.model = "gpt-4o-mini";
+  c.model_endpoint = "http://127.0.0.1:1/v1";
+  c.model_endpoint_type = "openai";
+  c.max_attempts = 1;
+  auto m = make_chat_model(c);
+  ASSERT_TRUE(m.ok());
+  auto r = (*m)->complete(request());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("127.0.0.1:1"), std::string::npos);
+  EXPECT_NE(r.status().message().find("model_endpoint"), std::string::npos);
+}
+
+TEST(ScriptedServer, RejectsRequestsTheRealApiRejects) {
+  Json orphan_tool = {{"model", "m"}, {"messages", {{{"role", "tool"}, {"tool_call_id", "x"}, {"content", "r"}}}}};
+  EXPECT_NE(ScriptedLlmServer::validate_request(orphan_tool).find("preceeding message with 'tool_calls'"), std::string::npos);
+  Json unanswered = {{"model", "m"}, {"messages", {{{"role", "assistant"}, {"content", nullptr},
+      {"tool_calls", {{{"id", "c1"}, {"type", "function"}, {"function", {{"name", "f"}, {"arguments", "{}"}}}}}}},
+      {{"role", "user"}, {"content", "hi"}}}}};
+  EXPECT_FALSE(ScriptedLlmServer::validate_request(unanswered).empty());
+  Json ok = {{"model", "m"}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}};
+  EXPECT_TRUE(ScriptedLlmServer::validate_request(ok).empty());
+}
+
+TEST(ModelInfo, ContextWindows) {
+  EXPECT_EQ(known_context_window("gpt-4"), 8192);
+  EXPECT_EQ(known_context_window("gpt-4o-mini"), 128000);
+  EXPECT_EQ(known_context_window("openai/gpt-4o"), 128000);
+  EXPECT_EQ(known_context_window("claude-3-5-sonnet"), 200000);
+  EXPECT_EQ(known_context_window("my-own-model"), 0);
+}
+
+}  // namespace
+}  // namespace memgpt::llm
