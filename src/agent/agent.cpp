@@ -333,18 +333,21 @@ Result<llm::ChatResponse> Agent::call_model(const std::vector<store::MessageReco
 
 // ---- one step ---------------------------------------------------------------------------------
 
-Result<Agent::StepOutcome> Agent::step(const store::MessageRecord& input, const EventSink& sink,
+Result<Agent::StepOutcome> Agent::step(const store::MessageRecord* input, const EventSink& sink,
                                        const TurnOptions& options) {
   StepOutcome out;
-  std::vector<store::MessageRecord> pending{input};
+  std::vector<store::MessageRecord> pending;
+  if (input) pending.push_back(*input);
   bool kwarg = uses_inner_thoughts_kwarg();
-  bool verify = verify_first_ && !first_message_verified_ && input.role == "user" &&
-                unpack_user_message(input.text).has_value();
+  // MemGPT checks the agent's first reply (to the login event or the first user message).
+  bool verify = verify_first_ && !first_message_verified_;
 
   llm::ChatResponse resp;
   std::string thoughts;
+  auto cancelled = [&] { return options.cancel && options.cancel->load(); };
   for (int attempt = 0;; ++attempt) {
     MEMGPT_ASSIGN_OR_RETURN(resp, call_model(pending, sink, options));
+    if (cancelled()) return Status(ErrorCode::kCancelled, "the step was cancelled");
     out.usage.prompt_tokens += resp.usage.prompt_tokens;
     out.usage.completion_tokens += resp.usage.completion_tokens;
     out.usage.total_tokens += resp.usage.total_tokens;
@@ -406,6 +409,7 @@ Result<Agent::StepOutcome> Agent::step(const store::MessageRecord& input, const 
                          stored_args.is_object() ? stored_args.dump() : call.arguments})});
     if (sink) sink({AgentEvent::Kind::kFunctionCall, "", call.name, args});
 
+    if (cancelled()) return Status(ErrorCode::kCancelled, "the step was cancelled");
     if (raw_args.is_object()) {
       if (std::find(functions_.begin(), functions_.end(), call.name) == functions_.end()) {
         result = {false, fmt::format("No function named '{}'.", call.name)};
@@ -452,7 +456,7 @@ Result<Agent::StepOutcome> Agent::step(const store::MessageRecord& input, const 
     pending.push_back(std::move(tool_msg));
   }
 
-  if (verify) first_message_verified_ = true;
+  if (verify || !verify_first_) first_message_verified_ = true;
   MEMGPT_RETURN_IF_ERROR(commit(pending));
   for (const auto& m : pending) out.new_ids.push_back(m.id);
 
@@ -469,12 +473,12 @@ Result<Agent::StepOutcome> Agent::step(const store::MessageRecord& input, const 
   return out;
 }
 
-Result<TurnResult> Agent::run_turn(store::MessageRecord input, const EventSink& sink,
+Result<TurnResult> Agent::run_turn(std::optional<store::MessageRecord> input, const EventSink& sink,
                                    const TurnOptions& options) {
   TurnResult turn;
   for (;;) {
     if (options.cancel && options.cancel->load()) break;
-    MEMGPT_ASSIGN_OR_RETURN(StepOutcome out, step(input, sink, options));
+    MEMGPT_ASSIGN_OR_RETURN(StepOutcome out, step(input ? &*input : nullptr, sink, options));
     ++turn.steps;
     turn.usage.prompt_tokens += out.usage.prompt_tokens;
     turn.usage.completion_tokens += out.usage.completion_tokens;
@@ -510,6 +514,10 @@ Result<TurnResult> Agent::send_user_message(const std::string& text, const Event
   if (sink) sink({AgentEvent::Kind::kUserMessage, text});
   return run_turn(make_message("user", package_user_message(text, now_text(*deps_.clock))), sink,
                   options);
+}
+
+Result<TurnResult> Agent::send_first_message(const EventSink& sink, const TurnOptions& options) {
+  return run_turn(std::nullopt, sink, options);
 }
 
 Result<TurnResult> Agent::send_system_alert(const std::string& text, const EventSink& sink,

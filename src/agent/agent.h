@@ -101,6 +101,9 @@ class Agent {
   // A user message; runs steps until no heartbeat is due.
   Result<TurnResult> send_user_message(const std::string& text, const EventSink& sink,
                                        const TurnOptions& options = {});
+  // Runs a turn on what is already in the context (the login event of a new agent): the
+  // agent's first message ("Hit enter to begin").
+  Result<TurnResult> send_first_message(const EventSink& sink, const TurnOptions& options = {});
   // A system alert (e.g. /memorywarning) or a heartbeat (/heartbeat) as the input.
   Result<TurnResult> send_system_alert(const std::string& text, const EventSink& sink,
                                        const TurnOptions& options = {});
@@ -140,9 +143,10 @@ class Agent {
     std::vector<std::string> new_ids;
     llm::Usage usage;
   };
-  Result<StepOutcome> step(const store::MessageRecord& input, const EventSink& sink,
+  // `input` may be null: the step answers what the context already holds.
+  Result<StepOutcome> step(const store::MessageRecord* input, const EventSink& sink,
                            const TurnOptions& options);
-  Result<TurnResult> run_turn(store::MessageRecord input, const EventSink& sink,
+  Result<TurnResult> run_turn(std::optional<store::MessageRecord> input, const EventSink& sink,
                               const TurnOptions& options);
   Result<std::vector<llm::ChatMessage>> build_request_messages(
       const std::vector<store::MessageRecord>& extra);

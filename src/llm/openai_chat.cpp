@@ -68,6 +68,7 @@ class OpenAIChatModel final : public ChatModel {
     req.url = url();
     req.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
     req.timeout_ms = config_.timeout_ms;
+    req.cancel = request.cancel;
     req.headers = {{"Content-Type", "application/json"}};
     if (config_.model_endpoint_type == "azure") {
       req.headers.emplace_back("api-key", config_.api_key);

@@ -237,6 +237,11 @@ Result<int64_t> PassageStore::delete_agent_archival(const std::string& agent_id)
   return store_->remove(archival_collection(), eq("agent_id", agent_id));
 }
 
+Result<int64_t> PassageStore::detach_source(const std::string& source_id, const std::string& agent_id) {
+  return store_->remove(archival_collection(),
+                        "(" + eq("agent_id", agent_id) + ") and (" + eq("source_id", source_id) + ")");
+}
+
 Result<int64_t> PassageStore::attach_source(const std::string& source_id, const std::string& agent_id,
                                             const std::string& user_id,
                                             const std::function<void(int64_t, int64_t)>& progress) {

@@ -76,6 +76,8 @@ class PassageStore {
   Result<std::vector<Passage>> list_archival(const std::string& agent_id, int64_t offset, int64_t limit);
   Result<int64_t> delete_archival(const std::string& agent_id, const std::vector<std::string>& ids);
   Result<int64_t> delete_agent_archival(const std::string& agent_id);
+  // Removes the passages an attach of `source_id` copied into the agent's archival memory.
+  Result<int64_t> detach_source(const std::string& source_id, const std::string& agent_id);
   // Copies a source's passages (with their embeddings) into the agent's archival memory; ids
   // derive from agent and passage, so attaching twice adds nothing. Returns passages copied.
   Result<int64_t> attach_source(const std::string& source_id, const std::string& agent_id,

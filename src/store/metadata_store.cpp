@@ -295,6 +295,7 @@ Status MetadataStore::seed_builtins(const std::string& user_id) {
     for (const auto& name : builtin_asset_names(folder)) {
       auto text = builtin_asset(std::string(folder) + "/" + name + ".txt");
       if (!text) continue;
+      while (!text->empty() && (text->back() == '\n' || text->back() == ' ')) text->remove_suffix(1);
       std::vector<SqlValue> p{v(new_uuid()), v(std::string(profile_kind_name(kind))), v(user_id),
                               v(name), v(std::string(*text)), v(now)};
       MEMGPT_RETURN_IF_ERROR(

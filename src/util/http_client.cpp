@@ -55,6 +55,15 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(user);
+  if (t->request->cancel && t->request->cancel->load()) {
+    t->aborted = true;
+    return 1;  // abort
+  }
+  return 0;
+}
+
 class CurlHttpClient final : public HttpClient {
  public:
   Result<HttpResponse> send(const HttpRequest& request) override {
@@ -78,6 +87,11 @@ class CurlHttpClient final : public HttpClient {
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
     curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "");
+    if (request.cancel) {
+      curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+      curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+      curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer);
+    }
     if (request.method == "GET") {
       curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
     } else {
@@ -161,6 +175,7 @@ Result<HttpResponse> send_with_retry(HttpClient& client, const HttpRequest& requ
       }
     }
     if (!retry || attempt >= policy.max_attempts) return r;
+    if (request.cancel && request.cancel->load()) return Status(ErrorCode::kCancelled, "the request was cancelled");
     if (wait_ms <= 0) {
       double cap = std::min<double>(backoff, policy.max_backoff_ms);
       wait_ms = policy.jitter ? std::uniform_real_distribution<double>(0, cap)(rng) : cap;

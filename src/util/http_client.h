@@ -3,6 +3,7 @@
 // Thread-safety: an HttpClient may be used from several threads at once.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -24,6 +25,8 @@ struct HttpRequest {
   // Streaming: when set, called with each chunk of the body as it arrives (the body is then not
   // accumulated in HttpResponse::body). Return false to abort the transfer (kCancelled).
   std::function<bool(std::string_view chunk)> on_body_chunk;
+  // When set and true, the transfer stops as soon as possible (kCancelled), even mid-wait.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct HttpResponse {
