@@ -650,18 +650,15 @@ Status Agent::pop(int count) {
   // Keep at least one message after the system message.
   if (message_ids_.size() <= 1) return failed_precondition("there is nothing to pop");
   size_t n = std::min<size_t>(static_cast<size_t>(count), message_ids_.size() - 1);
-  std::vector<std::string> removed(message_ids_.end() - static_cast<ptrdiff_t>(n),
-                                   message_ids_.end());
-  // Never leave a tool call without its result or a result without its call.
-  MEMGPT_ASSIGN_OR_RETURN(auto remaining, deps_.recall->get(std::vector<std::string>(
-                                              message_ids_.begin(), message_ids_.end() - n)));
-  while (!remaining.empty() && remaining.back().role == "assistant" &&
-         !remaining.back().tool_calls.empty() && remaining.size() > 1) {
-    removed.insert(removed.begin(), remaining.back().id);
-    remaining.pop_back();
-  }
+  MEMGPT_ASSIGN_OR_RETURN(auto records, deps_.recall->get(message_ids_));
+  // Never leave a function call without its result: if the cut falls between a call and its
+  // result, keep the result too.
+  size_t keep = records.size() - n;
+  while (keep < records.size() && keep > 0 && records[keep].role == "tool") ++keep;
+  if (keep >= records.size()) return failed_precondition("there is nothing to pop without splitting a function call from its result");
+  std::vector<std::string> removed(message_ids_.begin() + static_cast<ptrdiff_t>(keep), message_ids_.end());
   auto saved = message_ids_;
-  message_ids_.resize(message_ids_.size() - removed.size());
+  message_ids_.resize(keep);
   record_.state = state_json();
   Status s = deps_.meta->db().transaction([&]() -> Status {
     MEMGPT_RETURN_IF_ERROR(deps_.recall->remove(removed));

@@ -362,7 +362,7 @@ void Session::attach(const std::string& requested) {
                  s.name, s.embedding_model, s.embedding_dim, model, dim);
     }
   }
-  if (sources->empty()) {
+  if (sources->empty() && requested.empty()) {
     fmt::print("No data sources yet: load one first, e.g. `memgpt load directory --name mydocs --input-files paper.pdf`\n");
     return;
   }
@@ -373,7 +373,10 @@ void Session::attach(const std::string& requested) {
     }
     if (!chosen) {
       bool exists = std::any_of(sources->begin(), sources->end(), [&](const auto& s) { return s.name == requested; });
-      if (!exists) fmt::print(stderr, "error: no data source named '{}' (see `memgpt list sources`)\n", requested);
+      if (!exists) {
+        fmt::print(stderr, "error: no data source named '{}' (load one with `memgpt load directory`; see `memgpt list sources`)\n",
+                   requested);
+      }
       failed_ = !exists && !interactive_;
       return;
     }

@@ -189,9 +189,9 @@ TEST_F(CliBasics, FolderPrintsHome) {
 }
 
 TEST_F(CliBasics, UnbuiltCommandsSaySoWithExitCode2) {
-  auto r = run({"run", "--persona", "memgpt_doc"});
+  auto r = run({"server"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "error: memgpt run is not available in this build yet\n");
+  EXPECT_EQ(r.err, "error: memgpt server is not available in this build yet\n");
   auto help = run({"run", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--core-memory-limit"), std::string::npos);

@@ -1,0 +1,208 @@
+// The mission path through the memgpt binary only, with the scripted LLM server on loopback:
+// configure -> load a real PDF -> run --persona memgpt_doc -> /attach -> a question -> the model
+// calls archival_memory_search -> the result it receives holds the passage with the answer ->
+// its send_message reply is printed after 🤖. Plus every slash command and bad inputs.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "scripted_llm.h"
+#include "support/test_env.h"
+#include "util/json.h"
+
+namespace memgpt {
+namespace {
+
+constexpr const char* kPdf = "/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf";
+
+class RunTest : public ::testing::Test {
+ protected:
+  void start(Json replies) {
+    server_ = std::make_unique<testing::ScriptedLlmServer>(Json{{"model", "gpt-4o-mini"}, {"replies", replies}});
+    server_->start();
+    auto c = run({"configure", "--llm-provider", "openai", "--model", "gpt-4o-mini", "--model-endpoint",
+                  server_->base_url(), "--archival-storage", "milvus", "--archival-uri", home_.file("milvus.db")});
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+  }
+  testing::ProcessResult run(const std::vector<std::string>& args, const std::string& input = "") {
+    testing::RunOptions o;
+    o.stdin_data = input;
+    o.timeout_ms = 120000;
+    return testing::run_memgpt(home_.path(), args, o);
+  }
+  static Json call(const std::string& thoughts, const std::string& tool, Json args) {
+    return {{"content", thoughts}, {"tool", tool}, {"arguments", args}};
+  }
+  static Json say(const std::string& message, const std::string& thoughts = "Replying.") {
+    return call(thoughts, "send_message", {{"message", message}});
+  }
+  testing::TempDir home_;
+  std::unique_ptr<testing::ScriptedLlmServer> server_;
+};
+
+TEST_F(RunTest, MissionPathLoadsAttachesSearchesAndAnswers) {
+  if (!std::filesystem::exists(kPdf)) GTEST_SKIP() << "shared-mime-info is not installed";
+  start(Json::array({call("The user asks about the document; searching archival memory.", "archival_memory_search",
+                          {{"query", "magic rules priority"}, {"request_heartbeat", true}}),
+                     say("Magic rules have a priority from 0 to 100; higher priorities are tried first.")}));
+  auto load = run({"load", "directory", "--name", "mime_spec", "--input-files=" + std::string(kPdf)});
+  ASSERT_EQ(load.exit_code, 0) << load.err;
+  EXPECT_EQ(load.out, "Loaded 38 passages and 17 documents from mime_spec\n");
+
+  auto r = run({"run", "--persona", "memgpt_doc", "-y", "--first", "--no-verify"},
+               "/attach mime_spec\nWhat does the spec say about the priority of magic rules?\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("🧬 Creating new agent..."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("->  🤖 Using persona profile: 'memgpt_doc'"), std::string::npos);
+  EXPECT_NE(r.out.find("->  🧑 Using human profile: 'basic'"), std::string::npos);
+  EXPECT_NE(r.out.find("🎉 Created new agent '"), std::string::npos);
+  EXPECT_NE(r.out.find("Attached data source mime_spec to agent"), std::string::npos);
+  EXPECT_NE(r.out.find("⚡🧠 [function] searching memory with archival_memory_search"), std::string::npos);
+  EXPECT_NE(r.out.find("🤖 Magic rules have a priority from 0 to 100"), std::string::npos) << r.out;
+
+  // The function result the model received holds the passage that answers the question.
+  auto reqs = server_->requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  const Json& msgs = reqs[1]["messages"];
+  const Json& result = msgs[msgs.size() - 2];
+  ASSERT_EQ(result["role"], "tool");
+  std::string content = result["content"];
+  EXPECT_NE(content.find("\"status\":\"OK\""), std::string::npos);
+  EXPECT_NE(content.find("priority"), std::string::npos) << content.substr(0, 800);
+  EXPECT_NE(content.find("Showing 5 of 38 results (page 0/7)"), std::string::npos) << content.substr(0, 300);
+  EXPECT_TRUE(server_->violations().empty());
+  // The system prompt is the document preset's; the user's words arrived packed.
+  EXPECT_NE(reqs[0]["messages"][0]["content"].get<std::string>().find("archival memory"), std::string::npos);
+  EXPECT_NE(msgs[msgs.size() - 4]["content"].get<std::string>().find("\"type\":\"user_message\""), std::string::npos);
+
+  // The agent is saved: list agents shows it with its source.
+  auto list = run({"list", "agents", "--json"});
+  auto agents = Json::parse(list.out);
+  ASSERT_EQ(agents.size(), 1u);
+  EXPECT_EQ(agents[0]["persona"], "memgpt_doc");
+  EXPECT_EQ(agents[0]["data_sources"][0], "mime_spec");
+  // Searching the agent's archival memory without an LLM finds the same passages.
+  auto s = run({"search", "--agent", agents[0]["name"], "--json", "priority of magic rules"});
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_FALSE(Json::parse(s.out).empty());
+}
+
+TEST_F(RunTest, FirstMessageIsRequestedWhenTheUserDoesNotGoFirst) {
+  start(Json::array({say("Hello! I'm ready to help."), say("Nice to meet you, Ann.")}));
+  auto r = run({"run", "-y", "--agent", "Helper"}, "My name is Ann\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("🤖 Hello! I'm ready to help."), std::string::npos);
+  EXPECT_NE(r.out.find("🤖 Nice to meet you, Ann."), std::string::npos);
+  // The first request ended with the login event.
+  auto reqs = server_->requests();
+  std::string last = reqs[0]["messages"].back()["content"];
+  EXPECT_NE(last.find("\"type\":\"login\""), std::string::npos);
+  // Resuming the same agent later keeps the conversation.
+  auto again = run({"run", "--agent", "Helper", "--first"}, "/dump 2\n");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("🔁 Using existing agent Helper"), std::string::npos);
+  EXPECT_NE(again.out.find("🤖 Nice to meet you, Ann."), std::string::npos) << again.out;
+}
+
+TEST_F(RunTest, SlashCommands) {
+  start(Json::array({say("First answer", "thinking one"),
+                     say("Retried answer"),
+                     {{"content", "A short summary of the chat."}},
+                     say("Heartbeat reply"),
+                     say("Warning noted")}));
+  std::string script =
+      "Question one\n"
+      "/rethink better thoughts\n"
+      "/rewrite better answer\n"
+      "/dump 2\n"
+      "/retry\n"
+      "/dumpraw\n"
+      "/memory\n"
+      "/summarize\n"
+      "/heartbeat\n"
+      "/memorywarning\n"
+      "/pop 2\n"
+      "/systemswap You are a pirate.\n"
+      "/wipe\n"
+      "/help\n"
+      "/save\n"
+      "\n"
+      "/nosuchcommand\n"
+      "//\nline one\nline two\n//\n"
+      "/exit\n"
+      "never sent\n";
+  // The multi-line message is the sixth model call: script it too.
+  auto replies = server_->replies_left();
+  (void)replies;
+  auto r = run({"run", "-y", "--first", "--no-verify", "--agent", "Cmd"}, script);
+  // The scenario runs out at the multi-line message: the run ends with a clear error (exit 1).
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  const std::string& o = r.out;
+  EXPECT_NE(o.find("Rewrote the last inner monologue"), std::string::npos) << o;
+  EXPECT_NE(o.find("Rewrote the last message"), std::string::npos);
+  EXPECT_NE(o.find("💭 better thoughts"), std::string::npos);
+  EXPECT_NE(o.find("🤖 better answer"), std::string::npos);
+  EXPECT_NE(o.find("🤖 Retried answer"), std::string::npos);
+  EXPECT_NE(o.find("\"role\": \"system\""), std::string::npos);  // /dumpraw
+  EXPECT_NE(o.find("### CORE MEMORY ###"), std::string::npos);
+  EXPECT_NE(o.find("Summarised the older messages"), std::string::npos);
+  EXPECT_NE(o.find("🤖 Heartbeat reply"), std::string::npos);
+  EXPECT_NE(o.find("🤖 Warning noted"), std::string::npos);
+  EXPECT_NE(o.find("Popped 2 messages"), std::string::npos);
+  EXPECT_NE(o.find("Replaced the system prompt"), std::string::npos);
+  EXPECT_NE(o.find("Wiped the context window"), std::string::npos);
+  EXPECT_NE(o.find("/attach [NAME]"), std::string::npos);  // /help
+  EXPECT_NE(o.find("💾 Saved agent 'Cmd'"), std::string::npos);
+  EXPECT_NE(o.find("Empty input received. Try again!"), std::string::npos);
+  EXPECT_NE(r.err.find("Unknown command: /nosuchcommand"), std::string::npos);
+  EXPECT_NE(r.err.find("scenario exhausted"), std::string::npos);
+  auto reqs = server_->requests();
+  // The retry re-sent the same question; the multi-line message arrived as one message.
+  std::string multi = reqs.back()["messages"].back()["content"];
+  EXPECT_NE(multi.find("line one\\nline two"), std::string::npos) << multi;
+  EXPECT_NE(reqs[1]["messages"].back()["content"].get<std::string>().find("Question one"), std::string::npos);
+  EXPECT_TRUE(reqs[2]["tools"].is_null());  // the summary call has no tools
+  EXPECT_NE(reqs[3]["messages"].back()["content"].get<std::string>().find("heartbeat"), std::string::npos);
+  EXPECT_NE(reqs.back()["messages"][0]["content"].get<std::string>().find("You are a pirate."), std::string::npos);
+  EXPECT_TRUE(server_->violations().empty()) << server_->violations()[0];
+}
+
+TEST_F(RunTest, BadInputsAreOneLineErrors) {
+  start(Json::array({say("ok")}));
+  auto pop = run({"run", "-y", "--first", "--agent", "P"}, "/pop 999\n/rethink\n/wipe\n/rethink x\n/pop\n/attach nosuch\n");
+  EXPECT_NE(pop.out.find("Popped 1 messages"), std::string::npos) << pop.out;  // the call and its result stay
+  EXPECT_NE(pop.err.find("error: there is nothing to pop"), std::string::npos) << pop.err;
+  EXPECT_NE(pop.err.find("error: /rethink needs the new inner monologue"), std::string::npos) << pop.err;
+  EXPECT_NE(pop.err.find("error: there is no inner monologue to rethink yet"), std::string::npos) << pop.err;
+  EXPECT_NE(pop.err.find("error: no data source named 'nosuch'"), std::string::npos) << pop.err;
+  EXPECT_EQ(pop.exit_code, 1);  // the missing source ends a scripted run
+  auto persona = run({"run", "-y", "--persona", "nobody"}, "");
+  EXPECT_EQ(persona.exit_code, 1);
+  EXPECT_EQ(persona.err, "error: persona 'nobody' not found\n");
+}
+
+TEST_F(RunTest, UnreachableLlmIsOneLineAndLosesNothing) {
+  start(Json::array());
+  int dead = testing::free_port();
+  auto c = run({"configure", "--model-endpoint", "http://127.0.0.1:" + std::to_string(dead) + "/v1"});
+  ASSERT_EQ(c.exit_code, 0);
+  auto r = run({"run", "-y", "--first", "--agent", "Lonely"}, "hello?\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("127.0.0.1:" + std::to_string(dead)), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  // The agent exists and its boot messages are intact; the failed message left no trace.
+  auto list = run({"list", "agents", "--json"});
+  EXPECT_EQ(Json::parse(list.out)[0]["name"], "Lonely");
+}
+
+TEST_F(RunTest, MissingOpenAIKeyStopsBeforeCreatingAnything) {
+  auto c = run({"configure", "--llm-provider", "openai"});
+  ASSERT_EQ(c.exit_code, 0);
+  auto r = run({"run", "-y"}, "hi\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no OpenAI API key"), std::string::npos) << r.err;
+  EXPECT_EQ(Json::parse(run({"list", "agents", "--json"}).out).size(), 0u);
+}
+
+}  // namespace
+}  // namespace memgpt

@@ -1,0 +1,1 @@
+target_link_libraries(test_e2e PRIVATE memgpt_scripted_llm)
