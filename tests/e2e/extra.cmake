@@ -1,1 +1,3 @@
 target_link_libraries(test_e2e PRIVATE memgpt_scripted_llm)
+pkg_check_modules(LIBZIP_TEST REQUIRED IMPORTED_TARGET libzip)
+target_link_libraries(test_e2e PRIVATE PkgConfig::LIBZIP_TEST)
