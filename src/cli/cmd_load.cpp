@@ -10,6 +10,7 @@
 #include "cli/progress.h"
 #include "cli/term.h"
 #include "sources/ingest.h"
+#include "util/files.h"
 
 namespace memgpt::cli {
 namespace {
@@ -90,7 +91,7 @@ void register_load_commands(CLI::App& app) {
   });
 
   auto* search = app.add_subcommand("search", "Search a data source or an agent's archival memory (no LLM)");
-  static std::string source, agent, mode = "hybrid", query;
+  static std::string source, agent, mode = "hybrid", query, queries_file;
   static int top_k = 10;
   static bool json = false;
   auto* source_opt = search->add_option("--source", source, "Data source to search");
@@ -101,9 +102,13 @@ void register_load_commands(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"hybrid", "vector", "text"}));
   search->add_flag("--json", json, "Print JSON");
-  search->add_option("query", query, "What to search for")->required();
+  auto* query_opt = search->add_option("query", query, "What to search for");
+  search->add_option("--queries-file", queries_file,
+                     "Run every line of FILE as a query; print one JSON line per query (for evaluation)")
+      ->excludes(query_opt);
   search->callback([] {
     if (source.empty() && agent.empty()) fail("name what to search with --source NAME or --agent NAME");
+    if (query.empty() && queries_file.empty()) fail("give a QUERY (or --queries-file FILE)");
     AppContext ctx = check(open_context());
     Archival archival = check(open_archival(ctx));
     sources::SearchMode m = check(sources::parse_search_mode(mode));
@@ -116,6 +121,22 @@ void register_load_commands(CLI::App& app) {
                          "{} ({} dims)",
                          source, src.embedding_model, src.embedding_dim, archival.embedder->model(),
                          archival.embedder->dim()));
+      }
+      if (!queries_file.empty()) {
+        std::string text = check(read_file(expand_user(queries_file)));
+        size_t pos = 0;
+        while (pos < text.size()) {
+          size_t nl = text.find('\n', pos);
+          if (nl == std::string::npos) nl = text.size();
+          std::string q = text.substr(pos, nl - pos);
+          pos = nl + 1;
+          if (q.empty()) continue;
+          auto p = check(archival.passages->search_source(src.id, q, 0, top_k, m));
+          Json hits = Json::array();
+          for (const auto& h : p.hits) hits.push_back({{"doc_id", h.passage.doc_id}, {"score", h.score}});
+          fmt::print("{}\n", Json({{"query", q}, {"hits", hits}}).dump());
+        }
+        return;
       }
       page = check(archival.passages->search_source(src.id, query, 0, top_k, m));
       what = "source '" + source + "'";

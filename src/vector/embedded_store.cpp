@@ -509,8 +509,12 @@ class EmbeddedStore final : public VectorStore {
       MEMGPT_ASSIGN_OR_RETURN(auto vec_hits, vector_search(*c, q, depth, req.ef, f));
       MEMGPT_ASSIGN_OR_RETURN(auto text_hits, text_search(*c, *req.text_query, depth, f));
       std::unordered_map<int64_t, double> fused;
-      for (size_t i = 0; i < vec_hits.size(); ++i) fused[vec_hits[i].second] += 1.0 / (req.rrf_k + i + 1);
-      for (size_t i = 0; i < text_hits.size(); ++i) fused[text_hits[i].first] += 1.0 / (req.rrf_k + i + 1);
+      for (size_t i = 0; i < vec_hits.size(); ++i) {
+        fused[vec_hits[i].second] += req.vector_weight / (req.rrf_k + i + 1);
+      }
+      for (size_t i = 0; i < text_hits.size(); ++i) {
+        fused[text_hits[i].first] += req.text_weight / (req.rrf_k + i + 1);
+      }
       for (const auto& [rid, score] : fused) ranked.emplace_back(score, rid);
       std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
         return a.first != b.first ? a.first > b.first : a.second < b.second;

@@ -70,6 +70,9 @@ struct SearchRequest {
   std::optional<std::string> text_query;
   std::string text_field = "text";
   int rrf_k = 60;
+  // Weights of the two rankings in the fusion: score = w_v/(k + rank_v) + w_t/(k + rank_t).
+  double vector_weight = 1.0;
+  double text_weight = 1.0;
 };
 
 struct SearchHit {
