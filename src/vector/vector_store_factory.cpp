@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "vector/embedded_store.h"
+#include "vector/milvus_rest.h"
 #include "vector/vector_store.h"
 
 namespace memgpt::vector {
@@ -8,11 +9,7 @@ namespace memgpt::vector {
 Result<std::unique_ptr<VectorStore>> open_vector_store(const std::string& uri,
                                                        const VectorStoreOptions& options) {
   if (uri.rfind("http://", 0) == 0 || uri.rfind("https://", 0) == 0) {
-    (void)options;
-    return unimplemented(fmt::format(
-        "Milvus server URIs ({}) are not available in this build yet: use a local file such as "
-        "~/.memgpt/milvus.db",
-        uri));
+    return open_milvus_rest_store(uri, options);
   }
   if (uri.find("://") != std::string::npos) {
     return invalid_argument(fmt::format(

@@ -4,7 +4,13 @@
 // its send_message reply is printed after 🤖. Plus every slash command and bad inputs.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
+#include <thread>
 
 #include "scripted_llm.h"
 #include "support/test_env.h"
@@ -85,6 +91,59 @@ TEST_F(RunTest, MissionPathLoadsAttachesSearchesAndAnswers) {
   auto s = run({"search", "--agent", agents[0]["name"], "--json", "priority of magic rules"});
   ASSERT_EQ(s.exit_code, 0) << s.err;
   EXPECT_FALSE(Json::parse(s.out).empty());
+}
+
+// The same path with archival storage on a Milvus server: `memgpt milvus serve` on loopback.
+TEST_F(RunTest, MissionPathWithMilvusServerUri) {
+  if (!std::filesystem::exists(kPdf)) GTEST_SKIP() << "shared-mime-info is not installed";
+  start(Json::array({call("Searching.", "archival_memory_search", {{"query", "magic rules priority"}, {"request_heartbeat", true}}),
+                     say("Priorities run from 0 to 100.")}));
+  int port = testing::free_port();
+  pid_t server = ::fork();
+  if (server == 0) {
+    ::setenv("MEMGPT_HOME", home_.path().c_str(), 1);
+    int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 1);
+    ::execl(testing::memgpt_binary().c_str(), "memgpt", "milvus", "serve", "--uri", home_.file("served.db").c_str(),
+            "--port", std::to_string(port).c_str(), "--token", "root:Milvus", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::string uri = "http://127.0.0.1:" + std::to_string(port);
+  // Wait until it answers.
+  for (int i = 0; i < 100; ++i) {
+    auto probe = testing::run_process({"/usr/bin/curl", "-s", "-o", "/dev/null", "-X", "POST", uri + "/v2/vectordb/collections/list"});
+    if (probe.exit_code == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  auto c = run({"configure", "--archival-uri", uri, "--milvus-token", "root:Milvus"});
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  auto load = run({"load", "directory", "--name", "mime_spec", "--input-files", kPdf});
+  EXPECT_EQ(load.exit_code, 0) << load.err;
+  EXPECT_EQ(load.out, "Loaded 38 passages and 17 documents from mime_spec\n");
+  auto r = run({"run", "--persona", "memgpt_doc", "-y", "--first", "--no-verify"},
+               "/attach mime_spec\nWhat is the priority of magic rules?\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("🤖 Priorities run from 0 to 100."), std::string::npos) << r.out;
+  auto reqs = server_->requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  const Json& msgs = reqs[1]["messages"];
+  std::string result = msgs[msgs.size() - 2]["content"];
+  EXPECT_NE(result.find("Showing 5 of 38 results"), std::string::npos) << result.substr(0, 300);
+  EXPECT_NE(result.find("priority"), std::string::npos);
+  // A wrong token is one clear line.
+  auto bad = run({"configure", "--milvus-token", "root:wrong"});
+  ASSERT_EQ(bad.exit_code, 0);
+  auto denied = run({"search", "--source", "mime_spec", "magic"});
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_NE(denied.err.find("rejected the credentials"), std::string::npos) << denied.err;
+  ::kill(server, SIGTERM);
+  int status = 0;
+  ::waitpid(server, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  // Unreachable Milvus: one line, exit 1.
+  auto gone = run({"search", "--source", "mime_spec", "magic"});
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_NE(gone.err.find("Milvus at " + uri + " cannot be reached"), std::string::npos) << gone.err;
 }
 
 TEST_F(RunTest, FirstMessageIsRequestedWhenTheUserDoesNotGoFirst) {

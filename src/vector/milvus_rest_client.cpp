@@ -1,0 +1,299 @@
+// VectorStore over the Milvus REST API v2 (a Milvus server, or `memgpt milvus serve`).
+#include <fmt/format.h>
+
+#include <map>
+#include <mutex>
+
+#include "util/http_client.h"
+#include "vector/filter.h"
+#include "vector/milvus_errors.h"
+#include "vector/milvus_rest.h"
+
+namespace memgpt::vector {
+namespace {
+
+// JSON cannot carry invalid UTF-8: find it before sending instead of letting it be replaced.
+bool has_invalid_utf8(const Json& j) {
+  if (j.is_string()) {
+    const std::string& s = j.get_ref<const std::string&>();
+    size_t i = 0;
+    while (i < s.size()) {
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+      if (n == 0 || i + n > s.size() || (n == 2 && c < 0xc2) || c > 0xf4) return true;
+      for (size_t k = 1; k < n; ++k) {
+        if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return true;
+      }
+      i += n;
+    }
+    return false;
+  }
+  if (j.is_object() || j.is_array()) {
+    for (const auto& v : j) {
+      if (has_invalid_utf8(v)) return true;
+    }
+  }
+  return false;
+}
+
+class MilvusRestClient final : public VectorStore {
+ public:
+  MilvusRestClient(std::string uri, VectorStoreOptions options, std::unique_ptr<HttpClient> http)
+      : uri_(std::move(uri)), options_(std::move(options)), http_(std::move(http)) {
+    while (!uri_.empty() && uri_.back() == '/') uri_.pop_back();
+  }
+
+  std::string uri() const override { return uri_; }
+
+  Status create_collection(const CollectionSpec& spec) override {
+    MEMGPT_ASSIGN_OR_RETURN(bool has, has_collection(spec.name));
+    if (has) {
+      MEMGPT_ASSIGN_OR_RETURN(CollectionSpec existing, describe_collection(spec.name));
+      if (existing.dim() == spec.dim() && existing.fields.size() == spec.fields.size()) return {};
+      return milvus_error(ErrorCode::kAlreadyExists, kInvalidParameter,
+                          fmt::format("collection {} already exists with a different schema", spec.name));
+    }
+    Json fields = Json::array();
+    for (const auto& f : spec.fields) {
+      Json field = {{"fieldName", f.name}, {"dataType", data_type_name(f.type)}};
+      if (f.is_primary) field["isPrimary"] = true;
+      if (f.is_partition_key) field["isPartitionKey"] = true;
+      if (f.type == DataType::kVarChar) field["elementTypeParams"] = {{"max_length", std::to_string(f.max_length)}};
+      if (f.type == DataType::kFloatVector) field["elementTypeParams"] = {{"dim", std::to_string(f.dim)}};
+      fields.push_back(field);
+    }
+    Json body = {{"collectionName", spec.name},
+                 {"schema", {{"autoID", false}, {"enableDynamicField", spec.enable_dynamic_field}, {"fields", fields}}},
+                 {"indexParams",
+                  {{{"fieldName", spec.vector_field() ? spec.vector_field()->name : ""},
+                    {"indexName", spec.vector_field() ? spec.vector_field()->name : ""},
+                    {"metricType", metric_type_name(spec.index.metric)},
+                    {"params", {{"index_type", "HNSW"}, {"M", spec.index.m}, {"efConstruction", spec.index.ef_construction}}}}}}};
+    MEMGPT_RETURN_IF_ERROR(call("collections/create", body).status());
+    std::lock_guard lock(mu_);
+    specs_[spec.name] = spec;
+    return {};
+  }
+
+  Result<bool> has_collection(const std::string& name) override {
+    MEMGPT_ASSIGN_OR_RETURN(Json data, call("collections/has", {{"collectionName", name}}));
+    return data.value("has", false);
+  }
+
+  Result<CollectionSpec> describe_collection(const std::string& name) override {
+    MEMGPT_ASSIGN_OR_RETURN(Json d, call("collections/describe", {{"collectionName", name}}));
+    CollectionSpec spec;
+    spec.name = d.value("collectionName", name);
+    spec.description = d.value("description", "");
+    spec.enable_dynamic_field = d.value("enableDynamicField", false);
+    for (const auto& f : d.value("fields", Json::array())) {
+      FieldSchema fs;
+      fs.name = f.value("name", "");
+      auto type = parse_data_type(f.value("type", ""));
+      if (!type.ok()) continue;  // a type memgpt does not use (e.g. sparse vectors)
+      fs.type = *type;
+      fs.is_primary = f.value("primaryKey", false);
+      fs.is_partition_key = f.value("partitionKey", false);
+      for (const auto& p : f.value("params", Json::array())) {
+        std::string v = p["value"].is_string() ? p["value"].get<std::string>() : p["value"].dump();
+        if (p.value("key", "") == "dim") fs.dim = std::atoi(v.c_str());
+        if (p.value("key", "") == "max_length") fs.max_length = std::atoi(v.c_str());
+      }
+      spec.fields.push_back(fs);
+    }
+    for (const auto& i : d.value("indexes", Json::array())) {
+      spec.index.field_name = i.value("fieldName", "");
+      auto m = parse_metric_type(i.value("metricType", "IP"));
+      if (m.ok()) spec.index.metric = *m;
+    }
+    std::lock_guard lock(mu_);
+    specs_[name] = spec;
+    return spec;
+  }
+
+  Result<std::vector<std::string>> list_collections() override {
+    MEMGPT_ASSIGN_OR_RETURN(Json d, call("collections/list", Json::object()));
+    std::vector<std::string> out;
+    for (const auto& n : d) {
+      if (n.is_string()) out.push_back(n);
+    }
+    return out;
+  }
+
+  Status drop_collection(const std::string& name) override {
+    MEMGPT_RETURN_IF_ERROR(call("collections/drop", {{"collectionName", name}}).status());
+    std::lock_guard lock(mu_);
+    specs_.erase(name);
+    return {};
+  }
+
+  Result<int64_t> insert(const std::string& c, const std::vector<Json>& rows) override { return write("entities/insert", c, rows); }
+  Result<int64_t> upsert(const std::string& c, const std::vector<Json>& rows) override { return write("entities/upsert", c, rows); }
+
+  Result<std::vector<SearchHit>> search(const std::string& c, const SearchRequest& req) override {
+    MEMGPT_ASSIGN_OR_RETURN(CollectionSpec spec, cached_spec(c));
+    Json body = {{"collectionName", c},
+                 {"data", Json::array({req.vector})},
+                 {"annsField", spec.vector_field() ? spec.vector_field()->name : ""},
+                 {"limit", req.limit},
+                 {"offset", req.offset},
+                 {"outputFields", req.output_fields},
+                 {"searchParams", {{"metricType", metric_type_name(spec.index.metric)}}}};
+    if (!req.filter.empty()) body["filter"] = req.filter;
+    if (req.ef > 0) body["searchParams"]["params"] = {{"ef", req.ef}};
+    bool keyword = req.text_query && !req.text_query->empty();
+    if (keyword) {
+      // memgpt's extension: BM25 + vector fusion, served by `memgpt milvus serve`.
+      body["textQuery"] = *req.text_query;
+      body["rrfK"] = req.rrf_k;
+      body["vectorWeight"] = req.vector_weight;
+      body["textWeight"] = req.text_weight;
+      if (req.vector.empty()) body["data"] = Json::array();
+    }
+    MEMGPT_ASSIGN_OR_RETURN(Json full, call_full("entities/search", body));
+    if (keyword && !full.value("textQueryApplied", false) && req.vector.empty()) {
+      return unimplemented(fmt::format(
+          "keyword search needs `memgpt milvus serve`; the Milvus server at {} ranks by vectors only", uri_));
+    }
+    std::vector<SearchHit> out;
+    std::string pk = spec.primary_field() ? spec.primary_field()->name : "id";
+    for (auto row : full.value("data", Json::array())) {
+      SearchHit h;
+      h.id = row.value(pk, Json());
+      h.distance = row.value("distance", 0.0);
+      row.erase(pk);
+      row.erase("distance");
+      h.fields = row;
+      out.push_back(std::move(h));
+    }
+    return out;
+  }
+
+  Result<std::vector<Json>> query(const std::string& c, const QueryRequest& req) override {
+    Json body = {{"collectionName", c}, {"outputFields", req.output_fields}, {"offset", req.offset}};
+    if (!req.filter.empty()) body["filter"] = req.filter;
+    if (req.limit >= 0) body["limit"] = req.limit;
+    MEMGPT_ASSIGN_OR_RETURN(Json d, call("entities/query", body));
+    return std::vector<Json>(d.begin(), d.end());
+  }
+
+  Result<std::vector<Json>> get(const std::string& c, const std::vector<Json>& ids,
+                                const std::vector<std::string>& output_fields) override {
+    if (ids.empty()) return std::vector<Json>{};
+    MEMGPT_ASSIGN_OR_RETURN(Json d, call("entities/get", {{"collectionName", c}, {"id", ids}, {"outputFields", output_fields}}));
+    return std::vector<Json>(d.begin(), d.end());
+  }
+
+  Result<int64_t> count(const std::string& c, const std::string& filter) override {
+    QueryRequest q;
+    q.filter = filter;
+    q.output_fields = {"count(*)"};
+    MEMGPT_ASSIGN_OR_RETURN(auto rows, query(c, q));
+    if (rows.empty()) return int64_t{0};
+    const Json& n = rows[0]["count(*)"];
+    return n.is_string() ? static_cast<int64_t>(std::stoll(n.get<std::string>())) : n.get<int64_t>();
+  }
+
+  Result<int64_t> remove(const std::string& c, const std::string& filter) override {
+    MEMGPT_ASSIGN_OR_RETURN(Json d, call("entities/delete", {{"collectionName", c}, {"filter", filter}}));
+    return d.is_object() ? d.value("deleteCount", int64_t{0}) : int64_t{0};
+  }
+
+  Result<int64_t> remove_ids(const std::string& c, const std::vector<Json>& ids) override {
+    if (ids.empty()) return int64_t{0};
+    MEMGPT_ASSIGN_OR_RETURN(CollectionSpec spec, cached_spec(c));
+    return remove(c, ids_filter(spec.primary_field()->name, ids));
+  }
+
+ private:
+  Result<CollectionSpec> cached_spec(const std::string& c) {
+    {
+      std::lock_guard lock(mu_);
+      auto it = specs_.find(c);
+      if (it != specs_.end()) return it->second;
+    }
+    return describe_collection(c);
+  }
+
+  Result<int64_t> write(const std::string& action, const std::string& c, const std::vector<Json>& rows) {
+    if (rows.empty()) return int64_t{0};
+    for (size_t i = 0; i < rows.size(); ++i) {
+      if (has_invalid_utf8(rows[i])) return invalid_parameter(fmt::format("row {} holds text that is not valid UTF-8", i));
+    }
+    MEMGPT_ASSIGN_OR_RETURN(Json d, call(action, {{"collectionName", c}, {"data", rows}}));
+    return d.value(action == "entities/insert" ? "insertCount" : "upsertCount", int64_t{0});
+  }
+
+  Result<Json> call(const std::string& action, Json body) {
+    MEMGPT_ASSIGN_OR_RETURN(Json full, call_full(action, std::move(body)));
+    return full.value("data", Json::object());
+  }
+
+  // One request with the envelope checked; "collection not loaded" loads and retries once.
+  Result<Json> call_full(const std::string& action, Json body, bool retried = false) {
+    if (!options_.db_name.empty()) body["dbName"] = options_.db_name;
+    HttpRequest req;
+    req.url = uri_ + "/v2/vectordb/" + action;
+    req.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+    req.timeout_ms = options_.timeout_ms;
+    req.headers = {{"Content-Type", "application/json"},
+                   {"Accept-Type-Allow-Int64", "true"},
+                   {"Request-Timeout", std::to_string(std::max(1, options_.timeout_ms / 1000))}};
+    if (!options_.token.empty()) req.headers.emplace_back("Authorization", "Bearer " + options_.token);
+    RetryPolicy policy;
+    policy.max_attempts = options_.max_retries + 1;
+    policy.initial_backoff_ms = 200;
+    auto rate_limited = [](const HttpResponse& r) {
+      Json j = Json::parse(r.body, nullptr, false);
+      return j.is_object() && j.value("code", 0) == kRateLimited;
+    };
+    auto resp = send_with_retry(*http_, req, policy, rate_limited);
+    if (!resp.ok()) {
+      return Status(resp.status().code(),
+                    fmt::format("Milvus at {} cannot be reached ({}): is the server running? Set "
+                                "[archival_storage] uri in ~/.memgpt/config",
+                                uri_, resp.status().message()));
+    }
+    if (resp->status == 401 || resp->status == 403) {
+      return milvus_error(ErrorCode::kPermissionDenied, kUnauthenticated,
+                          fmt::format("Milvus at {} rejected the credentials (HTTP {}): set the token with "
+                                      "`memgpt configure --milvus-token user:password` or MILVUS_TOKEN",
+                                      uri_, resp->status));
+    }
+    Json j = Json::parse(resp->body, nullptr, false);
+    if (!j.is_object()) {
+      return unavailable(fmt::format("Milvus at {} answered HTTP {} with a body that is not JSON", uri_, resp->status));
+    }
+    int code = j.value("code", -1);
+    if (code == 0 || code == 200) return j;
+    std::string message = j.value("message", "unknown error");
+    if (code == kCollectionNotLoaded && !retried) {
+      MEMGPT_RETURN_IF_ERROR(call_full("collections/load", {{"collectionName", body.value("collectionName", "")}}, true).status());
+      return call_full(action, std::move(body), true);
+    }
+    if (code == kUnauthenticated) {
+      return milvus_error(ErrorCode::kPermissionDenied, code,
+                          fmt::format("Milvus at {}: {} (set the token with `memgpt configure --milvus-token`)", uri_, message));
+    }
+    ErrorCode ec = code == kCollectionNotFound ? ErrorCode::kNotFound
+                   : code == kRateLimited      ? ErrorCode::kResourceExhausted
+                   : code == kUnexpected       ? ErrorCode::kInternal
+                   : code == kInsertFailed && message.find("duplicate") != std::string::npos ? ErrorCode::kAlreadyExists
+                                                                                           : ErrorCode::kInvalidArgument;
+    return milvus_error(ec, code, message);
+  }
+
+  std::string uri_;
+  VectorStoreOptions options_;
+  std::unique_ptr<HttpClient> http_;
+  std::mutex mu_;
+  std::map<std::string, CollectionSpec> specs_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<VectorStore>> open_milvus_rest_store(const std::string& uri, const VectorStoreOptions& options) {
+  return std::unique_ptr<VectorStore>(new MilvusRestClient(uri, options, make_curl_http_client()));
+}
+
+}  // namespace memgpt::vector
