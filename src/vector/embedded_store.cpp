@@ -270,6 +270,8 @@ struct Collection {
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw;
   int64_t applied_rowid = 0;
   int64_t applied_tomb = 0;
+  int64_t seen_data_version = -1;  // SQLite's data_version when last caught up
+  std::unordered_map<int64_t, Json> pk_by_rid;  // so a search for ids needs no SQL
   std::shared_mutex mu;  // shared: searches; exclusive: index changes
 };
 
@@ -421,7 +423,7 @@ class EmbeddedStore final : public VectorStore {
       return {};
     });
     MEMGPT_RETURN_IF_ERROR(s);
-    MEMGPT_RETURN_IF_ERROR(catch_up(*c));
+    MEMGPT_RETURN_IF_ERROR(catch_up(*c, true));
     return removed;
   }
 
@@ -530,6 +532,17 @@ class EmbeddedStore final : public VectorStore {
     ranked.erase(ranked.begin(), ranked.begin() + req.offset);
     if (ranked.size() > static_cast<size_t>(req.limit)) ranked.resize(static_cast<size_t>(req.limit));
 
+    std::vector<SearchHit> out;
+    if (req.output_fields.empty()) {
+      // Ids only: answered from memory.
+      std::shared_lock lock(c->mu);
+      for (const auto& [score, rid] : ranked) {
+        auto it = c->pk_by_rid.find(rid);
+        if (it == c->pk_by_rid.end()) continue;
+        out.push_back({it->second, score, Json::object()});
+      }
+      return out;
+    }
     // Fetch the rows of the hits.
     std::string marks;
     std::vector<SqlValue> p;
@@ -543,7 +556,6 @@ class EmbeddedStore final : public VectorStore {
                               p));
     std::unordered_map<int64_t, size_t> by_rid;
     for (size_t i = 0; i < rows.size(); ++i) by_rid[rows[i].integer(0)] = i;
-    std::vector<SearchHit> out;
     for (const auto& [score, rid] : ranked) {
       auto it = by_rid.find(rid);
       if (it == by_rid.end()) continue;  // deleted meanwhile
@@ -870,7 +882,7 @@ class EmbeddedStore final : public VectorStore {
       return {};
     });
     MEMGPT_RETURN_IF_ERROR(s);
-    MEMGPT_RETURN_IF_ERROR(catch_up(*c));
+    MEMGPT_RETURN_IF_ERROR(catch_up(*c, true));
     return static_cast<int64_t>(rows.size());
   }
 
@@ -939,7 +951,15 @@ class EmbeddedStore final : public VectorStore {
   }
 
   // Brings the in-memory graph up to date with the file (rows added or deleted by anyone).
-  Status catch_up(Collection& c) {
+  Status catch_up(Collection& c, bool force = false) {
+    // PRAGMA data_version changes only when another connection commits: when it has not
+    // moved and this process made no write since, the graph is current without a query.
+    MEMGPT_ASSIGN_OR_RETURN(auto dv, db_->query("PRAGMA data_version"));
+    int64_t data_version = dv[0].integer(0);
+    {
+      std::shared_lock read(c.mu);
+      if (!force && c.hnsw && data_version == c.seen_data_version) return {};
+    }
     std::vector<SqlValue> p{"c_" + c.spec.name, c.spec.name};
     MEMGPT_ASSIGN_OR_RETURN(
         auto marks,
@@ -948,8 +968,11 @@ class EmbeddedStore final : public VectorStore {
                    p));
     int64_t max_rid = marks[0].integer(0), max_tomb = marks[0].integer(1);
     {
-      std::shared_lock read(c.mu);
-      if (c.hnsw && max_rid <= c.applied_rowid && max_tomb <= c.applied_tomb) return {};
+      std::unique_lock write(c.mu);
+      if (c.hnsw && max_rid <= c.applied_rowid && max_tomb <= c.applied_tomb) {
+        c.seen_data_version = data_version;
+        return {};
+      }
     }
     std::unique_lock lock(c.mu);
     if (!c.hnsw) {
@@ -963,13 +986,20 @@ class EmbeddedStore final : public VectorStore {
       if (!loaded) {
         MEMGPT_ASSIGN_OR_RETURN(auto n, db_->query(fmt::format("SELECT COUNT(*) FROM {}", c.table)));
         make_index(c, static_cast<size_t>(n[0].integer(0)) + 1024);
+      } else {
+        // The saved graph covers rows up to applied_rowid: map their labels to keys.
+        std::vector<SqlValue> upto{c.applied_rowid};
+        MEMGPT_ASSIGN_OR_RETURN(auto keys, db_->query(fmt::format("SELECT rid, pk FROM {} WHERE rid <= ?", c.table), upto));
+        bool int_pk = c.spec.primary_field()->type == DataType::kInt64;
+        c.pk_by_rid.reserve(keys.size());
+        for (const auto& k : keys) c.pk_by_rid[k.integer(0)] = int_pk ? Json(k.integer(1)) : Json(k.text(1));
       }
     }
     // New rows, in batches.
     for (;;) {
       std::vector<SqlValue> q{c.applied_rowid};
       MEMGPT_ASSIGN_OR_RETURN(
-          auto rows, db_->query(fmt::format("SELECT rid, vec FROM {} WHERE rid > ? ORDER BY rid LIMIT 4096",
+          auto rows, db_->query(fmt::format("SELECT rid, vec, pk FROM {} WHERE rid > ? ORDER BY rid LIMIT 4096",
                                             c.table),
                                 q));
       if (rows.empty()) break;
@@ -982,6 +1012,8 @@ class EmbeddedStore final : public VectorStore {
           return corrupt(fmt::format("{}: row {} of {} has a damaged vector", path_, label, c.spec.name));
         }
         if (c.hnsw->label_lookup_.count(label) == 0) c.hnsw->addPoint(b.data(), label);
+        c.pk_by_rid[r.integer(0)] =
+            c.spec.primary_field()->type == DataType::kInt64 ? Json(r.integer(2)) : Json(r.text(2));
         c.applied_rowid = std::max<int64_t>(c.applied_rowid, r.integer(0));
       }
     }
@@ -996,8 +1028,10 @@ class EmbeddedStore final : public VectorStore {
       if (it != c.hnsw->label_lookup_.end() && !c.hnsw->isMarkedDeleted(it->second)) {
         c.hnsw->markDelete(label);
       }
+      c.pk_by_rid.erase(r.integer(1));
       c.applied_tomb = r.integer(0);
     }
+    c.seen_data_version = data_version;
     return {};
   }
 

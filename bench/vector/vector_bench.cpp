@@ -1,0 +1,281 @@
+// bench_vector [--n 50000] [--queries 1000] [--data glove|synthetic] [--dim 384]
+//
+// Data: GloVe 6B 100-d (the built-in embedder's table, L2-normalised) or synthetic Gaussian
+// vectors. Queries are held out (seed 42). Compares, single-threaded search, one query per call:
+//   exact brute force, raw hnswlib, raw FAISS IndexHNSWFlat, our embedded engine (through the
+//   VectorStore interface: SQL, filters, row fetch included)
+// with M=16, efConstruction=200 and an ef sweep; then filtered search at 1% and 10%
+// selectivity, bulk insert rate, reopen time and resident memory.
+#include <fmt/format.h>
+#include <hnswlib/hnswlib.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <random>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#ifdef MEMGPT_BENCH_FAISS
+#include <faiss/IndexHNSW.h>
+#endif
+
+#include "vector/embedded_store.h"
+
+using namespace memgpt;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+long rss_mb() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6) / 1024;
+  }
+  return 0;
+}
+
+void normalize(float* v, int d) {
+  double n = 0;
+  for (int i = 0; i < d; ++i) n += double(v[i]) * v[i];
+  float inv = n > 0 ? float(1 / std::sqrt(n)) : 0;
+  for (int i = 0; i < d; ++i) v[i] *= inv;
+}
+
+// GloVe vectors from the built-in embedder's table (int8, dequantised).
+std::vector<float> load_glove(int& dim, size_t& count) {
+  std::string path = std::string(MEMGPT_BUILD_DATA_DIR) + "/glove-100d.bin";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    fmt::print(stderr, "missing {} (build memgpt first)\n", path);
+    std::exit(1);
+  }
+  std::vector<char> buf((std::istreambuf_iterator<char>(in)), {});
+  uint32_t n, d;
+  std::memcpy(&n, buf.data() + 8, 4);
+  std::memcpy(&d, buf.data() + 12, 4);
+  size_t off = 20 + 4ull * (n + 1);
+  const float* scales = reinterpret_cast<const float*>(buf.data() + off);
+  const int8_t* vecs = reinterpret_cast<const int8_t*>(buf.data() + off + 4ull * n);
+  std::vector<float> out(size_t(n) * d);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t k = 0; k < d; ++k) out[i * d + k] = scales[i] * vecs[i * d + k];
+    normalize(&out[i * d], int(d));
+  }
+  dim = int(d);
+  count = n;
+  return out;
+}
+
+struct BenchRow {
+  std::string method;
+  int ef;
+  double recall;
+  double qps;
+};
+
+double recall_at10(const std::vector<std::vector<int64_t>>& got, const std::vector<std::vector<int64_t>>& truth) {
+  double hit = 0;
+  for (size_t q = 0; q < truth.size(); ++q) {
+    std::unordered_set<int64_t> t(truth[q].begin(), truth[q].end());
+    for (auto id : got[q]) hit += t.count(id);
+  }
+  return hit / (10.0 * truth.size());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  size_t n = 50000, nq = 1000;
+  std::string data = "glove";
+  int dim = 384;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--n") n = std::stoul(argv[i + 1]);
+    else if (a == "--queries") nq = std::stoul(argv[i + 1]);
+    else if (a == "--data") data = argv[i + 1];
+    else if (a == "--dim") dim = std::stoi(argv[i + 1]);
+  }
+  std::vector<float> all;
+  size_t total = 0;
+  if (data == "glove") {
+    all = load_glove(dim, total);
+  } else {
+    total = n + nq;
+    all.resize(total * dim);
+    std::mt19937 rng(7);
+    std::normal_distribution<float> g;
+    for (auto& x : all) x = g(rng);
+    for (size_t i = 0; i < total; ++i) normalize(&all[i * dim], dim);
+  }
+  // Hold out queries (seed 42), base = the next n vectors.
+  std::vector<size_t> order(total);
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), std::mt19937(42));
+  n = std::min(n, total - nq);
+  std::vector<float> base(n * dim), queries(nq * dim);
+  for (size_t i = 0; i < nq; ++i) std::memcpy(&queries[i * dim], &all[order[i] * dim], dim * 4);
+  for (size_t i = 0; i < n; ++i) std::memcpy(&base[i * dim], &all[order[nq + i] * dim], dim * 4);
+  all.clear();
+  all.shrink_to_fit();
+  fmt::print("data {} ({} dims): {} base vectors, {} queries; M=16 efConstruction=200; search on 1 thread\n",
+             data, dim, n, nq);
+
+  auto ip = [&](const float* a, const float* b) {
+    float s = 0;
+    for (int k = 0; k < dim; ++k) s += a[k] * b[k];
+    return s;
+  };
+  auto exact = [&](const float* q, const std::vector<char>* allowed) {
+    std::vector<std::pair<float, int64_t>> s;
+    for (size_t i = 0; i < n; ++i) {
+      if (allowed && !(*allowed)[i]) continue;
+      s.emplace_back(-ip(q, &base[i * dim]), int64_t(i));
+    }
+    std::partial_sort(s.begin(), s.begin() + std::min<size_t>(10, s.size()), s.end());
+    std::vector<int64_t> ids;
+    for (size_t k = 0; k < std::min<size_t>(10, s.size()); ++k) ids.push_back(s[k].second);
+    return ids;
+  };
+  // Ground truth and brute-force speed.
+  std::vector<std::vector<int64_t>> truth(nq);
+  auto t = Clock::now();
+  for (size_t q = 0; q < nq; ++q) truth[q] = exact(&queries[q * dim], nullptr);
+  double brute_qps = nq / seconds_since(t);
+  std::vector<BenchRow> results;
+  results.push_back({"brute force", 0, 1.0, brute_qps});
+  std::vector<int> efs = {16, 32, 64, 128, 256};
+
+  // Raw hnswlib.
+  {
+    hnswlib::InnerProductSpace space(dim);
+    long before = rss_mb();
+    t = Clock::now();
+    hnswlib::HierarchicalNSW<float> h(&space, n, 16, 200);
+    for (size_t i = 0; i < n; ++i) h.addPoint(&base[i * dim], i);
+    fmt::print("hnswlib: build {:.1f} s ({:.0f} rows/s, 1 thread), +{} MB\n", seconds_since(t), n / seconds_since(t), rss_mb() - before);
+    for (int ef : efs) {
+      h.setEf(ef);
+      std::vector<std::vector<int64_t>> got(nq);
+      t = Clock::now();
+      for (size_t q = 0; q < nq; ++q) {
+        auto pq = h.searchKnn(&queries[q * dim], 10);
+        while (!pq.empty()) {
+          got[q].push_back(int64_t(pq.top().second));
+          pq.pop();
+        }
+      }
+      results.push_back({"hnswlib", ef, recall_at10(got, truth), nq / seconds_since(t)});
+    }
+  }
+#ifdef MEMGPT_BENCH_FAISS
+  {
+    long before = rss_mb();
+    t = Clock::now();
+    faiss::IndexHNSWFlat index(dim, 16, faiss::METRIC_INNER_PRODUCT);
+    index.hnsw.efConstruction = 200;
+    index.add(n, base.data());
+    fmt::print("faiss:   build {:.1f} s ({:.0f} rows/s), +{} MB\n", seconds_since(t), n / seconds_since(t), rss_mb() - before);
+    for (int ef : efs) {
+      index.hnsw.efSearch = ef;  // FAISS 1.7.3 also bounds the queue by the index's own efSearch
+      std::vector<std::vector<int64_t>> got(nq);
+      std::vector<float> d(10);
+      std::vector<faiss::Index::idx_t> l(10);
+      t = Clock::now();
+      for (size_t q = 0; q < nq; ++q) {
+        index.search(1, &queries[q * dim], 10, d.data(), l.data());
+        got[q].assign(l.begin(), l.end());
+      }
+      results.push_back({"faiss", ef, recall_at10(got, truth), nq / seconds_since(t)});
+    }
+  }
+#endif
+  // Ours, through the VectorStore interface.
+  std::string dir = std::filesystem::temp_directory_path() / ("memgpt-bench-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string path = dir + "/bench.db";
+  vector::CollectionSpec spec;
+  spec.name = "bench";
+  spec.fields = {{"id", vector::DataType::kInt64, true, false, 0, 0},
+                 {"embedding", vector::DataType::kFloatVector, false, false, 0, dim},
+                 {"bucket", vector::DataType::kInt64, false, true, 0, 0}};  // partition key: indexed, like agent_id
+  spec.index.field_name = "embedding";
+  spec.index.metric = vector::MetricType::kIP;
+  double insert_rate = 0, reopen = 0;
+  long engine_mb = 0;
+  {
+    long before = rss_mb();
+    auto store = std::move(*vector::open_embedded_store(path));
+    (void)store->create_collection(spec);
+    t = Clock::now();
+    for (size_t start = 0; start < n; start += 1000) {
+      std::vector<Json> rows;
+      for (size_t i = start; i < std::min(n, start + 1000); ++i) {
+        std::vector<float> v(&base[i * dim], &base[i * dim] + dim);
+        rows.push_back({{"id", int64_t(i)}, {"embedding", v}, {"bucket", int64_t(i % 100)}});
+      }
+      auto r = store->insert("bench", rows);
+      if (!r.ok()) {
+        fmt::print(stderr, "insert failed: {}\n", r.status().message());
+        return 1;
+      }
+    }
+    insert_rate = n / seconds_since(t);
+    engine_mb = rss_mb() - before;
+  }  // closing saves the index
+  {
+    t = Clock::now();
+    auto store = std::move(*vector::open_embedded_store(path));
+    vector::SearchRequest warm;
+    warm.vector.assign(&queries[0], &queries[0] + dim);
+    (void)store->search("bench", warm);
+    reopen = seconds_since(t);
+    for (int ef : efs) {
+      std::vector<std::vector<int64_t>> got(nq);
+      t = Clock::now();
+      for (size_t q = 0; q < nq; ++q) {
+        vector::SearchRequest req;
+        req.vector.assign(&queries[q * dim], &queries[q * dim] + dim);
+        req.limit = 10;
+        req.ef = ef;
+        auto hits = store->search("bench", req);
+        for (const auto& h : *hits) got[q].push_back(h.id.get<int64_t>());
+      }
+      results.push_back({"memgpt embedded", ef, recall_at10(got, truth), nq / seconds_since(t)});
+    }
+    // Filtered: 1% (bucket 0) and 10% (bucket < 10).
+    for (auto [label, filter, buckets] : {std::tuple{"filter 1%", "bucket == 0", 1}, std::tuple{"filter 10%", "bucket < 10", 10}}) {
+      std::vector<char> allowed(n);
+      for (size_t i = 0; i < n; ++i) allowed[i] = int(i % 100) < buckets;
+      std::vector<std::vector<int64_t>> ftruth(nq), got(nq);
+      for (size_t q = 0; q < nq; ++q) ftruth[q] = exact(&queries[q * dim], &allowed);
+      t = Clock::now();
+      for (size_t q = 0; q < nq; ++q) {
+        vector::SearchRequest req;
+        req.vector.assign(&queries[q * dim], &queries[q * dim] + dim);
+        req.limit = 10;
+        req.filter = filter;
+        auto hits = store->search("bench", req);
+        for (const auto& h : *hits) got[q].push_back(h.id.get<int64_t>());
+      }
+      results.push_back({std::string("memgpt ") + label, 0, recall_at10(got, ftruth), nq / seconds_since(t)});
+    }
+  }
+  std::filesystem::remove_all(dir);
+  fmt::print("memgpt:  bulk insert with indexing {:.0f} rows/s (batches of 1000, 1 thread), +{} MB; reopen + first search {:.2f} s\n\n",
+             insert_rate, engine_mb, reopen);
+  fmt::print("{:<22} {:>5} {:>10} {:>10}\n", "method", "ef", "recall@10", "QPS");
+  for (const auto& r : results) {
+    fmt::print("{:<22} {:>5} {:>10.3f} {:>10.0f}\n", r.method, r.ef ? std::to_string(r.ef) : "-", r.recall, r.qps);
+  }
+  return 0;
+}
