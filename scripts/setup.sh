@@ -58,4 +58,18 @@ for spec in "${npm_data[@]}"; do
     touch "$dir/.done-${spec##*@}"
   fi
 done
+# Official client libraries for the e2e tests, pinned by tests/e2e/node/package-lock.json
+# (npm ci, no install scripts); reinstalled only when the lock file changes.
+node_e2e="$cache/node_e2e"
+lock="$here/tests/e2e/node/package-lock.json"
+if [[ -f "$lock" ]]; then
+  want="$(sha256sum "$lock" | cut -d' ' -f1)"
+  if [[ ! -f "$node_e2e/.lock-$want" ]]; then
+    echo "setup: installing npm test clients"
+    rm -rf "$node_e2e" && mkdir -p "$node_e2e"
+    cp "$here/tests/e2e/node/package.json" "$lock" "$node_e2e/"
+    (cd "$node_e2e" && npm ci --ignore-scripts --no-audit --no-fund --silent >/dev/null)
+    touch "$node_e2e/.lock-$want"
+  fi
+fi
 echo "setup: ok"

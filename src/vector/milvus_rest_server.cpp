@@ -200,6 +200,7 @@ struct MilvusRestServer::Impl {
         req.text_weight = b.value("textWeight", 1.0);
       }
       Json out = Json::array();
+      Json topks = Json::array();  // hits per query vector (Milvus 2.5 sends it beside data)
       std::vector<Json> queries(b["data"].begin(), b["data"].end());
       if (queries.empty() && req.text_query) queries.push_back(Json::array());
       MEMGPT_ASSIGN_OR_RETURN(CollectionSpec spec, store->describe_collection(name));
@@ -211,6 +212,7 @@ struct MilvusRestServer::Impl {
           req.vector.push_back(x.get<float>());
         }
         MEMGPT_ASSIGN_OR_RETURN(auto hits, store->search(name, req));
+        topks.push_back(hits.size());
         for (auto& h : hits) {
           Json row = h.fields;
           row[spec.primary_field()->name] = h.id;
@@ -218,7 +220,7 @@ struct MilvusRestServer::Impl {
           out.push_back(row);
         }
       }
-      return out;
+      return Json{{"__rows", out}, {"__topks", topks}};
     }
     if (action == "entities/query") {
       QueryRequest q;
@@ -286,16 +288,25 @@ MilvusRestServer::MilvusRestServer(VectorStore* store, Options options) : impl_(
     }
     auto result = impl->handle(action, body);
     if (!result.ok()) {
-      reply(200, envelope_error(milvus_code(result.status()), result.status().message()));
+      Json err = envelope_error(milvus_code(result.status()), result.status().message());
+      // The Node SDK reads `topks` of every search reply, failed ones included.
+      if (action == "entities/search") err["topks"] = Json::array();
+      reply(200, err);
       return;
     }
     Json data = std::move(*result);
+    Json topks;
+    if (data.is_object() && data.contains("__rows")) {  // search: rows plus per-query counts
+      topks = data["__topks"];
+      data = data["__rows"];
+    }
     if (req.get_header_value("Accept-Type-Allow-Int64") == "false" && data.is_array()) {
       for (auto& row : data) {
         if (row.is_object()) int64_as_strings(row);
       }
     }
     Json out = {{"code", 0}, {"data", data}};
+    if (!topks.is_null()) out["topks"] = topks;
     if (body.contains("textQuery")) out["textQueryApplied"] = true;
     reply(200, out);
   });
