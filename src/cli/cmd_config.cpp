@@ -3,13 +3,16 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <algorithm>
 #include <map>
 
 #include "cli/commands.h"
 #include "cli/context.h"
+#include "cli/prompt.h"
 #include "cli/term.h"
 #include "config/config.h"
 #include "util/files.h"
+#include "util/http_client.h"
 #include "util/json.h"
 
 namespace memgpt::cli {
@@ -162,6 +165,111 @@ void show_config(const MemgptConfig& c, const Credentials& creds, bool json) {
   for (const auto& [k, v] : secrets.items()) fmt::print("{} = {}\n", k, v.get<std::string>());
 }
 
+// Lists the models an OpenAI-compatible endpoint serves (GET <endpoint>/models); a warning
+// line when it cannot be reached. Returns true when the endpoint answered.
+bool check_llm_endpoint(const MemgptConfig& c, const Credentials& creds) {
+  std::string base = c.model_endpoint;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  bool local = c.model_endpoint_type == "ollama" || c.model_endpoint_type == "llamacpp" ||
+               c.model_endpoint_type == "vllm" || c.model_endpoint_type == "lmstudio";
+  if (local && (base.size() < 3 || base.compare(base.size() - 3, 3, "/v1") != 0)) base += "/v1";
+  HttpRequest req{"GET", base + "/models"};
+  req.timeout_ms = 3000;
+  req.connect_timeout_ms = 2000;
+  std::string key = creds.openai_key();
+  if (!key.empty() && c.model_endpoint_type != "ollama") req.headers.emplace_back("Authorization", "Bearer " + key);
+  auto http = make_curl_http_client();
+  auto r = http->send(req);
+  if (!r.ok()) {
+    fmt::print("⚠️  Could not reach {} ({}): start the server or fix the endpoint with "
+               "`memgpt configure --model-endpoint URL`\n",
+               base, r.status().message());
+    return false;
+  }
+  if (r->status == 401 || r->status == 403) {
+    fmt::print("⚠️  {} refused the API key (HTTP {}): set it with `memgpt configure --openai-key KEY` or OPENAI_API_KEY\n",
+               base, r->status);
+    return false;
+  }
+  Json j = Json::parse(r->body, nullptr, false);
+  std::vector<std::string> models;
+  if (j.is_object() && j.contains("data") && j["data"].is_array()) {
+    for (const auto& m : j["data"]) {
+      if (m.is_object() && m.contains("id") && m["id"].is_string()) models.push_back(m["id"]);
+    }
+  }
+  if (models.empty()) {
+    fmt::print("⚠️  {} answered HTTP {} without a model list\n", base, r->status);
+    return false;
+  }
+  bool found = std::find(models.begin(), models.end(), c.model) != models.end();
+  std::string shown;
+  for (size_t i = 0; i < models.size() && i < 8; ++i) shown += (i ? ", " : "") + models[i];
+  fmt::print("✅ {} is reachable; models: {}{}\n", base, shown, models.size() > 8 ? ", ..." : "");
+  if (!found) fmt::print("⚠️  model '{}' is not in that list (set it with `memgpt configure --model NAME`)\n", c.model);
+  return true;
+}
+
+// MemGPT's configure questions, each defaulting to the current value.
+void configure_interactively(MemgptConfig& c, Credentials& creds) {
+  static const std::vector<std::string> kProviders = {"openai", "azure", "groq", "together", "openrouter", "ollama",
+                                                      "llamacpp", "vllm", "lmstudio", "koboldcpp", "webui", "anthropic"};
+  auto index_of = [](const std::vector<std::string>& v, const std::string& x) -> std::optional<size_t> {
+    auto it = std::find(v.begin(), v.end(), x);
+    if (it == v.end()) return std::nullopt;
+    return static_cast<size_t>(it - v.begin());
+  };
+  auto provider = choose("Select LLM inference provider:", kProviders, index_of(kProviders, c.model_endpoint_type));
+  if (provider && kProviders[*provider] != c.model_endpoint_type) {
+    c.model_endpoint_type = kProviders[*provider];
+    apply_llm_provider_defaults(c);
+  }
+  c.model_endpoint = ask("Enter default endpoint", c.model_endpoint);
+  c.model = ask("Enter default model name", c.model);
+  static const std::vector<std::string> kWindows = {"4096", "8192", "16384", "32768", "128000", "custom"};
+  auto window = choose("Select your model's context window:", kWindows,
+                       index_of(kWindows, std::to_string(c.context_window)).value_or(1));
+  if (window && kWindows[*window] == "custom") {
+    std::string w = ask("Enter the context window in tokens", std::to_string(c.context_window));
+    Status s = c.set("model", "context_window", w);
+    if (!s.ok()) fmt::print("{} (kept {})\n", s.message(), c.context_window);
+  } else if (window) {
+    c.context_window = std::stoi(kWindows[*window]);
+  }
+  bool local = c.model_endpoint_type == "ollama" || c.model_endpoint_type == "llamacpp" ||
+               c.model_endpoint_type == "vllm" || c.model_endpoint_type == "lmstudio" ||
+               c.model_endpoint_type == "koboldcpp" || c.model_endpoint_type == "webui";
+  if (local) {
+    static const std::vector<std::string> kWrappers = {"chatml", "llama3", "airoboros-l2-70b-2.1", "zephyr"};
+    auto w = choose("Select default model wrapper (recommended: chatml):", kWrappers,
+                    index_of(kWrappers, c.model_wrapper).value_or(0));
+    if (w) c.model_wrapper = kWrappers[*w];
+  }
+  if ((c.model_endpoint_type == "openai" || c.model_endpoint_type == "azure") && creds.openai_key().empty() &&
+      c.model_endpoint.find("api.openai.com") != std::string::npos) {
+    std::string key = ask("Enter your OpenAI API key (starts with 'sk-', empty to skip)", "");
+    if (!key.empty()) creds.set("openai", "key", key);
+  }
+  static const std::vector<std::string> kEmbeddings = {"local", "openai", "azure", "ollama", "llamacpp", "vllm", "tei"};
+  auto emb = choose("Select embedding provider:", kEmbeddings, index_of(kEmbeddings, c.embedding_endpoint_type));
+  if (emb && kEmbeddings[*emb] != c.embedding_endpoint_type) {
+    c.embedding_endpoint_type = kEmbeddings[*emb];
+    apply_embedding_provider_defaults(c, false, false);
+    if (c.embedding_endpoint_type != "local") {
+      c.embedding_endpoint = ask("Enter the embedding endpoint", c.embedding_endpoint);
+      c.embedding_model = ask("Enter the embedding model", c.embedding_model);
+      std::string dim = ask("Enter the embedding dimension", std::to_string(c.embedding_dim));
+      Status s = c.set("embedding", "embedding_dim", dim);
+      if (!s.ok()) fmt::print("{} (kept {})\n", s.message(), c.embedding_dim);
+    }
+  }
+  choose("Select storage backend for archival data:", {"milvus"}, 0);
+  c.archival_storage.uri = ask("Enter the Milvus connection URI (Default: ~/.memgpt/milvus.db)",
+                               display_path(c.archival_storage.uri));
+  c.archival_storage.uri = expand_user(c.archival_storage.uri);
+  choose("Select storage backend for recall data:", {"sqlite"}, 0);
+}
+
 }  // namespace
 
 void register_config_commands(CLI::App& app) {
@@ -184,6 +292,15 @@ void register_config_commands(CLI::App& app) {
     Credentials creds = check(Credentials::load());
     if (show && values.empty()) {
       show_config(config, creds, json);
+      return;
+    }
+    if (values.empty() && !show && stdin_is_tty() && stdout_is_tty()) {
+      configure_interactively(config, creds);
+      Status saved = config.save();
+      if (!saved.ok()) fail(saved.with_context("cannot save the configuration"));
+      check(creds.save());
+      fmt::print("📖 Saving config to {}\n", display_path(config.path));
+      check_llm_endpoint(config, creds);
       return;
     }
     bool model_given = values.count("--embedding-model") > 0;
@@ -228,6 +345,65 @@ void register_config_commands(CLI::App& app) {
     }
     fmt::print("📖 Saving config to {}\n", display_path(config.path));
     if (secrets_changed) fmt::print("🔑 Saving credentials to {}\n", display_path(creds.path));
+  });
+
+  auto* quickstart = app.add_subcommand("quickstart", "Configure memgpt for a backend in one step");
+  static std::string backend = "openai", qs_model;
+  static bool latest = false, no_check = false;
+  quickstart->add_option("--backend", backend, "openai, ollama, llamacpp, vllm, lmstudio, groq")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"openai", "ollama", "llamacpp", "vllm", "lmstudio", "groq", "anthropic", "memgpt"}));
+  quickstart->add_option("--model", qs_model, "Model name (default: a sensible one for the backend)");
+  quickstart->add_flag("--latest", latest, "Accepted for compatibility (the defaults are built in)");
+  quickstart->add_flag("--no-check", no_check, "Do not contact the LLM endpoint");
+  quickstart->callback([] {
+    struct Preset {
+      const char* type;
+      const char* endpoint;
+      const char* model;
+      int window;
+      const char* wrapper;
+    };
+    static const std::map<std::string, Preset> kPresets = {
+        {"openai", {"openai", "https://api.openai.com/v1", "gpt-4o-mini", 128000, ""}},
+        {"ollama", {"ollama", "http://localhost:11434", "llama3.1", 8192, "chatml"}},
+        {"llamacpp", {"llamacpp", "http://localhost:8080", "local", 8192, "chatml"}},
+        {"vllm", {"vllm", "http://localhost:8000", "meta-llama/Meta-Llama-3.1-8B-Instruct", 8192, "chatml"}},
+        {"lmstudio", {"lmstudio", "http://localhost:1234", "local-model", 8192, "chatml"}},
+        {"groq", {"groq", "https://api.groq.com/openai/v1", "llama-3.1-70b-versatile", 8192, ""}},
+    };
+    if (backend == "anthropic" || backend == "memgpt") {
+      fail(fmt::format("the '{}' quickstart is not available in this build yet (use openai, ollama, llamacpp, "
+                       "vllm, lmstudio or groq)",
+                       backend),
+           kExitUnavailable);
+    }
+    const Preset& p = kPresets.at(backend);
+    MemgptConfig config = check(MemgptConfig::load());
+    Credentials creds = check(Credentials::load());
+    config.model_endpoint_type = p.type;
+    config.model_endpoint = p.endpoint;
+    config.model = qs_model.empty() ? p.model : qs_model;
+    config.context_window = p.window;
+    config.model_wrapper = p.wrapper;
+    config.embedding_endpoint_type = "local";
+    config.embedding_endpoint.clear();
+    config.embedding_model = kBuiltinEmbeddingModel;
+    config.embedding_dim = kBuiltinEmbeddingDim;
+    config.archival_storage.type = "milvus";
+    if (config.archival_storage.uri.empty()) config.archival_storage.uri = memgpt_home() + "/milvus.db";
+    Status s = config.save();
+    if (!s.ok()) fail(s.with_context("cannot save the configuration"));
+    fmt::print("📖 MemGPT configuration file updated ({}): {} model '{}' at {}, built-in embeddings, "
+               "archival memory in {}\n",
+               display_path(config.path), p.type, config.model, config.model_endpoint,
+               display_path(config.archival_uri()));
+    if (backend == "openai" && creds.openai_key().empty()) {
+      fmt::print("⚠️  No OpenAI API key yet: set OPENAI_API_KEY or run `memgpt configure --openai-key KEY`\n");
+    } else if (!no_check) {
+      check_llm_endpoint(config, creds);
+    }
+    fmt::print("Next: `memgpt run` to chat, or `memgpt load directory --name docs --input-dir DIR` first.\n");
   });
 
   app.add_subcommand("version", "Print the memgpt version")->callback([] {

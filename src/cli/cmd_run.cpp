@@ -19,6 +19,7 @@
 #include "cli/context.h"
 #include "cli/printer.h"
 #include "cli/progress.h"
+#include "cli/prompt.h"
 #include "cli/term.h"
 #include "llm/llm_config.h"
 #include "sources/ingest.h"
@@ -53,44 +54,6 @@ void on_sigint(int) {
   const char nl = '\n';
   (void)!::write(STDOUT_FILENO, &nl, 1);
   std::_Exit(0);
-}
-
-// Reads one line; nullopt at end of input (Ctrl-D) or Ctrl-C at the prompt.
-std::optional<std::string> read_line(const std::string& prompt, bool interactive) {
-  if (interactive) {
-    char* line = ::readline(prompt.c_str());
-    if (!line) return std::nullopt;
-    std::string s(line);
-    std::free(line);
-    if (!s.empty()) ::add_history(s.c_str());
-    return s;
-  }
-  std::string s;
-  if (!std::getline(std::cin, s)) return std::nullopt;
-  if (!s.empty() && s.back() == '\r') s.pop_back();
-  return s;
-}
-
-bool confirm(const std::string& question, bool fallback, bool interactive) {
-  if (!interactive) return fallback;
-  auto answer = read_line(fmt::format("? {} ({}) ", question, fallback ? "Y/n" : "y/N"), true);
-  if (!answer || answer->empty()) return fallback;
-  return (*answer)[0] == 'y' || (*answer)[0] == 'Y';
-}
-
-// Numbered choice on a terminal; returns the index or nullopt.
-std::optional<size_t> choose(const std::string& question, const std::vector<std::string>& items) {
-  fmt::print("? {}\n", question);
-  for (size_t i = 0; i < items.size(); ++i) fmt::print("  {}) {}\n", i + 1, items[i]);
-  auto answer = read_line("Enter a number (empty to cancel): ", true);
-  if (!answer || answer->empty()) return std::nullopt;
-  char* end = nullptr;
-  long n = std::strtol(answer->c_str(), &end, 10);
-  if (*end != '\0' || n < 1 || static_cast<size_t>(n) > items.size()) {
-    fmt::print("Not a choice: {}\n", *answer);
-    return std::nullopt;
-  }
-  return static_cast<size_t>(n - 1);
 }
 
 llm::LlmConfig llm_config_of(const Json& c, const Credentials& creds) {
