@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <mutex>
+#include <thread>
 #include <csignal>
 #include <iostream>
 
@@ -268,7 +270,32 @@ void Session::run_turn(
   opts.cancel = &g_cancel;
   g_cancel = false;
   g_in_step = true;
-  auto r = turn([this](const agent::AgentEvent& e) { printer_.print(e); }, opts);
+  // A spinner on the terminal while the model thinks; cleared before anything is printed.
+  std::atomic<bool> spinning{interactive_ && use_color()};
+  std::mutex print_mu;
+  std::thread spinner;
+  if (spinning) {
+    spinner = std::thread([&] {
+      static const char* kFrames[] = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
+      for (int i = 0; spinning; ++i) {
+        {
+          std::lock_guard lock(print_mu);
+          if (spinning) fmt::print(stderr, "\r{} thinking...", kFrames[i % 10]);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+  }
+  auto stop_spinner = [&] {
+    std::lock_guard lock(print_mu);
+    if (spinning.exchange(false)) fmt::print(stderr, "\r\x1b[K");
+  };
+  auto r = turn([&](const agent::AgentEvent& e) {
+    if (e.kind != agent::AgentEvent::Kind::kUsage) stop_spinner();
+    printer_.print(e);
+  }, opts);
+  stop_spinner();
+  if (spinner.joinable()) spinner.join();
   g_in_step = false;
   if (g_cancel) {
     fmt::print("Step cancelled (the agent is as it was before it).\n");
