@@ -272,6 +272,56 @@ void configure_interactively(MemgptConfig& c, Credentials& creds) {
 
 }  // namespace
 
+void run_quickstart(const std::string& backend, const std::string& qs_model, bool check_endpoint) {
+  struct Preset {
+    const char* type;
+    const char* endpoint;
+    const char* model;
+    int window;
+    const char* wrapper;
+  };
+  static const std::map<std::string, Preset> kPresets = {
+      {"openai", {"openai", "https://api.openai.com/v1", "gpt-4o-mini", 128000, ""}},
+      {"ollama", {"ollama", "http://localhost:11434", "llama3.1", 8192, "chatml"}},
+      {"llamacpp", {"llamacpp", "http://localhost:8080", "local", 8192, "chatml"}},
+      {"vllm", {"vllm", "http://localhost:8000", "meta-llama/Meta-Llama-3.1-8B-Instruct", 8192, "chatml"}},
+      {"lmstudio", {"lmstudio", "http://localhost:1234", "local-model", 8192, "chatml"}},
+      {"groq", {"groq", "https://api.groq.com/openai/v1", "llama-3.1-70b-versatile", 8192, ""}},
+  };
+  if (backend == "anthropic" || backend == "memgpt") {
+    fail(fmt::format("the '{}' quickstart is not available in this build yet (use openai, ollama, llamacpp, "
+                     "vllm, lmstudio or groq)",
+                     backend),
+         kExitUnavailable);
+  }
+  const Preset& p = kPresets.at(backend);
+  MemgptConfig config = check(MemgptConfig::load());
+  Credentials creds = check(Credentials::load());
+  config.model_endpoint_type = p.type;
+  config.model_endpoint = p.endpoint;
+  config.model = qs_model.empty() ? p.model : qs_model;
+  config.context_window = p.window;
+  config.model_wrapper = p.wrapper;
+  config.embedding_endpoint_type = "local";
+  config.embedding_endpoint.clear();
+  config.embedding_model = kBuiltinEmbeddingModel;
+  config.embedding_dim = kBuiltinEmbeddingDim;
+  config.archival_storage.type = "milvus";
+  if (config.archival_storage.uri.empty()) config.archival_storage.uri = memgpt_home() + "/milvus.db";
+  Status s = config.save();
+  if (!s.ok()) fail(s.with_context("cannot save the configuration"));
+  fmt::print("📖 MemGPT configuration file updated ({}): {} model '{}' at {}, built-in embeddings, "
+             "archival memory in {}\n",
+             display_path(config.path), p.type, config.model, config.model_endpoint,
+             display_path(config.archival_uri()));
+  if (backend == "openai" && creds.openai_key().empty()) {
+    fmt::print("⚠️  No OpenAI API key yet: set OPENAI_API_KEY or run `memgpt configure --openai-key KEY`\n");
+  } else if (check_endpoint) {
+    check_llm_endpoint(config, creds);
+  }
+  fmt::print("Next: `memgpt run` to chat, or `memgpt load directory --name docs --input-dir DIR` first.\n");
+}
+
 void register_config_commands(CLI::App& app) {
   auto* configure = app.add_subcommand(
       "configure", "Choose the LLM, embeddings and storage (flags set values without questions)");
@@ -356,55 +406,7 @@ void register_config_commands(CLI::App& app) {
   quickstart->add_option("--model", qs_model, "Model name (default: a sensible one for the backend)");
   quickstart->add_flag("--latest", latest, "Accepted for compatibility (the defaults are built in)");
   quickstart->add_flag("--no-check", no_check, "Do not contact the LLM endpoint");
-  quickstart->callback([] {
-    struct Preset {
-      const char* type;
-      const char* endpoint;
-      const char* model;
-      int window;
-      const char* wrapper;
-    };
-    static const std::map<std::string, Preset> kPresets = {
-        {"openai", {"openai", "https://api.openai.com/v1", "gpt-4o-mini", 128000, ""}},
-        {"ollama", {"ollama", "http://localhost:11434", "llama3.1", 8192, "chatml"}},
-        {"llamacpp", {"llamacpp", "http://localhost:8080", "local", 8192, "chatml"}},
-        {"vllm", {"vllm", "http://localhost:8000", "meta-llama/Meta-Llama-3.1-8B-Instruct", 8192, "chatml"}},
-        {"lmstudio", {"lmstudio", "http://localhost:1234", "local-model", 8192, "chatml"}},
-        {"groq", {"groq", "https://api.groq.com/openai/v1", "llama-3.1-70b-versatile", 8192, ""}},
-    };
-    if (backend == "anthropic" || backend == "memgpt") {
-      fail(fmt::format("the '{}' quickstart is not available in this build yet (use openai, ollama, llamacpp, "
-                       "vllm, lmstudio or groq)",
-                       backend),
-           kExitUnavailable);
-    }
-    const Preset& p = kPresets.at(backend);
-    MemgptConfig config = check(MemgptConfig::load());
-    Credentials creds = check(Credentials::load());
-    config.model_endpoint_type = p.type;
-    config.model_endpoint = p.endpoint;
-    config.model = qs_model.empty() ? p.model : qs_model;
-    config.context_window = p.window;
-    config.model_wrapper = p.wrapper;
-    config.embedding_endpoint_type = "local";
-    config.embedding_endpoint.clear();
-    config.embedding_model = kBuiltinEmbeddingModel;
-    config.embedding_dim = kBuiltinEmbeddingDim;
-    config.archival_storage.type = "milvus";
-    if (config.archival_storage.uri.empty()) config.archival_storage.uri = memgpt_home() + "/milvus.db";
-    Status s = config.save();
-    if (!s.ok()) fail(s.with_context("cannot save the configuration"));
-    fmt::print("📖 MemGPT configuration file updated ({}): {} model '{}' at {}, built-in embeddings, "
-               "archival memory in {}\n",
-               display_path(config.path), p.type, config.model, config.model_endpoint,
-               display_path(config.archival_uri()));
-    if (backend == "openai" && creds.openai_key().empty()) {
-      fmt::print("⚠️  No OpenAI API key yet: set OPENAI_API_KEY or run `memgpt configure --openai-key KEY`\n");
-    } else if (!no_check) {
-      check_llm_endpoint(config, creds);
-    }
-    fmt::print("Next: `memgpt run` to chat, or `memgpt load directory --name docs --input-dir DIR` first.\n");
-  });
+  quickstart->callback([] { run_quickstart(backend, qs_model, !no_check); });
 
   app.add_subcommand("version", "Print the memgpt version")->callback([] {
     fmt::print("{}\n", kMemgptVersion);

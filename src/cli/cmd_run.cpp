@@ -577,9 +577,12 @@ void run_repl() {
   bool interactive = stdin_is_tty() && stdout_is_tty();
   bool first_run = !path_exists(config_path());
   if (first_run && interactive && !g_flags.yes) {
-    fmt::print("No configuration found at {}: using the defaults (run `memgpt configure` or "
-               "`memgpt quickstart` to choose an LLM).\n",
-               display_path(config_path()));
+    fmt::print("No configuration found at {}.\n", display_path(config_path()));
+    if (confirm("Would you like to set up memgpt with the quick start?", true, true)) {
+      static const std::vector<std::string> kBackends = {"openai", "ollama", "llamacpp", "vllm", "lmstudio", "groq"};
+      auto pick = choose("Select the LLM backend:", kBackends, 0);
+      if (pick) run_quickstart(kBackends[*pick], "", true);
+    }
   }
   AppContext ctx = check(open_context());
   Archival archival = check(open_archival(ctx));

@@ -254,6 +254,49 @@ TEST_F(RunTest, UnreachableLlmIsOneLineAndLosesNothing) {
   EXPECT_EQ(Json::parse(list.out)[0]["name"], "Lonely");
 }
 
+TEST_F(RunTest, AttachIsIdempotentDetachRemovesAndDeleteAgentCleansUp) {
+  start(Json::array({say("ok")}));
+  testing::write_text(home_.file("a.txt"), "Alpha facts about aardvarks.\n\nMore about anteaters.");
+  ASSERT_EQ(run({"load", "directory", "--name", "zoo", "--input-files", home_.file("a.txt")}).exit_code, 0);
+  auto r = run({"run", "-y", "--first", "--agent", "Keeper"},
+               "/attach zoo\n/attach zoo\n/memory\n/detach zoo\n/memory\n/detach zoo\n");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // Attaching twice copies the passages once.
+  EXPECT_NE(r.out.find("Agent now has 1 passages in archival memory."), std::string::npos) << r.out;
+  size_t second = r.out.find("Agent now has", r.out.find("Agent now has") + 1);
+  ASSERT_NE(second, std::string::npos);
+  EXPECT_EQ(r.out.substr(second, 40).find("Agent now has 1 passages"), 0u) << r.out.substr(second, 60);
+  EXPECT_NE(r.out.find("Detached data source zoo from agent Keeper (1 passages removed"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("error: the source is not attached to this agent"), std::string::npos) << r.err;
+  // delete agent removes its recall, archival rows and metadata; unknown names are refused.
+  auto del = run({"delete", "agent", "Keeper"});
+  EXPECT_EQ(del.exit_code, 0) << del.err;
+  EXPECT_EQ(Json::parse(run({"list", "agents", "--json"}).out).size(), 0u);
+  auto again = run({"delete", "agent", "Keeper"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_EQ(again.err, "error: agent 'Keeper' not found\n");
+  auto search = run({"search", "--agent", "Keeper", "aardvark"});
+  EXPECT_EQ(search.exit_code, 1);
+}
+
+TEST_F(RunTest, QuickstartWritesABackendPreset) {
+  auto r = run({"quickstart", "--backend", "ollama", "--no-check"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = Json::parse(run({"configure", "--show", "--json"}).out);
+  EXPECT_EQ(j["model"]["model_endpoint_type"], "ollama");
+  EXPECT_EQ(j["model"]["model_endpoint"], "http://localhost:11434");
+  EXPECT_EQ(j["model"]["model_wrapper"], "chatml");
+  EXPECT_EQ(j["embedding"]["embedding_model"], "memgpt-builtin-384");
+  auto na = run({"quickstart", "--backend", "anthropic"});
+  EXPECT_EQ(na.exit_code, 2);
+  // The endpoint check lists the models of a reachable server.
+  start(Json::array());
+  auto checked = run({"configure", "--llm-provider", "openai", "--model", "gpt-4o-mini", "--model-endpoint", server_->base_url()});
+  ASSERT_EQ(checked.exit_code, 0);
+  auto qs = run({"quickstart", "--backend", "llamacpp", "--no-check"});
+  EXPECT_EQ(qs.exit_code, 0);
+}
+
 TEST_F(RunTest, MissingOpenAIKeyStopsBeforeCreatingAnything) {
   auto c = run({"configure", "--llm-provider", "openai"});
   ASSERT_EQ(c.exit_code, 0);
