@@ -7,6 +7,7 @@
 
 #include "agent/functions.h"
 #include "agent/protocol.h"
+#include "llm/json_repair.h"
 
 namespace memgpt::agent {
 namespace {
@@ -383,7 +384,11 @@ Result<Agent::StepOutcome> Agent::step(const store::MessageRecord* input, const 
   } else {
     llm::ToolCall call = resp.message.tool_calls[0];
     if (call.id.empty()) call.id = "call_" + new_uuid().substr(0, 8);
+    // Local models often write almost-JSON: repair what can be repaired before giving up.
     Json raw_args = Json::parse(call.arguments, nullptr, false);
+    if (!raw_args.is_object()) {
+      if (auto repaired = llm::parse_json_leniently(call.arguments)) raw_args = *repaired;
+    }
     FunctionResult result;
     Json args = Json::object();
     bool heartbeat = false;

@@ -215,6 +215,13 @@ TEST_F(AgentTest, FailuresBecomeFailedResultsAndForceAHeartbeat) {
   }
 }
 
+TEST_F(AgentTest, AlmostJsonArgumentsAreRepaired) {
+  auto agent = make();
+  model_.push({"", "send_message", "```json\n{'message': 'Repaired!', }\n```"});
+  ASSERT_TRUE(agent->send_user_message("hi", sink_).ok());
+  EXPECT_EQ(said(), std::vector<std::string>{"Repaired!"});
+}
+
 TEST_F(AgentTest, CoreMemoryOverItsLimitIsReportedToTheModel) {
   auto agent = make(8192, false, 20);
   model_.call("", "core_memory_append",
