@@ -186,7 +186,9 @@ Status Agent::commit(std::vector<store::MessageRecord>& new_messages) {
   if (!s.ok()) {
     message_ids_ = saved_ids;
     record_.state = state_json();
+    return s;
   }
+  for (const auto& m : new_messages) record_cache_[m.id] = m;
   return s;
 }
 
@@ -247,8 +249,18 @@ Result<std::vector<store::MessageRecord>> Agent::context_messages() {
   sys.role = "system";
   sys.text = system;
   sys.agent_id = record_.id;
-  MEMGPT_ASSIGN_OR_RETURN(auto rest, deps_.recall->get(message_ids_));
-  rest.insert(rest.begin(), std::move(sys));
+  std::vector<std::string> missing;
+  for (const auto& id : message_ids_) {
+    if (!record_cache_.count(id)) missing.push_back(id);
+  }
+  if (!missing.empty()) {
+    MEMGPT_ASSIGN_OR_RETURN(auto fetched, deps_.recall->get(missing));
+    for (auto& m : fetched) record_cache_.emplace(m.id, std::move(m));
+  }
+  std::vector<store::MessageRecord> rest;
+  rest.reserve(message_ids_.size() + 1);
+  rest.push_back(std::move(sys));
+  for (const auto& id : message_ids_) rest.push_back(record_cache_.at(id));
   return rest;
 }
 
@@ -262,17 +274,24 @@ Result<std::vector<llm::ChatMessage>> Agent::build_request_messages(
   return out;
 }
 
-int64_t Agent::count_message_tokens(const std::vector<llm::ChatMessage>& messages) const {
+int64_t Agent::tokens_of(const std::string& text) const {
+  auto it = token_cache_.find(text);
+  if (it != token_cache_.end()) return it->second;
   const tokenizer::Tokenizer* tok = deps_.tokenizer
                                         ? deps_.tokenizer
                                         : tokenizer::tokenizer_for_model(
                                               record_.llm_config.value("model", "")).tokenizer;
+  int64_t n = static_cast<int64_t>(tok->count(text));
+  if (token_cache_.size() > 50000) token_cache_.clear();
+  token_cache_.emplace(text, n);
+  return n;
+}
+
+int64_t Agent::count_message_tokens(const std::vector<llm::ChatMessage>& messages) const {
   int64_t n = 3;  // every reply is primed with a few tokens
   for (const auto& m : messages) {
-    n += kPerMessageTokens + static_cast<int64_t>(tok->count(m.content));
-    for (const auto& tc : m.tool_calls) {
-      n += 3 + static_cast<int64_t>(tok->count(tc.name) + tok->count(tc.arguments));
-    }
+    n += kPerMessageTokens + tokens_of(m.content);
+    for (const auto& tc : m.tool_calls) n += 3 + tokens_of(tc.name) + tokens_of(tc.arguments);
   }
   return n;
 }
@@ -283,8 +302,8 @@ Result<int64_t> Agent::context_tokens() {
                                         ? deps_.tokenizer
                                         : tokenizer::tokenizer_for_model(
                                               record_.llm_config.value("model", "")).tokenizer;
-  return count_message_tokens(messages) +
-         static_cast<int64_t>(tok->count(function_tools(functions_, uses_inner_thoughts_kwarg()).dump()));
+  (void)tok;
+  return count_message_tokens(messages) + tokens_of(function_tools(functions_, uses_inner_thoughts_kwarg()).dump());
 }
 
 // ---- the model call ---------------------------------------------------------------------------
@@ -301,7 +320,8 @@ Result<llm::ChatResponse> Agent::call_model(const std::vector<store::MessageReco
                                         ? deps_.tokenizer
                                         : tokenizer::tokenizer_for_model(
                                               record_.llm_config.value("model", "")).tokenizer;
-  int64_t tools_tokens = static_cast<int64_t>(tok->count(tools.dump()));
+  (void)tok;
+  int64_t tools_tokens = tokens_of(tools.dump());
   int64_t window = context_window();
   for (int attempt = 0; attempt < 3; ++attempt) {
     MEMGPT_ASSIGN_OR_RETURN(auto messages, build_request_messages(extra));
@@ -673,6 +693,7 @@ Status Agent::pop(int count) {
     message_ids_ = saved;
     record_.state = state_json();
   }
+  for (const auto& id : removed) record_cache_.erase(id);
   return s;
 }
 
@@ -696,6 +717,7 @@ Status Agent::rethink(const std::string& thoughts) {
   for (auto it = records.rbegin(); it != records.rend(); ++it) {
     if (it->role != "assistant") continue;
     it->text = thoughts;
+    record_cache_.erase(it->id);
     return deps_.recall->update_text(it->id, it->text, searchable_text(*it), it->tool_calls);
   }
   return failed_precondition("there is no inner monologue to rethink yet");
@@ -711,6 +733,7 @@ Status Agent::rewrite(const std::string& message) {
       if (!args.is_object()) args = Json::object();
       args["message"] = message;
       tc["function"]["arguments"] = args.dump();
+      record_cache_.erase(it->id);
       return deps_.recall->update_text(it->id, it->text, searchable_text(*it), it->tool_calls);
     }
   }

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "agent/archival_memory.h"
@@ -170,6 +171,11 @@ class Agent {
   bool first_message_verified_ = false;
   bool verify_first_ = true;
   std::optional<bool> inner_thoughts_in_args_;
+  // Caches: stored messages by id (the store stays the truth; edits drop entries) and token
+  // counts by text, so each step does not re-read and re-tokenise the whole context.
+  std::unordered_map<std::string, store::MessageRecord> record_cache_;
+  mutable std::unordered_map<std::string, int64_t> token_cache_;
+  int64_t tokens_of(const std::string& text) const;
 };
 
 // MemGPT's first-message check: the reply calls send_message (or archival_memory_search) and
