@@ -297,6 +297,24 @@ TEST_F(RunTest, QuickstartWritesABackendPreset) {
   EXPECT_EQ(qs.exit_code, 0);
 }
 
+TEST_F(RunTest, StreamPrintsTheReplyAsItArrives) {
+  start(Json::array({say("Streamed answer.", "Streaming my thoughts slowly.")}));
+  auto r = run({"run", "-y", "--first", "--no-verify", "--stream"}, "hello\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("💭 Streaming my thoughts slowly."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("🤖 Streamed answer."), std::string::npos);
+  EXPECT_EQ(server_->requests()[0]["stream"], true);
+}
+
+TEST_F(RunTest, QuickstartWarnsWhenTheEndpointIsDown) {
+  // llamacpp's preset endpoint is localhost:8080; nothing listens there in the test.
+  auto r = run({"quickstart", "--backend", "llamacpp"});
+  EXPECT_EQ(r.exit_code, 0);
+  bool warned = r.out.find("Could not reach http://localhost:8080/v1") != std::string::npos ||
+                r.out.find("is reachable") != std::string::npos;  // something else may listen there
+  EXPECT_TRUE(warned) << r.out;
+}
+
 TEST_F(RunTest, MissingOpenAIKeyStopsBeforeCreatingAnything) {
   auto c = run({"configure", "--llm-provider", "openai"});
   ASSERT_EQ(c.exit_code, 0);
