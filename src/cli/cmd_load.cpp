@@ -71,6 +71,7 @@ void register_load_commands(CLI::App& app) {
       files_bar.update(static_cast<int64_t>(done), static_cast<int64_t>(total),
                        std::filesystem::path(file).filename().string());
     };
+    progress.on_passages = [&](int64_t n) { passages_bar.update(n, std::max<int64_t>(n, 1)); };
     progress.on_warning = [&](const std::string& w) {
       fmt::print(stderr, "\n⚠️  skipped {}\n", w);
     };

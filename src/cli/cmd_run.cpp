@@ -260,6 +260,12 @@ Status Session::open_agent() {
     MEMGPT_RETURN_IF_ERROR(create_agent(name, llm));
   }
   agent_->set_verify_first_message(!g_flags.no_verify);
+  if (g_flags.debug) {
+    std::string model = agent_->record().llm_config.value("model", "");
+    auto choice = tokenizer::tokenizer_for_model(model);
+    fmt::print("[debug] token counting with {}{}\n", choice.tokenizer->name(),
+               choice.exact ? "" : fmt::format(" (an estimate: the tokenizer of '{}' is not known)", model));
+  }
   return {};
 }
 
