@@ -622,6 +622,13 @@ class EmbeddedStore final : public VectorStore {
       auto it = collections_.find(name);
       if (it != collections_.end()) c = it->second.get();
     }
+    if (c && index) {
+      // Nothing committed by another connection since the last catch-up: the cached state and
+      // graph are current (this process's own writes catch up as they commit).
+      MEMGPT_ASSIGN_OR_RETURN(auto dv, db_->query("PRAGMA data_version"));
+      std::shared_lock read(c->mu);
+      if (c->hnsw && dv[0].integer(0) == c->seen_data_version) return c;
+    }
     std::vector<SqlValue> p{name};
     MEMGPT_ASSIGN_OR_RETURN(auto rows, db_->query("SELECT uid, spec FROM _collections WHERE name = ?", p));
     if (rows.empty()) {
