@@ -1052,7 +1052,37 @@ class EmbeddedStore final : public VectorStore {
     size_t alive = h->cur_element_count - h->num_deleted_;
     if (alive == 0) return std::vector<std::pair<float, int64_t>>{};
     if (f.where == "1") return graph_search(c, q.data(), k, ef, nullptr);
-    // Which rows match? Few: exact search over them; many: graph search that skips the rest.
+    // How many rows match decides the plan.
+    MEMGPT_ASSIGN_OR_RETURN(
+        auto counted, db_->query(fmt::format("SELECT COUNT(*) FROM {} WHERE {}", c.table, f.where), f.params));
+    int64_t matching = counted[0].integer(0);
+    if (matching == 0) return std::vector<std::pair<float, int64_t>>{};
+    double share = static_cast<double>(matching) / static_cast<double>(alive);
+    if (share >= 0.5 && matching > options_.exact_search_max_rows) {
+      // Most rows match: search the whole graph a little deeper and drop the few that do not.
+      for (size_t want = static_cast<size_t>(static_cast<double>(k) / share * 1.5) + 8;; want *= 2) {
+        auto hits = graph_search(c, q.data(), want, std::max<int>(ef, static_cast<int>(want)), nullptr);
+        std::string marks;
+        std::vector<SqlValue> p;
+        for (const auto& [d, rid] : hits) {
+          marks += marks.empty() ? "?" : ", ?";
+          p.emplace_back(rid);
+        }
+        p.insert(p.end(), f.params.begin(), f.params.end());
+        MEMGPT_ASSIGN_OR_RETURN(
+            auto kept, db_->query(fmt::format("SELECT rid FROM {} WHERE rid IN ({}) AND ({})", c.table, marks, f.where), p));
+        std::unordered_set<int64_t> keep;
+        for (const auto& r : kept) keep.insert(r.integer(0));
+        std::vector<std::pair<float, int64_t>> out;
+        for (const auto& h : hits) {
+          if (keep.count(h.second)) out.push_back(h);
+        }
+        if (out.size() >= k || hits.size() < want || want > alive) {
+          if (out.size() > k) out.resize(k);
+          return out;
+        }
+      }
+    }
     MEMGPT_ASSIGN_OR_RETURN(
         auto rids, db_->query(fmt::format("SELECT rid FROM {} WHERE {}", c.table, f.where), f.params));
     if (rids.empty()) return std::vector<std::pair<float, int64_t>>{};
