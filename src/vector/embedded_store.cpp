@@ -272,6 +272,14 @@ struct Collection {
   int64_t applied_tomb = 0;
   int64_t seen_data_version = -1;  // SQLite's data_version when last caught up
   std::unordered_map<int64_t, Json> pk_by_rid;  // so a search for ids needs no SQL
+  // Rows matching recent filters (memgpt repeats `agent_id == ...`), valid while the collection
+  // is unchanged (generation counts catch-ups that changed something).
+  int64_t generation = 0;
+  struct CachedFilter {
+    int64_t generation;
+    std::vector<int64_t> rids;
+  };
+  std::unordered_map<std::string, CachedFilter> filter_cache;
   std::shared_mutex mu;  // shared: searches; exclusive: index changes
 };
 
@@ -1039,6 +1047,8 @@ class EmbeddedStore final : public VectorStore {
       c.applied_tomb = r.integer(0);
     }
     c.seen_data_version = data_version;
+    ++c.generation;
+    c.filter_cache.clear();
     return {};
   }
 
@@ -1083,9 +1093,37 @@ class EmbeddedStore final : public VectorStore {
         }
       }
     }
-    MEMGPT_ASSIGN_OR_RETURN(
-        auto rids, db_->query(fmt::format("SELECT rid FROM {} WHERE {}", c.table, f.where), f.params));
-    if (rids.empty()) return std::vector<std::pair<float, int64_t>>{};
+    // The matching row ids, from the cache when the same filter ran on the same data.
+    std::string key = f.where;
+    for (const auto& v : f.params) {
+      key += '\x1f';
+      if (auto i = std::get_if<int64_t>(&v)) key += std::to_string(*i);
+      else if (auto d = std::get_if<double>(&v)) key += std::to_string(*d);
+      else if (auto t = std::get_if<std::string>(&v)) key += *t;
+    }
+    std::vector<int64_t> rid_list;
+    {
+      std::lock_guard cache_lock(filter_cache_mu_);
+      auto it = c.filter_cache.find(key);
+      if (it != c.filter_cache.end() && it->second.generation == c.generation) rid_list = it->second.rids;
+    }
+    if (rid_list.empty()) {
+      MEMGPT_ASSIGN_OR_RETURN(
+          auto rows, db_->query(fmt::format("SELECT rid FROM {} WHERE {}", c.table, f.where), f.params));
+      rid_list.reserve(rows.size());
+      for (const auto& r : rows) rid_list.push_back(r.integer(0));
+      std::lock_guard cache_lock(filter_cache_mu_);
+      if (c.filter_cache.size() >= 16) c.filter_cache.clear();
+      c.filter_cache[key] = {c.generation, rid_list};
+    }
+    if (rid_list.empty()) return std::vector<std::pair<float, int64_t>>{};
+    struct RidRow {
+      int64_t v;
+      int64_t integer(int) const { return v; }
+    };
+    std::vector<RidRow> rids;
+    rids.reserve(rid_list.size());
+    for (int64_t r : rid_list) rids.push_back({r});
     bool exact = static_cast<int64_t>(rids.size()) <= options_.exact_search_max_rows ||
                  static_cast<double>(rids.size()) < options_.exact_search_max_fraction * static_cast<double>(alive);
     if (exact) {
@@ -1225,6 +1263,7 @@ class EmbeddedStore final : public VectorStore {
   std::unique_ptr<SqlDatabase> db_;
   EmbeddedOptions options_;
   std::mutex collections_mu_;
+  std::mutex filter_cache_mu_;
   std::map<std::string, std::unique_ptr<Collection>> collections_;
 };
 
