@@ -50,6 +50,22 @@ std::string fts_phrase(const std::string& q) {
   return out + "\"";
 }
 
+// The total of matching messages and one page of them, oldest first.
+Result<MessagePage> page_of(SqlDatabase& db, const std::string& where, std::vector<SqlValue> params,
+                            int64_t offset, int64_t limit) {
+  MessagePage page;
+  MEMGPT_ASSIGN_OR_RETURN(auto total,
+                          db.query(fmt::format("SELECT COUNT(*) FROM messages WHERE {}", where), params));
+  page.total = total[0].integer(0);
+  params.emplace_back(limit);
+  params.emplace_back(offset);
+  MEMGPT_ASSIGN_OR_RETURN(
+      auto rows, db.query(fmt::format("SELECT {} FROM messages WHERE {} ORDER BY seq LIMIT ? OFFSET ?", kCols, where),
+                          params));
+  for (const auto& r : rows) page.rows.push_back(row_to_message(r));
+  return page;
+}
+
 size_t utf8_length(const std::string& s) {
   size_t n = 0;
   for (unsigned char c : s) n += (c & 0xc0) != 0x80;
@@ -145,7 +161,6 @@ Result<int64_t> RecallStore::count(const std::string& agent_id) {
 Result<MessagePage> RecallStore::search_text(const std::string& agent_id,
                                              const std::string& query, int64_t offset,
                                              int64_t limit) {
-  MessagePage page;
   std::string where;
   std::vector<SqlValue> p{agent_id};
   // The trigram index answers substrings of 3+ characters; shorter ones scan with LIKE.
@@ -161,38 +176,14 @@ Result<MessagePage> RecallStore::search_text(const std::string& agent_id,
                   "'\\'";
     p.emplace_back(like_pattern(query));
   }
-  MEMGPT_ASSIGN_OR_RETURN(auto total,
-                          db_->query(fmt::format("SELECT COUNT(*) FROM messages WHERE {}", where), p));
-  page.total = total[0].integer(0);
-  p.emplace_back(limit);
-  p.emplace_back(offset);
-  MEMGPT_ASSIGN_OR_RETURN(
-      auto rows, db_->query(fmt::format("SELECT {} FROM messages WHERE {} ORDER BY seq LIMIT ? "
-                                        "OFFSET ?",
-                                        kCols, where),
-                            p));
-  for (const auto& r : rows) page.rows.push_back(row_to_message(r));
-  return page;
+  return page_of(*db_, where, std::move(p), offset, limit);
 }
 
 Result<MessagePage> RecallStore::search_date(const std::string& agent_id, int64_t start_ms,
                                              int64_t end_ms, int64_t offset, int64_t limit) {
-  MessagePage page;
   const char* where =
       "agent_id = ? AND role IN ('user', 'assistant') AND created_at >= ? AND created_at < ?";
-  std::vector<SqlValue> p{agent_id, start_ms, end_ms};
-  MEMGPT_ASSIGN_OR_RETURN(auto total,
-                          db_->query(fmt::format("SELECT COUNT(*) FROM messages WHERE {}", where), p));
-  page.total = total[0].integer(0);
-  p.emplace_back(limit);
-  p.emplace_back(offset);
-  MEMGPT_ASSIGN_OR_RETURN(
-      auto rows, db_->query(fmt::format("SELECT {} FROM messages WHERE {} ORDER BY seq LIMIT ? "
-                                        "OFFSET ?",
-                                        kCols, where),
-                            p));
-  for (const auto& r : rows) page.rows.push_back(row_to_message(r));
-  return page;
+  return page_of(*db_, where, {agent_id, start_ms, end_ms}, offset, limit);
 }
 
 Status RecallStore::update_text(const std::string& id, const std::string& text,

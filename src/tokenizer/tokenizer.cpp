@@ -28,70 +28,49 @@ uint32_t read_u32(const unsigned char* p) {
          (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
 }
 
+// Looks at the sequence starting at in[i]: returns its length and whether it is well formed.
+// For an ill-formed one the length is its maximal subpart (at least 1), per the Unicode rule.
+std::pair<size_t, bool> utf8_sequence(std::string_view in, size_t i) {
+  unsigned char c = static_cast<unsigned char>(in[i]);
+  if (c < 0x80) return {1, true};
+  size_t need;
+  unsigned char lo = 0x80, hi = 0xbf;
+  if (c >= 0xc2 && c <= 0xdf) need = 1;
+  else if (c == 0xe0) { need = 2; lo = 0xa0; }
+  else if (c >= 0xe1 && c <= 0xec) need = 2;
+  else if (c == 0xed) { need = 2; hi = 0x9f; }
+  else if (c >= 0xee && c <= 0xef) need = 2;
+  else if (c == 0xf0) { need = 3; lo = 0x90; }
+  else if (c >= 0xf1 && c <= 0xf3) need = 3;
+  else if (c == 0xf4) { need = 3; hi = 0x8f; }
+  else return {1, false};
+  size_t k = 1;
+  for (; k <= need && i + k < in.size(); ++k) {
+    unsigned char b = static_cast<unsigned char>(in[i + k]);
+    if (b < lo || b > hi) break;
+    lo = 0x80;
+    hi = 0xbf;
+  }
+  return {k, k == need + 1};
+}
+
 // Replaces ill-formed UTF-8 with U+FFFD, one per maximal invalid subpart (the WHATWG rule that
 // JavaScript's TextDecoder and Node's Buffer use), so our ids match tiktoken fed the same
 // bytes through a JS string. Returns false when `in` was already valid (out untouched).
 bool sanitize_utf8(std::string_view in, std::string& out) {
-  auto valid_prefix = [&](size_t i) -> size_t {  // length of a valid sequence at i, or 0
-    unsigned char c = static_cast<unsigned char>(in[i]);
-    if (c < 0x80) return 1;
-    size_t need;
-    unsigned char lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) need = 1;
-    else if (c == 0xe0) { need = 2; lo = 0xa0; }
-    else if (c >= 0xe1 && c <= 0xec) need = 2;
-    else if (c == 0xed) { need = 2; hi = 0x9f; }
-    else if (c >= 0xee && c <= 0xef) need = 2;
-    else if (c == 0xf0) { need = 3; lo = 0x90; }
-    else if (c >= 0xf1 && c <= 0xf3) need = 3;
-    else if (c == 0xf4) { need = 3; hi = 0x8f; }
-    else return 0;
-    for (size_t k = 1; k <= need; ++k) {
-      if (i + k >= in.size()) return 0;
-      unsigned char b = static_cast<unsigned char>(in[i + k]);
-      if (b < lo || b > hi) return 0;
-      lo = 0x80;
-      hi = 0xbf;
-    }
-    return need + 1;
-  };
-  // Length of the maximal subpart of an invalid sequence at i (at least 1).
-  auto invalid_len = [&](size_t i) -> size_t {
-    unsigned char c = static_cast<unsigned char>(in[i]);
-    size_t need;
-    unsigned char lo = 0x80, hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) need = 1;
-    else if (c == 0xe0) { need = 2; lo = 0xa0; }
-    else if (c >= 0xe1 && c <= 0xec) need = 2;
-    else if (c == 0xed) { need = 2; hi = 0x9f; }
-    else if (c >= 0xee && c <= 0xef) need = 2;
-    else if (c == 0xf0) { need = 3; lo = 0x90; }
-    else if (c >= 0xf1 && c <= 0xf3) need = 3;
-    else if (c == 0xf4) { need = 3; hi = 0x8f; }
-    else return 1;
-    size_t k = 1;
-    for (; k <= need && i + k < in.size(); ++k) {
-      unsigned char b = static_cast<unsigned char>(in[i + k]);
-      if (b < lo || b > hi) break;
-      lo = 0x80;
-      hi = 0xbf;
-    }
-    return k;
-  };
   size_t i = 0;
   bool changed = false;
   while (i < in.size()) {
-    size_t n = valid_prefix(i);
-    if (n == 0) {
+    auto [n, valid] = utf8_sequence(in, i);
+    if (!valid) {
       if (!changed) {
         out.assign(in.data(), i);
         changed = true;
       }
       out += "\xef\xbf\xbd";
-      i += invalid_len(i);
-      continue;
+    } else if (changed) {
+      out.append(in.data() + i, n);
     }
-    if (changed) out.append(in.data() + i, n);
     i += n;
   }
   return changed;
