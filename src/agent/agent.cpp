@@ -90,12 +90,18 @@ Result<std::unique_ptr<Agent>> Agent::create(const AgentDeps& deps,
   for (const auto& f : agent->functions_) {
     if (!is_builtin_function(f)) return invalid_argument(fmt::format("unknown function '{}'", f));
   }
-  MEMGPT_RETURN_IF_ERROR(
-      agent->memory_.add_block({"persona", options.persona_text, options.core_memory_limit})
-          .with_context("the persona does not fit in core memory"));
-  MEMGPT_RETURN_IF_ERROR(
-      agent->memory_.add_block({"human", options.human_text, options.core_memory_limit})
-          .with_context("the human profile does not fit in core memory"));
+  if (options.blocks.empty()) {
+    MEMGPT_RETURN_IF_ERROR(
+        agent->memory_.add_block({"persona", options.persona_text, options.core_memory_limit})
+            .with_context("the persona does not fit in core memory"));
+    MEMGPT_RETURN_IF_ERROR(
+        agent->memory_.add_block({"human", options.human_text, options.core_memory_limit})
+            .with_context("the human profile does not fit in core memory"));
+  }
+  for (const auto& block : options.blocks) {
+    MEMGPT_RETURN_IF_ERROR(agent->memory_.add_block(block).with_context(
+        fmt::format("memory block '{}'", block.label)));
+  }
   agent->inner_thoughts_in_args_ = options.inner_thoughts_in_args;
   agent->memory_edited_at_ = deps.clock->now_ms();
   agent->record_.state = agent->state_json();
@@ -217,6 +223,15 @@ Status Agent::update_llm_config(const Json& llm_config) {
 
 Status Agent::set_core_memory(const std::string& label, const std::string& value) {
   MEMGPT_RETURN_IF_ERROR(memory_.set_value(label, value));
+  return save_memory();
+}
+
+Status Agent::set_core_memory_limit(const std::string& label, int limit) {
+  MEMGPT_RETURN_IF_ERROR(memory_.set_limit(label, limit));
+  return save_memory();
+}
+
+Status Agent::save_memory() {
   memory_edited_at_ = deps_.clock->now_ms();
   record_.state = state_json();
   return deps_.meta->update_agent(record_);

@@ -66,6 +66,7 @@ struct AgentCreateOptions {
   std::string human_text;
   std::string preset = "memgpt_chat";
   std::string system_prompt;                     // text of the system prompt (without memory)
+  std::vector<MemoryBlock> blocks;               // when set: these blocks instead of persona/human
   std::vector<std::string> functions;            // empty = all built-in functions
   int core_memory_limit = kDefaultCoreMemoryLimit;
   Json llm_config = Json::object();              // model, model_endpoint, context_window, ...
@@ -122,6 +123,7 @@ class Agent {
   Status wipe();  // forget the in-context conversation; recall keeps it (/wipe)
   Status update_llm_config(const Json& llm_config);
   Status set_core_memory(const std::string& label, const std::string& value);
+  Status set_core_memory_limit(const std::string& label, int limit);
 
   // The system message as the model sees it now (prompt + memory + counts).
   Result<std::string> system_message();
@@ -135,6 +137,7 @@ class Agent {
  private:
   Agent(const AgentDeps& deps, store::AgentRecord record);
   Status load_state();
+  Status save_memory();
   Json state_json() const;
 
   struct StepOutcome {

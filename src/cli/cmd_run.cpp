@@ -58,32 +58,6 @@ void on_sigint(int) {
   std::_Exit(0);
 }
 
-llm::LlmConfig llm_config_of(const Json& c, const Credentials& creds) {
-  llm::LlmConfig l;
-  l.model = c.value("model", "");
-  l.model_endpoint = c.value("model_endpoint", "");
-  l.model_endpoint_type = c.value("model_endpoint_type", "openai");
-  l.model_wrapper = c.value("model_wrapper", "");
-  l.context_window = c.value("context_window", 8192);
-  if (l.model_endpoint_type == "azure") {
-    l.api_key = creds.get("azure", "key");
-    l.api_version = creds.get("azure", "version");
-    if (l.model_endpoint.empty()) l.model_endpoint = creds.get("azure", "endpoint");
-  } else if (l.model_endpoint_type == "groq") {
-    l.api_key = creds.get("groq", "key");
-  } else if (l.model_endpoint_type == "anthropic") {
-    l.api_key = creds.anthropic_key();
-  } else {
-    l.api_key = creds.openai_key();
-  }
-  return l;
-}
-
-std::string system_prompt_for(const store::PresetRecord& preset) {
-  auto text = builtin_asset("system/" + preset.system_name + ".txt");
-  return text ? std::string(*text) : std::string();
-}
-
 class Session {
  public:
   Session(AppContext& ctx, Archival& archival, bool interactive)
@@ -130,14 +104,7 @@ agent::AgentDeps Session::deps() {
 }
 
 Status Session::connect_model(const Json& llm) {
-  llm::LlmConfig cfg = llm_config_of(llm, ctx_.credentials);
-  if (cfg.model_endpoint_type == "openai" && cfg.model_endpoint.find("api.openai.com") != std::string::npos &&
-      cfg.api_key.empty()) {
-    return failed_precondition(
-        "no OpenAI API key: set OPENAI_API_KEY or run `memgpt configure --openai-key KEY` (or point "
-        "memgpt at another LLM with `memgpt configure --llm-provider ... --model-endpoint ...`)");
-  }
-  MEMGPT_ASSIGN_OR_RETURN(model_, llm::make_chat_model(cfg));
+  MEMGPT_ASSIGN_OR_RETURN(model_, runtime::connect_model(llm, ctx_.credentials));
   return {};
 }
 
@@ -176,7 +143,7 @@ Status Session::create_agent(const std::string& name, const Json& llm) {
   o.preset = preset.name;
   o.functions = preset.functions;
   o.core_memory_limit = g_flags.core_memory_limit;
-  o.system_prompt = system_prompt_for(preset);
+  o.system_prompt = runtime::system_prompt_for(preset);
   if (!g_flags.system.empty()) o.system_prompt = g_flags.system;
   if (!g_flags.system_file.empty()) {
     MEMGPT_ASSIGN_OR_RETURN(o.system_prompt, read_file(expand_user(g_flags.system_file)));

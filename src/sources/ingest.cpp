@@ -159,6 +159,54 @@ Result<LoadReport> load_source(store::MetadataStore& meta, PassageStore& passage
   return report;
 }
 
+Result<FileLoadReport> add_file(store::MetadataStore& meta, PassageStore& passages,
+                                const store::SourceRecord& source, const std::string& path,
+                                int chunk_tokens, int overlap_tokens) {
+  MEMGPT_RETURN_IF_ERROR(passages.ensure_collections());
+  FileLoadReport report;
+  std::vector<Passage> all;
+  int64_t now = SystemClock::instance().now_ms();
+  std::string file_name = std::filesystem::path(path).filename().string();
+  MEMGPT_RETURN_IF_ERROR(read_documents(path, [&](Document doc) -> Status {
+    ++report.documents;
+    for (auto& chunk : chunk_text(doc.text, {chunk_tokens, overlap_tokens})) {
+      Passage p;
+      p.id = passage_id({source.id, doc.doc_id(), chunk});
+      p.text = std::move(chunk);
+      p.user_id = source.user_id;
+      p.source_id = source.id;
+      p.data_source = source.name;
+      p.doc_id = doc.doc_id();
+      p.created_at = now;
+      p.metadata = doc.metadata;
+      p.metadata["file"] = file_name;
+      all.push_back(std::move(p));
+    }
+    return {};
+  }));
+  if (all.empty()) return invalid_argument(fmt::format("{} holds no text to load", file_name));
+  for (size_t i = 0; i < all.size(); i += 128) {
+    std::vector<Passage> batch(all.begin() + static_cast<ptrdiff_t>(i),
+                               all.begin() + static_cast<ptrdiff_t>(std::min(all.size(), i + 128)));
+    Status s = passages.upsert_source_passages(batch);
+    if (!s.ok()) {
+      std::vector<Json> ids;
+      for (const auto& p : all) ids.push_back(p.id);
+      (void)passages.vector_store().remove_ids(passages.passages_collection(), ids);
+      return s;
+    }
+  }
+  report.passages = static_cast<int64_t>(all.size());
+  store::SourceRecord updated = source;
+  MEMGPT_ASSIGN_OR_RETURN(int64_t stored, passages.count_source_passages(source.id));
+  if (!updated.metadata.is_object()) updated.metadata = Json::object();
+  updated.metadata["passages"] = stored;
+  updated.metadata["files"] = updated.metadata.value("files", 0) + 1;
+  updated.metadata["documents"] = updated.metadata.value("documents", int64_t{0}) + report.documents;
+  MEMGPT_RETURN_IF_ERROR(meta.update_source(updated));
+  return report;
+}
+
 Status delete_source(store::MetadataStore& meta, PassageStore& passages,
                      const store::SourceRecord& source) {
   if (source.embedding_dim == passages.dim()) {

@@ -48,6 +48,16 @@ Result<LoadReport> load_source(store::MetadataStore& meta, PassageStore& passage
 
 // Deletes a source: its passages, its agent links and its record. Copies already attached to
 // agents' archival memory stay (as in MemGPT).
+// Adds one more file to an existing source (the server's uploads): its documents are chunked,
+// embedded and stored; on failure the file's passages are removed again.
+struct FileLoadReport {
+  int64_t documents = 0;
+  int64_t passages = 0;
+};
+Result<FileLoadReport> add_file(store::MetadataStore& meta, PassageStore& passages,
+                                const store::SourceRecord& source, const std::string& path,
+                                int chunk_tokens = 300, int overlap_tokens = 20);
+
 Status delete_source(store::MetadataStore& meta, PassageStore& passages,
                      const store::SourceRecord& source);
 

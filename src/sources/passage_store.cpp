@@ -1,5 +1,8 @@
 #include "sources/passage_store.h"
 
+#include <algorithm>
+#include <unordered_map>
+
 #include <fmt/format.h>
 
 #include "sources/chunker.h"
@@ -227,6 +230,36 @@ Result<std::vector<Passage>> PassageStore::list_archival(const std::string& agen
   MEMGPT_ASSIGN_OR_RETURN(auto rows, store_->query(archival_collection(), q));
   std::vector<Passage> out;
   for (const auto& r : rows) out.push_back(from_row(r));
+  return out;
+}
+
+Result<std::vector<Passage>> PassageStore::get_archival(const std::string& agent_id,
+                                                        const std::vector<std::string>& ids) {
+  std::vector<Passage> out;
+  if (ids.empty()) return out;
+  std::vector<Json> jids(ids.begin(), ids.end());
+  MEMGPT_ASSIGN_OR_RETURN(auto rows, store_->get(archival_collection(), jids, {"*"}));
+  std::unordered_map<std::string, Passage> by_id;
+  for (const auto& r : rows) {
+    Passage p = from_row(r);
+    if (p.agent_id == agent_id) by_id.emplace(p.id, std::move(p));
+  }
+  for (const auto& id : ids) {
+    auto it = by_id.find(id);
+    if (it != by_id.end()) out.push_back(it->second);
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<int64_t, std::string>>> PassageStore::archival_index(const std::string& agent_id) {
+  vector::QueryRequest q;
+  q.filter = eq("agent_id", agent_id);
+  q.output_fields = {"id", "created_at"};
+  MEMGPT_ASSIGN_OR_RETURN(auto rows, store_->query(archival_collection(), q));
+  std::vector<std::pair<int64_t, std::string>> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.emplace_back(r.value("created_at", int64_t{0}), r.value("id", ""));
+  std::sort(out.begin(), out.end());
   return out;
 }
 

@@ -74,6 +74,10 @@ class PassageStore {
                                       int64_t offset, int64_t limit, SearchMode mode = SearchMode::kHybrid);
   Result<int64_t> count_archival(const std::string& agent_id);
   Result<std::vector<Passage>> list_archival(const std::string& agent_id, int64_t offset, int64_t limit);
+  // The agent's passages among `ids`, in the order of `ids` (unknown ids are left out).
+  Result<std::vector<Passage>> get_archival(const std::string& agent_id, const std::vector<std::string>& ids);
+  // (created_at, id) of every passage of the agent, oldest first: the order clients page in.
+  Result<std::vector<std::pair<int64_t, std::string>>> archival_index(const std::string& agent_id);
   Result<int64_t> delete_archival(const std::string& agent_id, const std::vector<std::string>& ids);
   Result<int64_t> delete_agent_archival(const std::string& agent_id);
   // Removes the passages an attach of `source_id` copied into the agent's archival memory.

@@ -124,6 +124,27 @@ END;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE INDEX messages_search_trgm ON messages USING gin (search_text gin_trgm_ops);
 )sql"},
+    // 3 -> 4: the server's API keys (only their SHA-256 is kept) and the files uploaded to sources.
+    {R"sql(
+CREATE TABLE api_keys (
+  key_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL);
+CREATE INDEX api_keys_user ON api_keys (user_id);
+CREATE TABLE source_files (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  file_name TEXT NOT NULL,
+  file_type TEXT NOT NULL DEFAULT '',
+  file_size BIGINT NOT NULL DEFAULT 0,
+  passages BIGINT NOT NULL DEFAULT 0,
+  status TEXT NOT NULL DEFAULT 'completed',
+  error TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL);
+CREATE INDEX source_files_source ON source_files (source_id, created_at);
+)sql"},
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -465,6 +486,7 @@ Status MetadataStore::delete_source(const std::string& id) {
   return db_->transaction([&]() -> Status {
     std::vector<SqlValue> p{v(id)};
     MEMGPT_RETURN_IF_ERROR(db_->exec("DELETE FROM agent_sources WHERE source_id = ?", p).status());
+    MEMGPT_RETURN_IF_ERROR(db_->exec("DELETE FROM source_files WHERE source_id = ?", p).status());
     MEMGPT_ASSIGN_OR_RETURN(int64_t n, db_->exec("DELETE FROM sources WHERE id = ?", p));
     if (n == 0) return not_found_named("source", id);
     return {};
@@ -671,6 +693,82 @@ Result<std::vector<ToolRecord>> MetadataStore::list_tools(const std::string& use
                    r.integer(5)});
   }
   return out;
+}
+
+// ---- users, API keys, files -------------------------------------------------------------------
+
+Result<UserRecord> MetadataStore::create_user(const std::string& name) {
+  std::string id = "user-" + new_uuid();
+  std::vector<SqlValue> p{v(id), v(name), v(clock_.now_ms())};
+  MEMGPT_RETURN_IF_ERROR(db_->exec("INSERT INTO users (id, name, created_at) VALUES (?, ?, ?)", p).status());
+  return ensure_user(id);
+}
+
+Result<std::vector<UserRecord>> MetadataStore::list_users() {
+  MEMGPT_ASSIGN_OR_RETURN(auto rows, db_->query("SELECT id, name, created_at FROM users ORDER BY created_at, id"));
+  std::vector<UserRecord> out;
+  for (const auto& r : rows) out.push_back(UserRecord{r.text(0), r.text(1), r.integer(2)});
+  return out;
+}
+
+Status MetadataStore::add_api_key(const std::string& key_hash, const std::string& user_id,
+                                  const std::string& name) {
+  std::vector<SqlValue> p{v(key_hash), v(user_id), v(name), v(clock_.now_ms())};
+  return db_->exec("INSERT INTO api_keys (key_hash, user_id, name, created_at) VALUES (?, ?, ?, ?)", p).status();
+}
+
+Result<std::string> MetadataStore::user_for_api_key(const std::string& key_hash) {
+  std::vector<SqlValue> p{v(key_hash)};
+  MEMGPT_ASSIGN_OR_RETURN(auto rows, db_->query("SELECT user_id FROM api_keys WHERE key_hash = ?", p));
+  if (rows.empty()) return not_found("unknown API key");
+  return rows[0].text(0);
+}
+
+namespace {
+constexpr const char* kFileColumns =
+    "id, user_id, source_id, file_name, file_type, file_size, passages, status, error, created_at";
+FileRecord file_from_row(const SqlRow& r) {
+  return FileRecord{r.text(0), r.text(1), r.text(2), r.text(3), r.text(4),
+                    r.integer(5), r.integer(6), r.text(7), r.text(8), r.integer(9)};
+}
+}  // namespace
+
+Result<FileRecord> MetadataStore::add_file(const FileRecord& file) {
+  FileRecord out = file;
+  if (out.id.empty()) out.id = "file-" + new_uuid();
+  if (out.created_at == 0) out.created_at = clock_.now_ms();
+  std::vector<SqlValue> p{v(out.id), v(out.user_id), v(out.source_id), v(out.file_name), v(out.file_type),
+                          v(out.file_size), v(out.passages), v(out.status), v(out.error), v(out.created_at)};
+  MEMGPT_RETURN_IF_ERROR(
+      db_->exec(fmt::format("INSERT INTO source_files ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kFileColumns), p)
+          .status());
+  return out;
+}
+
+Result<std::vector<FileRecord>> MetadataStore::list_files(const std::string& source_id) {
+  std::vector<SqlValue> p{v(source_id)};
+  MEMGPT_ASSIGN_OR_RETURN(
+      auto rows, db_->query(fmt::format("SELECT {} FROM source_files WHERE source_id = ? ORDER BY created_at, id",
+                                        kFileColumns),
+                            p));
+  std::vector<FileRecord> out;
+  for (const auto& r : rows) out.push_back(file_from_row(r));
+  return out;
+}
+
+Result<FileRecord> MetadataStore::get_file(const std::string& id) {
+  std::vector<SqlValue> p{v(id)};
+  MEMGPT_ASSIGN_OR_RETURN(auto rows,
+                          db_->query(fmt::format("SELECT {} FROM source_files WHERE id = ?", kFileColumns), p));
+  if (rows.empty()) return not_found_named("file", id);
+  return file_from_row(rows[0]);
+}
+
+Status MetadataStore::delete_file(const std::string& id) {
+  std::vector<SqlValue> p{v(id)};
+  MEMGPT_ASSIGN_OR_RETURN(int64_t n, db_->exec("DELETE FROM source_files WHERE id = ?", p));
+  if (n == 0) return not_found_named("file", id);
+  return {};
 }
 
 }  // namespace memgpt::store

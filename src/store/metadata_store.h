@@ -84,6 +84,20 @@ struct ToolRecord {
   int64_t created_at = 0;
 };
 
+// A file uploaded to a source through the server (its passages are in the source).
+struct FileRecord {
+  std::string id;
+  std::string user_id;
+  std::string source_id;
+  std::string file_name;
+  std::string file_type;  // MIME type
+  int64_t file_size = 0;
+  int64_t passages = 0;
+  std::string status = "completed";  // completed | error
+  std::string error;
+  int64_t created_at = 0;
+};
+
 class MetadataStore {
  public:
   // Migrates `db` to the current schema (kFailedPrecondition when it is newer).
@@ -141,6 +155,18 @@ class MetadataStore {
   Result<std::vector<PresetRecord>> list_presets(const std::string& user_id);
   Status put_tool(const ToolRecord& tool);
   Result<std::vector<ToolRecord>> list_tools(const std::string& user_id);
+
+  // Users and their server API keys (looked up by the key's SHA-256, never stored in clear).
+  Result<UserRecord> create_user(const std::string& name);
+  Result<std::vector<UserRecord>> list_users();
+  Status add_api_key(const std::string& key_hash, const std::string& user_id, const std::string& name);
+  Result<std::string> user_for_api_key(const std::string& key_hash);  // kNotFound when unknown
+
+  // Files uploaded to sources.
+  Result<FileRecord> add_file(const FileRecord& file);
+  Result<std::vector<FileRecord>> list_files(const std::string& source_id);
+  Result<FileRecord> get_file(const std::string& id);
+  Status delete_file(const std::string& id);
 
  private:
   MetadataStore(std::shared_ptr<SqlDatabase> db, const Clock& clock) : db_(std::move(db)), clock_(clock) {}

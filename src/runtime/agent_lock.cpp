@@ -1,0 +1,119 @@
+#include "runtime/agent_lock.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace memgpt::runtime {
+namespace {
+
+// FNV-1a: a stable 64-bit key for pg_advisory_lock (every process must compute the same one).
+int64_t lock_key(const std::string& agent_id) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : agent_id) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return static_cast<int64_t>(h);
+}
+
+bool safe_file_name(const std::string& s) {
+  if (s.empty() || s.size() > 200) return false;
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+AgentLocks::AgentLocks(std::shared_ptr<SqlDatabase> db, std::string sqlite_path) : db_(std::move(db)) {
+  if (db_ && db_->dialect() == "sqlite" && !sqlite_path.empty()) {
+    lock_dir_ = (std::filesystem::path(sqlite_path).parent_path() / "agent-locks").string();
+  }
+}
+
+AgentLocks::~AgentLocks() = default;
+
+std::timed_mutex& AgentLocks::local_mutex(const std::string& agent_id) {
+  std::lock_guard lock(mu_);
+  auto& m = local_[agent_id];
+  if (!m) m = std::make_unique<std::timed_mutex>();
+  return *m;
+}
+
+Result<AgentLocks::Guard> AgentLocks::acquire(const std::string& agent_id, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto busy = [&] {
+    return unavailable(fmt::format("agent {} is busy with another request; try again when it has finished", agent_id));
+  };
+  Guard g;
+  g.owner_ = this;
+  g.agent_id_ = agent_id;
+  g.local_ = std::unique_lock<std::timed_mutex>(local_mutex(agent_id), std::defer_lock);
+  if (!g.local_.try_lock_until(deadline)) return busy();
+
+  if (!lock_dir_.empty()) {
+    if (!safe_file_name(agent_id)) return invalid_argument("agent id has characters a lock file cannot use");
+    std::error_code ec;
+    std::filesystem::create_directories(lock_dir_, ec);
+    std::string path = lock_dir_ + "/" + agent_id + ".lock";
+    g.fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (g.fd_ < 0) return io_error(fmt::format("cannot open the agent lock file {}", path));
+    while (::flock(g.fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (std::chrono::steady_clock::now() >= deadline) return busy();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  } else if (db_ && db_->dialect() == "postgres") {
+    g.pg_key_ = lock_key(agent_id);
+    std::vector<SqlValue> p{g.pg_key_};
+    // try_ + polling: a blocking pg_advisory_lock would hold the shared connection meanwhile.
+    while (true) {
+      MEMGPT_ASSIGN_OR_RETURN(auto rows, db_->query("SELECT pg_try_advisory_lock(?)", p));
+      std::string got = rows.empty() ? "" : rows[0].text(0);
+      if (got == "t" || got == "true" || got == "1") break;
+      if (std::chrono::steady_clock::now() >= deadline) return busy();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    g.pg_locked_ = true;
+  }
+  return g;
+}
+
+AgentLocks::Guard& AgentLocks::Guard::operator=(Guard&& other) noexcept {
+  if (this != &other) {
+    release();
+    owner_ = other.owner_;
+    agent_id_ = std::move(other.agent_id_);
+    local_ = std::move(other.local_);
+    fd_ = other.fd_;
+    pg_key_ = other.pg_key_;
+    pg_locked_ = other.pg_locked_;
+    other.owner_ = nullptr;
+    other.fd_ = -1;
+    other.pg_locked_ = false;
+  }
+  return *this;
+}
+
+void AgentLocks::Guard::release() {
+  if (fd_ >= 0) {
+    ::flock(fd_, LOCK_UN);
+    ::close(fd_);
+    fd_ = -1;
+  }
+  if (pg_locked_ && owner_ && owner_->db_) {
+    std::vector<SqlValue> p{pg_key_};
+    (void)owner_->db_->query("SELECT pg_advisory_unlock(?)", p);
+    pg_locked_ = false;
+  }
+  if (local_.owns_lock()) local_.unlock();
+  owner_ = nullptr;
+}
+
+}  // namespace memgpt::runtime

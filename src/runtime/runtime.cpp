@@ -1,0 +1,135 @@
+#include "runtime/runtime.h"
+
+#include <fmt/format.h>
+
+#include "store/builtin_assets.h"
+#include "util/files.h"
+#include "util/sql.h"
+
+namespace memgpt::runtime {
+
+Result<MemgptConfig> load_config_or_default() {
+  MEMGPT_ASSIGN_OR_RETURN(MemgptConfig config, MemgptConfig::load());
+  if (!config.exists || config.anon_clientid.empty()) {
+    Status s = config.save();
+    if (!s.ok()) {
+      return s.with_context(
+          fmt::format("cannot write the configuration (is {} writable? set MEMGPT_HOME to "
+                      "move it)",
+                      display_path(memgpt_home())));
+    }
+  }
+  return config;
+}
+
+embed::EmbedderConfig embedder_config(const MemgptConfig& config, const Credentials& creds) {
+  embed::EmbedderConfig e;
+  e.endpoint_type = config.embedding_endpoint_type;
+  e.endpoint = config.embedding_endpoint;
+  e.model = config.embedding_model;
+  e.dim = config.embedding_dim;
+  if (e.endpoint_type == "azure") e.api_key = creds.get("azure", "key");
+  else if (e.endpoint_type == "openai") e.api_key = creds.openai_key();
+  return e;
+}
+
+Result<Archival> open_archival(const AppContext& ctx) {
+  Archival a;
+  if (ctx.config.archival_storage.type != "milvus") {
+    return unimplemented(fmt::format("archival storage type '{}' is not available in this build (use milvus)",
+                                     ctx.config.archival_storage.type));
+  }
+  vector::VectorStoreOptions vopt;
+  vopt.token = ctx.credentials.milvus_token();
+  MEMGPT_ASSIGN_OR_RETURN(a.store, vector::open_vector_store(ctx.config.archival_uri(), vopt));
+  MEMGPT_ASSIGN_OR_RETURN(a.embedder, embed::make_embedder(embedder_config(ctx.config, ctx.credentials)));
+  if (ctx.config.embedding_endpoint_type != "local" && ctx.config.embedding_dim != a.embedder->dim()) {
+    return invalid_argument("embedding_dim does not match the embedder");
+  }
+  a.passages = std::make_unique<sources::PassageStore>(a.store.get(), a.embedder.get());
+  return a;
+}
+
+namespace {
+
+// Recall memory lives in the metadata database (one transaction per agent step covers both),
+// so the two settings must name the same database.
+Result<std::unique_ptr<store::MetadataStore>> open_metadata(const MemgptConfig& config) {
+  const StorageConfig& meta = config.metadata_storage;
+  const StorageConfig& recall = config.recall_storage;
+  if (meta.type == "sqlite") {
+    if (recall.type != "sqlite") {
+      return invalid_argument(fmt::format(
+          "recall storage '{}' with metadata storage 'sqlite': memgpt keeps recall and metadata in one "
+          "database; set both [recall_storage] and [metadata_storage] to sqlite or to postgres",
+          recall.type));
+    }
+    return store::MetadataStore::open_sqlite_file(config.sqlite_path());
+  }
+  if (meta.type == "postgres") {
+    std::string uri = meta.uri.empty() ? recall.uri : meta.uri;
+    if (recall.type != "postgres" || (!recall.uri.empty() && recall.uri != uri)) {
+      return invalid_argument(
+          "memgpt keeps recall and metadata in one database: with [metadata_storage] type = postgres, "
+          "set [recall_storage] type = postgres with the same uri");
+    }
+    if (uri.empty()) {
+      return invalid_argument("[metadata_storage] type = postgres needs a uri (postgresql://user:pass@host:5432/db)");
+    }
+    auto db = open_postgres(uri);
+    if (!db.ok()) return db.status().with_context("cannot open the PostgreSQL metadata store");
+    return store::MetadataStore::open(std::shared_ptr<SqlDatabase>(std::move(*db)));
+  }
+  return invalid_argument(fmt::format("metadata storage type '{}' is not known (use sqlite or postgres)", meta.type));
+}
+
+}  // namespace
+
+Result<AppContext> open_context() {
+  AppContext ctx;
+  MEMGPT_ASSIGN_OR_RETURN(ctx.config, load_config_or_default());
+  MEMGPT_ASSIGN_OR_RETURN(ctx.credentials, Credentials::load());
+  MEMGPT_ASSIGN_OR_RETURN(ctx.store, open_metadata(ctx.config));
+  ctx.user_id = ctx.config.anon_clientid;
+  MEMGPT_RETURN_IF_ERROR(ctx.store->ensure_user(ctx.user_id).status());
+  return ctx;
+}
+
+llm::LlmConfig llm_config_of(const Json& c, const Credentials& creds) {
+  llm::LlmConfig l;
+  l.model = c.value("model", "");
+  l.model_endpoint = c.value("model_endpoint", "");
+  l.model_endpoint_type = c.value("model_endpoint_type", "openai");
+  l.model_wrapper = c.value("model_wrapper", "");
+  l.context_window = c.value("context_window", 8192);
+  if (l.model_endpoint_type == "azure") {
+    l.api_key = creds.get("azure", "key");
+    l.api_version = creds.get("azure", "version");
+    if (l.model_endpoint.empty()) l.model_endpoint = creds.get("azure", "endpoint");
+  } else if (l.model_endpoint_type == "groq") {
+    l.api_key = creds.get("groq", "key");
+  } else if (l.model_endpoint_type == "anthropic") {
+    l.api_key = creds.anthropic_key();
+  } else {
+    l.api_key = creds.openai_key();
+  }
+  return l;
+}
+
+Result<std::unique_ptr<llm::ChatModel>> connect_model(const Json& agent_llm_config, const Credentials& creds) {
+  llm::LlmConfig cfg = llm_config_of(agent_llm_config, creds);
+  if (cfg.model_endpoint_type == "openai" && cfg.model_endpoint.find("api.openai.com") != std::string::npos &&
+      cfg.api_key.empty()) {
+    return failed_precondition(
+        "no OpenAI API key: set OPENAI_API_KEY or run `memgpt configure --openai-key KEY` (or point "
+        "memgpt at another LLM with `memgpt configure --llm-provider ... --model-endpoint ...`)");
+  }
+  return llm::make_chat_model(cfg);
+}
+
+std::string system_prompt_for(const store::PresetRecord& preset) {
+  auto text = builtin_asset("system/" + preset.system_name + ".txt");
+  return text ? std::string(*text) : std::string();
+}
+
+}  // namespace memgpt::runtime

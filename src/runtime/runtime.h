@@ -1,0 +1,54 @@
+// The configured parts, opened once for a command or a server: configuration and credentials,
+// the metadata/recall database (SQLite file or PostgreSQL), archival storage (Milvus: embedded
+// file or server) with its embedder, and the chat model of an agent. The CLI and the server
+// both stand on this, so a setting means the same thing to each.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "embed/embedder.h"
+#include "llm/llm_config.h"
+#include "sources/passage_store.h"
+#include "store/metadata_store.h"
+#include "util/status.h"
+#include "vector/vector_store.h"
+
+namespace memgpt::runtime {
+
+struct AppContext {
+  MemgptConfig config;
+  Credentials credentials;
+  std::unique_ptr<store::MetadataStore> store;
+  std::string user_id;  // the local user ([client] anon_clientid)
+};
+
+// Loads config + credentials (writing the default config when there is none), opens the
+// metadata store (SQLite or PostgreSQL, as [metadata_storage] says) and ensures the local user
+// exists (seeding built-in personas/humans once).
+Result<AppContext> open_context();
+
+// Archival storage as configured: the Milvus store (embedded file or server), the embedder and
+// the passage collections on top.
+struct Archival {
+  std::unique_ptr<vector::VectorStore> store;
+  std::unique_ptr<embed::Embedder> embedder;
+  std::unique_ptr<sources::PassageStore> passages;
+};
+Result<Archival> open_archival(const AppContext& ctx);
+embed::EmbedderConfig embedder_config(const MemgptConfig& config, const Credentials& creds);
+
+// Only the configuration (no store): for commands that must not touch the database.
+Result<MemgptConfig> load_config_or_default();
+
+// An agent's llm_config (as stored) with the key its backend needs from the credentials.
+llm::LlmConfig llm_config_of(const Json& agent_llm_config, const Credentials& creds);
+// Fails before anything is created when the model cannot be reached as configured (no key for
+// api.openai.com, unknown backend).
+Result<std::unique_ptr<llm::ChatModel>> connect_model(const Json& agent_llm_config, const Credentials& creds);
+
+// The text of a preset's system prompt (empty when the preset names an unknown prompt).
+std::string system_prompt_for(const store::PresetRecord& preset);
+
+}  // namespace memgpt::runtime

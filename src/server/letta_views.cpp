@@ -1,0 +1,216 @@
+#include "server/letta_views.h"
+
+#include <fmt/format.h>
+
+#include "agent/functions.h"
+#include "agent/protocol.h"
+#include "util/clock.h"
+
+namespace memgpt::server {
+
+std::string iso_time(int64_t epoch_ms) { return format_iso8601(epoch_ms); }
+
+std::string block_id(const std::string& agent_id, const std::string& label) {
+  return fmt::format("block-{}-{}", agent_id, label);
+}
+
+Json block_view(const std::string& agent_id, const agent::MemoryBlock& block) {
+  return {{"id", block_id(agent_id, block.label)},
+          {"label", block.label},
+          {"value", block.value},
+          {"limit", block.limit},
+          {"description", nullptr},
+          {"metadata", Json::object()},
+          {"read_only", false},
+          {"is_template", false}};
+}
+
+namespace {
+
+std::string handle_of(const std::string& type, const std::string& model) {
+  return type.empty() ? model : type + "/" + model;
+}
+
+Json tool_views(const Json& state) {
+  std::vector<std::string> names;
+  for (const auto& f : state.value("functions", Json::array())) names.push_back(f.get<std::string>());
+  if (names.empty()) names = agent::builtin_function_names();
+  Json out = Json::array();
+  for (const auto& schema : agent::function_tools(names, false)) {
+    const Json& fn = schema["function"];
+    std::string name = fn.value("name", "");
+    out.push_back({{"id", "tool-" + name},
+                   {"name", name},
+                   {"description", fn.value("description", "")},
+                   {"tool_type", "letta_core"},
+                   {"source_type", "python"},
+                   {"json_schema", fn},
+                   {"tags", Json::array()}});
+  }
+  return out;
+}
+
+}  // namespace
+
+Json llm_config_view(const Json& c) {
+  std::string type = c.value("model_endpoint_type", "openai");
+  std::string model = c.value("model", "");
+  return {{"model", model},
+          {"model_endpoint_type", type},
+          {"model_endpoint", c.value("model_endpoint", "")},
+          {"model_wrapper", c.contains("model_wrapper") && !c["model_wrapper"].get<std::string>().empty()
+                                ? c["model_wrapper"]
+                                : Json(nullptr)},
+          {"context_window", c.value("context_window", 8192)},
+          {"handle", handle_of(type, model)},
+          {"put_inner_thoughts_in_kwargs", false}};
+}
+
+Json embedding_config_view(const Json& e) {
+  std::string type = e.value("embedding_endpoint_type", "local");
+  std::string model = e.value("embedding_model", "");
+  return {{"embedding_endpoint_type", type},
+          {"embedding_endpoint", e.value("embedding_endpoint", "")},
+          {"embedding_model", model},
+          {"embedding_dim", e.value("embedding_dim", 0)},
+          {"embedding_chunk_size", e.value("embedding_chunk_size", 300)},
+          {"handle", handle_of(type, model)}};
+}
+
+Json source_view(const store::SourceRecord& s) {
+  Json emb = {{"embedding_endpoint_type", s.embedding_endpoint_type},
+              {"embedding_model", s.embedding_model},
+              {"embedding_dim", s.embedding_dim}};
+  return {{"id", s.id},
+          {"name", s.name},
+          {"description", s.description},
+          {"embedding_config", embedding_config_view(emb)},
+          {"metadata", s.metadata.is_object() ? s.metadata : Json::object()},
+          {"created_at", iso_time(s.created_at)},
+          {"updated_at", iso_time(s.created_at)}};
+}
+
+Json agent_view(const store::AgentRecord& a, const std::vector<store::SourceRecord>& sources) {
+  Json blocks = Json::array();
+  for (const auto& b : a.state.value("memory", Json::array())) {
+    agent::MemoryBlock mb{b.value("label", ""), b.value("value", ""), b.value("limit", agent::kDefaultCoreMemoryLimit)};
+    blocks.push_back(block_view(a.id, mb));
+  }
+  Json src = Json::array();
+  for (const auto& s : sources) src.push_back(source_view(s));
+  Json llm = llm_config_view(a.llm_config);
+  Json emb = embedding_config_view(a.embedding_config);
+  return {{"id", a.id},
+          {"name", a.name},
+          {"agent_type", "memgpt_agent"},
+          {"system", a.state.value("system", "")},
+          {"blocks", blocks},
+          {"memory", {{"blocks", blocks}, {"agent_type", "memgpt_agent"}}},
+          {"llm_config", llm},
+          {"embedding_config", emb},
+          {"model", llm["handle"]},
+          {"embedding", emb["handle"]},
+          {"tools", tool_views(a.state)},
+          {"sources", src},
+          {"tags", a.state.value("tags", Json::array())},
+          {"description", a.state.value("description", Json(nullptr))},
+          {"metadata", a.state.value("metadata", Json::object())},
+          {"message_ids", a.state.value("message_ids", Json::array())},
+          {"created_at", iso_time(a.created_at)},
+          {"updated_at", iso_time(a.last_updated)}};
+}
+
+Json file_view(const store::FileRecord& f) {
+  return {{"id", f.id},
+          {"source_id", f.source_id},
+          {"folder_id", f.source_id},
+          {"file_name", f.file_name},
+          {"original_file_name", f.file_name},
+          {"file_type", f.file_type},
+          {"file_size", f.file_size},
+          {"processing_status", f.status == "completed" ? "completed" : "error"},
+          {"error_message", f.error.empty() ? Json(nullptr) : Json(f.error)},
+          {"total_chunks", f.passages},
+          {"chunks_embedded", f.passages},
+          {"created_at", iso_time(f.created_at)},
+          {"updated_at", iso_time(f.created_at)}};
+}
+
+Json passage_view(const sources::Passage& p, const Json& embedding_config) {
+  return {{"id", p.id},
+          {"text", p.text},
+          {"embedding", nullptr},  // vectors stay in the store; clients rarely want 384+ floats
+          {"embedding_config", embedding_config_view(embedding_config)},
+          {"created_at", iso_time(p.created_at)},
+          {"source_id", p.source_id.empty() ? Json(nullptr) : Json(p.source_id)},
+          {"metadata", p.metadata.is_object() ? p.metadata : Json::object()},
+          {"tags", p.metadata.value("tags", Json::array())},
+          {"is_deleted", false}};
+}
+
+std::vector<Json> message_views(const store::MessageRecord& m, bool use_assistant_message) {
+  std::vector<Json> out;
+  auto base = [&](const char* type) {
+    return Json{{"id", m.id}, {"date", iso_time(m.created_at)}, {"message_type", type}, {"name", nullptr},
+                {"otid", nullptr}, {"sender_id", nullptr}, {"step_id", nullptr}, {"run_id", nullptr}};
+  };
+  if (m.role == "system") {
+    Json j = base("system_message");
+    j["content"] = m.text;
+    out.push_back(j);
+  } else if (m.role == "user") {
+    Json j = base("user_message");
+    auto text = agent::unpack_user_message(m.text);
+    j["content"] = text ? *text : m.text;  // heartbeats and alerts keep their JSON, as Letta shows them
+    out.push_back(j);
+  } else if (m.role == "assistant") {
+    std::string thoughts = m.text;
+    std::vector<std::pair<std::string, Json>> calls;  // name, call
+    for (const auto& tc : m.tool_calls) {
+      std::string name = tc.value("/function/name"_json_pointer, "");
+      std::string args = tc.value("/function/arguments"_json_pointer, "");
+      Json parsed = Json::parse(args, nullptr, false);
+      if (thoughts.empty() && parsed.is_object() && parsed.contains("inner_thoughts") &&
+          parsed["inner_thoughts"].is_string()) {
+        thoughts = parsed["inner_thoughts"].get<std::string>();
+      }
+      calls.emplace_back(name, tc);
+    }
+    if (!thoughts.empty()) {
+      Json j = base("reasoning_message");
+      j["reasoning"] = thoughts;
+      j["source"] = "non_reasoner_model";
+      out.push_back(j);
+    }
+    for (const auto& [name, tc] : calls) {
+      std::string args = tc.value("/function/arguments"_json_pointer, "");
+      Json parsed = Json::parse(args, nullptr, false);
+      if (use_assistant_message && name == "send_message" && parsed.is_object() && parsed.contains("message")) {
+        Json j = base("assistant_message");
+        j["content"] = parsed["message"].is_string() ? parsed["message"].get<std::string>() : parsed["message"].dump();
+        out.push_back(j);
+        continue;
+      }
+      Json call = {{"name", name}, {"arguments", args}, {"tool_call_id", tc.value("id", "")}};
+      Json j = base("tool_call_message");
+      j["tool_call"] = call;
+      j["tool_calls"] = Json::array({call});
+      out.push_back(j);
+    }
+  } else if (m.role == "tool") {
+    if (use_assistant_message && m.name == "send_message") return out;
+    Json parsed = Json::parse(m.text, nullptr, false);
+    bool ok = !(parsed.is_object() && parsed.value("status", "OK") == "Failed");
+    Json j = base("tool_return_message");
+    j["tool_return"] = m.text;
+    j["status"] = ok ? "success" : "error";
+    j["tool_call_id"] = m.tool_call_id;
+    j["name"] = m.name;
+    j["stdout"] = nullptr;
+    j["stderr"] = nullptr;
+    out.push_back(j);
+  }
+  return out;
+}
+
+}  // namespace memgpt::server

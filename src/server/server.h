@@ -1,0 +1,58 @@
+// `memgpt server`: agents over HTTP, speaking the Letta /v1 API that today's clients use
+// (@letta-ai/letta-client) plus the original MemGPT /api routes that have a /v1 twin.
+//
+// Auth: with a password (MEMGPT_SERVER_PASS, required off loopback) every request carries
+// `Authorization: Bearer <password or user API key>`; the password acts as the local user and
+// may manage users (/v1/admin/users). Without a password (loopback only) requests without a token
+// act as the local user. Each user sees only their own agents and sources (others' ids are 404).
+//
+// Concurrency: requests run on a thread pool; steps of one agent are serialised across threads
+// and processes (runtime::AgentLocks); a step is committed atomically by the agent, so a client
+// that disconnects mid-stream leaves the agent as the step left it.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "runtime/runtime.h"
+#include "util/status.h"
+
+namespace memgpt::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8283;                       // 0 = any free port
+  std::string ssl_cert, ssl_key;         // both set: HTTPS
+  std::string password;                  // empty: no token needed (loopback only)
+  size_t max_body_bytes = 64u << 20;     // larger requests get 413
+  int threads = 64;
+  bool log_requests = true;              // "METHOD path status ms" on stderr
+  std::chrono::milliseconds agent_wait{120000};  // wait for a busy agent before 409
+};
+
+bool is_loopback(const std::string& host);
+
+class Server {
+ public:
+  // `ctx` and `archival` must outlive the server.
+  Server(runtime::AppContext& ctx, runtime::Archival& archival, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and serves on background threads; returns the port.
+  Result<int> start();
+  // Stops accepting requests and waits for the running ones (steps finish or roll back).
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A new API key ("sk-memgpt-" + 48 hex digits) and the SHA-256 (hex) the store keeps.
+std::string new_api_key();
+std::string sha256_hex(const std::string& text);
+
+}  // namespace memgpt::server
