@@ -739,7 +739,8 @@ void Server::Impl::update_block(const httplib::Request& req, httplib::Response& 
   }
   if (value) {
     Status s = o.agent->set_core_memory(label, *value);
-    if (!s.ok()) fail(s.code() == ErrorCode::kInvalidArgument ? 422 : http_status_of(s), s.message(), "value");
+    // Over the block's limit (or otherwise unacceptable) is a validation error of the value.
+    if (!s.ok()) fail(s.code() == ErrorCode::kNotFound ? 404 : 422, s.message(), "value");
   }
   send_json(res, block_view(id, *o.agent->memory().block(label)));
 }
