@@ -474,7 +474,10 @@ void Server::Impl::create_agent(const httplib::Request& req, httplib::Response& 
   check(archival.passages->ensure_collections());
   auto created = agent::Agent::create(deps(holder), o);
   if (!created.ok()) {
-    if (created.status().code() == ErrorCode::kInvalidArgument) fail(422, created.status().message(), "memory_blocks");
+    ErrorCode code = created.status().code();
+    if (code == ErrorCode::kInvalidArgument || code == ErrorCode::kResourceExhausted) {
+      fail(422, created.status().message(), "memory_blocks");
+    }
     fail(created.status());
   }
   store::AgentRecord rec = (*created)->record();

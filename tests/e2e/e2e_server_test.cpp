@@ -1,0 +1,426 @@
+// `memgpt server` as a process on loopback, driven over real HTTP: security (auth, isolation
+// between users, bad input of every kind changes nothing), a bounded load test (no lost or
+// duplicated message, each agent's history in order), kill -9 during load (no acknowledged
+// message lost), and two server processes sharing PostgreSQL + a Milvus server (steps of one
+// agent serialised across processes).
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "scripted_llm.h"
+#include "support/postgres_server.h"
+#include "support/test_env.h"
+#include "util/json.h"
+
+namespace memgpt {
+namespace {
+
+// A child process (memgpt server / milvus serve) killed on destruction.
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+      int devnull = ::open("/dev/null", O_WRONLY);
+      ::dup2(devnull, 1);
+      ::dup2(devnull, 2);
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      _exit(127);
+    }
+  }
+  ~Child() { kill(SIGKILL); }
+  void kill(int sig) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, sig);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    exit_status_ = status;
+    pid_ = -1;
+  }
+  int exit_status() const { return exit_status_; }
+
+ private:
+  pid_t pid_ = -1;
+  int exit_status_ = 0;
+};
+
+struct Reply {
+  int status = 0;
+  Json body;
+};
+
+class Api {
+ public:
+  Api(int port, std::string token = "") : client_("127.0.0.1", port), token_(std::move(token)) {
+    client_.set_read_timeout(60, 0);
+  }
+  Reply call(const std::string& method, const std::string& path, const std::string& body = "",
+             const std::string& content_type = "application/json") {
+    httplib::Headers h;
+    if (!token_.empty()) h.emplace("Authorization", "Bearer " + token_);
+    auto r = method == "GET"     ? client_.Get(path, h)
+             : method == "POST"  ? client_.Post(path, h, body, content_type)
+             : method == "PATCH" ? client_.Patch(path, h, body, content_type)
+                                 : client_.Delete(path, h);
+    if (!r) return {0, Json()};
+    return {r->status, Json::parse(r->body, nullptr, false)};
+  }
+  Reply post(const std::string& path, const Json& body) { return call("POST", path, body.dump()); }
+  Reply get(const std::string& path) { return call("GET", path); }
+  httplib::Client& raw() { return client_; }
+  const std::string& token() const { return token_; }
+
+ private:
+  httplib::Client client_;
+  std::string token_;
+};
+
+bool wait_healthy(int port) {
+  for (int i = 0; i < 200; ++i) {
+    httplib::Client c("127.0.0.1", port);
+    if (auto r = c.Get("/v1/health"); r && r->status == 200) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+Json say(const std::string& message) {
+  return {{"content", "Replying."}, {"tool", "send_message"}, {"arguments", {{"message", message}}}};
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { llm_port_ = 0; }
+  void start_llm(size_t replies) {
+    Json r = Json::array();
+    for (size_t i = 0; i < replies; ++i) r.push_back(say("ok " + std::to_string(i)));
+    llm_ = std::make_unique<testing::ScriptedLlmServer>(Json{{"model", "gpt-4o-mini"}, {"replies", r}});
+    llm_->start();
+  }
+  void configure(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"configure", "--llm-provider", "openai", "--model", "gpt-4o-mini",
+                                     "--model-endpoint", llm_->base_url(), "--openai-key", "sk-test"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto c = testing::run_memgpt(home_.path(), args);
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+  }
+  std::unique_ptr<Child> start_server(int port, const std::string& password = "",
+                                      const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {testing::memgpt_binary(), "server", "--port", std::to_string(port), "--quiet"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    std::map<std::string, std::string> env = {{"MEMGPT_HOME", home_.path()}};
+    if (!password.empty()) env["MEMGPT_SERVER_PASS"] = password;
+    auto child = std::make_unique<Child>(argv, env);
+    EXPECT_TRUE(wait_healthy(port)) << "server did not come up";
+    return child;
+  }
+  std::string create_agent(Api& api, const std::string& name) {
+    auto r = api.post("/v1/agents", {{"name", name}, {"model", "openai/gpt-4o-mini"}});
+    EXPECT_EQ(r.status, 200) << r.body.dump();
+    return r.body.value("id", "");
+  }
+  // The user messages in an agent's history, oldest first.
+  static std::vector<std::string> user_messages(Api& api, const std::string& agent_id) {
+    auto r = api.get("/v1/agents/" + agent_id + "/messages?order=asc&limit=1000");
+    EXPECT_EQ(r.status, 200) << r.body.dump();
+    std::vector<std::string> out;
+    for (const auto& m : r.body) {
+      if (m["message_type"] == "user_message" && m["content"].get<std::string>().rfind("{", 0) != 0) {
+        out.push_back(m["content"]);
+      }
+    }
+    return out;
+  }
+
+  testing::TempDir home_;
+  std::unique_ptr<testing::ScriptedLlmServer> llm_;
+  int llm_port_;
+};
+
+TEST_F(ServerTest, AuthIsolationAndBadInputChangeNothing) {
+  start_llm(10);
+  configure();
+  int port = testing::free_port();
+  auto server = start_server(port, "s3cret", {"--max-body-mb", "1"});
+  Api admin(port, "s3cret"), anonymous(port), wrong(port, "nope");
+
+  // No token / wrong token: 401 with a message.
+  auto r = anonymous.get("/v1/agents");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.value("message", "").find("Bearer"), std::string::npos) << r.body.dump();
+  EXPECT_EQ(wrong.get("/v1/agents").status, 401);
+  EXPECT_EQ(wrong.post("/v1/agents", {{"name", "x"}}).status, 401);
+  // Health needs no token (load balancers probe it).
+  EXPECT_EQ(anonymous.get("/v1/health").status, 200);
+
+  std::string mine = create_agent(admin, "mine");
+  ASSERT_FALSE(mine.empty());
+
+  // A second user with their own API key sees nothing of the first user's.
+  auto u = admin.post("/v1/admin/users", {{"name", "bob"}});
+  ASSERT_EQ(u.status, 200) << u.body.dump();
+  Api bob(port, u.body["api_key"].get<std::string>());
+  EXPECT_EQ(bob.get("/v1/agents").body, Json::array());
+  EXPECT_EQ(bob.get("/v1/agents/" + mine).status, 404);
+  EXPECT_EQ(bob.call("PATCH", "/v1/agents/" + mine, R"({"name":"stolen"})").status, 404);
+  EXPECT_EQ(bob.post("/v1/agents/" + mine + "/messages", {{"input", "hi"}}).status, 404);
+  EXPECT_EQ(bob.get("/v1/agents/" + mine + "/archival-memory").status, 404);
+  EXPECT_EQ(bob.call("DELETE", "/v1/agents/" + mine).status, 404);
+  EXPECT_EQ(bob.post("/v1/admin/users", {{"name", "eve"}}).status, 403);
+  std::string bobs = create_agent(bob, "mine");  // names are per user
+  EXPECT_FALSE(bobs.empty());
+  EXPECT_EQ(admin.get("/v1/agents/" + bobs).status, 404);
+
+  // Malformed JSON, wrong types, missing fields: 400/422 naming the field.
+  r = admin.call("POST", "/v1/agents", "{not json");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.value("message", "").find("JSON"), std::string::npos);
+  r = admin.post("/v1/agents", {{"name", 5}});
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(r.body["detail"][0]["loc"][1], "name") << r.body.dump();
+  r = admin.post("/v1/agents", {{"name", "b"}, {"memory_blocks", "persona"}});
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(r.body["detail"][0]["loc"][1], "memory_blocks");
+  r = admin.post("/v1/agents", {{"name", "c"}, {"memory_blocks", {{{"label", "persona"}, {"value", std::string(3000, 'x')}, {"limit", 100}}}}});
+  EXPECT_EQ(r.status, 422) << r.body.dump();
+  r = admin.post("/v1/agents", {{"name", "d"}, {"embedding", "openai/text-embedding-3-small"}});
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(admin.call("POST", "/v1/agents", "[1,2]").status, 422);
+  EXPECT_EQ(admin.post("/v1/agents/" + mine + "/messages", {{"messages", {{{"role", "user"}}}}}).status, 422);
+  EXPECT_EQ(admin.post("/v1/agents/" + mine + "/messages", {{"messages", {{{"role", "tool"}, {"content", "x"}}}}}).status, 422);
+  EXPECT_EQ(admin.post("/v1/agents/" + mine + "/messages", Json::object()).status, 422);
+  EXPECT_EQ(admin.get("/v1/agents/" + mine + "/messages?limit=abc").status, 422);
+  EXPECT_EQ(admin.get("/v1/agents/" + mine + "/messages?limit=0").status, 422);
+  EXPECT_EQ(admin.call("PATCH", "/v1/agents/" + mine + "/core-memory/blocks/human", R"({"value": 7})").status, 422);
+  EXPECT_EQ(admin.get("/v1/agents/does-not-exist").status, 404);
+  r = admin.get("/v1/nothing/here");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_TRUE(r.body.contains("message"));
+
+  // Oversized body: 413.
+  r = admin.post("/v1/agents", {{"name", "big"}, {"system", std::string(2 << 20, 'x')}});
+  EXPECT_EQ(r.status, 413);
+
+  // Uploads whose names climb out of the upload folder are refused; nothing is stored.
+  auto src = admin.post("/v1/folders", {{"name", "docs"}});
+  ASSERT_EQ(src.status, 200) << src.body.dump();
+  std::string sid = src.body["id"];
+  for (const std::string& bad : std::vector<std::string>{"../../etc/passwd", "..", "a/b.txt", "x\x01.txt"}) {
+    httplib::MultipartFormDataItems items = {{"file", "The text.", bad, "text/plain"}};
+    auto res = admin.raw().Post("/v1/folders/" + sid + "/upload", httplib::Headers{{"Authorization", "Bearer s3cret"}}, items);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400) << bad << ": " << res->body;
+  }
+  // Not multipart at all / no text in the file.
+  EXPECT_EQ(admin.post("/v1/folders/" + sid + "/upload", {{"file", "x"}}).status, 422);
+  {
+    httplib::MultipartFormDataItems items = {{"file", std::string("\x00\x01\x02", 3), "blob.txt", "text/plain"}};
+    auto res = admin.raw().Post("/v1/folders/" + sid + "/upload", httplib::Headers{{"Authorization", "Bearer s3cret"}}, items);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 422) << res->body;
+  }
+  EXPECT_EQ(admin.get("/v1/folders/" + sid + "/files").body, Json::array());
+  EXPECT_EQ(admin.get("/v1/folders/" + sid + "/passages").body, Json::array());
+  EXPECT_EQ(bob.get("/v1/folders/" + sid).status, 404);
+
+  // Nothing of the above changed the first user's state.
+  auto agents = admin.get("/v1/agents");
+  ASSERT_EQ(agents.body.size(), 1u) << agents.body.dump();
+  EXPECT_EQ(agents.body[0]["name"], "mine");
+  EXPECT_EQ(llm_->requests().size(), 0u);  // no bad request reached the model
+}
+
+// 50 concurrent clients over 10 agents. CI sends 4 messages per client; MEMGPT_LOAD_MESSAGES=20
+// gives the full 50 x 20 run (bench/server/run.sh), which takes minutes on 2 cores.
+TEST_F(ServerTest, ConcurrentClientsLoseAndDuplicateNothing) {
+  constexpr int kAgents = 10, kClients = 50;
+  const int kMessages = std::getenv("MEMGPT_LOAD_MESSAGES") ? std::atoi(std::getenv("MEMGPT_LOAD_MESSAGES")) : 4;
+  ASSERT_GT(kMessages, 0);
+  start_llm(static_cast<size_t>(kClients * kMessages * 2 + 50));  // summaries take model calls too
+  configure();
+  int port = testing::free_port();
+  auto server = start_server(port);
+  Api api(port);
+  std::vector<std::string> agents;
+  for (int a = 0; a < kAgents; ++a) agents.push_back(create_agent(api, "load-" + std::to_string(a)));
+
+  std::atomic<int> failures{0}, server_errors{0};
+  std::mutex mu;
+  std::vector<std::string> errors;
+  auto started = std::chrono::steady_clock::now();
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      Api mine(port);
+      const std::string& agent = agents[c % kAgents];
+      for (int m = 0; m < kMessages; ++m) {
+        std::string text = "client " + std::to_string(c) + " message " + std::to_string(m);
+        auto r = mine.post("/v1/agents/" + agent + "/messages", {{"messages", {{{"role", "user"}, {"content", text}}}}});
+        if (r.status != 200) {
+          ++failures;
+          if (r.status >= 500 || r.status == 0) ++server_errors;
+          std::lock_guard lock(mu);
+          errors.push_back(std::to_string(r.status) + " " + r.body.dump());
+        }
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf("load: %d clients x %d messages over %d agents: %.2f s = %.1f messages/s\n", kClients, kMessages, kAgents,
+              secs, kClients * kMessages / secs);
+  EXPECT_EQ(failures.load(), 0) << (errors.empty() ? "" : errors.front());
+  EXPECT_EQ(server_errors.load(), 0);
+
+  for (int a = 0; a < kAgents; ++a) {
+    auto got = user_messages(api, agents[a]);
+    EXPECT_EQ(got.size(), static_cast<size_t>(kClients / kAgents * kMessages)) << "agent " << a;
+    std::set<std::string> unique(got.begin(), got.end());
+    EXPECT_EQ(unique.size(), got.size()) << "duplicated messages in agent " << a;
+    // Each client's messages appear in the order it sent them.
+    std::map<std::string, int> last;
+    for (const auto& text : got) {
+      auto space = text.find(" message ");
+      std::string client = text.substr(0, space);
+      int n = std::stoi(text.substr(space + 9));
+      auto it = last.find(client);
+      EXPECT_TRUE(it == last.end() || it->second < n) << text;
+      last[client] = n;
+    }
+  }
+  EXPECT_TRUE(llm_->violations().empty()) << llm_->violations().front();
+}
+
+TEST_F(ServerTest, KillDuringLoadLosesNoAcknowledgedMessage) {
+  start_llm(2000);
+  configure();
+  int port = testing::free_port();
+  auto server = start_server(port);
+  Api api(port);
+  std::vector<std::string> agents = {create_agent(api, "k1"), create_agent(api, "k2"), create_agent(api, "k3")};
+  std::mutex mu;
+  std::map<std::string, std::vector<std::string>> acknowledged;  // agent -> texts
+  for (int round = 0; round < 3; ++round) {
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < 6; ++c) {
+      clients.emplace_back([&, c, round] {
+        Api mine(port);
+        const std::string& agent = agents[c % agents.size()];
+        for (int m = 0; !stop; ++m) {
+          std::string text = "r" + std::to_string(round) + " c" + std::to_string(c) + " m" + std::to_string(m);
+          auto r = mine.post("/v1/agents/" + agent + "/messages", {{"input", text}});
+          if (r.status == 200) {
+            std::lock_guard lock(mu);
+            acknowledged[agent].push_back(text);
+          } else if (r.status == 0) {
+            return;  // the server is gone
+          }
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(700 + 300 * round));
+    server->kill(SIGKILL);
+    stop = true;
+    for (auto& t : clients) t.join();
+    server = start_server(port);
+    for (const auto& agent : agents) {
+      auto got = user_messages(api, agent);
+      std::set<std::string> have(got.begin(), got.end());
+      EXPECT_EQ(have.size(), got.size()) << "a message was stored twice";
+      for (const auto& text : acknowledged[agent]) EXPECT_TRUE(have.count(text)) << "lost acknowledged " << text;
+      // The agent still works after the crash.
+      EXPECT_EQ(api.post("/v1/agents/" + agent + "/messages", {{"input", "after crash " + std::to_string(round)}}).status, 200);
+    }
+  }
+  size_t total = 0;
+  for (const auto& [a, texts] : acknowledged) total += texts.size();
+  EXPECT_GT(total, 0u);
+}
+
+// The scale-out deployment: two server processes share PostgreSQL (metadata + recall) and a
+// Milvus server (archival). Messages to one agent through both servers at once are serialised:
+// each turn's reply directly follows its user message.
+TEST_F(ServerTest, TwoServersSharePostgresAndMilvus) {
+  testing::PostgresServer pg;
+  if (!pg.available()) GTEST_SKIP() << pg.why();
+  std::string uri = pg.create_database("memgpt_server");
+  start_llm(200);
+  int milvus_port = testing::free_port();
+  Child milvus({testing::memgpt_binary(), "milvus", "serve", "--uri", home_.file("served.db"), "--port",
+                std::to_string(milvus_port)},
+               {{"MEMGPT_HOME", home_.path()}});
+  for (int i = 0; i < 100; ++i) {
+    httplib::Client c("127.0.0.1", milvus_port);
+    if (auto r = c.Post("/v2/vectordb/collections/list", "{}", "application/json"); r) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  configure({"--metadata-storage", "postgres", "--metadata-uri", uri, "--recall-storage", "postgres", "--recall-uri",
+             uri, "--archival-uri", "http://127.0.0.1:" + std::to_string(milvus_port)});
+  int p1 = testing::free_port(), p2 = testing::free_port();
+  auto s1 = start_server(p1);
+  auto s2 = start_server(p2);
+  Api a1(p1), a2(p2);
+  std::string agent = create_agent(a1, "shared");
+  ASSERT_FALSE(agent.empty());
+  EXPECT_EQ(a2.get("/v1/agents/" + agent).status, 200);  // the second server sees it at once
+
+  std::vector<std::thread> clients;
+  std::atomic<int> failures{0};
+  for (int c = 0; c < 4; ++c) {
+    clients.emplace_back([&, c] {
+      Api mine(c % 2 ? p2 : p1);
+      for (int m = 0; m < 5; ++m) {
+        auto r = mine.post("/v1/agents/" + agent + "/messages", {{"input", "c" + std::to_string(c) + " m" + std::to_string(m)}});
+        if (r.status != 200) ++failures;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto history = a2.get("/v1/agents/" + agent + "/messages?order=asc&limit=1000");
+  ASSERT_EQ(history.status, 200);
+  // user, reasoning, assistant, user, reasoning, assistant, ...: no turn interleaves another.
+  const Json& h = history.body;
+  size_t users = 0;
+  for (size_t i = 0; i < h.size(); ++i) {
+    if (h[i]["message_type"] != "user_message" || h[i]["content"].get<std::string>().rfind("{", 0) == 0) continue;
+    ++users;
+    ASSERT_LT(i + 2, h.size() + 1);
+    EXPECT_EQ(h[i + 1]["message_type"], "reasoning_message") << i;
+    if (i + 2 < h.size()) {
+      EXPECT_EQ(h[i + 2]["message_type"], "assistant_message") << i;
+    }
+  }
+  EXPECT_EQ(users, 20u);
+  // Archival through one server is seen by the other.
+  auto ins = a1.post("/v1/agents/" + agent + "/archival-memory", {{"text", "The shared fact is 42."}});
+  ASSERT_EQ(ins.status, 200) << ins.body.dump();
+  auto found = a2.get("/v1/agents/" + agent + "/archival-memory/search?query=shared%20fact");
+  ASSERT_EQ(found.status, 200);
+  ASSERT_FALSE(found.body["results"].empty());
+  EXPECT_EQ(found.body["results"][0]["content"], "The shared fact is 42.");
+  // SIGTERM: a clean stop.
+  s1->kill(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(s1->exit_status()) && WEXITSTATUS(s1->exit_status()) == 0);
+}
+
+}  // namespace
+}  // namespace memgpt
