@@ -3,6 +3,7 @@
 // classified errors.
 #include <fmt/format.h>
 
+#include "llm/anthropic_chat.h"
 #include "llm/llm_config.h"
 #include "util/json.h"
 
@@ -310,6 +311,7 @@ int known_context_window(const std::string& raw) {
 
 Result<std::unique_ptr<ChatModel>> make_chat_model(const LlmConfig& config, std::shared_ptr<HttpClient> http) {
   if (!http) http = std::shared_ptr<HttpClient>(make_curl_http_client());
+  if (config.model_endpoint_type == "anthropic") return make_anthropic_chat_model(config, std::move(http));
   static const char* kOpenAICompatible[] = {"openai", "azure", "groq", "together", "openrouter",
                                             "vllm", "lmstudio", "llamacpp", "ollama"};
   for (const char* t : kOpenAICompatible) {
