@@ -8,10 +8,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <functional>
 #include <map>
 
 #include "llm/json_repair.h"
+#include "llm/stream_attempts.h"
 #include "util/json.h"
 
 namespace memgpt::llm {
@@ -85,34 +85,6 @@ void read_usage(const Json& u, Usage& usage) {
   usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
 }
 
-// Resets the stream state before every attempt of send_with_retry, and stops the retries once
-// a stream has delivered events (the caller has already shown part of it): the break is then
-// reported as a cut-off stream instead of being replayed.
-class PerAttemptClient final : public HttpClient {
- public:
-  PerAttemptClient(HttpClient& inner, std::function<void()> reset, std::function<bool()> started,
-                   std::string* transport_error)
-      : inner_(inner), reset_(std::move(reset)), started_(std::move(started)),
-        transport_error_(transport_error) {}
-  Result<HttpResponse> send(const HttpRequest& request) override {
-    reset_();
-    auto r = inner_.send(request);
-    if (!r.ok() && r.status().code() != ErrorCode::kCancelled && started_()) {
-      *transport_error_ = r.status().message();
-      HttpResponse cut;
-      cut.status = 200;
-      return cut;
-    }
-    return r;
-  }
-
- private:
-  HttpClient& inner_;
-  std::function<void()> reset_;
-  std::function<bool()> started_;
-  std::string* transport_error_;
-};
-
 class AnthropicChatModel final : public ChatModel {
  public:
   AnthropicChatModel(LlmConfig config, std::shared_ptr<HttpClient> http)
@@ -150,7 +122,7 @@ class AnthropicChatModel final : public ChatModel {
       };
     }
     std::string transport_error;
-    PerAttemptClient client(
+    StreamAttemptClient client(
         *http_, [&] { st = StreamState(); }, [&] { return st.started; }, &transport_error);
     RetryPolicy policy;
     policy.max_attempts = config_.max_attempts;
