@@ -242,6 +242,31 @@ TEST(AnthropicChat, StreamCutMidwayIsAClearErrorAndNotReplayed) {
   EXPECT_EQ(seen.find("second"), std::string::npos);
 }
 
+TEST(AnthropicChat, StreamRefusedBeforeAnyEventIsRetriedFromACleanState) {
+  Fixture f(Json::array({{{"status", 529}, {"retry_after", 0}}, {{"content", "streamed ok"}}}));
+  ChatRequest req = request();
+  std::string seen;
+  req.on_delta = [&](const StreamDelta& d) { seen += d.content; };
+  auto r = f.model->complete(req);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->message.content, "streamed ok");
+  EXPECT_EQ(seen, "streamed ok");
+  EXPECT_EQ(f.server.requests().size(), 2u);
+}
+
+TEST(AnthropicChat, StreamedToolInputCutAtTheTokenLimitStaysAsWritten) {
+  // The agent must see that the arguments are incomplete (it then refuses to run the call).
+  Fixture f(Json::array({{{"content", "Long."}, {"tool", "send_message"},
+                          {"arguments", R"({"message": "half a sente)"}, {"finish_reason", "length"}}}));
+  ChatRequest req = request();
+  req.on_delta = [](const StreamDelta&) {};
+  auto r = f.model->complete(req);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->finish_reason, "length");
+  ASSERT_EQ(r->message.tool_calls.size(), 1u);
+  EXPECT_EQ(r->message.tool_calls[0].arguments, R"({"message": "half a sente)");
+}
+
 TEST(AnthropicChat, StreamErrorEventIsReported) {
   Fixture f(Json::array({{{"stream_error", {{"type", "overloaded_error"}, {"message", "Overloaded"}}}}}));
   ChatRequest req = request();
