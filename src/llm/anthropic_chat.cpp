@@ -49,7 +49,8 @@ Json tool_input(const std::string& arguments) {
   if (arguments.empty()) return Json::object();
   Json j = Json::parse(arguments, nullptr, false);
   if (j.is_object()) return j;
-  if (auto repaired = parse_json_leniently(arguments); repaired && repaired->is_object()) return *repaired;
+  if (auto repaired = parse_json_leniently(arguments); repaired && repaired->is_object())
+    return *repaired;
   return Json::object();  // input must be an object; the tool result already told the model
 }
 
@@ -74,7 +75,9 @@ int status_of_error_type(const std::string& type) {
 
 void read_usage(const Json& u, Usage& usage) {
   if (!u.is_object()) return;
-  auto num = [&](const char* k) { return u.contains(k) && u[k].is_number() ? u[k].get<int64_t>() : int64_t{-1}; };
+  auto num = [&](const char* k) {
+    return u.contains(k) && u[k].is_number() ? u[k].get<int64_t>() : int64_t{-1};
+  };
   int64_t in = num("input_tokens");
   if (in >= 0) {
     // Cached prompt tokens are billed separately but still fill the context window.
@@ -129,18 +132,21 @@ class AnthropicChatModel final : public ChatModel {
     auto resp = send_with_retry(client, req, policy);
     if (!resp.ok()) {
       if (resp.status().code() == ErrorCode::kCancelled) return resp.status();
-      return Status(resp.status().code(),
-                    fmt::format("{} (is the Anthropic endpoint reachable? check [model] model_endpoint)",
-                                resp.status().message()));
+      return Status(
+          resp.status().code(),
+          fmt::format("{} (is the Anthropic endpoint reachable? check [model] model_endpoint)",
+                      resp.status().message()));
     }
     if (resp->status != 200) return http_error(resp->status, stream ? st.raw : resp->body, false);
     if (stream) return finish_stream(st, transport_error);
     Json j = Json::parse(resp->body, nullptr, false);
     if (!j.is_object()) return bad_response("the reply is not JSON");
     if (j.value("type", "") == "error") return http_error(200, resp->body, false);
-    if (!j.contains("content") || !j["content"].is_array()) return bad_response("the reply has no content");
+    if (!j.contains("content") || !j["content"].is_array())
+      return bad_response("the reply has no content");
     ChatResponse out;
-    out.model = j.contains("model") && j["model"].is_string() ? j["model"].get<std::string>() : config_.model;
+    out.model = j.contains("model") && j["model"].is_string() ? j["model"].get<std::string>()
+                                                              : config_.model;
     out.finish_reason = j.contains("stop_reason") && j["stop_reason"].is_string()
                             ? stop_to_finish(j["stop_reason"].get<std::string>())
                             : "";
@@ -152,7 +158,8 @@ class AnthropicChatModel final : public ChatModel {
         out.message.content += block["text"].get<std::string>();
       } else if (type == "tool_use") {
         Json input = block.contains("input") ? block["input"] : Json::object();
-        out.message.tool_calls.push_back({block.value("id", ""), block.value("name", ""), input.dump()});
+        out.message.tool_calls.push_back(
+            {block.value("id", ""), block.value("name", ""), input.dump()});
       }
     }
     if (j.contains("usage")) read_usage(j["usage"], out.usage);
@@ -208,7 +215,8 @@ class AnthropicChatModel final : public ChatModel {
       if (dt == "text_delta" && delta.contains("text") && delta["text"].is_string()) {
         d.content = delta["text"];
         b.text += d.content;
-      } else if (dt == "input_json_delta" && delta.contains("partial_json") && delta["partial_json"].is_string()) {
+      } else if (dt == "input_json_delta" && delta.contains("partial_json") &&
+                 delta["partial_json"].is_string()) {
         d.tool_arguments = delta["partial_json"];
         b.json += d.tool_arguments;
       }
@@ -229,7 +237,8 @@ class AnthropicChatModel final : public ChatModel {
       st.error_type = e.value("type", "api_error");
       st.error = e.value("message", data);
     }
-    if (request.on_delta && (!d.content.empty() || !d.tool_name.empty() || !d.tool_arguments.empty())) {
+    if (request.on_delta &&
+        (!d.content.empty() || !d.tool_name.empty() || !d.tool_arguments.empty())) {
       request.on_delta(d);
     }
   }
@@ -238,15 +247,17 @@ class AnthropicChatModel final : public ChatModel {
     if (!st.error.empty()) return classify(status_of_error_type(st.error_type), st.error, true);
     if (!st.started) {
       // A 200 without a single event: maybe a JSON reply although a stream was asked for.
-      return bad_response(st.raw.empty() ? "the stream was empty" : "the reply is not an event stream");
+      return bad_response(st.raw.empty() ? "the stream was empty"
+                                         : "the reply is not an event stream");
     }
     if (!st.stopped) {
-      return Status(ErrorCode::kUnavailable,
-                    transport_error.empty()
-                        ? std::string("the LLM stream was cut off before the reply was complete")
-                        : fmt::format("the LLM stream was cut off before the reply was complete ({})",
-                                      transport_error),
-                    static_cast<int>(LlmError::kBadResponse));
+      return Status(
+          ErrorCode::kUnavailable,
+          transport_error.empty()
+              ? std::string("the LLM stream was cut off before the reply was complete")
+              : fmt::format("the LLM stream was cut off before the reply was complete ({})",
+                            transport_error),
+          static_cast<int>(LlmError::kBadResponse));
     }
     ChatResponse& out = st.response;
     out.message.role = "assistant";
@@ -257,7 +268,8 @@ class AnthropicChatModel final : public ChatModel {
         // Keep invalid JSON as written: the agent reports it to the model (or repairs it).
         std::string args = b.json.empty() ? "{}" : b.json;
         Json parsed = Json::parse(args, nullptr, false);
-        out.message.tool_calls.push_back({b.id, b.name, parsed.is_discarded() ? args : parsed.dump()});
+        out.message.tool_calls.push_back(
+            {b.id, b.name, parsed.is_discarded() ? args : parsed.dump()});
       }
     }
     if (out.model.empty()) out.model = config_.model;
@@ -272,7 +284,8 @@ class AnthropicChatModel final : public ChatModel {
   }
 
   Status bad_response(const std::string& what) {
-    return Status(ErrorCode::kUnavailable, fmt::format("{} at {} sent a malformed reply: {}", config_.model, url(), what),
+    return Status(ErrorCode::kUnavailable,
+                  fmt::format("{} at {} sent a malformed reply: {}", config_.model, url(), what),
                   static_cast<int>(LlmError::kBadResponse));
   }
 
@@ -292,37 +305,44 @@ class AnthropicChatModel final : public ChatModel {
   }
 
   Status classify(int status, const std::string& message, bool in_stream) {
-    std::string after = in_stream ? "during the stream" : fmt::format("after {} attempts", config_.max_attempts);
+    std::string after =
+        in_stream ? "during the stream" : fmt::format("after {} attempts", config_.max_attempts);
     if ((status == 400 || status == 413) && mentions_context_overflow(message)) {
-      return Status(ErrorCode::kResourceExhausted, message, static_cast<int>(LlmError::kContextWindowExceeded));
+      return Status(ErrorCode::kResourceExhausted, message,
+                    static_cast<int>(LlmError::kContextWindowExceeded));
     }
     if (status == 413) {
-      return Status(ErrorCode::kResourceExhausted, fmt::format("the request is too large for {}: {}", url(), message),
+      return Status(ErrorCode::kResourceExhausted,
+                    fmt::format("the request is too large for {}: {}", url(), message),
                     static_cast<int>(LlmError::kContextWindowExceeded));
     }
     if (status == 401 || status == 403) {
-      return Status(ErrorCode::kPermissionDenied,
-                    fmt::format("{} refused the API key (HTTP {}): {} — set it with `memgpt configure "
-                                "--anthropic-key` or ANTHROPIC_API_KEY",
-                                url(), status, message),
-                    static_cast<int>(LlmError::kAuthentication));
+      return Status(
+          ErrorCode::kPermissionDenied,
+          fmt::format("{} refused the API key (HTTP {}): {} — set it with `memgpt configure "
+                      "--anthropic-key` or ANTHROPIC_API_KEY",
+                      url(), status, message),
+          static_cast<int>(LlmError::kAuthentication));
     }
     if (status == 404) {
       return Status(ErrorCode::kNotFound,
-                    fmt::format("model '{}' or endpoint {} not found (HTTP 404): {}", config_.model, url(), message),
+                    fmt::format("model '{}' or endpoint {} not found (HTTP 404): {}", config_.model,
+                                url(), message),
                     static_cast<int>(LlmError::kModelNotFound));
     }
     if (status == 429) {
-      return Status(ErrorCode::kResourceExhausted,
-                    fmt::format("{} is rate limiting requests (HTTP 429) {}: {}", url(), after, message),
-                    static_cast<int>(LlmError::kRateLimited));
+      return Status(
+          ErrorCode::kResourceExhausted,
+          fmt::format("{} is rate limiting requests (HTTP 429) {}: {}", url(), after, message),
+          static_cast<int>(LlmError::kRateLimited));
     }
     if (status == 529) {
       return Status(ErrorCode::kUnavailable,
-                    fmt::format("Anthropic at {} is overloaded (HTTP 529) {}: {}; try again later", url(), after,
-                                message));
+                    fmt::format("Anthropic at {} is overloaded (HTTP 529) {}: {}; try again later",
+                                url(), after, message));
     }
-    return Status(ErrorCode::kUnavailable, fmt::format("{} answered HTTP {}: {}", url(), status, message),
+    return Status(ErrorCode::kUnavailable,
+                  fmt::format("{} answered HTTP {}: {}", url(), status, message),
                   static_cast<int>(LlmError::kBadResponse));
   }
 
@@ -359,7 +379,10 @@ Json anthropic_request_body(const std::string& model, const ChatRequest& request
     if (has_visible_text(m.content)) blocks.push_back({{"type", "text"}, {"text", m.content}});
     if (m.role == "assistant") {
       for (const auto& tc : m.tool_calls) {
-        blocks.push_back({{"type", "tool_use"}, {"id", tool_id(tc.id)}, {"name", tc.name}, {"input", tool_input(tc.arguments)}});
+        blocks.push_back({{"type", "tool_use"},
+                          {"id", tool_id(tc.id)},
+                          {"name", tc.name},
+                          {"input", tool_input(tc.arguments)}});
       }
       add("assistant", blocks);
     } else {
@@ -367,7 +390,8 @@ Json anthropic_request_body(const std::string& model, const ChatRequest& request
     }
   }
   if (turns.empty() || turns.front().first != "user") {
-    turns.insert(turns.begin(), {"user", Json::array({{{"type", "text"}, {"text", kFirstUserMessage}}})});
+    turns.insert(turns.begin(),
+                 {"user", Json::array({{{"type", "text"}, {"text", kFirstUserMessage}}})});
   }
   Json messages = Json::array();
   for (auto& [role, blocks] : turns) {
@@ -388,10 +412,12 @@ Json anthropic_request_body(const std::string& model, const ChatRequest& request
     for (const auto& t : request.tools) {
       const Json& fn = t.contains("function") ? t["function"] : t;
       Json tool = {{"name", fn.value("name", "")}};
-      if (fn.contains("description") && fn["description"].is_string()) tool["description"] = fn["description"];
+      if (fn.contains("description") && fn["description"].is_string())
+        tool["description"] = fn["description"];
       tool["input_schema"] = fn.contains("parameters") ? fn["parameters"]
-                             : fn.contains("input_schema") ? fn["input_schema"]
-                                                           : Json({{"type", "object"}, {"properties", Json::object()}});
+                             : fn.contains("input_schema")
+                                 ? fn["input_schema"]
+                                 : Json({{"type", "object"}, {"properties", Json::object()}});
       tools.push_back(tool);
     }
     body["tools"] = tools;
@@ -403,7 +429,8 @@ Json anthropic_request_body(const std::string& model, const ChatRequest& request
     } else if (request.tool_choice == "required") {
       body["tool_choice"] = {{"type", "any"}, {"disable_parallel_tool_use", true}};
     } else {
-      body["tool_choice"] = {{"type", "tool"}, {"name", request.tool_choice}, {"disable_parallel_tool_use", true}};
+      body["tool_choice"] = {
+          {"type", "tool"}, {"name", request.tool_choice}, {"disable_parallel_tool_use", true}};
     }
   }
   return body;

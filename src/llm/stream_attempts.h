@@ -18,7 +18,9 @@ class StreamAttemptClient final : public HttpClient {
   // that ended a started stream is kept in `transport_error` (for the message).
   StreamAttemptClient(HttpClient& inner, std::function<void()> reset, std::function<bool()> started,
                       std::string* transport_error)
-      : inner_(inner), reset_(std::move(reset)), started_(std::move(started)),
+      : inner_(inner),
+        reset_(std::move(reset)),
+        started_(std::move(started)),
         transport_error_(transport_error) {}
 
   Result<HttpResponse> send(const HttpRequest& request) override {

@@ -18,9 +18,17 @@ class AnthropicRunTest : public ::testing::Test {
     server_ = std::make_unique<testing::ScriptedLlmServer>(
         Json{{"model", "claude-3-5-sonnet-20241022"}, {"replies", replies}});
     ASSERT_GT(server_->start(), 0);
-    std::vector<std::string> args = {"configure", "--llm-provider", "anthropic", "--model", "claude-3-5-sonnet-20241022",
-                                     "--model-endpoint", server_->base_url(), "--archival-storage", "milvus",
-                                     "--archival-uri", home_.file("milvus.db")};
+    std::vector<std::string> args = {"configure",
+                                     "--llm-provider",
+                                     "anthropic",
+                                     "--model",
+                                     "claude-3-5-sonnet-20241022",
+                                     "--model-endpoint",
+                                     server_->base_url(),
+                                     "--archival-storage",
+                                     "milvus",
+                                     "--archival-uri",
+                                     home_.file("milvus.db")};
     if (!key.empty()) {
       args.push_back("--anthropic-key");
       args.push_back(key);
@@ -43,9 +51,11 @@ class AnthropicRunTest : public ::testing::Test {
 };
 
 TEST_F(AnthropicRunTest, ChatsThroughTheMessagesApi) {
-  start(Json::array({say("Hello! I'm here.", "The user logged in; greeting."), say("Tea it is.", "Answering.")}),
+  start(Json::array({say("Hello! I'm here.", "The user logged in; greeting."),
+                     say("Tea it is.", "Answering.")}),
         "sk-ant-test");
-  auto r = run({"run", "-y", "--no-verify", "--stream", "--agent", "Claudia"}, "I like tea\n");  // the agent speaks first
+  auto r = run({"run", "-y", "--no-verify", "--stream", "--agent", "Claudia"},
+               "I like tea\n");  // the agent speaks first
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   EXPECT_NE(r.out.find("🤖 Hello! I'm here."), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("🤖 Tea it is."), std::string::npos) << r.out;
@@ -57,8 +67,9 @@ TEST_F(AnthropicRunTest, ChatsThroughTheMessagesApi) {
   EXPECT_EQ(reqs[0]["model"], "claude-3-5-sonnet-20241022");
   EXPECT_TRUE(reqs[0]["system"].is_string());
   EXPECT_EQ(reqs[1]["stream"], true);
-  EXPECT_NE(reqs[1]["messages"].back()["content"].back()["text"].get<std::string>().find("I like tea"),
-            std::string::npos);
+  EXPECT_NE(
+      reqs[1]["messages"].back()["content"].back()["text"].get<std::string>().find("I like tea"),
+      std::string::npos);
 }
 
 TEST_F(AnthropicRunTest, MissingKeyIsOneLineNamingWhatToSet) {

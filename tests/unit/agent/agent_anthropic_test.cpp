@@ -20,10 +20,16 @@ TEST(AgentAnthropic, TurnsWithSendMessageAndAMemoryEdit) {
   memgpt::testing::ScriptedLlmServer server(
       {{"model", "claude-3-5-sonnet-20241022"},
        {"replies",
-        {{{"content", "Ann says hi; I should greet her."}, {"tool", "send_message"}, {"arguments", {{"message", "Hi Ann!"}}}},
-         {{"content", "She likes tea: remember it."}, {"tool", "core_memory_append"},
-          {"arguments", {{"name", "human"}, {"content", "Likes tea"}, {"request_heartbeat", true}}}},
-         {{"content", "Saved; tell her."}, {"tool", "send_message"}, {"arguments", {{"message", "Noted: tea."}}}}}}});
+        {{{"content", "Ann says hi; I should greet her."},
+          {"tool", "send_message"},
+          {"arguments", {{"message", "Hi Ann!"}}}},
+         {{"content", "She likes tea: remember it."},
+          {"tool", "core_memory_append"},
+          {"arguments",
+           {{"name", "human"}, {"content", "Likes tea"}, {"request_heartbeat", true}}}},
+         {{"content", "Saved; tell her."},
+          {"tool", "send_message"},
+          {"arguments", {{"message", "Noted: tea."}}}}}}});
   ASSERT_GT(server.start(), 0);
   llm::LlmConfig c;
   c.model = "claude-3-5-sonnet-20241022";
@@ -40,7 +46,8 @@ TEST(AgentAnthropic, TurnsWithSendMessageAndAMemoryEdit) {
   o.persona_text = "I am Sam.";
   o.human_text = "Name: Ann";
   o.system_prompt = "You are MemGPT.";
-  o.llm_config = {{"model", c.model}, {"model_endpoint_type", "anthropic"}, {"context_window", 200000}};
+  o.llm_config = {
+      {"model", c.model}, {"model_endpoint_type", "anthropic"}, {"context_window", 200000}};
   auto agent = Agent::create(deps, o);
   ASSERT_TRUE(agent.ok()) << agent.status().message();
   std::vector<AgentEvent> events;

@@ -33,7 +33,8 @@ class AgentFaults : public ::testing::Test {
   }
   // Starts the server with `replies` and creates the agent talking to it.
   void start(Json replies, int attempts = 1, int timeout_ms = 5000) {
-    server_ = std::make_unique<ScriptedLlmServer>(Json{{"model", "gpt-4o-mini"}, {"replies", replies}});
+    server_ =
+        std::make_unique<ScriptedLlmServer>(Json{{"model", "gpt-4o-mini"}, {"replies", replies}});
     ASSERT_GT(server_->start(), 0);
     llm::LlmConfig c;
     c.model = "gpt-4o-mini";
@@ -52,7 +53,8 @@ class AgentFaults : public ::testing::Test {
     o.persona_text = "I am Sam.";
     o.human_text = "Name: Ann";
     o.system_prompt = "You are MemGPT.";
-    o.llm_config = {{"model", "gpt-4o-mini"}, {"model_endpoint_type", "openai"}, {"context_window", 8192}};
+    o.llm_config = {
+        {"model", "gpt-4o-mini"}, {"model_endpoint_type", "openai"}, {"context_window", 8192}};
     auto a = Agent::create(deps_, o);
     ASSERT_TRUE(a.ok()) << a.status().message();
     agent_ = std::move(*a);
@@ -72,7 +74,8 @@ class AgentFaults : public ::testing::Test {
   }
   // A failed turn leaves the context as before plus the user's message (stored in recall too),
   // the same after a reload; the error is one line.
-  void expect_failed_turn_kept_message(const Result<TurnResult>& turn, const std::vector<std::string>& before,
+  void expect_failed_turn_kept_message(const Result<TurnResult>& turn,
+                                       const std::vector<std::string>& before,
                                        int64_t recall_before, const std::string& text) {
     ASSERT_FALSE(turn.ok());
     EXPECT_EQ(turn.status().message().find('\n'), std::string::npos) << turn.status().message();
@@ -117,10 +120,12 @@ Json say(const std::string& thoughts, const std::string& message) {
 }
 
 TEST_F(AgentFaults, TruncatedToolCallAtTheTokenLimitIsNotRunButReportedToTheModel) {
-  start(Json::array({{{"content", "Long answer."}, {"tool", "send_message"},
-                      {"arguments", R"({"message": "Here is the first half of a very long answer that was cu)"},
-                      {"finish_reason", "length"}},
-                     say("Shorter this time.", "Short answer.")}));
+  start(Json::array(
+      {{{"content", "Long answer."},
+        {"tool", "send_message"},
+        {"arguments", R"({"message": "Here is the first half of a very long answer that was cu)"},
+        {"finish_reason", "length"}},
+       say("Shorter this time.", "Short answer.")}));
   auto turn = agent_->send_user_message("tell me everything", sink_);
   ASSERT_TRUE(turn.ok()) << turn.status().message();
   // The cut-off text never reached the user; the model was told and answered again.
@@ -162,9 +167,10 @@ TEST_F(AgentFaults, EmptyReplyWithoutACallEndsTheTurnQuietlyAndTheNextTurnWorks)
 
 TEST_F(AgentFaults, OnlyTheFirstOfSeveralToolCallsRunsAndTheNextRequestIsValid) {
   Json two = say("Two at once.", "first");
-  two["tool_calls"] = Json::array({{{"tool", "send_message"}, {"arguments", {{"message", "second"}}}},
-                                   {{"tool", "core_memory_append"},
-                                    {"arguments", {{"name", "human"}, {"content", "x"}, {"request_heartbeat", false}}}}});
+  two["tool_calls"] = Json::array(
+      {{{"tool", "send_message"}, {"arguments", {{"message", "second"}}}},
+       {{"tool", "core_memory_append"},
+        {"arguments", {{"name", "human"}, {"content", "x"}, {"request_heartbeat", false}}}}});
   start(Json::array({two, say("", "next")}));
   ASSERT_TRUE(agent_->send_user_message("hi", sink_).ok());
   ASSERT_TRUE(agent_->send_user_message("again", sink_).ok());
@@ -180,8 +186,10 @@ TEST_F(AgentFaults, OnlyTheFirstOfSeveralToolCallsRunsAndTheNextRequestIsValid) 
 }
 
 TEST_F(AgentFaults, StreamCutMidwayFailsTheTurnWithoutReplayingIt) {
-  start(Json::array({{{"content", "A long inner monologue that will be cut."}, {"tool", "send_message"},
-                      {"arguments", {{"message", "never complete"}}}, {"cut_stream", true}},
+  start(Json::array({{{"content", "A long inner monologue that will be cut."},
+                      {"tool", "send_message"},
+                      {"arguments", {{"message", "never complete"}}},
+                      {"cut_stream", true}},
                      say("Second try.", "Complete now.")}),
         3);
   auto before = context_ids();
@@ -210,7 +218,8 @@ TEST_F(AgentFaults, DroppedConnectionWithoutRetriesKeepsTheMessage) {
   auto turn = agent_->send_user_message("are you there", sink_);
   expect_failed_turn_kept_message(turn, before, recall_before, "are you there");
   EXPECT_EQ(turn.status().code(), ErrorCode::kUnavailable);
-  EXPECT_NE(turn.status().message().find("model_endpoint"), std::string::npos) << turn.status().message();
+  EXPECT_NE(turn.status().message().find("model_endpoint"), std::string::npos)
+      << turn.status().message();
   expect_retry_answers("are you there", "Back.");
 }
 
@@ -226,8 +235,9 @@ TEST_F(AgentFaults, SlowReplyPastTheTimeoutKeepsTheMessage) {
 }
 
 TEST_F(AgentFaults, RateLimitWithRetryAfterThenSuccess) {
-  start(Json::array({{{"status", 429}, {"retry_after", 1}, {"error", {{"message", "Rate limit reached"}}}},
-                     say("", "Thanks for waiting.")}),
+  start(Json::array(
+            {{{"status", 429}, {"retry_after", 1}, {"error", {{"message", "Rate limit reached"}}}},
+             say("", "Thanks for waiting.")}),
         3);
   auto turn = agent_->send_user_message("hi", sink_);
   ASSERT_TRUE(turn.ok()) << turn.status().message();
@@ -238,9 +248,11 @@ TEST_F(AgentFaults, RateLimitWithRetryAfterThenSuccess) {
 }
 
 TEST_F(AgentFaults, AFailureInALaterStepKeepsTheEarlierSteps) {
-  start(Json::array({{{"content", "Saving."}, {"tool", "core_memory_append"},
-                      {"arguments", {{"name", "human"}, {"content", "Likes tea"}, {"request_heartbeat", true}}}},
-                     {{"status", 401}, {"error", {{"message", "Incorrect API key provided"}}}}}));
+  start(Json::array(
+      {{{"content", "Saving."},
+        {"tool", "core_memory_append"},
+        {"arguments", {{"name", "human"}, {"content", "Likes tea"}, {"request_heartbeat", true}}}},
+       {{"status", 401}, {"error", {{"message", "Incorrect API key provided"}}}}}));
   size_t before = agent_->context_messages()->size();
   auto turn = agent_->send_user_message("I like tea", sink_);
   ASSERT_FALSE(turn.ok());
@@ -248,7 +260,8 @@ TEST_F(AgentFaults, AFailureInALaterStepKeepsTheEarlierSteps) {
   // The first step (user message, call, result) stays; the heartbeat that failed is not stored.
   EXPECT_EQ(agent_->context_messages()->size(), before + 3);
   EXPECT_EQ(agent_->memory().block("human")->value, "Name: Ann\nLikes tea");
-  EXPECT_EQ((*Agent::load(deps_, agent_->id()))->memory().block("human")->value, "Name: Ann\nLikes tea");
+  EXPECT_EQ((*Agent::load(deps_, agent_->id()))->memory().block("human")->value,
+            "Name: Ann\nLikes tea");
 }
 
 }  // namespace

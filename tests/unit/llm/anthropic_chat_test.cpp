@@ -1,11 +1,12 @@
 // The Anthropic Messages backend against the scripted server's /v1/messages on loopback. The
 // server checks every request against Anthropic's rules, so a passing test also means the
 // translation from our (OpenAI-shaped) messages is one the real API accepts.
+#include "llm/anthropic_chat.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 
-#include "llm/anthropic_chat.h"
 #include "llm/llm_config.h"
 #include "scripted_llm.h"
 
@@ -35,8 +36,13 @@ struct Fixture {
 
 Json send_message_tool() {
   return {{"type", "function"},
-          {"function", {{"name", "send_message"}, {"description", "say"},
-                        {"parameters", {{"type", "object"}, {"properties", {{"message", {{"type", "string"}}}}}, {"required", {"message"}}}}}}};
+          {"function",
+           {{"name", "send_message"},
+            {"description", "say"},
+            {"parameters",
+             {{"type", "object"},
+              {"properties", {{"message", {{"type", "string"}}}}},
+              {"required", {"message"}}}}}}};
 }
 
 ChatRequest request(bool with_tools = true) {
@@ -52,7 +58,11 @@ ChatRequest history_request() {
   ChatRequest r = request();
   r.messages = {
       {"system", "You are MemGPT.", {}, "", ""},
-      {"assistant", "Bootup sequence complete.", {{"call_1", "send_message", R"({"message":"More human than human"})"}}, "", ""},
+      {"assistant",
+       "Bootup sequence complete.",
+       {{"call_1", "send_message", R"({"message":"More human than human"})"}},
+       "",
+       ""},
       {"tool", R"({"status":"OK"})", {}, "call_1", "send_message"},
       {"user", R"({"type":"login"})", {}, "", ""},
       {"user", "hello", {}, "", ""},
@@ -66,7 +76,9 @@ ChatRequest history_request() {
 }
 
 TEST(AnthropicChat, ToolCallAndUsage) {
-  Fixture f(Json::array({{{"content", "Thinking."}, {"tool", "send_message"}, {"arguments", {{"message", "Hello!"}}}}}));
+  Fixture f(Json::array({{{"content", "Thinking."},
+                          {"tool", "send_message"},
+                          {"arguments", {{"message", "Hello!"}}}}}));
   auto r = f.model->complete(request());
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(f.model->endpoint_type(), "anthropic");
@@ -92,7 +104,10 @@ TEST(AnthropicChat, ToolCallAndUsage) {
 }
 
 TEST(AnthropicChat, StopReasonsAndToolChoices) {
-  Fixture f(Json::array({{{"content", "plain"}}, {{"content", "cut"}, {"finish_reason", "length"}}, {{"content", "x"}}, {{"content", "y"}}}));
+  Fixture f(Json::array({{{"content", "plain"}},
+                         {{"content", "cut"}, {"finish_reason", "length"}},
+                         {{"content", "x"}},
+                         {{"content", "y"}}}));
   ChatRequest req = request();
   auto r = f.model->complete(req);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -110,13 +125,16 @@ TEST(AnthropicChat, StopReasonsAndToolChoices) {
   auto reqs = f.server.requests();
   EXPECT_EQ(reqs[1]["tool_choice"]["type"], "any");
   EXPECT_EQ(reqs[1]["max_tokens"], 100);
-  EXPECT_EQ(reqs[2]["tool_choice"], Json({{"type", "tool"}, {"name", "send_message"}, {"disable_parallel_tool_use", true}}));
+  EXPECT_EQ(
+      reqs[2]["tool_choice"],
+      Json({{"type", "tool"}, {"name", "send_message"}, {"disable_parallel_tool_use", true}}));
   EXPECT_EQ(reqs[3]["tool_choice"]["type"], "none");
   EXPECT_TRUE(f.server.violations().empty());
 }
 
 TEST(AnthropicChat, StreamingReassemblesTextAndToolInput) {
-  Fixture f(Json::array({{{"content", "A fairly long inner monologue, with unicode ✨ inside."}, {"tool", "send_message"},
+  Fixture f(Json::array({{{"content", "A fairly long inner monologue, with unicode ✨ inside."},
+                          {"tool", "send_message"},
                           {"arguments", {{"message", "Streamed reply with unicode ✨✨"}}}}}));
   ChatRequest req = request();
   std::string seen, args, tool;
@@ -132,7 +150,8 @@ TEST(AnthropicChat, StreamingReassemblesTextAndToolInput) {
   EXPECT_EQ(tool, "send_message");
   EXPECT_EQ(Json::parse(args)["message"], "Streamed reply with unicode ✨✨");
   ASSERT_EQ(r->message.tool_calls.size(), 1u);
-  EXPECT_EQ(Json::parse(r->message.tool_calls[0].arguments)["message"], "Streamed reply with unicode ✨✨");
+  EXPECT_EQ(Json::parse(r->message.tool_calls[0].arguments)["message"],
+            "Streamed reply with unicode ✨✨");
   EXPECT_EQ(r->finish_reason, "tool_calls");
   EXPECT_EQ(r->usage.prompt_tokens, 100);
   EXPECT_EQ(r->usage.completion_tokens, 20);
@@ -163,7 +182,9 @@ TEST(AnthropicChat, HistoryWithToolResultsIsValidAnthropic) {
 }
 
 TEST(AnthropicChat, RetriesRateLimitsHonouringRetryAfter) {
-  Fixture f(Json::array({{{"status", 429}, {"retry_after", 1}, {"error", {{"message", "slow down"}}}}, {{"content", "ok"}}}));
+  Fixture f(
+      Json::array({{{"status", 429}, {"retry_after", 1}, {"error", {{"message", "slow down"}}}},
+                   {{"content", "ok"}}}));
   auto start = std::chrono::steady_clock::now();
   auto r = f.model->complete(request(false));
   auto waited = std::chrono::steady_clock::now() - start;
@@ -173,7 +194,9 @@ TEST(AnthropicChat, RetriesRateLimitsHonouringRetryAfter) {
   // The first backoff would be at most 500 ms; Retry-After asked for a second.
   EXPECT_GE(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count(), 950);
 
-  Fixture persistent(Json::array({{{"status", 429}, {"retry_after", 0}}, {{"status", 429}, {"retry_after", 0}}}), 2);
+  Fixture persistent(
+      Json::array({{{"status", 429}, {"retry_after", 0}}, {{"status", 429}, {"retry_after", 0}}}),
+      2);
   r = persistent.model->complete(request());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().detail(), static_cast<int>(LlmError::kRateLimited));
@@ -181,16 +204,21 @@ TEST(AnthropicChat, RetriesRateLimitsHonouringRetryAfter) {
 }
 
 TEST(AnthropicChat, OverloadedIsRetriedThenReportedClearly) {
-  Fixture f(Json::array({{{"status", 529}, {"retry_after", 0}}, {{"status", 500}, {"retry_after", 0}}, {{"content", "ok"}}}));
+  Fixture f(Json::array({{{"status", 529}, {"retry_after", 0}},
+                         {{"status", 500}, {"retry_after", 0}},
+                         {{"content", "ok"}}}));
   auto r = f.model->complete(request());
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(f.server.requests().size(), 3u);
 
-  Fixture always(Json::array({{{"status", 529}, {"retry_after", 0}}, {{"status", 529}, {"retry_after", 0}}}), 2);
+  Fixture always(
+      Json::array({{{"status", 529}, {"retry_after", 0}}, {{"status", 529}, {"retry_after", 0}}}),
+      2);
   r = always.model->complete(request());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
-  EXPECT_NE(r.status().message().find("overloaded (HTTP 529) after 2 attempts"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("overloaded (HTTP 529) after 2 attempts"), std::string::npos)
+      << r.status().message();
   EXPECT_EQ(r.status().message().find('\n'), std::string::npos);
 }
 
@@ -208,7 +236,9 @@ TEST(AnthropicChat, BadKeyAndUnknownModelAreClassified) {
   EXPECT_EQ(r.status().detail(), static_cast<int>(LlmError::kAuthentication));
   EXPECT_NE(r.status().message().find("x-api-key header is required"), std::string::npos);
 
-  Fixture missing(Json::array({{{"status", 404}, {"error", {{"type", "not_found_error"}, {"message", "model: claude-9"}}}}}));
+  Fixture missing(
+      Json::array({{{"status", 404},
+                    {"error", {{"type", "not_found_error"}, {"message", "model: claude-9"}}}}}));
   r = missing.model->complete(request());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kNotFound);
@@ -217,12 +247,18 @@ TEST(AnthropicChat, BadKeyAndUnknownModelAreClassified) {
 }
 
 TEST(AnthropicChat, PromptTooLongIsAContextOverflow) {
-  Fixture f(Json::array({{{"status", 400}, {"error", {{"type", "invalid_request_error"}, {"message", "prompt is too long: 208315 tokens > 200000 maximum"}}}}}));
+  Fixture f(Json::array({{{"status", 400},
+                          {"error",
+                           {{"type", "invalid_request_error"},
+                            {"message", "prompt is too long: 208315 tokens > 200000 maximum"}}}}}));
   auto r = f.model->complete(request());
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(is_context_overflow(r.status()));
   // Other 400s are not.
-  Fixture other(Json::array({{{"status", 400}, {"error", {{"type", "invalid_request_error"}, {"message", "temperature: out of range"}}}}}));
+  Fixture other(Json::array(
+      {{{"status", 400},
+        {"error",
+         {{"type", "invalid_request_error"}, {"message", "temperature: out of range"}}}}}));
   r = other.model->complete(request());
   ASSERT_FALSE(r.ok());
   EXPECT_FALSE(is_context_overflow(r.status()));
@@ -230,7 +266,9 @@ TEST(AnthropicChat, PromptTooLongIsAContextOverflow) {
 }
 
 TEST(AnthropicChat, StreamCutMidwayIsAClearErrorAndNotReplayed) {
-  Fixture f(Json::array({{{"content", "a long streamed reply that gets cut somewhere"}, {"cut_stream", true}}, {{"content", "second"}}}));
+  Fixture f(Json::array(
+      {{{"content", "a long streamed reply that gets cut somewhere"}, {"cut_stream", true}},
+       {{"content", "second"}}}));
   ChatRequest req = request();
   std::string seen;
   req.on_delta = [&](const StreamDelta& d) { seen += d.content; };
@@ -256,8 +294,10 @@ TEST(AnthropicChat, StreamRefusedBeforeAnyEventIsRetriedFromACleanState) {
 
 TEST(AnthropicChat, StreamedToolInputCutAtTheTokenLimitStaysAsWritten) {
   // The agent must see that the arguments are incomplete (it then refuses to run the call).
-  Fixture f(Json::array({{{"content", "Long."}, {"tool", "send_message"},
-                          {"arguments", R"({"message": "half a sente)"}, {"finish_reason", "length"}}}));
+  Fixture f(Json::array({{{"content", "Long."},
+                          {"tool", "send_message"},
+                          {"arguments", R"({"message": "half a sente)"},
+                          {"finish_reason", "length"}}}));
   ChatRequest req = request();
   req.on_delta = [](const StreamDelta&) {};
   auto r = f.model->complete(req);
@@ -268,13 +308,15 @@ TEST(AnthropicChat, StreamedToolInputCutAtTheTokenLimitStaysAsWritten) {
 }
 
 TEST(AnthropicChat, StreamErrorEventIsReported) {
-  Fixture f(Json::array({{{"stream_error", {{"type", "overloaded_error"}, {"message", "Overloaded"}}}}}));
+  Fixture f(
+      Json::array({{{"stream_error", {{"type", "overloaded_error"}, {"message", "Overloaded"}}}}}));
   ChatRequest req = request();
   req.on_delta = [](const StreamDelta&) {};
   auto r = f.model->complete(req);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("overloaded"), std::string::npos) << r.status().message();
-  EXPECT_NE(r.status().message().find("during the stream"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("during the stream"), std::string::npos)
+      << r.status().message();
 }
 
 TEST(AnthropicChat, DroppedConnectionAndTimeout) {
@@ -308,29 +350,51 @@ TEST(AnthropicChat, RequestBodyShape) {
 TEST(ScriptedAnthropic, RejectsRequestsTheRealApiRejects) {
   Json tools = Json::array({{{"name", "f"}, {"input_schema", {{"type", "object"}}}}});
   auto body = [&](Json messages) {
-    return Json{{"model", "m"}, {"max_tokens", 10}, {"tools", tools}, {"messages", std::move(messages)}};
+    return Json{
+        {"model", "m"}, {"max_tokens", 10}, {"tools", tools}, {"messages", std::move(messages)}};
   };
-  Json use = {{"role", "assistant"}, {"content", {{{"type", "tool_use"}, {"id", "t1"}, {"name", "f"}, {"input", Json::object()}}}}};
-  Json result = {{"role", "user"}, {"content", {{{"type", "tool_result"}, {"tool_use_id", "t1"}, {"content", "r"}}}}};
+  Json use = {{"role", "assistant"},
+              {"content",
+               {{{"type", "tool_use"}, {"id", "t1"}, {"name", "f"}, {"input", Json::object()}}}}};
+  Json result = {{"role", "user"},
+                 {"content", {{{"type", "tool_result"}, {"tool_use_id", "t1"}, {"content", "r"}}}}};
   Json hi = {{"role", "user"}, {"content", "hi"}};
   EXPECT_TRUE(ScriptedLlmServer::validate_anthropic_request(body({hi, use, result})).empty());
 
   Json no_max = body({hi});
   no_max.erase("max_tokens");
-  EXPECT_NE(ScriptedLlmServer::validate_anthropic_request(no_max).find("max_tokens"), std::string::npos);
-  EXPECT_NE(ScriptedLlmServer::validate_anthropic_request(body({{{"role", "system"}, {"content", "s"}}, hi})).find("top-level `system`"), std::string::npos);
-  EXPECT_NE(ScriptedLlmServer::validate_anthropic_request(body({use, result})).find("first message"), std::string::npos);
-  EXPECT_NE(ScriptedLlmServer::validate_anthropic_request(body({hi, hi})).find("alternate"), std::string::npos);
-  EXPECT_NE(ScriptedLlmServer::validate_anthropic_request(body({hi, use, hi})).find("without `tool_result`"), std::string::npos);
-  EXPECT_NE(ScriptedLlmServer::validate_anthropic_request(body({hi, use})).find("without `tool_result`"), std::string::npos);
+  EXPECT_NE(ScriptedLlmServer::validate_anthropic_request(no_max).find("max_tokens"),
+            std::string::npos);
+  EXPECT_NE(ScriptedLlmServer::validate_anthropic_request(
+                body({{{"role", "system"}, {"content", "s"}}, hi}))
+                .find("top-level `system`"),
+            std::string::npos);
+  EXPECT_NE(
+      ScriptedLlmServer::validate_anthropic_request(body({use, result})).find("first message"),
+      std::string::npos);
+  EXPECT_NE(ScriptedLlmServer::validate_anthropic_request(body({hi, hi})).find("alternate"),
+            std::string::npos);
+  EXPECT_NE(ScriptedLlmServer::validate_anthropic_request(body({hi, use, hi}))
+                .find("without `tool_result`"),
+            std::string::npos);
+  EXPECT_NE(
+      ScriptedLlmServer::validate_anthropic_request(body({hi, use})).find("without `tool_result`"),
+      std::string::npos);
   Json wrong_id = result;
   wrong_id["content"][0]["tool_use_id"] = "t2";
-  EXPECT_NE(ScriptedLlmServer::validate_anthropic_request(body({hi, use, wrong_id})).find("unexpected `tool_use_id`"), std::string::npos);
+  EXPECT_NE(ScriptedLlmServer::validate_anthropic_request(body({hi, use, wrong_id}))
+                .find("unexpected `tool_use_id`"),
+            std::string::npos);
   Json unknown = use;
   unknown["content"][0]["name"] = "g";
-  EXPECT_NE(ScriptedLlmServer::validate_anthropic_request(body({hi, unknown, result})).find("not in tools"), std::string::npos);
-  Json text_first = {{"role", "user"}, {"content", {{{"type", "text"}, {"text", "x"}}, result["content"][0]}}};
-  EXPECT_NE(ScriptedLlmServer::validate_anthropic_request(body({hi, use, text_first})).find("must come first"), std::string::npos);
+  EXPECT_NE(ScriptedLlmServer::validate_anthropic_request(body({hi, unknown, result}))
+                .find("not in tools"),
+            std::string::npos);
+  Json text_first = {{"role", "user"},
+                     {"content", {{{"type", "text"}, {"text", "x"}}, result["content"][0]}}};
+  EXPECT_NE(ScriptedLlmServer::validate_anthropic_request(body({hi, use, text_first}))
+                .find("must come first"),
+            std::string::npos);
   Json openai_tools = body({hi});
   openai_tools["tools"] = Json::array({{{"type", "function"}, {"function", {{"name", "f"}}}}});
   EXPECT_FALSE(ScriptedLlmServer::validate_anthropic_request(openai_tools).empty());
