@@ -41,6 +41,12 @@ std::string tool_id(const std::string& id) {
   return out;
 }
 
+// A string field, or `fallback` when it is missing or not a string (error bodies vary).
+std::string string_field(const Json& j, const char* key, const std::string& fallback) {
+  return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
+                                                                : fallback;
+}
+
 bool has_visible_text(const std::string& s) {
   return s.find_first_not_of(" \t\r\n") != std::string::npos;
 }
@@ -119,7 +125,12 @@ class AnthropicChatModel final : public ChatModel {
           std::string line = st.lines.substr(0, pos);
           st.lines.erase(0, pos + 1);
           if (!line.empty() && line.back() == '\r') line.pop_back();
-          on_sse_line(line, st, request);
+          // A field of the wrong type must not throw through libcurl's callback.
+          try {
+            on_sse_line(line, st, request);
+          } catch (const Json::exception& e) {
+            if (st.malformed.empty()) st.malformed = e.what();
+          }
         }
         return true;
       };
@@ -139,9 +150,18 @@ class AnthropicChatModel final : public ChatModel {
     }
     if (resp->status != 200) return http_error(resp->status, stream ? st.raw : resp->body, false);
     if (stream) return finish_stream(st, transport_error);
-    Json j = Json::parse(resp->body, nullptr, false);
+    try {
+      return parse_reply(resp->body);
+    } catch (const Json::exception& e) {
+      return bad_response(e.what());
+    }
+  }
+
+ private:
+  Result<ChatResponse> parse_reply(const std::string& text) {
+    Json j = Json::parse(text, nullptr, false);
     if (!j.is_object()) return bad_response("the reply is not JSON");
-    if (j.value("type", "") == "error") return http_error(200, resp->body, false);
+    if (j.value("type", "") == "error") return http_error(200, text, false);
     if (!j.contains("content") || !j["content"].is_array())
       return bad_response("the reply has no content");
     ChatResponse out;
@@ -166,7 +186,6 @@ class AnthropicChatModel final : public ChatModel {
     return out;
   }
 
- private:
   struct Block {
     std::string type;
     std::string text;
@@ -180,6 +199,7 @@ class AnthropicChatModel final : public ChatModel {
     std::map<int, Block> blocks;
     ChatResponse response;
     std::string error_type, error;
+    std::string malformed;  // why an event could not be read
   };
 
   void on_sse_line(const std::string& line, StreamState& st, const ChatRequest& request) {
@@ -234,8 +254,8 @@ class AnthropicChatModel final : public ChatModel {
       st.stopped = true;
     } else if (type == "error") {
       const Json& e = j.value("error", Json::object());
-      st.error_type = e.value("type", "api_error");
-      st.error = e.value("message", data);
+      st.error_type = string_field(e, "type", "api_error");
+      st.error = string_field(e, "message", data);
     }
     if (request.on_delta &&
         (!d.content.empty() || !d.tool_name.empty() || !d.tool_arguments.empty())) {
@@ -244,6 +264,7 @@ class AnthropicChatModel final : public ChatModel {
   }
 
   Result<ChatResponse> finish_stream(StreamState& st, const std::string& transport_error) {
+    if (!st.malformed.empty()) return bad_response("an event could not be read: " + st.malformed);
     if (!st.error.empty()) return classify(status_of_error_type(st.error_type), st.error, true);
     if (!st.started) {
       // A 200 without a single event: maybe a JSON reply although a stream was asked for.
@@ -295,8 +316,8 @@ class AnthropicChatModel final : public ChatModel {
     if (j.is_object() && j.contains("error")) {
       const Json& e = j["error"];
       if (e.is_object()) {
-        message = e.value("message", message);
-        if (status == 200) status = status_of_error_type(e.value("type", ""));
+        message = string_field(e, "message", message);
+        if (status == 200) status = status_of_error_type(string_field(e, "type", ""));
       } else if (e.is_string()) {
         message = e;
       }

@@ -347,6 +347,51 @@ TEST(AnthropicChat, RequestBodyShape) {
   EXPECT_FALSE(b2.contains("tool_choice"));
 }
 
+// Answers every request with one fixed body (streamed through on_body_chunk when asked).
+class FixedHttp : public HttpClient {
+ public:
+  explicit FixedHttp(std::string body) : body_(std::move(body)) {}
+  Result<HttpResponse> send(const HttpRequest& request) override {
+    HttpResponse r;
+    r.status = 200;
+    if (request.on_body_chunk) {
+      request.on_body_chunk(body_);
+    } else {
+      r.body = body_;
+    }
+    return r;
+  }
+
+ private:
+  std::string body_;
+};
+
+TEST(AnthropicChat, FieldsOfTheWrongTypeAreBadResponsesNotCrashes) {
+  LlmConfig c;
+  c.model = "claude-3-5-haiku-latest";
+  c.model_endpoint_type = "anthropic";
+  auto plain = make_chat_model(c, std::make_shared<FixedHttp>(R"({"type": 5, "content": []})"));
+  ASSERT_TRUE(plain.ok());
+  auto r = (*plain)->complete(request());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().detail(), static_cast<int>(LlmError::kBadResponse));
+  EXPECT_NE(r.status().message().find("malformed reply"), std::string::npos)
+      << r.status().message();
+
+  auto streamed =
+      make_chat_model(c, std::make_shared<FixedHttp>(
+                             "event: content_block_start\ndata: "
+                             R"({"type":"content_block_start","index":"zero"})"
+                             "\n\nevent: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"));
+  ASSERT_TRUE(streamed.ok());
+  ChatRequest req = request();
+  req.on_delta = [](const StreamDelta&) {};
+  r = (*streamed)->complete(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("an event could not be read"), std::string::npos)
+      << r.status().message();
+}
+
 TEST(ScriptedAnthropic, RejectsRequestsTheRealApiRejects) {
   Json tools = Json::array({{{"name", "f"}, {"input_schema", {{"type", "object"}}}}});
   auto body = [&](Json messages) {
