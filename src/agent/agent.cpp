@@ -419,15 +419,22 @@ Result<Agent::StepOutcome> Agent::step(const store::MessageRecord* input, const 
   } else {
     llm::ToolCall call = resp.message.tool_calls[0];
     if (call.id.empty()) call.id = "call_" + new_uuid().substr(0, 8);
-    // Local models often write almost-JSON: repair what can be repaired before giving up.
+    // Local models often write almost-JSON: repair what can be repaired before giving up. Not
+    // when the reply hit the token limit: a "repaired" cut-off call would run on half its text.
     Json raw_args = Json::parse(call.arguments, nullptr, false);
-    if (!raw_args.is_object()) {
+    bool cut_off = resp.finish_reason == "length" && !raw_args.is_object();
+    if (!raw_args.is_object() && !cut_off) {
       if (auto repaired = llm::parse_json_leniently(call.arguments)) raw_args = *repaired;
     }
     FunctionResult result;
     Json args = Json::object();
     bool heartbeat = false;
-    if (raw_args.is_discarded() || !raw_args.is_object()) {
+    if (cut_off) {
+      result = {false, fmt::format("Your reply was cut off at the output token limit in the middle of "
+                                   "the call to {}, so it did not run. Call it again with shorter "
+                                   "arguments.",
+                                   call.name)};
+    } else if (raw_args.is_discarded() || !raw_args.is_object()) {
       result = {false, fmt::format("Error parsing the arguments of {}: they are not a JSON object "
                                    "({}). Call the function again with valid JSON arguments.",
                                    call.name, call.arguments.substr(0, 200))};
@@ -518,7 +525,18 @@ Result<TurnResult> Agent::run_turn(std::optional<store::MessageRecord> input, co
   TurnResult turn;
   for (;;) {
     if (options.cancel && options.cancel->load()) break;
-    MEMGPT_ASSIGN_OR_RETURN(StepOutcome out, step(input ? &*input : nullptr, sink, options));
+    auto stepped = step(input ? &*input : nullptr, sink, options);
+    if (!stepped.ok()) {
+      // Nothing is lost: when the model call fails before the first step is stored, the user's
+      // message is still stored (unanswered), so /retry can send it again.
+      if (turn.steps == 0 && input && unpack_user_message(input->text) &&
+          stepped.status().code() != ErrorCode::kCancelled) {
+        std::vector<store::MessageRecord> kept{*input};
+        (void)commit(kept);
+      }
+      return stepped.status();
+    }
+    StepOutcome out = std::move(*stepped);
     ++turn.steps;
     turn.usage.prompt_tokens += out.usage.prompt_tokens;
     turn.usage.completion_tokens += out.usage.completion_tokens;

@@ -3,7 +3,9 @@
 // classified errors.
 #include <fmt/format.h>
 
+#include "llm/anthropic_chat.h"
 #include "llm/llm_config.h"
+#include "llm/stream_attempts.h"
 #include "util/json.h"
 
 namespace memgpt::llm {
@@ -97,7 +99,12 @@ class OpenAIChatModel final : public ChatModel {
     }
     RetryPolicy policy;
     policy.max_attempts = config_.max_attempts;
-    auto resp = send_with_retry(*http_, req, policy);
+    // A retried stream starts from scratch; a stream broken after data is not replayed.
+    std::string transport_error;
+    StreamAttemptClient client(
+        *http_, [&] { sse_buffer.clear(); state = StreamState(); }, [&] { return state.saw_data; },
+        &transport_error);
+    auto resp = send_with_retry(client, req, policy);
     if (!resp.ok()) {
       if (resp.status().code() == ErrorCode::kCancelled) return resp.status();
       return Status(resp.status().code(),
@@ -106,7 +113,7 @@ class OpenAIChatModel final : public ChatModel {
     }
     std::string raw = stream ? (state.error_body.empty() ? sse_buffer : state.error_body) : resp->body;
     if (resp->status != 200) return http_error(resp->status, stream && !state.saw_data ? raw + sse_buffer : raw);
-    if (stream) return finish_stream(state);
+    if (stream) return finish_stream(state, transport_error);
     Json j = Json::parse(resp->body, nullptr, false);
     if (!j.is_object()) return bad_response("the reply is not JSON");
     if (j.contains("error")) return http_error(200, resp->body);
@@ -208,7 +215,7 @@ class OpenAIChatModel final : public ChatModel {
     }
   }
 
-  Result<ChatResponse> finish_stream(StreamState& st) {
+  Result<ChatResponse> finish_stream(StreamState& st, const std::string& transport_error) {
     if (!st.error.empty()) {
       if (mentions_context_overflow(st.error)) {
         return Status(ErrorCode::kResourceExhausted, st.error, static_cast<int>(LlmError::kContextWindowExceeded));
@@ -216,7 +223,11 @@ class OpenAIChatModel final : public ChatModel {
       return unavailable(fmt::format("the LLM stream reported an error: {}", st.error));
     }
     if (!st.done && st.response.finish_reason.empty()) {
-      return Status(ErrorCode::kUnavailable, "the LLM stream was cut off before the reply was complete",
+      return Status(ErrorCode::kUnavailable,
+                    transport_error.empty()
+                        ? std::string("the LLM stream was cut off before the reply was complete")
+                        : fmt::format("the LLM stream was cut off before the reply was complete ({})",
+                                      transport_error),
                     static_cast<int>(LlmError::kBadResponse));
     }
     st.response.message.role = "assistant";
@@ -310,6 +321,7 @@ int known_context_window(const std::string& raw) {
 
 Result<std::unique_ptr<ChatModel>> make_chat_model(const LlmConfig& config, std::shared_ptr<HttpClient> http) {
   if (!http) http = std::shared_ptr<HttpClient>(make_curl_http_client());
+  if (config.model_endpoint_type == "anthropic") return make_anthropic_chat_model(config, std::move(http));
   static const char* kOpenAICompatible[] = {"openai", "azure", "groq", "together", "openrouter",
                                             "vllm", "lmstudio", "llamacpp", "ollama"};
   for (const char* t : kOpenAICompatible) {

@@ -114,6 +114,7 @@ int ScriptedLlmServer::start(int port) {
   server_->Get("/_violations", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(Json(violations()).dump(), "application/json");
   });
+  add_anthropic_routes(model);
   server_->Post("/v1/chat/completions", [this, model](const httplib::Request& req, httplib::Response& res) {
     Json body = Json::parse(req.body, nullptr, false);
     {
@@ -140,6 +141,7 @@ int ScriptedLlmServer::start(int port) {
     if (reply.value("delay_ms", 0) > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(reply.value("delay_ms", 0)));
     }
+    if (reply.value("drop_connection", false)) return drop_connection(res);
     int status = reply.value("status", 200);
     if (status != 200) {
       res.status = status;
@@ -149,18 +151,15 @@ int ScriptedLlmServer::start(int port) {
       return;
     }
     std::string content = reply.value("content", "");
-    std::string tool = reply.value("tool", "");
-    std::string args;
-    if (reply.contains("arguments")) {
-      args = reply["arguments"].is_string() ? reply["arguments"].get<std::string>() : reply["arguments"].dump();
-    }
-    std::string finish = reply.value("finish_reason", tool.empty() ? "stop" : "tool_calls");
+    auto calls = reply_tool_calls(reply);
+    std::string finish = reply.value("finish_reason", calls.empty() ? "stop" : "tool_calls");
     std::string call_id = "call_" + std::to_string(requests().size());
+    auto id_of = [&](size_t k) { return k == 0 ? call_id : call_id + "_" + std::to_string(k); };
     bool stream = body.value("stream", false);
     if (!stream) {
       Json msg = {{"role", "assistant"}, {"content", content.empty() ? Json(nullptr) : Json(content)}};
-      if (!tool.empty()) {
-        msg["tool_calls"] = {{{"id", call_id}, {"type", "function"}, {"function", {{"name", tool}, {"arguments", args}}}}};
+      for (size_t k = 0; k < calls.size(); ++k) {
+        msg["tool_calls"].push_back({{"id", id_of(k)}, {"type", "function"}, {"function", {{"name", calls[k].first}, {"arguments", calls[k].second}}}});
       }
       Json j = {{"id", "chatcmpl-scripted"}, {"object", "chat.completion"}, {"model", model},
                 {"choices", {{{"index", 0}, {"message", msg}, {"finish_reason", finish}}}},
@@ -179,10 +178,11 @@ int ScriptedLlmServer::start(int port) {
     };
     chunk({{"role", "assistant"}}, nullptr);
     for (size_t i = 0; i < content.size(); i += 7) chunk({{"content", content.substr(i, 7)}}, nullptr);
-    if (!tool.empty()) {
-      chunk({{"tool_calls", {{{"index", 0}, {"id", call_id}, {"type", "function"}, {"function", {{"name", tool}, {"arguments", ""}}}}}}}, nullptr);
+    for (size_t k = 0; k < calls.size(); ++k) {
+      const std::string& args = calls[k].second;
+      chunk({{"tool_calls", {{{"index", k}, {"id", id_of(k)}, {"type", "function"}, {"function", {{"name", calls[k].first}, {"arguments", ""}}}}}}}, nullptr);
       for (size_t i = 0; i < args.size(); i += 9) {
-        chunk({{"tool_calls", {{{"index", 0}, {"function", {{"arguments", args.substr(i, 9)}}}}}}}, nullptr);
+        chunk({{"tool_calls", {{{"index", k}, {"function", {{"arguments", args.substr(i, 9)}}}}}}}, nullptr);
       }
     }
     chunk(Json::object(), finish);

@@ -6,20 +6,27 @@
 // Scenario JSON: {"model": "gpt-4o-mini", "replies": [reply, ...]} where a reply is
 //   {"content": "inner thoughts", "tool": "send_message", "arguments": {...} | "raw json text",
 //    "finish_reason": "stop", "status": 200, "error": {...}, "retry_after": 1,
-//    "delay_ms": 0, "cut_stream": false, "drop_connection": false}
+//    "delay_ms": 0, "cut_stream": false, "drop_connection": false,
+//    "tool_calls": [{"tool": ..., "arguments": ...}, ...]   (more calls after "tool"),
+//    "stream_error": {"type": "overloaded_error", "message": ...}   (Anthropic: an error event)}
 // After the script runs out, every request gets a 500 "scenario exhausted" error.
+//
+// The same server speaks the Anthropic Messages API at POST /v1/messages (same scenario format,
+// same request log), checking Anthropic's rules instead (see validate_anthropic_request).
 #pragma once
 
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "util/json.h"
 
 namespace httplib {
 class Server;
+struct Response;
 }
 
 namespace memgpt::testing {
@@ -39,9 +46,19 @@ class ScriptedLlmServer {
 
   // Checks a Chat Completions request body; empty when valid.
   static std::string validate_request(const Json& body);
+  // Checks a Messages API body (model, max_tokens, top-level system, alternating roles starting
+  // with user, tool_use answered by tool_result in the next message, known tool names).
+  static std::string validate_anthropic_request(const Json& body);
+  // The calls a scripted reply makes: "tool" then "tool_calls", as (name, arguments JSON text).
+  static std::vector<std::pair<std::string, std::string>> reply_tool_calls(const Json& reply);
 
  private:
   Json next_reply();
+  void add_anthropic_routes(const std::string& model);  // scripted_anthropic.cpp
+  void record_request(const Json& body);
+  void record_violation(const std::string& problem);
+  // Closes the connection without a complete reply (headers promise a body that never comes).
+  static void drop_connection(httplib::Response& res);
   Json scenario_;
   size_t next_ = 0;
   int port_ = 0;

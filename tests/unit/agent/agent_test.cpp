@@ -263,16 +263,27 @@ TEST_F(AgentTest, OnlyTheFirstOfSeveralToolCallsRuns) {
   EXPECT_EQ((*ctx)[ctx->size() - 2].tool_calls.size(), 1u);
 }
 
-TEST_F(AgentTest, ModelErrorsLeaveTheAgentAsItWas) {
+TEST_F(AgentTest, ModelErrorsKeepOnlyTheUsersMessage) {
   auto agent = make();
   size_t before = agent->context_messages()->size();
   model_.push({"", "", "", unavailable("connection refused")});
   auto turn = agent->send_user_message("hello?", sink_);
   ASSERT_FALSE(turn.ok());
-  EXPECT_EQ(agent->context_messages()->size(), before);
-  EXPECT_EQ(*agent->recall_count(), 3);
+  // Nothing from the failed call is stored, but the user's message is (unanswered).
+  EXPECT_EQ(agent->context_messages()->size(), before + 1);
+  EXPECT_EQ(unpack_user_message(agent->context_messages()->back().text), "hello?");
+  EXPECT_EQ(*agent->recall_count(), 4);
   auto reloaded = Agent::load(deps_, agent->id());
-  EXPECT_EQ((*reloaded)->context_messages()->size(), before);
+  EXPECT_EQ((*reloaded)->context_messages()->size(), before + 1);
+  // /retry sends it once more instead of adding a second copy.
+  model_.say("", "Hello!");
+  ASSERT_TRUE(agent->retry(sink_).ok());
+  EXPECT_EQ(unpack_user_message(model_.requests.back().messages.back().content), "hello?");
+  EXPECT_EQ(agent->context_messages()->size(), before + 3);
+  // A cancelled call (Ctrl-C) is the user's choice: nothing is kept.
+  model_.push({"", "", "", Status(ErrorCode::kCancelled, "cancelled")});
+  EXPECT_EQ(agent->send_user_message("never mind", sink_).status().code(), ErrorCode::kCancelled);
+  EXPECT_EQ(agent->context_messages()->size(), before + 3);
 }
 
 TEST_F(AgentTest, FirstMessageVerificationRetries) {

@@ -118,6 +118,29 @@ TEST(OpenAIChat, BrokenRepliesAreErrorsNotCrashes) {
   EXPECT_EQ(r.status().code(), ErrorCode::kTimeout);
 }
 
+TEST(OpenAIChat, StreamCutAfterDataIsNotReplayedOnRetry) {
+  // With retries allowed, a stream that broke after deltas were shown must not be sent again
+  // (the next reply would be glued onto the first one's partial text).
+  Fixture f(Json::array({{{"content", "first reply, which gets cut in the middle"}, {"cut_stream", true}},
+                         {{"content", "second reply"}}}),
+            3);
+  ChatRequest req = request();
+  std::string seen;
+  req.on_delta = [&](const StreamDelta& d) { seen += d.content; };
+  auto r = f.model->complete(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("cut off"), std::string::npos) << r.status().message();
+  EXPECT_EQ(f.server.requests().size(), 1u);
+  EXPECT_EQ(seen.find("second"), std::string::npos);
+  // A stream refused before any data (429) is still retried, from a clean state.
+  Fixture limited(Json::array({{{"status", 429}, {"retry_after", 0}}, {{"content", "streamed ok"}}}), 3);
+  seen.clear();
+  r = limited.model->complete(req);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->message.content, "streamed ok");
+  EXPECT_EQ(seen, "streamed ok");
+}
+
 TEST(OpenAIChat, UnreachableEndpointNamesTheUrl) {
   LlmConfig c;
   c.model = "gpt-4o-mini";

@@ -1,0 +1,2 @@
+# Agent tests that talk to a real backend over loopback (OpenAI-compatible and Anthropic).
+target_link_libraries(test_agent PRIVATE memgpt_scripted_llm)
