@@ -22,13 +22,6 @@ void fail(const std::string& message, int exit_code) {
   throw CLI::RuntimeError(exit_code);
 }
 
-void mark_unavailable(CLI::App* command, const std::string& full_name) {
-  command->callback([full_name] {
-    fail(fmt::format("memgpt {} is not available in this build yet", full_name),
-         kExitUnavailable);
-  });
-}
-
 int run_main(int argc, char** argv) {
   CLI::App app{"memgpt: stateful LLM agents that manage their own memory", "memgpt"};
   app.require_subcommand(1);

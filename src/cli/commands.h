@@ -38,8 +38,5 @@ T check(Result<T> r) {
   return std::move(r).value();
 }
 
-// Declares `name` (with its flags already added by the caller) as not yet available: running
-// it prints "memgpt <name> is not available in this build yet" and exits 2.
-void mark_unavailable(CLI::App* command, const std::string& full_name);
 
 }  // namespace memgpt::cli

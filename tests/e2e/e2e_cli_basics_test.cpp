@@ -188,10 +188,15 @@ TEST_F(CliBasics, FolderPrintsHome) {
   EXPECT_EQ(r.out, home_.path() + "\n");
 }
 
-TEST_F(CliBasics, UnbuiltCommandsSaySoWithExitCode2) {
-  auto r = run({"server"});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "error: memgpt server is not available in this build yet\n");
+TEST_F(CliBasics, ServerFlagErrorsAreOneLine) {
+  auto r = run({"server", "--use-ssl"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "error: --use-ssl needs --ssl-cert and --ssl-key\n");
+  r = run({"server", "--port", "0", "--ssl-cert", "/nonexistent/cert.pem", "--ssl-key", "/nonexistent/key.pem"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot load the certificate /nonexistent/cert.pem"), std::string::npos) << r.err;
+  r = run({"server", "--max-body-mb", "0"});
+  EXPECT_EQ(r.exit_code, 1);
   auto help = run({"run", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--core-memory-limit"), std::string::npos);
