@@ -422,5 +422,108 @@ TEST_F(ServerTest, TwoServersSharePostgresAndMilvus) {
   EXPECT_TRUE(WIFEXITED(s1->exit_status()) && WEXITSTATUS(s1->exit_status()) == 0);
 }
 
+// The original MemGPT /api routes reach the same agents as /v1.
+TEST_F(ServerTest, MemgptApiRoutesMapOntoTheSameAgents) {
+  start_llm(10);
+  configure();
+  int port = testing::free_port();
+  auto server = start_server(port);
+  Api api(port);
+  auto created = api.post("/api/agents", {{"name", "old-style"}});
+  ASSERT_EQ(created.status, 200) << created.body.dump();
+  std::string id = created.body["id"];
+  EXPECT_EQ(api.get("/v1/agents/" + id).body["name"], "old-style");
+  auto memory = api.get("/api/agents/" + id + "/memory");
+  ASSERT_EQ(memory.status, 200);
+  EXPECT_TRUE(memory.body["core_memory"].contains("persona"));
+  auto updated = api.post("/api/agents/" + id + "/memory", {{"human", "Name: Chad"}});
+  ASSERT_EQ(updated.status, 200) << updated.body.dump();
+  EXPECT_EQ(api.get("/v1/agents/" + id + "/core-memory/blocks/human").body["value"], "Name: Chad");
+  auto sent = api.post("/api/agents/" + id + "/messages", {{"message", "hi"}, {"role", "user"}});
+  ASSERT_EQ(sent.status, 200) << sent.body.dump();
+  EXPECT_EQ(sent.body["messages"].back()["content"], "ok 0");
+  auto archived = api.post("/api/agents/" + id + "/archival", {{"content", "Chad owns a boat."}});
+  ASSERT_EQ(archived.status, 200);
+  EXPECT_EQ(api.get("/api/agents/" + id + "/archival").body.size(), 1u);
+  EXPECT_EQ(api.call("DELETE", "/api/agents/" + id + "/archival/" + archived.body[0]["id"].get<std::string>()).status, 200);
+  EXPECT_EQ(api.get("/v1/agents/" + id + "/archival-memory").body, Json::array());
+  // /pop through the command route drops the last exchange from the context window.
+  size_t before = api.get("/v1/agents/" + id).body["message_ids"].size();
+  auto popped = api.post("/api/agents/" + id + "/command", {{"command", "/pop 2"}});
+  ASSERT_EQ(popped.status, 200) << popped.body.dump();
+  EXPECT_EQ(api.get("/v1/agents/" + id).body["message_ids"].size(), before - 2);
+  EXPECT_EQ(api.post("/api/agents/" + id + "/command", {{"command", "/dance"}}).status, 422);
+  auto humans = api.get("/api/humans");
+  ASSERT_EQ(humans.status, 200);
+  EXPECT_FALSE(humans.body["humans"].empty());
+  EXPECT_EQ(api.post("/api/personas", {{"name", "pirate"}, {"text", "Arr."}}).status, 200);
+  bool found = false;
+  auto personas = api.get("/api/personas");
+  for (const auto& p : personas.body["personas"]) found = found || p["name"] == "pirate";
+  EXPECT_TRUE(found);
+  auto src = api.post("/api/sources", {{"name", "old-docs"}});
+  ASSERT_EQ(src.status, 200);
+  EXPECT_EQ(api.get("/v1/folders/" + src.body["id"].get<std::string>()).body["name"], "old-docs");
+  EXPECT_EQ(api.call("POST", "/api/sources/" + src.body["id"].get<std::string>() + "/attach?agent_id=" + id).status, 200);
+  EXPECT_EQ(api.get("/v1/agents/" + id + "/sources").body.size(), 1u);
+}
+
+// A streaming client that goes away mid-step does not corrupt the agent: the step completes and
+// is stored whole; the next request works.
+TEST_F(ServerTest, ClientDisconnectingMidStreamLeavesTheAgentWhole) {
+  Json replies = Json::array({{{"content", "Slow thinking."}, {"tool", "send_message"}, {"arguments", {{"message", "late"}}},
+                               {"delay_ms", 800}},
+                              say("after")});
+  llm_ = std::make_unique<testing::ScriptedLlmServer>(Json{{"model", "gpt-4o-mini"}, {"replies", replies}});
+  llm_->start();
+  configure();
+  int port = testing::free_port();
+  auto server = start_server(port);
+  Api api(port);
+  std::string id = create_agent(api, "streamer");
+  {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(0, 200000);  // gives up after 200 ms, while the model is still thinking
+    auto r = c.Post("/v1/agents/" + id + "/messages/stream", R"({"messages":[{"role":"user","content":"hang up"}]})",
+                    "application/json");
+    EXPECT_FALSE(r && r->status == 200 && r->body.find("[DONE]") != std::string::npos);
+  }
+  // The next request waits for the running step (same agent), then runs on a whole history.
+  auto next = api.post("/v1/agents/" + id + "/messages", {{"input", "still there?"}});
+  ASSERT_EQ(next.status, 200) << next.body.dump();
+  EXPECT_EQ(next.body["messages"].back()["content"], "after");
+  auto users = user_messages(api, id);
+  EXPECT_EQ(users, (std::vector<std::string>{"hang up", "still there?"}));
+  auto history = api.get("/v1/agents/" + id + "/messages?order=asc&limit=1000").body;
+  int late = 0;
+  for (const auto& m : history) late += m["message_type"] == "assistant_message" && m["content"] == "late";
+  EXPECT_EQ(late, 1);
+  EXPECT_TRUE(llm_->violations().empty());
+}
+
+TEST_F(ServerTest, ServesHttpsWithACertificate) {
+  start_llm(1);
+  configure();
+  auto gen = testing::run_process({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                                   "-subj", "/CN=127.0.0.1", "-keyout", home_.file("key.pem"), "-out", home_.file("cert.pem")});
+  if (gen.exit_code != 0) GTEST_SKIP() << "openssl could not make a certificate: " << gen.err;
+  int port = testing::free_port();
+  Child server({testing::memgpt_binary(), "server", "--port", std::to_string(port), "--quiet", "--use-ssl", "--ssl-cert",
+                home_.file("cert.pem"), "--ssl-key", home_.file("key.pem")},
+               {{"MEMGPT_HOME", home_.path()}});
+  httplib::SSLClient c("127.0.0.1", port);
+  c.enable_server_certificate_verification(false);
+  bool up = false;
+  for (int i = 0; i < 100 && !up; ++i) {
+    auto r = c.Get("/v1/health");
+    up = r && r->status == 200;
+    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(up);
+  httplib::Client plain("127.0.0.1", port);
+  auto r = plain.Get("/v1/health");
+  EXPECT_FALSE(r && r->status == 200);  // plain HTTP is not served on the HTTPS port
+}
+
 }  // namespace
 }  // namespace memgpt
