@@ -8,6 +8,9 @@
 //    "finish_reason": "stop", "status": 200, "error": {...}, "retry_after": 1,
 //    "delay_ms": 0, "cut_stream": false, "drop_connection": false}
 // After the script runs out, every request gets a 500 "scenario exhausted" error.
+// The same replies also answer the local backends' native APIs (/api/generate, /completion,
+// /api/v1/generate, /v1/completions), written as the prompt wrappers' JSON answer; see
+// scripted_local.cpp for the extra reply field "raw_text" and the scenario field "system".
 #pragma once
 
 #include <memory>
@@ -42,6 +45,8 @@ class ScriptedLlmServer {
 
  private:
   Json next_reply();
+  // The native APIs of the local backends (scripted_local.cpp).
+  void add_local_routes(httplib::Server& server);
   Json scenario_;
   size_t next_ = 0;
   int port_ = 0;
