@@ -112,11 +112,9 @@ std::string answer_prefix(const std::string& forced_function) {
 // An earlier function call, written the way the model is asked to answer.
 std::string render_call(const ToolCall& call, const std::string& thoughts) {
   OrderedJson args = OrderedJson::parse(call.arguments, nullptr, false);
-  if (!args.is_object()) {
-    // Keep what the model wrote, so it can see its own mistake next to the Failed result.
-    return fmt::format("{{\n  \"function\": {},\n  \"params\": {}\n}}", Json(call.name).dump(),
-                       trim(call.arguments));
-  }
+  // Unparseable calls carry the model's whole answer: show it as written, so the model sees
+  // its own mistake next to the Failed result.
+  if (!args.is_object()) return trim(call.arguments);
   OrderedJson params = OrderedJson::object();
   params["inner_thoughts"] = thoughts;
   for (auto& [k, v] : args.items()) {
