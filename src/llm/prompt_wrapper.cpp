@@ -161,6 +161,7 @@ class TemplateWrapper final : public PromptWrapper {
         out.tools.push_back(tool);
       }
       if (named && !out.tools.empty()) forced = request.tool_choice;
+      if (named && out.tools.empty()) out.tools = request.tools;  // an unknown name: offer them all
     }
     out.expects_function_call = !out.tools.empty();
     std::string& p = out.prompt;

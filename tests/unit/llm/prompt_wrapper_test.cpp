@@ -122,6 +122,11 @@ TEST(PromptWrapper, ForcedFunctionAndPlainTextRequests) {
   EXPECT_EQ(m.tool_calls[0].name, "send_message");
   EXPECT_EQ(m.content, "ok");
 
+  forced.tool_choice = "no_such_function";
+  p = (*w)->render(forced, true);
+  EXPECT_EQ(p.tools.size(), 3u);
+  EXPECT_EQ(p.prefill, "{\n  \"function\":");
+
   // The summariser asks for text: no functions, no JSON, the text comes back as content.
   ChatRequest summary;
   summary.messages = {testing::msg("system", "Summarise."), testing::msg("user", "a long transcript")};
