@@ -96,10 +96,10 @@ class LocalChatModel final : public ChatModel {
     auto resp = send_with_retry(*http_, req, policy);
     if (!resp.ok()) {
       if (resp.status().code() == ErrorCode::kCancelled) return resp.status();
+      // The transport message already names the URL.
       return Status(resp.status().code(),
-                    fmt::format("the {} server ({}) at {} did not answer: {} (is it running? check "
-                                "[model] model_endpoint)",
-                                backend_.display, backend_.type, endpoint(), resp.status().message()));
+                    fmt::format("{} ({} backend): {} (is the server running? check [model] model_endpoint)",
+                                backend_.display, backend_.type, resp.status().message()));
     }
     if (resp->status != 200) return http_error(resp->status, resp->body);
     Json j = Json::parse(resp->body, nullptr, false);

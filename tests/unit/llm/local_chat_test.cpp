@@ -195,7 +195,7 @@ TEST(LocalChat, ConnectionRefusedNamesEndpointAndBackend) {
     EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
     const std::string& msg = r.status().message();
     EXPECT_NE(msg.find("http://127.0.0.1:1"), std::string::npos) << msg;
-    EXPECT_NE(msg.find(std::string("(") + type + ")"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(std::string("(") + type + " backend)"), std::string::npos) << msg;
     EXPECT_NE(msg.find("model_endpoint"), std::string::npos) << msg;
     EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
   }
