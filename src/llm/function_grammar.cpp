@@ -15,12 +15,23 @@ std::string gbnf_literal(const std::string& text) {
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: out += c;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += c;
     }
   }
   return out + "\"";
@@ -81,8 +92,10 @@ ws ::= | " " | "\n" [ \t]? [ \t]? [ \t]? [ \t]? [ \t]? [ \t]? [ \t]? [ \t]?
 std::vector<FunctionParam> function_params(const Json& function) {
   std::vector<FunctionParam> out;
   const Json params = function.value("parameters", Json::object());
-  const Json props = params.is_object() ? params.value("properties", Json::object()) : Json::object();
-  const Json required = params.is_object() ? params.value("required", Json::array()) : Json::array();
+  const Json props =
+      params.is_object() ? params.value("properties", Json::object()) : Json::object();
+  const Json required =
+      params.is_object() ? params.value("required", Json::array()) : Json::array();
   std::set<std::string> seen = {kInnerThoughts};
   Json thoughts = props.is_object() && props.contains(kInnerThoughts)
                       ? props[kInnerThoughts]
@@ -91,7 +104,9 @@ std::vector<FunctionParam> function_params(const Json& function) {
   if (!props.is_object()) return out;
   if (required.is_array()) {
     for (const auto& r : required) {
-      if (!r.is_string() || seen.count(r.get<std::string>()) || !props.contains(r.get<std::string>())) continue;
+      if (!r.is_string() || seen.count(r.get<std::string>()) ||
+          !props.contains(r.get<std::string>()))
+        continue;
       seen.insert(r.get<std::string>());
       out.push_back({r.get<std::string>(), props[r.get<std::string>()], true});
     }
@@ -112,8 +127,8 @@ std::string function_call_gbnf(const Json& tools) {
     std::string params = fmt::format("params-{}", index);
     ++index;
     calls += (calls.empty() ? "" : " | ") + call;
-    rules += fmt::format("{} ::= {} ws \",\" ws {} ws \":\" ws {}\n", call, json_literal(fn["name"]),
-                         json_literal("params"), params);
+    rules += fmt::format("{} ::= {} ws \",\" ws {} ws \":\" ws {}\n", call,
+                         json_literal(fn["name"]), json_literal("params"), params);
     // inner_thoughts and the required arguments in order, each optional one may follow.
     std::string body;
     for (const auto& p : function_params(fn)) {
@@ -130,7 +145,8 @@ std::string function_call_gbnf(const Json& tools) {
   }
   if (calls.empty()) return "";
   return fmt::format(
-      "# One function call: {{\"function\": <name>, \"params\": {{\"inner_thoughts\": ..., <arguments>}}}}\n"
+      "# One function call: {{\"function\": <name>, \"params\": {{\"inner_thoughts\": ..., "
+      "<arguments>}}}}\n"
       "root ::= \"{{\" ws {} ws \":\" ws call ws \"}}\"\n"
       "call ::= {}\n{}{}",
       json_literal("function"), calls, rules, kGbnfTail);
@@ -147,7 +163,9 @@ OrderedJson function_call_json_schema(const Json& tools) {
       props[p.name] = OrderedJson::parse(p.schema.dump());
       if (p.required) required.push_back(p.name);
     }
-    OrderedJson params = {{"type", "object"}, {"properties", props}, {"required", required},
+    OrderedJson params = {{"type", "object"},
+                          {"properties", props},
+                          {"required", required},
                           {"additionalProperties", false}};
     OrderedJson name = {{"type", "string"}, {"enum", {fn["name"].get<std::string>()}}};
     any.push_back({{"type", "object"},

@@ -41,9 +41,10 @@ bool mentions_context_overflow(const std::string& raw) {
   std::string text = raw;
   for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (const char* needle :
-       {"exceeds the available context size", "exceed_context_size", "context size", "context length",
-        "context window", "maximum context", "context_length_exceeded", "prompt is too long",
-        "prompt too long", "too many tokens", "input is too long", "num_ctx", "max_context_length"}) {
+       {"exceeds the available context size", "exceed_context_size", "context size",
+        "context length", "context window", "maximum context", "context_length_exceeded",
+        "prompt is too long", "prompt too long", "too many tokens", "input is too long", "num_ctx",
+        "max_context_length"}) {
     if (text.find(needle) != std::string::npos) return true;
   }
   return false;
@@ -56,8 +57,10 @@ std::string error_message(const std::string& body) {
       if (!j.contains(key)) continue;
       const Json& e = j[key];
       if (e.is_string()) return e.get<std::string>();
-      if (e.is_object() && e.contains("message") && e["message"].is_string()) return e["message"].get<std::string>();
-      if (e.is_object() && e.contains("msg") && e["msg"].is_string()) return e["msg"].get<std::string>();
+      if (e.is_object() && e.contains("message") && e["message"].is_string())
+        return e["message"].get<std::string>();
+      if (e.is_object() && e.contains("msg") && e["msg"].is_string())
+        return e["msg"].get<std::string>();
       return e.dump();
     }
   }
@@ -76,7 +79,10 @@ class LocalChatModel final : public ChatModel {
  public:
   LocalChatModel(LlmConfig config, std::shared_ptr<HttpClient> http, const Backend& backend,
                  std::unique_ptr<PromptWrapper> wrapper)
-      : config_(std::move(config)), http_(std::move(http)), backend_(backend), wrapper_(std::move(wrapper)) {}
+      : config_(std::move(config)),
+        http_(std::move(http)),
+        backend_(backend),
+        wrapper_(std::move(wrapper)) {}
 
   std::string model_name() const override { return config_.model; }
   std::string endpoint_type() const override { return backend_.type; }
@@ -90,16 +96,18 @@ class LocalChatModel final : public ChatModel {
     req.timeout_ms = config_.timeout_ms;
     req.cancel = request.cancel;
     req.headers = {{"Content-Type", "application/json"}};
-    if (!config_.api_key.empty()) req.headers.emplace_back("Authorization", "Bearer " + config_.api_key);
+    if (!config_.api_key.empty())
+      req.headers.emplace_back("Authorization", "Bearer " + config_.api_key);
     RetryPolicy policy;
     policy.max_attempts = config_.max_attempts;
     auto resp = send_with_retry(*http_, req, policy);
     if (!resp.ok()) {
       if (resp.status().code() == ErrorCode::kCancelled) return resp.status();
       // The transport message already names the URL.
-      return Status(resp.status().code(),
-                    fmt::format("{} ({} backend): {} (is the server running? check [model] model_endpoint)",
-                                backend_.display, backend_.type, resp.status().message()));
+      return Status(
+          resp.status().code(),
+          fmt::format("{} ({} backend): {} (is the server running? check [model] model_endpoint)",
+                      backend_.display, backend_.type, resp.status().message()));
     }
     if (resp->status != 200) return http_error(resp->status, resp->body);
     Json j = Json::parse(resp->body, nullptr, false);
@@ -110,7 +118,8 @@ class LocalChatModel final : public ChatModel {
     std::string text;
     MEMGPT_RETURN_IF_ERROR(read_reply(j, text, out));
     out.message = wrapper_->parse(text, prompt);
-    if (out.finish_reason != "length") out.finish_reason = out.message.tool_calls.empty() ? "stop" : "tool_calls";
+    if (out.finish_reason != "length")
+      out.finish_reason = out.message.tool_calls.empty() ? "stop" : "tool_calls";
     return out;
   }
 
@@ -125,7 +134,8 @@ class LocalChatModel final : public ChatModel {
     std::string base = endpoint();
     // Endpoints copied from the OpenAI-compatible setup end in /v1; the native APIs are at root.
     auto strip = [&base](const std::string& suffix) {
-      if (base.size() >= suffix.size() && base.compare(base.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      if (base.size() >= suffix.size() &&
+          base.compare(base.size() - suffix.size(), suffix.size(), suffix) == 0) {
         base.resize(base.size() - suffix.size());
       }
     };
@@ -148,8 +158,8 @@ class LocalChatModel final : public ChatModel {
       b["raw"] = true;  // the prompt already carries the chat template
       b["stream"] = false;
       if (prompt.expects_function_call) b["format"] = function_call_json_schema(prompt.tools);
-      OrderedJson options = {{"num_ctx", config_.context_window}, {"num_predict", max_tokens},
-                             {"stop", prompt.stop}};
+      OrderedJson options = {
+          {"num_ctx", config_.context_window}, {"num_predict", max_tokens}, {"stop", prompt.stop}};
       if (request.temperature) options["temperature"] = *request.temperature;
       b["options"] = options;
     } else if (type == "llamacpp") {
@@ -181,21 +191,24 @@ class LocalChatModel final : public ChatModel {
   Status read_reply(const Json& j, std::string& text, ChatResponse& out) const {
     std::string type = backend_.type;
     if (type == "ollama") {
-      if (!j.contains("response") || !j["response"].is_string()) return bad_response("no 'response' text");
+      if (!j.contains("response") || !j["response"].is_string())
+        return bad_response("no 'response' text");
       text = j["response"].get<std::string>();
       if (j.value("done_reason", "") == "length") out.finish_reason = "length";
       if (j.contains("model") && j["model"].is_string()) out.model = j["model"].get<std::string>();
       out.usage.prompt_tokens = int_at(j, "prompt_eval_count");
       out.usage.completion_tokens = int_at(j, "eval_count");
     } else if (type == "llamacpp") {
-      if (!j.contains("content") || !j["content"].is_string()) return bad_response("no 'content' text");
+      if (!j.contains("content") || !j["content"].is_string())
+        return bad_response("no 'content' text");
       // Older servers cut the prompt's beginning (the system prompt) instead of failing.
       if (j.value("truncated", false)) {
-        return Status(ErrorCode::kResourceExhausted,
-                      fmt::format("the prompt does not fit the context size of the llama.cpp server at {} "
-                                  "(it truncated the prompt)",
-                                  endpoint()),
-                      static_cast<int>(LlmError::kContextWindowExceeded));
+        return Status(
+            ErrorCode::kResourceExhausted,
+            fmt::format("the prompt does not fit the context size of the llama.cpp server at {} "
+                        "(it truncated the prompt)",
+                        endpoint()),
+            static_cast<int>(LlmError::kContextWindowExceeded));
       }
       text = j["content"].get<std::string>();
       if (j.value("stopped_limit", false)) out.finish_reason = "length";
@@ -203,19 +216,22 @@ class LocalChatModel final : public ChatModel {
       out.usage.completion_tokens = int_at(j, "tokens_predicted");
     } else if (type == "koboldcpp") {
       if (!j.contains("results") || !j["results"].is_array() || j["results"].empty() ||
-          !j["results"][0].is_object() || !j["results"][0].contains("text") || !j["results"][0]["text"].is_string()) {
+          !j["results"][0].is_object() || !j["results"][0].contains("text") ||
+          !j["results"][0]["text"].is_string()) {
         return bad_response("no results[0].text");
       }
       text = j["results"][0]["text"].get<std::string>();
       if (j["results"][0].value("finish_reason", "") == "length") out.finish_reason = "length";
     } else {
       if (!j.contains("choices") || !j["choices"].is_array() || j["choices"].empty() ||
-          !j["choices"][0].is_object() || !j["choices"][0].contains("text") || !j["choices"][0]["text"].is_string()) {
+          !j["choices"][0].is_object() || !j["choices"][0].contains("text") ||
+          !j["choices"][0]["text"].is_string()) {
         return bad_response("no choices[0].text");
       }
       const Json& choice = j["choices"][0];
       text = choice["text"].get<std::string>();
-      if (choice.contains("finish_reason") && choice["finish_reason"] == "length") out.finish_reason = "length";
+      if (choice.contains("finish_reason") && choice["finish_reason"] == "length")
+        out.finish_reason = "length";
       if (j.contains("usage") && j["usage"].is_object()) {
         out.usage.prompt_tokens = int_at(j["usage"], "prompt_tokens");
         out.usage.completion_tokens = int_at(j["usage"], "completion_tokens");
@@ -227,7 +243,8 @@ class LocalChatModel final : public ChatModel {
 
   Status bad_response(const std::string& what) const {
     return Status(ErrorCode::kUnavailable,
-                  fmt::format("the {} server at {} sent a malformed reply: {}", backend_.display, url(), what),
+                  fmt::format("the {} server at {} sent a malformed reply: {}", backend_.display,
+                              url(), what),
                   static_cast<int>(LlmError::kBadResponse));
   }
 
@@ -235,33 +252,35 @@ class LocalChatModel final : public ChatModel {
     std::string message = error_message(body);
     if (mentions_context_overflow(message)) {
       return Status(ErrorCode::kResourceExhausted,
-                    fmt::format("the prompt is too long for the {} server at {}: {}", backend_.display,
-                                endpoint(), message),
+                    fmt::format("the prompt is too long for the {} server at {}: {}",
+                                backend_.display, endpoint(), message),
                     static_cast<int>(LlmError::kContextWindowExceeded));
     }
     if (status == 404) {
-      std::string hint = std::string(backend_.type) == "ollama"
-                             ? fmt::format(" — run `ollama pull {}` or set [model] model", config_.model)
-                             : " — check [model] model and model_endpoint";
+      std::string hint =
+          std::string(backend_.type) == "ollama"
+              ? fmt::format(" — run `ollama pull {}` or set [model] model", config_.model)
+              : " — check [model] model and model_endpoint";
       return Status(ErrorCode::kNotFound,
-                    fmt::format("model '{}' or {} not found on the {} server (HTTP 404): {}{}", config_.model,
-                                url(), backend_.display, message, hint),
+                    fmt::format("model '{}' or {} not found on the {} server (HTTP 404): {}{}",
+                                config_.model, url(), backend_.display, message, hint),
                     static_cast<int>(LlmError::kModelNotFound));
     }
     if (status == 401 || status == 403) {
       return Status(ErrorCode::kPermissionDenied,
-                    fmt::format("the {} server at {} refused the request (HTTP {}): {}", backend_.display,
-                                endpoint(), status, message),
+                    fmt::format("the {} server at {} refused the request (HTTP {}): {}",
+                                backend_.display, endpoint(), status, message),
                     static_cast<int>(LlmError::kAuthentication));
     }
     if (status == 429) {
       return Status(ErrorCode::kResourceExhausted,
-                    fmt::format("the {} server at {} is busy (HTTP 429) after {} attempts: {}", backend_.display,
-                                endpoint(), config_.max_attempts, message),
+                    fmt::format("the {} server at {} is busy (HTTP 429) after {} attempts: {}",
+                                backend_.display, endpoint(), config_.max_attempts, message),
                     static_cast<int>(LlmError::kRateLimited));
     }
     return Status(ErrorCode::kUnavailable,
-                  fmt::format("the {} server at {} answered HTTP {}: {}", backend_.display, url(), status, message),
+                  fmt::format("the {} server at {} answered HTTP {}: {}", backend_.display, url(),
+                              status, message),
                   static_cast<int>(LlmError::kBadResponse));
   }
 
@@ -273,15 +292,20 @@ class LocalChatModel final : public ChatModel {
 
 }  // namespace
 
-bool is_local_backend(const std::string& endpoint_type) { return find_backend(endpoint_type) != nullptr; }
+bool is_local_backend(const std::string& endpoint_type) {
+  return find_backend(endpoint_type) != nullptr;
+}
 
-Result<std::unique_ptr<ChatModel>> make_local_chat_model(const LlmConfig& config, std::shared_ptr<HttpClient> http) {
+Result<std::unique_ptr<ChatModel>> make_local_chat_model(const LlmConfig& config,
+                                                         std::shared_ptr<HttpClient> http) {
   const Backend* backend = find_backend(config.model_endpoint_type);
   if (!backend) {
-    return invalid_argument(fmt::format("'{}' is not a local LLM backend", config.model_endpoint_type));
+    return invalid_argument(
+        fmt::format("'{}' is not a local LLM backend", config.model_endpoint_type));
   }
   if (config.model_endpoint.empty()) {
-    return invalid_argument(fmt::format("no {} endpoint is configured ([model] model_endpoint)", backend->display));
+    return invalid_argument(
+        fmt::format("no {} endpoint is configured ([model] model_endpoint)", backend->display));
   }
   // Ollama serves many models and needs the name; the others answer with the loaded one.
   if (config.model.empty() && std::string(backend->type) == "ollama") {

@@ -29,50 +29,70 @@ struct Template {
 
 // As in MemGPT's wrappers: function results go back as a turn prefixed "FUNCTION RETURN:".
 const std::vector<Template>& templates() {
-  static const std::vector<Template> kTemplates = [] {
-    std::vector<Template> t;
-    t.push_back({"chatml", "",
-                 "<|im_start|>system\n", "<|im_end|>",
-                 "\n<|im_start|>system\n", "<|im_end|>",
-                 "\n<|im_start|>user\n", "<|im_end|>",
-                 "\n<|im_start|>assistant\n", "<|im_end|>",
-                 "\n<|im_start|>assistant\nFUNCTION RETURN:\n", "<|im_end|>",
-                 "\n<|im_start|>assistant\n",
-                 {"<|im_end|>", "<|im_start|>", "FUNCTION RETURN"}});
-    t.push_back({"llama3", "<|begin_of_text|>",
-                 "<|start_header_id|>system<|end_header_id|>\n\n", "<|eot_id|>",
-                 "<|start_header_id|>system<|end_header_id|>\n\n", "<|eot_id|>",
-                 "<|start_header_id|>user<|end_header_id|>\n\n", "<|eot_id|>",
-                 "<|start_header_id|>assistant<|end_header_id|>\n\n", "<|eot_id|>",
-                 "<|start_header_id|>assistant<|end_header_id|>\n\nFUNCTION RETURN:\n", "<|eot_id|>",
-                 "<|start_header_id|>assistant<|end_header_id|>\n\n",
-                 {"<|eot_id|>", "<|end_of_text|>", "<|start_header_id|>", "FUNCTION RETURN"}});
-    t.push_back({"airoboros-l2-70b-2.1", "",
-                 "", "",
-                 "\nUSER: ", "",
-                 "\nUSER: ", "",
-                 "\nASSISTANT: ", "",
-                 "\nFUNCTION RETURN: ", "",
-                 "\nASSISTANT:",
-                 {"\nUSER:", "\nASSISTANT:", "\nFUNCTION RETURN:", "</s>"}});
-    t.push_back({"zephyr-7B", "",
-                 "<|system|>\n", "</s>",
-                 "\n<|system|>\n", "</s>",
-                 "\n<|user|>\n", "</s>",
-                 "\n<|assistant|>\n", "</s>",
-                 "\n<|assistant|>\nFUNCTION RETURN:\n", "</s>",
-                 "\n<|assistant|>\n",
-                 {"</s>", "<|user|>", "<|system|>", "<|assistant|>", "FUNCTION RETURN"}});
-    t.push_back({"dolphin-2.1-mistral-7b", "",
-                 "<|im_start|>system\n", "<|im_end|>\n",
-                 "<|im_start|>system\n", "<|im_end|>\n",
-                 "<|im_start|>user\n", "<|im_end|>\n",
-                 "<|im_start|>assistant\n", "<|im_end|>\n",
-                 "<|im_start|>user\nFUNCTION RETURN: ", "<|im_end|>\n",
-                 "<|im_start|>assistant\n",
-                 {"<|im_end|>", "<|im_start|>", "FUNCTION RETURN"}});
-    return t;
-  }();
+  static const std::vector<Template> kTemplates = {
+      {.name = "chatml",
+       .system_open = "<|im_start|>system\n",
+       .system_close = "<|im_end|>",
+       .later_system_open = "\n<|im_start|>system\n",
+       .later_system_close = "<|im_end|>",
+       .user_open = "\n<|im_start|>user\n",
+       .user_close = "<|im_end|>",
+       .assistant_open = "\n<|im_start|>assistant\n",
+       .assistant_close = "<|im_end|>",
+       .tool_open = "\n<|im_start|>assistant\nFUNCTION RETURN:\n",
+       .tool_close = "<|im_end|>",
+       .generation = "\n<|im_start|>assistant\n",
+       .stop = {"<|im_end|>", "<|im_start|>", "FUNCTION RETURN"}},
+      {.name = "llama3",
+       .begin = "<|begin_of_text|>",
+       .system_open = "<|start_header_id|>system<|end_header_id|>\n\n",
+       .system_close = "<|eot_id|>",
+       .later_system_open = "<|start_header_id|>system<|end_header_id|>\n\n",
+       .later_system_close = "<|eot_id|>",
+       .user_open = "<|start_header_id|>user<|end_header_id|>\n\n",
+       .user_close = "<|eot_id|>",
+       .assistant_open = "<|start_header_id|>assistant<|end_header_id|>\n\n",
+       .assistant_close = "<|eot_id|>",
+       .tool_open = "<|start_header_id|>assistant<|end_header_id|>\n\nFUNCTION RETURN:\n",
+       .tool_close = "<|eot_id|>",
+       .generation = "<|start_header_id|>assistant<|end_header_id|>\n\n",
+       .stop = {"<|eot_id|>", "<|end_of_text|>", "<|start_header_id|>", "FUNCTION RETURN"}},
+      // Plain "USER:/ASSISTANT:" turns; the system text opens the prompt unmarked.
+      {.name = "airoboros-l2-70b-2.1",
+       .later_system_open = "\nUSER: ",
+       .user_open = "\nUSER: ",
+       .assistant_open = "\nASSISTANT: ",
+       .tool_open = "\nFUNCTION RETURN: ",
+       .generation = "\nASSISTANT:",
+       .stop = {"\nUSER:", "\nASSISTANT:", "\nFUNCTION RETURN:", "</s>"}},
+      {.name = "zephyr-7B",
+       .system_open = "<|system|>\n",
+       .system_close = "</s>",
+       .later_system_open = "\n<|system|>\n",
+       .later_system_close = "</s>",
+       .user_open = "\n<|user|>\n",
+       .user_close = "</s>",
+       .assistant_open = "\n<|assistant|>\n",
+       .assistant_close = "</s>",
+       .tool_open = "\n<|assistant|>\nFUNCTION RETURN:\n",
+       .tool_close = "</s>",
+       .generation = "\n<|assistant|>\n",
+       .stop = {"</s>", "<|user|>", "<|system|>", "<|assistant|>", "FUNCTION RETURN"}},
+      // ChatML with function results in the user turn.
+      {.name = "dolphin-2.1-mistral-7b",
+       .system_open = "<|im_start|>system\n",
+       .system_close = "<|im_end|>\n",
+       .later_system_open = "<|im_start|>system\n",
+       .later_system_close = "<|im_end|>\n",
+       .user_open = "<|im_start|>user\n",
+       .user_close = "<|im_end|>\n",
+       .assistant_open = "<|im_start|>assistant\n",
+       .assistant_close = "<|im_end|>\n",
+       .tool_open = "<|im_start|>user\nFUNCTION RETURN: ",
+       .tool_close = "<|im_end|>\n",
+       .generation = "<|im_start|>assistant\n",
+       .stop = {"<|im_end|>", "<|im_start|>", "FUNCTION RETURN"}},
+  };
   return kTemplates;
 }
 
@@ -136,10 +156,12 @@ std::string function_block(const Json& tools) {
                        fn.value("description", ""));
     for (const auto& p : function_params(fn)) {
       std::string description = p.schema.is_object() ? p.schema.value("description", "") : "";
-      std::string type = p.schema.is_object() && p.schema.contains("type") && p.schema["type"].is_string()
-                             ? p.schema["type"].get<std::string>()
-                             : "any";
-      out += fmt::format("\n    {} ({}{}): {}", p.name, type, p.required ? "" : ", optional", description);
+      std::string type =
+          p.schema.is_object() && p.schema.contains("type") && p.schema["type"].is_string()
+              ? p.schema["type"].get<std::string>()
+              : "any";
+      out += fmt::format("\n    {} ({}{}): {}", p.name, type, p.required ? "" : ", optional",
+                         description);
     }
   }
   return out;
@@ -172,7 +194,8 @@ class TemplateWrapper final : public PromptWrapper {
       system = trim(request.messages[0].content);
       first = 1;
     }
-    if (out.expects_function_call) system += (system.empty() ? "" : "\n") + function_block(out.tools);
+    if (out.expects_function_call)
+      system += (system.empty() ? "" : "\n") + function_block(out.tools);
     if (!system.empty()) p += t_.system_open + system + t_.system_close;
     for (size_t i = first; i < request.messages.size(); ++i) {
       const ChatMessage& m = request.messages[i];
@@ -184,7 +207,8 @@ class TemplateWrapper final : public PromptWrapper {
         p += t_.tool_open + pretty(m.content) + t_.tool_close;
       } else if (m.role == "assistant") {
         std::string text;
-        for (const auto& call : m.tool_calls) text += (text.empty() ? "" : "\n") + render_call(call, m.content);
+        for (const auto& call : m.tool_calls)
+          text += (text.empty() ? "" : "\n") + render_call(call, m.content);
         if (m.tool_calls.empty()) text = trim(m.content);
         p += t_.assistant_open + text + t_.assistant_close;
       }
@@ -291,7 +315,8 @@ ChatMessage parse_function_call_output(const std::string& completion, const std:
   std::string body = trim(completion);
   // A prefilled prompt means the model continued the JSON: put its beginning back.
   std::vector<std::string> candidates;
-  if (!prefill.empty() && body.rfind(trim(prefill), 0) != 0) candidates.push_back(prefill + completion);
+  if (!prefill.empty() && body.rfind(trim(prefill), 0) != 0)
+    candidates.push_back(prefill + completion);
   candidates.push_back(body);
   std::string name;
   Json params;
@@ -340,17 +365,21 @@ Result<std::unique_ptr<PromptWrapper>> make_prompt_wrapper(const std::string& re
   // The "-grammar" variants of MemGPT differ only in dropping the answer prefix, which the
   // backends here decide by whether they constrain the output.
   const std::string kGrammar = "-grammar";
-  if (name.size() > kGrammar.size() && name.compare(name.size() - kGrammar.size(), kGrammar.size(), kGrammar) == 0) {
+  if (name.size() > kGrammar.size() &&
+      name.compare(name.size() - kGrammar.size(), kGrammar.size(), kGrammar) == 0) {
     name.resize(name.size() - kGrammar.size());
   }
   static const std::pair<const char*, const char*> kAliases[] = {
-      {"airoboros", "airoboros-l2-70b-2.1"}, {"zephyr", "zephyr-7b"}, {"dolphin", "dolphin-2.1-mistral-7b"},
+      {"airoboros", "airoboros-l2-70b-2.1"},
+      {"zephyr", "zephyr-7b"},
+      {"dolphin", "dolphin-2.1-mistral-7b"},
       {"llama-3", "llama3"}};
   for (const auto& [alias, target] : kAliases) {
     if (name == alias) name = target;
   }
   for (const auto& t : templates()) {
-    if (lower(t.name) == name) return std::unique_ptr<PromptWrapper>(std::make_unique<TemplateWrapper>(t));
+    if (lower(t.name) == name)
+      return std::unique_ptr<PromptWrapper>(std::make_unique<TemplateWrapper>(t));
   }
   std::string known;
   for (const auto& t : templates()) known += (known.empty() ? "" : ", ") + t.name;

@@ -27,7 +27,7 @@ struct WrappedPrompt {
   // Text the prompt already ends with that belongs to the answer (e.g. `{\n  "function":`),
   // so unconstrained models start the JSON right; parse() puts it back in front.
   std::string prefill;
-  std::vector<std::string> stop;  // stop sequences for the backend
+  std::vector<std::string> stop;       // stop sequences for the backend
   bool expects_function_call = false;  // false: plain text answer (no tools, tool_choice none)
   Json tools = Json::array();          // the tools offered (after tool_choice narrowing)
 };

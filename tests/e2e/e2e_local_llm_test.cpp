@@ -12,13 +12,14 @@ namespace {
 class LocalLlmRunTest : public ::testing::Test {
  protected:
   void configure(const std::string& type, const std::string& wrapper, Json replies) {
-    server_ = std::make_unique<testing::ScriptedLlmServer>(Json{{"model", "local"}, {"replies", replies}});
+    server_ = std::make_unique<testing::ScriptedLlmServer>(
+        Json{{"model", "local"}, {"replies", replies}});
     server_->start();
     std::string endpoint = server_->base_url();
     endpoint.resize(endpoint.size() - 3);  // the native APIs live at the root, not under /v1
-    auto c = run({"configure", "--llm-provider", type, "--model", "local", "--model-endpoint", endpoint,
-                  "--model-wrapper", wrapper, "--archival-storage", "milvus", "--archival-uri",
-                  home_.file("milvus.db")});
+    auto c = run({"configure", "--llm-provider", type, "--model", "local", "--model-endpoint",
+                  endpoint, "--model-wrapper", wrapper, "--archival-storage", "milvus",
+                  "--archival-uri", home_.file("milvus.db")});
     ASSERT_EQ(c.exit_code, 0) << c.err;
   }
   testing::ProcessResult run(const std::vector<std::string>& args, const std::string& input = "") {

@@ -19,7 +19,9 @@ namespace {
 
 enum class Api { kOllama, kLlamaCpp, kKobold, kCompletions };
 
-bool is_int(const Json& body, const char* key) { return body.contains(key) && body[key].is_number_integer(); }
+bool is_int(const Json& body, const char* key) {
+  return body.contains(key) && body[key].is_number_integer();
+}
 
 bool has_grammar(const Json& body, const char* key) {
   return body.contains(key) && body[key].is_string() &&
@@ -29,32 +31,37 @@ bool has_grammar(const Json& body, const char* key) {
 // What the real server would reject, or what the backend should have sent and did not.
 std::string validate(Api api, const Json& body, const Json& scenario) {
   if (!body.is_object()) return "the body is not a JSON object";
-  if (!body.contains("prompt") || !body["prompt"].is_string() || body["prompt"].get<std::string>().empty()) {
+  if (!body.contains("prompt") || !body["prompt"].is_string() ||
+      body["prompt"].get<std::string>().empty()) {
     return "'prompt' must be a non-empty string";
   }
   const std::string prompt = body["prompt"];
   std::string system = scenario.value("system", "");
-  if (!system.empty() && prompt.find(system) == std::string::npos) return "the prompt lacks the system text";
+  if (!system.empty() && prompt.find(system) == std::string::npos)
+    return "the prompt lacks the system text";
   bool wants_call = prompt.find("Available functions:") != std::string::npos;
   switch (api) {
     case Api::kOllama:
-      if (!body.contains("model") || !body["model"].is_string() || body["model"].get<std::string>().empty()) {
+      if (!body.contains("model") || !body["model"].is_string() ||
+          body["model"].get<std::string>().empty()) {
         return "'model' is required";
       }
       if (body.value("raw", false) != true) return "'raw' must be true for a pre-templated prompt";
       if (body.value("stream", true) != false) return "'stream' must be false";
-      if (!body.contains("options") || !body["options"].is_object() || !is_int(body["options"], "num_ctx") ||
-          body["options"]["num_ctx"].get<int>() <= 0) {
+      if (!body.contains("options") || !body["options"].is_object() ||
+          !is_int(body["options"], "num_ctx") || body["options"]["num_ctx"].get<int>() <= 0) {
         return "'options.num_ctx' must be a positive integer";
       }
-      if (wants_call && !(body.contains("format") && body["format"].is_object() && body["format"].contains("anyOf"))) {
+      if (wants_call && !(body.contains("format") && body["format"].is_object() &&
+                          body["format"].contains("anyOf"))) {
         return "'format' must be a JSON schema with anyOf for a function call";
       }
       break;
     case Api::kLlamaCpp:
       if (!is_int(body, "n_predict")) return "'n_predict' must be an integer";
       if (body.value("cache_prompt", false) != true) return "'cache_prompt' should be true";
-      if (wants_call && !has_grammar(body, "grammar") && !(body.contains("json_schema") && body["json_schema"].is_object())) {
+      if (wants_call && !has_grammar(body, "grammar") &&
+          !(body.contains("json_schema") && body["json_schema"].is_object())) {
         return "'grammar' or 'json_schema' is required for a function call";
       }
       break;
@@ -62,7 +69,8 @@ std::string validate(Api api, const Json& body, const Json& scenario) {
       if (!is_int(body, "max_length") || !is_int(body, "max_context_length")) {
         return "'max_length' and 'max_context_length' must be integers";
       }
-      if (wants_call && !has_grammar(body, "grammar")) return "'grammar' is required for a function call";
+      if (wants_call && !has_grammar(body, "grammar"))
+        return "'grammar' is required for a function call";
       break;
     case Api::kCompletions:
       if (!is_int(body, "max_tokens")) return "'max_tokens' must be an integer";
@@ -90,15 +98,17 @@ std::string completion_text(const Json& reply, const std::string& prompt) {
   std::string text;
   OrderedJson args = OrderedJson::object();
   if (reply.contains("arguments")) {
-    args = reply["arguments"].is_string() ? OrderedJson::parse(reply["arguments"].get<std::string>(), nullptr, false)
-                                          : OrderedJson::parse(reply["arguments"].dump());
+    args = reply["arguments"].is_string()
+               ? OrderedJson::parse(reply["arguments"].get<std::string>(), nullptr, false)
+               : OrderedJson::parse(reply["arguments"].dump());
   }
   if (args.is_object()) {
     OrderedJson params = {{"inner_thoughts", content}};
     for (auto& [k, v] : args.items()) params[k] = v;
     text = OrderedJson({{"function", tool}, {"params", params}}).dump(2);
   } else {
-    text = "{\n  \"function\": " + Json(tool).dump() + ",\n  \"params\": " + reply["arguments"].get<std::string>() + "\n}";
+    text = "{\n  \"function\": " + Json(tool).dump() +
+           ",\n  \"params\": " + reply["arguments"].get<std::string>() + "\n}";
   }
   for (size_t k = std::min(prompt.size(), text.size()); k > 0; --k) {
     if (prompt.compare(prompt.size() - k, k, text, 0, k) == 0) return text.substr(k);
@@ -114,10 +124,14 @@ std::string error_text(const Json& reply) {
 
 Json error_body(Api api, int status, const std::string& message) {
   switch (api) {
-    case Api::kOllama: return {{"error", message}};
-    case Api::kLlamaCpp: return {{"error", {{"code", status}, {"message", message}, {"type", "server_error"}}}};
-    case Api::kKobold: return {{"detail", {{"msg", message}, {"type", "service_unavailable"}}}};
-    case Api::kCompletions: return {{"error", {{"message", message}, {"type", "server_error"}}}};
+    case Api::kOllama:
+      return {{"error", message}};
+    case Api::kLlamaCpp:
+      return {{"error", {{"code", status}, {"message", message}, {"type", "server_error"}}}};
+    case Api::kKobold:
+      return {{"detail", {{"msg", message}, {"type", "service_unavailable"}}}};
+    case Api::kCompletions:
+      return {{"error", {{"message", message}, {"type", "server_error"}}}};
   }
   return Json();
 }
@@ -126,17 +140,26 @@ Json success_body(Api api, const Json& reply, const std::string& text, const std
   std::string finish = reply.value("finish_reason", "stop");
   switch (api) {
     case Api::kOllama:
-      return {{"model", model}, {"created_at", "2024-06-01T00:00:00Z"}, {"response", text}, {"done", true},
-              {"done_reason", finish}, {"prompt_eval_count", 100}, {"eval_count", 20}};
+      return {{"model", model},        {"created_at", "2024-06-01T00:00:00Z"},
+              {"response", text},      {"done", true},
+              {"done_reason", finish}, {"prompt_eval_count", 100},
+              {"eval_count", 20}};
     case Api::kLlamaCpp:
-      return {{"content", text}, {"stop", true}, {"stopped_limit", finish == "length"}, {"tokens_evaluated", 100},
-              {"tokens_predicted", 20}, {"truncated", reply.value("truncated", false)}};
+      return {{"content", text},
+              {"stop", true},
+              {"stopped_limit", finish == "length"},
+              {"tokens_evaluated", 100},
+              {"tokens_predicted", 20},
+              {"truncated", reply.value("truncated", false)}};
     case Api::kKobold:
       return {{"results", {{{"text", text}, {"finish_reason", finish}}}}};
     case Api::kCompletions:
-      return {{"id", "cmpl-scripted"}, {"object", "text_completion"}, {"model", model},
-              {"choices", {{{"index", 0}, {"text", text}, {"finish_reason", finish}}}},
-              {"usage", {{"prompt_tokens", 100}, {"completion_tokens", 20}, {"total_tokens", 120}}}};
+      return {
+          {"id", "cmpl-scripted"},
+          {"object", "text_completion"},
+          {"model", model},
+          {"choices", {{{"index", 0}, {"text", text}, {"finish_reason", finish}}}},
+          {"usage", {{"prompt_tokens", 100}, {"completion_tokens", 20}, {"total_tokens", 120}}}};
   }
   return Json();
 }
@@ -170,8 +193,9 @@ void ScriptedLlmServer::add_local_routes(httplib::Server& server) {
       }
       // Ollama serves many models and knows them by name.
       if (api == Api::kOllama && body["model"] != model) {
-        return reply_json(404, error_body(api, 404, "model \"" + body["model"].get<std::string>() +
-                                                        "\" not found, try pulling it first"));
+        return reply_json(404, error_body(api, 404,
+                                          "model \"" + body["model"].get<std::string>() +
+                                              "\" not found, try pulling it first"));
       }
       Json reply = next_reply();
       if (reply.is_null()) return reply_json(500, error_body(api, 500, "scenario exhausted"));
@@ -180,12 +204,15 @@ void ScriptedLlmServer::add_local_routes(httplib::Server& server) {
       }
       if (reply.value("drop_connection", false)) {
         // Headers promise a body that never comes: the client sees the connection break.
-        res.set_content_provider(64, "application/json", [](size_t, size_t, httplib::DataSink&) { return false; });
+        res.set_content_provider(64, "application/json",
+                                 [](size_t, size_t, httplib::DataSink&) { return false; });
         return;
       }
       int status = reply.value("status", 200);
       if (status != 200) return reply_json(status, error_body(api, status, error_text(reply)));
-      reply_json(200, success_body(api, reply, completion_text(reply, body["prompt"].get<std::string>()), model));
+      reply_json(200,
+                 success_body(api, reply, completion_text(reply, body["prompt"].get<std::string>()),
+                              model));
     });
   }
 }

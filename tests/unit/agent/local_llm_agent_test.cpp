@@ -14,7 +14,9 @@ namespace {
 class NoArchival : public ArchivalMemory {
  public:
   Result<std::string> insert(const std::string&) override { return std::string("p0"); }
-  Result<ArchivalPage> search(const std::string&, int64_t, int64_t) override { return ArchivalPage{}; }
+  Result<ArchivalPage> search(const std::string&, int64_t, int64_t) override {
+    return ArchivalPage{};
+  }
   Result<int64_t> count() override { return int64_t{0}; }
 };
 
@@ -54,7 +56,8 @@ TEST(LocalLlmAgent, UnparseableOutputIsAFailedCallTheModelCanCorrect) {
   o.persona_text = "I am Sam.";
   o.human_text = "Name: Ann";
   o.system_prompt = "You are MemGPT.";
-  o.llm_config = {{"model", "local"}, {"model_endpoint_type", "llamacpp"}, {"context_window", 8192}};
+  o.llm_config = {
+      {"model", "local"}, {"model_endpoint_type", "llamacpp"}, {"context_window", 8192}};
   auto agent = Agent::create(deps, o);
   ASSERT_TRUE(agent.ok()) << agent.status().message();
   (*agent)->set_verify_first_message(false);
@@ -76,7 +79,8 @@ TEST(LocalLlmAgent, UnparseableOutputIsAFailedCallTheModelCanCorrect) {
   auto requests = server.requests();
   ASSERT_EQ(requests.size(), 2u);
   std::string prompt = requests[1]["prompt"];
-  EXPECT_NE(prompt.find("<|im_start|>assistant\nHello! How can I help you today?<|im_end|>"), std::string::npos);
+  EXPECT_NE(prompt.find("<|im_start|>assistant\nHello! How can I help you today?<|im_end|>"),
+            std::string::npos);
   EXPECT_NE(prompt.find("\"status\": \"Failed\""), std::string::npos);
   EXPECT_NE(prompt.find("Function call failed, returning control"), std::string::npos);
   EXPECT_TRUE(server.violations().empty());

@@ -15,7 +15,9 @@ using testing::GbnfMatcher;
 
 TEST(FunctionGrammar, NamesEveryFunctionAndStartsAtRoot) {
   std::string g = function_call_gbnf(agent_tools());
-  EXPECT_NE(g.find("root ::= \"{\" ws \"\\\"function\\\"\" ws \":\" ws call ws \"}\""), std::string::npos) << g;
+  EXPECT_NE(g.find("root ::= \"{\" ws \"\\\"function\\\"\" ws \":\" ws call ws \"}\""),
+            std::string::npos)
+      << g;
   for (const char* name : {"send_message", "conversation_search", "core_memory_append"}) {
     EXPECT_NE(g.find(std::string("\"\\\"") + name + "\\\"\""), std::string::npos) << name;
   }
@@ -27,37 +29,49 @@ TEST(FunctionGrammar, AcceptsExactlyTheCallsTheProtocolAllows) {
   GbnfMatcher m(function_call_gbnf(agent_tools()));
   const char* accepted[] = {
       R"({"function": "send_message", "params": {"inner_thoughts": "Greet them.", "message": "Hello \"friend\" \u263a"}})",
-      "{\n  \"function\": \"send_message\",\n  \"params\": {\n    \"inner_thoughts\": \"a\",\n    \"message\": \"b\"\n  }\n}",
+      "{\n  \"function\": \"send_message\",\n  \"params\": {\n    \"inner_thoughts\": \"a\",\n    "
+      "\"message\": \"b\"\n  }\n}",
       R"({"function":"conversation_search","params":{"inner_thoughts":"","query":"cats","request_heartbeat":true}})",
       R"({"function": "conversation_search", "params": {"inner_thoughts": "x", "query": "cats", "request_heartbeat": false, "page": 2}})",
       R"({"function": "core_memory_append", "params": {"inner_thoughts": "x", "name": "human", "content": "Likes tea.", "request_heartbeat": true}})",
   };
   for (const char* text : accepted) EXPECT_TRUE(m.matches(text)) << text;
   const char* rejected[] = {
-      R"({"function": "delete_everything", "params": {"inner_thoughts": "x"}})",              // unknown function
-      R"({"function": "send_message", "params": {"message": "b"}})",                          // no inner thoughts
-      R"({"function": "send_message", "params": {"message": "b", "inner_thoughts": "a"}})",   // thoughts not first
-      R"({"function": "send_message", "params": {"inner_thoughts": "a", "message": 5}})",     // wrong type
-      R"({"function": "send_message", "params": {"inner_thoughts": "a"}})",                   // missing argument
+      R"({"function": "delete_everything", "params": {"inner_thoughts": "x"}})",  // unknown
+                                                                                  // function
+      R"({"function": "send_message", "params": {"message": "b"}})",  // no inner thoughts
+      R"({"function": "send_message", "params": {"message": "b", "inner_thoughts": "a"}})",  // thoughts
+                                                                                             // not
+                                                                                             // first
+      R"({"function": "send_message", "params": {"inner_thoughts": "a", "message": 5}})",  // wrong
+                                                                                           // type
+      R"({"function": "send_message", "params": {"inner_thoughts": "a"}})",  // missing argument
       R"({"function": "send_message", "params": {"inner_thoughts": "a", "message": "b", "extra": 1}})",
       R"({"function": "conversation_search", "params": {"inner_thoughts": "x", "query": "q", "request_heartbeat": "yes"}})",
       R"({"function": "core_memory_append", "params": {"inner_thoughts": "x", "name": "system", "content": "c", "request_heartbeat": true}})",
       R"({"function": "send_message", "params": {"inner_thoughts": "a", "message": "b"}} Done!)",  // trailing prose
-      "```json\n{\"function\": \"send_message\", \"params\": {\"inner_thoughts\": \"a\", \"message\": \"b\"}}",
+      "```json\n{\"function\": \"send_message\", \"params\": {\"inner_thoughts\": \"a\", "
+      "\"message\": \"b\"}}",
       R"({"function": "send_message"})",
-      "{\"function\": \"send_message\", \"params\": {\"inner_thoughts\": \"raw\nnewline\", \"message\": \"b\"}}",
+      "{\"function\": \"send_message\", \"params\": {\"inner_thoughts\": \"raw\nnewline\", "
+      "\"message\": \"b\"}}",
   };
   for (const char* text : rejected) EXPECT_FALSE(m.matches(text)) << text;
 }
 
 TEST(FunctionGrammar, ToolsWithoutInnerThoughtsStillThinkFirst) {
-  Json tools = Json::array({testing::tool("archival_memory_search", "Search.",
-                                          {{"query", {{"type", "string"}}}, {"tags", {{"type", "array"}, {"items", {{"type", "string"}}}}}},
-                                          {"query"})});
+  Json tools =
+      Json::array({testing::tool("archival_memory_search", "Search.",
+                                 {{"query", {{"type", "string"}}},
+                                  {"tags", {{"type", "array"}, {"items", {{"type", "string"}}}}}},
+                                 {"query"})});
   GbnfMatcher m(function_call_gbnf(tools));
-  EXPECT_TRUE(m.matches(R"({"function": "archival_memory_search", "params": {"inner_thoughts": "t", "query": "q"}})"));
-  EXPECT_TRUE(m.matches(R"({"function": "archival_memory_search", "params": {"inner_thoughts": "t", "query": "q", "tags": ["a", "b"]}})"));
-  EXPECT_FALSE(m.matches(R"({"function": "archival_memory_search", "params": {"inner_thoughts": "t", "query": "q", "tags": [1]}})"));
+  EXPECT_TRUE(m.matches(
+      R"({"function": "archival_memory_search", "params": {"inner_thoughts": "t", "query": "q"}})"));
+  EXPECT_TRUE(m.matches(
+      R"({"function": "archival_memory_search", "params": {"inner_thoughts": "t", "query": "q", "tags": ["a", "b"]}})"));
+  EXPECT_FALSE(m.matches(
+      R"({"function": "archival_memory_search", "params": {"inner_thoughts": "t", "query": "q", "tags": [1]}})"));
   EXPECT_FALSE(m.matches(R"({"function": "archival_memory_search", "params": {"query": "q"}})"));
 }
 
@@ -90,9 +104,11 @@ TEST(FunctionSchema, AnyOfOneObjectPerFunctionWithThoughtsFirst) {
     EXPECT_EQ(params["required"][0], "inner_thoughts");
   }
   const OrderedJson& search = s["anyOf"][1]["properties"]["params"];
-  EXPECT_EQ(search["required"], OrderedJson::array({"inner_thoughts", "query", "request_heartbeat"}));
+  EXPECT_EQ(search["required"],
+            OrderedJson::array({"inner_thoughts", "query", "request_heartbeat"}));
   EXPECT_EQ(search["properties"]["page"]["type"], "integer");
-  EXPECT_EQ(s["anyOf"][2]["properties"]["params"]["properties"]["name"]["enum"], OrderedJson::array({"persona", "human"}));
+  EXPECT_EQ(s["anyOf"][2]["properties"]["params"]["properties"]["name"]["enum"],
+            OrderedJson::array({"persona", "human"}));
   // Serialised in that order too (the request body is written from this object).
   std::string text = search.dump();
   EXPECT_LT(text.find("inner_thoughts"), text.find("\"query\""));

@@ -32,7 +32,8 @@ class GbnfMatcher {
       pos_ = def + 3;
       rules_[name] = parse_alternatives();
       skip_space();
-      if (pos_ != text_.size()) throw std::runtime_error("trailing text in rule " + name + ": " + text_.substr(pos_));
+      if (pos_ != text_.size())
+        throw std::runtime_error("trailing text in rule " + name + ": " + text_.substr(pos_));
     }
     for (const auto& name : referenced_) {
       if (!rules_.count(name)) throw std::runtime_error("undefined rule " + name);
@@ -65,15 +66,19 @@ class GbnfMatcher {
     if (c != '\\') return static_cast<unsigned char>(c);
     char e = text_.at(pos_++);
     switch (e) {
-      case 'n': return '\n';
-      case 't': return '\t';
-      case 'r': return '\r';
+      case 'n':
+        return '\n';
+      case 't':
+        return '\t';
+      case 'r':
+        return '\r';
       case 'x': {
         unsigned value = std::stoul(text_.substr(pos_, 2), nullptr, 16);
         pos_ += 2;
         return static_cast<unsigned char>(value);
       }
-      default: return static_cast<unsigned char>(e);
+      default:
+        return static_cast<unsigned char>(e);
     }
   }
 
@@ -126,10 +131,12 @@ class GbnfMatcher {
         ++pos_;
       } else {
         n->kind = Node::kRef;
-        while (pos_ < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '-')) {
+        while (pos_ < text_.size() &&
+               (std::isalnum(static_cast<unsigned char>(text_[pos_])) || text_[pos_] == '-')) {
           n->text += text_[pos_++];
         }
-        if (n->text.empty()) throw std::runtime_error("unexpected character in: " + text_.substr(pos_));
+        if (n->text.empty())
+          throw std::runtime_error("unexpected character in: " + text_.substr(pos_));
         referenced_.insert(n->text);
       }
       if (pos_ < text_.size() && (text_[pos_] == '*' || text_[pos_] == '+' || text_[pos_] == '?')) {
@@ -154,7 +161,8 @@ class GbnfMatcher {
         if (hit != n.negated) out.insert(pos + 1);
         break;
       }
-      case Node::kRef: return match(*rules_.at(n.text), in, pos);
+      case Node::kRef:
+        return match(*rules_.at(n.text), in, pos);
       case Node::kAlt:
         for (const auto& child : n.children) {
           auto ends = match(*child, in, pos);

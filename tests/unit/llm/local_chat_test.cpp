@@ -15,7 +15,8 @@ using testing::conversation;
 using testing::kSystemText;
 
 struct Fixture {
-  Fixture(const std::string& type, Json replies, int attempts = 1, const std::string& wrapper = "chatml")
+  Fixture(const std::string& type, Json replies, int attempts = 1,
+          const std::string& wrapper = "chatml")
       : server({{"model", "dolphin-mistral"}, {"system", kSystemText}, {"replies", replies}}) {
     server.start();
     config.model = "dolphin-mistral";
@@ -52,7 +53,8 @@ TEST(LocalChat, EveryBackendReturnsTheParsedCall) {
     EXPECT_EQ(r->message.content, "The user wants a reminder.");
     ASSERT_EQ(r->message.tool_calls.size(), 1u);
     EXPECT_EQ(r->message.tool_calls[0].name, "send_message");
-    EXPECT_EQ(Json::parse(r->message.tool_calls[0].arguments), Json({{"message", "You said hi there."}}));
+    EXPECT_EQ(Json::parse(r->message.tool_calls[0].arguments),
+              Json({{"message", "You said hi there."}}));
     EXPECT_FALSE(r->message.tool_calls[0].id.empty());
     EXPECT_EQ(r->finish_reason, "tool_calls");
     EXPECT_TRUE(f.server.violations().empty()) << f.server.violations().front();
@@ -71,7 +73,8 @@ TEST(LocalChat, EachBackendSendsItsOwnFields) {
   EXPECT_NE(o["options"]["stop"].get<std::vector<std::string>>().size(), 0u);
   EXPECT_EQ(o["format"]["anyOf"].size(), 3u);
   EXPECT_EQ(o["format"]["anyOf"][0]["properties"]["function"]["enum"][0], "send_message");
-  EXPECT_NE(o["prompt"].get<std::string>().find("<|im_start|>system\n" + std::string(kSystemText)), std::string::npos);
+  EXPECT_NE(o["prompt"].get<std::string>().find("<|im_start|>system\n" + std::string(kSystemText)),
+            std::string::npos);
 
   Fixture llama("llamacpp", Json::array({say("t", "m")}));
   ASSERT_TRUE(llama.model->complete(conversation()).ok());
@@ -121,7 +124,8 @@ TEST(LocalChat, UsageWhereTheServerReportsIt) {
 }
 
 TEST(LocalChat, EveryWrapperWorksThroughABackend) {
-  for (const char* wrapper : {"chatml", "llama3", "airoboros-l2-70b-2.1", "zephyr-7B", "dolphin-2.1-mistral-7b"}) {
+  for (const char* wrapper :
+       {"chatml", "llama3", "airoboros-l2-70b-2.1", "zephyr-7B", "dolphin-2.1-mistral-7b"}) {
     SCOPED_TRACE(wrapper);
     Fixture f("lmstudio", Json::array({say("Thinking.", "Hi!")}), 1, wrapper);
     auto r = f.model->complete(conversation());
@@ -146,17 +150,20 @@ TEST(LocalChat, PlainTextRequestsGetPlainText) {
     EXPECT_TRUE(r->message.tool_calls.empty());
     EXPECT_EQ(r->finish_reason, "stop");
     Json sent = f.server.requests()[0];
-    EXPECT_FALSE(sent.contains("format") || sent.contains("grammar") || sent.contains("grammar_string"));
+    EXPECT_FALSE(sent.contains("format") || sent.contains("grammar") ||
+                 sent.contains("grammar_string"));
   }
 }
 
 TEST(LocalChat, MalformedOutputsAreRepairedOrReportedNeverFatal) {
-  const std::string call = R"({"function": "send_message", "params": {"inner_thoughts": "a", "message": "b"}})";
-  Fixture f("llamacpp", Json::array({{{"raw_text", "```json\n" + call + "\n```"}},
-                                     {{"raw_text", call + "\nLet me know if you need anything else."}},
-                                     {{"raw_text", call.substr(0, call.size() - 2)}},
-                                     {{"raw_text", "I refuse to answer in JSON."}},
-                                     {{"raw_text", ""}}}));
+  const std::string call =
+      R"({"function": "send_message", "params": {"inner_thoughts": "a", "message": "b"}})";
+  Fixture f("llamacpp",
+            Json::array({{{"raw_text", "```json\n" + call + "\n```"}},
+                         {{"raw_text", call + "\nLet me know if you need anything else."}},
+                         {{"raw_text", call.substr(0, call.size() - 2)}},
+                         {{"raw_text", "I refuse to answer in JSON."}},
+                         {{"raw_text", ""}}}));
   for (int i = 0; i < 3; ++i) {
     auto r = f.model->complete(conversation());
     ASSERT_TRUE(r.ok()) << r.status().message();
@@ -207,12 +214,19 @@ TEST(LocalChat, ContextOverflowIsClassifiedPerBackend) {
     Json reply;
   };
   const Case cases[] = {
-      {"llamacpp", {{"status", 400}, {"error", "the request exceeds the available context size, try increasing it"}}},
+      {"llamacpp",
+       {{"status", 400},
+        {"error", "the request exceeds the available context size, try increasing it"}}},
       {"llamacpp", {{"content", "x"}, {"truncated", true}}},
       {"ollama", {{"status", 500}, {"error", "input length exceeds maximum context length"}}},
-      {"koboldcpp", {{"status", 400}, {"error", "Prompt exceeds max_context_length of 4096 tokens"}}},
+      {"koboldcpp",
+       {{"status", 400}, {"error", "Prompt exceeds max_context_length of 4096 tokens"}}},
       {"webui", {{"status", 400}, {"error", "This model's maximum context length is 4096 tokens"}}},
-      {"lmstudio", {{"status", 400}, {"error", "Trying to keep the first 5000 tokens when context the overflows. However, the model is loaded with context length of only 4096 tokens"}}},
+      {"lmstudio",
+       {{"status", 400},
+        {"error",
+         "Trying to keep the first 5000 tokens when context the overflows. However, the model is "
+         "loaded with context length of only 4096 tokens"}}},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(std::string(c.type) + " " + c.reply.dump());
@@ -238,12 +252,17 @@ TEST(LocalChat, MissingOllamaModelSaysHowToGetIt) {
   auto r = (*m)->complete(conversation());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().detail(), static_cast<int>(LlmError::kModelNotFound));
-  EXPECT_NE(r.status().message().find("ollama pull llama3.1"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("ollama pull llama3.1"), std::string::npos)
+      << r.status().message();
   EXPECT_EQ(f.server.replies_left(), 1u);
 }
 
 TEST(LocalChat, RetriesDroppedConnectionsAndServerErrors) {
-  Fixture f("koboldcpp", Json::array({{{"drop_connection", true}}, {{"status", 503}, {"error", "Server is busy"}}, say("t", "after retries")}), 3);
+  Fixture f("koboldcpp",
+            Json::array({{{"drop_connection", true}},
+                         {{"status", 503}, {"error", "Server is busy"}},
+                         say("t", "after retries")}),
+            3);
   auto r = f.model->complete(conversation());
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(Json::parse(r->message.tool_calls[0].arguments)["message"], "after retries");

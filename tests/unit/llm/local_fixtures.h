@@ -6,12 +6,14 @@
 
 namespace memgpt::llm::testing {
 
-inline Json tool(const std::string& name, const std::string& description, Json properties, Json required) {
-  return {{"type", "function"},
-          {"function",
-           {{"name", name},
-            {"description", description},
-            {"parameters", {{"type", "object"}, {"properties", properties}, {"required", required}}}}}};
+inline Json tool(const std::string& name, const std::string& description, Json properties,
+                 Json required) {
+  return {
+      {"type", "function"},
+      {"function",
+       {{"name", name},
+        {"description", description},
+        {"parameters", {{"type", "object"}, {"properties", properties}, {"required", required}}}}}};
 }
 
 // As the agent sends them to local models: inner_thoughts inside every call.
@@ -20,7 +22,8 @@ inline Json agent_tools() {
   Json heartbeat = {{"type", "boolean"}, {"description", "Request an immediate heartbeat."}};
   return Json::array(
       {tool("send_message", "Sends a message to the user.",
-            {{"inner_thoughts", thoughts}, {"message", {{"type", "string"}, {"description", "The message text."}}}},
+            {{"inner_thoughts", thoughts},
+             {"message", {{"type", "string"}, {"description", "The message text."}}}},
             {"inner_thoughts", "message"}),
        tool("conversation_search", "Searches earlier messages of the conversation.",
             {{"inner_thoughts", thoughts},
@@ -30,7 +33,8 @@ inline Json agent_tools() {
             {"inner_thoughts", "query", "request_heartbeat"}),
        tool("core_memory_append", "Adds text to a core memory block.",
             {{"inner_thoughts", thoughts},
-             {"name", {{"type", "string"}, {"enum", {"persona", "human"}}, {"description", "The block."}}},
+             {"name",
+              {{"type", "string"}, {"enum", {"persona", "human"}}, {"description", "The block."}}},
              {"content", {{"type", "string"}, {"description", "The text to add."}}},
              {"request_heartbeat", heartbeat}},
             {"inner_thoughts", "name", "content", "request_heartbeat"})});
@@ -57,7 +61,8 @@ inline ChatRequest conversation() {
   result.tool_call_id = "call_1";
   result.name = "send_message";
   r.messages.push_back(result);
-  r.messages.push_back(msg("user", R"({"type":"user_message","message":"what did I say before?","time":"now"})"));
+  r.messages.push_back(
+      msg("user", R"({"type":"user_message","message":"what did I say before?","time":"now"})"));
   r.tools = agent_tools();
   return r;
 }

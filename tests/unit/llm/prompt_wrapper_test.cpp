@@ -21,7 +21,8 @@ struct WrapperCase {
 
 const WrapperCase kWrappers[] = {
     {"chatml", "<|im_start|>user\n", "<|im_start|>assistant\n"},
-    {"llama3", "<|start_header_id|>user<|end_header_id|>\n\n", "<|start_header_id|>assistant<|end_header_id|>\n\n"},
+    {"llama3", "<|start_header_id|>user<|end_header_id|>\n\n",
+     "<|start_header_id|>assistant<|end_header_id|>\n\n"},
     {"airoboros-l2-70b-2.1", "\nUSER: ", "\nASSISTANT:"},
     {"zephyr-7B", "<|user|>\n", "<|assistant|>\n"},
     {"dolphin-2.1-mistral-7b", "<|im_start|>user\n", "<|im_start|>assistant\n"},
@@ -45,13 +46,15 @@ TEST(PromptWrapper, EachTemplateRendersTheConversationAndTheFunctions) {
     size_t system = p.prompt.find(kSystemText);
     ASSERT_NE(system, std::string::npos);
     EXPECT_LT(system, p.prompt.find("Available functions:"));
-    for (const char* f : {"send_message:", "conversation_search:", "core_memory_append:",
-                          "description: Searches earlier messages", "query (string): The text to look for.",
-                          "page (integer, optional)", "inner_thoughts (string)"}) {
+    for (const char* f :
+         {"send_message:", "conversation_search:", "core_memory_append:",
+          "description: Searches earlier messages", "query (string): The text to look for.",
+          "page (integer, optional)", "inner_thoughts (string)"}) {
       EXPECT_NE(p.prompt.find(f), std::string::npos) << f;
     }
     // Two user turns, the earlier call as JSON with its monologue first, its result.
-    EXPECT_EQ(count(p.prompt, std::string(c.user_marker) + "{\n  \"type\": \"user_message\""), 2u) << p.prompt;
+    EXPECT_EQ(count(p.prompt, std::string(c.user_marker) + "{\n  \"type\": \"user_message\""), 2u)
+        << p.prompt;
     EXPECT_NE(p.prompt.find("\"message\": \"what did I say before?\""), std::string::npos);
     size_t call = p.prompt.find("\"function\": \"send_message\"");
     ASSERT_NE(call, std::string::npos);
@@ -81,19 +84,23 @@ TEST(PromptWrapper, EachTemplateReadsItsCompletionBack) {
     ASSERT_TRUE(w.ok());
     WrappedPrompt p = (*w)->render(conversation(), true);
     // The model continues after `"function":` and may leave the end-of-turn marker.
-    std::string completion = " \"conversation_search\",\n  \"params\": {\n    \"inner_thoughts\": \"Let me look.\",\n"
-                             "    \"query\": \"hi\",\n    \"request_heartbeat\": true\n  }\n}" +
-                             p.stop.front();
+    std::string completion =
+        " \"conversation_search\",\n  \"params\": {\n    \"inner_thoughts\": \"Let me look.\",\n"
+        "    \"query\": \"hi\",\n    \"request_heartbeat\": true\n  }\n}" +
+        p.stop.front();
     ChatMessage m = (*w)->parse(completion, p);
     EXPECT_EQ(m.role, "assistant");
     EXPECT_EQ(m.content, "Let me look.");
     ASSERT_EQ(m.tool_calls.size(), 1u);
     EXPECT_EQ(m.tool_calls[0].name, "conversation_search");
-    EXPECT_EQ(Json::parse(m.tool_calls[0].arguments), Json({{"query", "hi"}, {"request_heartbeat", true}}));
+    EXPECT_EQ(Json::parse(m.tool_calls[0].arguments),
+              Json({{"query", "hi"}, {"request_heartbeat", true}}));
     EXPECT_EQ(m.tool_calls[0].id.rfind("call_", 0), 0u);
     // A constrained completion is the whole object.
     WrappedPrompt bare = (*w)->render(conversation(), false);
-    m = (*w)->parse(R"({"function": "send_message", "params": {"inner_thoughts": "Hi.", "message": "Hello"}})", bare);
+    m = (*w)->parse(
+        R"({"function": "send_message", "params": {"inner_thoughts": "Hi.", "message": "Hello"}})",
+        bare);
     EXPECT_EQ(m.content, "Hi.");
     ASSERT_EQ(m.tool_calls.size(), 1u);
     EXPECT_EQ(Json::parse(m.tool_calls[0].arguments), Json({{"message", "Hello"}}));
@@ -101,8 +108,10 @@ TEST(PromptWrapper, EachTemplateReadsItsCompletionBack) {
 }
 
 TEST(PromptWrapper, CallIdsAreUnique) {
-  ChatMessage a = parse_function_call_output(R"({"function": "send_message", "params": {"message": "a"}})", "");
-  ChatMessage b = parse_function_call_output(R"({"function": "send_message", "params": {"message": "a"}})", "");
+  ChatMessage a =
+      parse_function_call_output(R"({"function": "send_message", "params": {"message": "a"}})", "");
+  ChatMessage b =
+      parse_function_call_output(R"({"function": "send_message", "params": {"message": "a"}})", "");
   ASSERT_EQ(a.tool_calls.size(), 1u);
   ASSERT_EQ(b.tool_calls.size(), 1u);
   EXPECT_NE(a.tool_calls[0].id, b.tool_calls[0].id);
@@ -117,7 +126,8 @@ TEST(PromptWrapper, ForcedFunctionAndPlainTextRequests) {
   EXPECT_EQ(p.prefill, "{\n  \"function\": \"send_message\",");
   ASSERT_EQ(p.tools.size(), 1u);
   EXPECT_EQ(p.prompt.find("conversation_search:"), std::string::npos);
-  ChatMessage m = (*w)->parse("\n  \"params\": {\"inner_thoughts\": \"ok\", \"message\": \"Hi!\"}\n}", p);
+  ChatMessage m =
+      (*w)->parse("\n  \"params\": {\"inner_thoughts\": \"ok\", \"message\": \"Hi!\"}\n}", p);
   ASSERT_EQ(m.tool_calls.size(), 1u);
   EXPECT_EQ(m.tool_calls[0].name, "send_message");
   EXPECT_EQ(m.content, "ok");
@@ -129,7 +139,8 @@ TEST(PromptWrapper, ForcedFunctionAndPlainTextRequests) {
 
   // The summariser asks for text: no functions, no JSON, the text comes back as content.
   ChatRequest summary;
-  summary.messages = {testing::msg("system", "Summarise."), testing::msg("user", "a long transcript")};
+  summary.messages = {testing::msg("system", "Summarise."),
+                      testing::msg("user", "a long transcript")};
   summary.tool_choice = "none";
   summary.tools = testing::agent_tools();
   WrappedPrompt s = (*w)->render(summary, true);
@@ -150,7 +161,8 @@ TEST(PromptWrapper, NamesAliasesAndUnknownNames) {
   auto bad = make_prompt_wrapper("vicuna");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidArgument);
-  for (const char* known : {"'vicuna'", "chatml", "llama3", "airoboros-l2-70b-2.1", "zephyr-7B", "dolphin-2.1-mistral-7b"}) {
+  for (const char* known : {"'vicuna'", "chatml", "llama3", "airoboros-l2-70b-2.1", "zephyr-7B",
+                            "dolphin-2.1-mistral-7b"}) {
     EXPECT_NE(bad.status().message().find(known), std::string::npos) << bad.status().message();
   }
   EXPECT_EQ(bad.status().message().find('\n'), std::string::npos);
@@ -169,28 +181,42 @@ struct Malformed {
 TEST(ParseFunctionCall, AlmostJsonIsRepaired) {
   const std::string prefill = "{\n  \"function\":";
   const Malformed cases[] = {
-      {"code fence", "```json\n{\"function\": \"send_message\", \"params\": {\"inner_thoughts\": \"a\", \"message\": \"b\"}}\n```",
+      {"code fence",
+       "```json\n{\"function\": \"send_message\", \"params\": {\"inner_thoughts\": \"a\", "
+       "\"message\": \"b\"}}\n```",
        "", "send_message", "a", R"({"message":"b"})"},
-      {"trailing prose", "{\"function\": \"send_message\", \"params\": {\"inner_thoughts\": \"a\", \"message\": \"b\"}}\nI hope this helps!",
+      {"trailing prose",
+       "{\"function\": \"send_message\", \"params\": {\"inner_thoughts\": \"a\", \"message\": "
+       "\"b\"}}\nI hope this helps!",
        "", "send_message", "a", R"({"message":"b"})"},
-      {"leading prose", "Sure, here you go: {\"function\": \"send_message\", \"params\": {\"message\": \"b\"}}", "",
+      {"leading prose",
+       "Sure, here you go: {\"function\": \"send_message\", \"params\": {\"message\": \"b\"}}", "",
        "send_message", "", R"({"message":"b"})"},
-      {"missing closing braces", "{\"function\": \"send_message\", \"params\": {\"inner_thoughts\": \"a\", \"message\": \"b\"",
+      {"missing closing braces",
+       "{\"function\": \"send_message\", \"params\": {\"inner_thoughts\": \"a\", \"message\": "
+       "\"b\"",
        "", "send_message", "a", R"({"message":"b"})"},
-      {"cut inside a string", " \"send_message\", \"params\": {\"inner_thoughts\": \"a\", \"message\": \"hel",
+      {"cut inside a string",
+       " \"send_message\", \"params\": {\"inner_thoughts\": \"a\", \"message\": \"hel",
        prefill.c_str(), "send_message", "a", R"({"message":"hel"})"},
-      {"prefill continued", " \"send_message\",\n  \"params\": {\"inner_thoughts\": \"a\", \"message\": \"b\"}\n}",
+      {"prefill continued",
+       " \"send_message\",\n  \"params\": {\"inner_thoughts\": \"a\", \"message\": \"b\"}\n}",
        prefill.c_str(), "send_message", "a", R"({"message":"b"})"},
-      {"new object despite the prefix", "{\"function\": \"send_message\", \"params\": {\"message\": \"b\"}}",
-       prefill.c_str(), "send_message", "", R"({"message":"b"})"},
-      {"python literals and single quotes", "{'function': 'conversation_search', 'params': {'inner_thoughts': 'x', 'query': 'q', 'request_heartbeat': True}}",
+      {"new object despite the prefix",
+       "{\"function\": \"send_message\", \"params\": {\"message\": \"b\"}}", prefill.c_str(),
+       "send_message", "", R"({"message":"b"})"},
+      {"python literals and single quotes",
+       "{'function': 'conversation_search', 'params': {'inner_thoughts': 'x', 'query': 'q', "
+       "'request_heartbeat': True}}",
        "", "conversation_search", "x", R"({"query":"q","request_heartbeat":true})"},
-      {"OpenAI shape", R"({"name": "send_message", "arguments": "{\"message\": \"b\"}"})", "", "send_message", "",
-       R"({"message":"b"})"},
-      {"arguments at top level", R"({"function": "send_message", "inner_thoughts": "a", "message": "b"})", "",
+      {"OpenAI shape", R"({"name": "send_message", "arguments": "{\"message\": \"b\"}"})", "",
+       "send_message", "", R"({"message":"b"})"},
+      {"arguments at top level",
+       R"({"function": "send_message", "inner_thoughts": "a", "message": "b"})", "", "send_message",
+       "a", R"({"message":"b"})"},
+      {"thoughts beside the call",
+       R"({"inner_thoughts": "a", "function": "send_message", "params": {"message": "b"}})", "",
        "send_message", "a", R"({"message":"b"})"},
-      {"thoughts beside the call", R"({"inner_thoughts": "a", "function": "send_message", "params": {"message": "b"}})",
-       "", "send_message", "a", R"({"message":"b"})"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);
