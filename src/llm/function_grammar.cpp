@@ -83,8 +83,9 @@ null ::= "null"
 value ::= object | array | string | number | boolean | null
 object ::= "{" ws (string ws ":" ws value (ws "," ws string ws ":" ws value)*)? ws "}"
 array ::= "[" ws (value (ws "," ws value)*)? ws "]"
-# Bounded, so a model cannot loop on whitespace.
-ws ::= | " " | "\n" [ \t]? [ \t]? [ \t]? [ \t]? [ \t]? [ \t]? [ \t]? [ \t]?
+# Bounded, so a model cannot loop on whitespace; nested, so each indent matches one way only.
+ws ::= | " " | "\n" indent
+indent ::= ([ \t] ([ \t] ([ \t] ([ \t] ([ \t] ([ \t] ([ \t] ([ \t])?)?)?)?)?)?)?)?
 )";
 
 }  // namespace

@@ -57,6 +57,15 @@ TEST(FunctionGrammar, AcceptsExactlyTheCallsTheProtocolAllows) {
       "\"message\": \"b\"}}",
   };
   for (const char* text : rejected) EXPECT_FALSE(m.matches(text)) << text;
+  // Whitespace: a newline with up to 8 spaces or tabs of indentation, nothing unbounded.
+  auto indented = [](const std::string& indent) {
+    return "{\"function\": \"send_message\", \"params\": {\n" + indent +
+           "\"inner_thoughts\": \"a\", \"message\": \"b\"}}";
+  };
+  EXPECT_TRUE(m.matches(indented("        ")));
+  EXPECT_TRUE(m.matches(indented("\t\t")));
+  EXPECT_FALSE(m.matches(indented("         ")));
+  EXPECT_FALSE(m.matches(indented("\n")));
 }
 
 TEST(FunctionGrammar, ToolsWithoutInnerThoughtsStillThinkFirst) {
