@@ -110,6 +110,30 @@ TEST(LocalChat, EachBackendSendsItsOwnFields) {
   EXPECT_EQ(prompt.substr(prompt.size() - prefix.size()), prefix);
 }
 
+TEST(LocalChat, TemperatureAndMaxTokensUseEachApisNames) {
+  struct Case {
+    const char* type;
+    const char* temperature;  // JSON pointers into the request body
+    const char* max_tokens;
+  };
+  const Case cases[] = {{"ollama", "/options/temperature", "/options/num_predict"},
+                        {"llamacpp", "/temperature", "/n_predict"},
+                        {"koboldcpp", "/temperature", "/max_length"},
+                        {"webui", "/temperature", "/max_tokens"},
+                        {"lmstudio", "/temperature", "/max_tokens"}};
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.type);
+    Fixture f(c.type, Json::array({say("t", "m")}));
+    ChatRequest req = conversation();
+    req.temperature = 0.25;
+    req.max_tokens = 77;
+    ASSERT_TRUE(f.model->complete(req).ok());
+    Json sent = f.server.requests()[0];
+    EXPECT_EQ(sent.value(Json::json_pointer(c.temperature), 0.0), 0.25);
+    EXPECT_EQ(sent.value(Json::json_pointer(c.max_tokens), 0), 77);
+  }
+}
+
 TEST(LocalChat, UsageWhereTheServerReportsIt) {
   Fixture ollama("ollama", Json::array({say("t", "m")}));
   auto r = ollama.model->complete(conversation());
