@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+
 #include "llm/function_grammar.h"
 #include "llm/prompt_wrapper.h"
 #include "util/json.h"
@@ -101,6 +103,12 @@ class LocalChatModel final : public ChatModel {
     RetryPolicy policy;
     policy.max_attempts = config_.max_attempts;
     auto resp = send_with_retry(*http_, req, policy);
+    if (resp.ok() && rejects_schema_format(*resp)) {
+      // Ollama before 0.5 takes only format "json": still JSON, if not the exact shape.
+      schema_format_unsupported_ = true;
+      req.body = body(prompt, request).dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+      resp = send_with_retry(*http_, req, policy);
+    }
     if (!resp.ok()) {
       if (resp.status().code() == ErrorCode::kCancelled) return resp.status();
       // The transport message already names the URL.
@@ -157,7 +165,10 @@ class LocalChatModel final : public ChatModel {
       b["prompt"] = prompt.prompt;
       b["raw"] = true;  // the prompt already carries the chat template
       b["stream"] = false;
-      if (prompt.expects_function_call) b["format"] = function_call_json_schema(prompt.tools);
+      if (prompt.expects_function_call) {
+        b["format"] = schema_format_unsupported_ ? OrderedJson("json")
+                                                 : function_call_json_schema(prompt.tools);
+      }
       OrderedJson options = {
           {"num_ctx", config_.context_window}, {"num_predict", max_tokens}, {"stop", prompt.stop}};
       if (request.temperature) options["temperature"] = *request.temperature;
@@ -284,10 +295,22 @@ class LocalChatModel final : public ChatModel {
                   static_cast<int>(LlmError::kBadResponse));
   }
 
+  // Ollama's answer to a schema in `format` when it only knows "json".
+  bool rejects_schema_format(const HttpResponse& resp) const {
+    if (std::string(backend_.type) != "ollama" || resp.status != 400 ||
+        schema_format_unsupported_) {
+      return false;
+    }
+    std::string message = error_message(resp.body);
+    return message.find("format") != std::string::npos &&
+           message.find("cannot unmarshal") != std::string::npos;
+  }
+
   LlmConfig config_;
   std::shared_ptr<HttpClient> http_;
   const Backend& backend_;
   std::unique_ptr<PromptWrapper> wrapper_;
+  std::atomic<bool> schema_format_unsupported_{false};
 };
 
 }  // namespace

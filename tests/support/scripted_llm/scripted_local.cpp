@@ -4,7 +4,8 @@
 //   {"function": tool, "params": {"inner_thoughts": content, ...arguments}}
 // continuing the answer prefix when the prompt ends with one. Reply fields as for the OpenAI
 // route, plus "raw_text" (returned exactly) and "truncated" (llama.cpp's prompt-truncation flag).
-// Scenario field "system": text every prompt must contain.
+// Scenario fields: "system", text every prompt must contain; "ollama_json_format_only", answer
+// a schema in Ollama's `format` as Ollama before 0.5 did (HTTP 400).
 // Routes: POST /api/generate (Ollama), /completion (llama.cpp), /api/v1/generate (koboldcpp),
 // /v1/completions (text-generation-webui, LM Studio).
 #include <httplib.h>
@@ -52,8 +53,11 @@ std::string validate(Api api, const Json& body, const Json& scenario) {
           !is_int(body["options"], "num_ctx") || body["options"]["num_ctx"].get<int>() <= 0) {
         return "'options.num_ctx' must be a positive integer";
       }
-      if (wants_call && !(body.contains("format") && body["format"].is_object() &&
-                          body["format"].contains("anyOf"))) {
+      // A schema, or "json" after an old Ollama (scenario "ollama_json_format_only") refused one.
+      if (wants_call &&
+          !(body.contains("format") &&
+            ((body["format"].is_object() && body["format"].contains("anyOf")) ||
+             (scenario.value("ollama_json_format_only", false) && body["format"] == "json")))) {
         return "'format' must be a JSON schema with anyOf for a function call";
       }
       break;
@@ -190,6 +194,13 @@ void ScriptedLlmServer::add_local_routes(httplib::Server& server) {
           violations_.push_back(problem);
         }
         return reply_json(400, error_body(api, 400, problem));
+      }
+      // Ollama before 0.5 reads `format` into a string field.
+      if (api == Api::kOllama && scenario_.value("ollama_json_format_only", false) &&
+          body.contains("format") && body["format"].is_object()) {
+        return reply_json(400, error_body(api, 400,
+                                          "json: cannot unmarshal object into Go struct field "
+                                          "GenerateRequest.format of type string"));
       }
       // Ollama serves many models and knows them by name.
       if (api == Api::kOllama && body["model"] != model) {

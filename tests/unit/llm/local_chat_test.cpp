@@ -281,6 +281,33 @@ TEST(LocalChat, MissingOllamaModelSaysHowToGetIt) {
   EXPECT_EQ(f.server.replies_left(), 1u);
 }
 
+TEST(LocalChat, OldOllamaWithoutSchemaFormatsGetsJsonFormat) {
+  ScriptedLlmServer server({{"model", "llama3"},
+                            {"system", kSystemText},
+                            {"ollama_json_format_only", true},
+                            {"replies", Json::array({say("a", "first"), say("b", "second")})}});
+  server.start();
+  LlmConfig c;
+  c.model = "llama3";
+  c.model_endpoint = server.base_url();
+  c.model_endpoint_type = "ollama";
+  c.max_attempts = 1;
+  auto m = make_chat_model(c);
+  ASSERT_TRUE(m.ok());
+  for (const char* expected : {"first", "second"}) {
+    auto r = (*m)->complete(conversation());
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(Json::parse(r->message.tool_calls[0].arguments)["message"], expected);
+  }
+  // One refused schema, then "json" for this and every later request.
+  auto reqs = server.requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_TRUE(reqs[0]["format"].is_object());
+  EXPECT_EQ(reqs[1]["format"], "json");
+  EXPECT_EQ(reqs[2]["format"], "json");
+  EXPECT_TRUE(server.violations().empty());
+}
+
 TEST(LocalChat, RetriesDroppedConnectionsAndServerErrors) {
   Fixture f("koboldcpp",
             Json::array({{{"drop_connection", true}},
