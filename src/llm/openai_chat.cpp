@@ -6,6 +6,7 @@
 #include "llm/anthropic_chat.h"
 #include "llm/llm_config.h"
 #include "llm/stream_attempts.h"
+#include "llm/local_chat.h"
 #include "util/json.h"
 
 namespace memgpt::llm {
@@ -322,8 +323,10 @@ int known_context_window(const std::string& raw) {
 Result<std::unique_ptr<ChatModel>> make_chat_model(const LlmConfig& config, std::shared_ptr<HttpClient> http) {
   if (!http) http = std::shared_ptr<HttpClient>(make_curl_http_client());
   if (config.model_endpoint_type == "anthropic") return make_anthropic_chat_model(config, std::move(http));
-  static const char* kOpenAICompatible[] = {"openai", "azure", "groq", "together", "openrouter",
-                                            "vllm", "lmstudio", "llamacpp", "ollama"};
+  // Local servers through their native APIs with prompt wrappers, as MemGPT did; their /v1 APIs
+  // remain reachable with model_endpoint_type=openai.
+  if (is_local_backend(config.model_endpoint_type)) return make_local_chat_model(config, std::move(http));
+  static const char* kOpenAICompatible[] = {"openai", "azure", "groq", "together", "openrouter", "vllm"};
   for (const char* t : kOpenAICompatible) {
     if (config.model_endpoint_type == t) {
       if (config.model_endpoint.empty()) {
@@ -334,8 +337,8 @@ Result<std::unique_ptr<ChatModel>> make_chat_model(const LlmConfig& config, std:
     }
   }
   return unimplemented(fmt::format(
-      "the '{}' LLM backend is not available in this build yet; use openai or an "
-      "OpenAI-compatible server (ollama, llamacpp, vllm and lmstudio work through their /v1 API)",
+      "the '{}' LLM backend is not available in this build yet; use openai, an OpenAI-compatible "
+      "server, or a local backend (ollama, llamacpp, koboldcpp, webui, lmstudio)",
       config.model_endpoint_type));
 }
 

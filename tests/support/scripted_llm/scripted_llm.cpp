@@ -197,6 +197,7 @@ int ScriptedLlmServer::start(int port) {
       return true;
     });
   });
+  add_local_routes(*server_);
   port_ = port == 0 ? server_->bind_to_any_port("127.0.0.1") : (server_->bind_to_port("127.0.0.1", port) ? port : -1);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -13,6 +13,9 @@
 //
 // The same server speaks the Anthropic Messages API at POST /v1/messages (same scenario format,
 // same request log), checking Anthropic's rules instead (see validate_anthropic_request).
+// The same replies also answer the local backends' native APIs (/api/generate, /completion,
+// /api/v1/generate, /v1/completions), written as the prompt wrappers' JSON answer; see
+// scripted_local.cpp for the extra reply field "raw_text" and the scenario field "system".
 #pragma once
 
 #include <memory>
@@ -59,6 +62,8 @@ class ScriptedLlmServer {
   void record_violation(const std::string& problem);
   // Closes the connection without a complete reply (headers promise a body that never comes).
   static void drop_connection(httplib::Response& res);
+  // The native APIs of the local backends (scripted_local.cpp).
+  void add_local_routes(httplib::Server& server);
   Json scenario_;
   size_t next_ = 0;
   int port_ = 0;
