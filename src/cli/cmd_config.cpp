@@ -170,14 +170,27 @@ void show_config(const MemgptConfig& c, const Credentials& creds, bool json) {
 bool check_llm_endpoint(const MemgptConfig& c, const Credentials& creds) {
   std::string base = c.model_endpoint;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  bool local = c.model_endpoint_type == "ollama" || c.model_endpoint_type == "llamacpp" ||
-               c.model_endpoint_type == "vllm" || c.model_endpoint_type == "lmstudio";
-  if (local && (base.size() < 3 || base.compare(base.size() - 3, 3, "/v1") != 0)) base += "/v1";
-  HttpRequest req{"GET", base + "/models"};
+  const std::string& type = c.model_endpoint_type;
+  // Each backend lists its models in its own way: OpenAI-style GET /v1/models (data[].id),
+  // Ollama's /api/tags (models[].name), koboldcpp's /api/v1/model (result), Anthropic's
+  // /v1/models with its own key header.
+  std::string path = "/models";
+  bool add_v1 = type == "vllm" || type == "lmstudio" || type == "llamacpp" || type == "webui";
+  if (type == "ollama") path = "/api/tags";
+  if (type == "koboldcpp") path = "/api/v1/model";
+  if (add_v1 && (base.size() < 3 || base.compare(base.size() - 3, 3, "/v1") != 0)) base += "/v1";
+  HttpRequest req{"GET", base + path};
   req.timeout_ms = 3000;
   req.connect_timeout_ms = 2000;
-  std::string key = creds.openai_key();
-  if (!key.empty() && c.model_endpoint_type != "ollama") req.headers.emplace_back("Authorization", "Bearer " + key);
+  std::string key_hint = "`memgpt configure --openai-key KEY` or OPENAI_API_KEY";
+  if (type == "anthropic") {
+    req.headers.emplace_back("x-api-key", creds.anthropic_key());
+    req.headers.emplace_back("anthropic-version", "2023-06-01");
+    key_hint = "`memgpt configure --anthropic-key KEY` or ANTHROPIC_API_KEY";
+  } else if (type != "ollama" && type != "koboldcpp") {
+    std::string key = creds.openai_key();
+    if (!key.empty()) req.headers.emplace_back("Authorization", "Bearer " + key);
+  }
   auto http = make_curl_http_client();
   auto r = http->send(req);
   if (!r.ok()) {
@@ -187,17 +200,21 @@ bool check_llm_endpoint(const MemgptConfig& c, const Credentials& creds) {
     return false;
   }
   if (r->status == 401 || r->status == 403) {
-    fmt::print("⚠️  {} refused the API key (HTTP {}): set it with `memgpt configure --openai-key KEY` or OPENAI_API_KEY\n",
-               base, r->status);
+    fmt::print("⚠️  {} refused the API key (HTTP {}): set it with {}\n", base, r->status, key_hint);
     return false;
   }
   Json j = Json::parse(r->body, nullptr, false);
   std::vector<std::string> models;
-  if (j.is_object() && j.contains("data") && j["data"].is_array()) {
-    for (const auto& m : j["data"]) {
-      if (m.is_object() && m.contains("id") && m["id"].is_string()) models.push_back(m["id"]);
+  auto collect = [&](const char* list, const char* field) {
+    if (j.is_object() && j.contains(list) && j[list].is_array()) {
+      for (const auto& m : j[list]) {
+        if (m.is_object() && m.contains(field) && m[field].is_string()) models.push_back(m[field]);
+      }
     }
-  }
+  };
+  collect("data", "id");
+  collect("models", "name");
+  if (j.is_object() && j.contains("result") && j["result"].is_string()) models.push_back(j["result"]);
   if (models.empty()) {
     fmt::print("⚠️  {} answered HTTP {} without a model list\n", base, r->status);
     return false;
@@ -287,11 +304,13 @@ void run_quickstart(const std::string& backend, const std::string& qs_model, boo
       {"vllm", {"vllm", "http://localhost:8000", "meta-llama/Meta-Llama-3.1-8B-Instruct", 8192, "chatml"}},
       {"lmstudio", {"lmstudio", "http://localhost:1234", "local-model", 8192, "chatml"}},
       {"groq", {"groq", "https://api.groq.com/openai/v1", "llama-3.1-70b-versatile", 8192, ""}},
+      {"anthropic", {"anthropic", "https://api.anthropic.com/v1", "claude-3-5-sonnet-20241022", 200000, ""}},
+      {"koboldcpp", {"koboldcpp", "http://localhost:5001", "local", 8192, "chatml"}},
+      {"webui", {"webui", "http://localhost:5000", "local", 8192, "chatml"}},
   };
-  if (backend == "anthropic" || backend == "memgpt") {
-    fail(fmt::format("the '{}' quickstart is not available in this build yet (use openai, ollama, llamacpp, "
-                     "vllm, lmstudio or groq)",
-                     backend),
+  if (backend == "memgpt") {
+    fail("the 'memgpt' quickstart points at MemGPT's hosted endpoint, which this build does not use; pick "
+         "openai, anthropic, groq, ollama, llamacpp, koboldcpp, webui, vllm or lmstudio",
          kExitUnavailable);
   }
   const Preset& p = kPresets.at(backend);
@@ -400,9 +419,9 @@ void register_config_commands(CLI::App& app) {
   auto* quickstart = app.add_subcommand("quickstart", "Configure memgpt for a backend in one step");
   static std::string backend = "openai", qs_model;
   static bool latest = false, no_check = false;
-  quickstart->add_option("--backend", backend, "openai, ollama, llamacpp, vllm, lmstudio, groq")
+  quickstart->add_option("--backend", backend, "openai, anthropic, groq, ollama, llamacpp, koboldcpp, webui, vllm, lmstudio")
       ->capture_default_str()
-      ->check(CLI::IsMember({"openai", "ollama", "llamacpp", "vllm", "lmstudio", "groq", "anthropic", "memgpt"}));
+      ->check(CLI::IsMember({"openai", "anthropic", "groq", "ollama", "llamacpp", "koboldcpp", "webui", "vllm", "lmstudio", "memgpt"}));
   quickstart->add_option("--model", qs_model, "Model name (default: a sensible one for the backend)");
   quickstart->add_flag("--latest", latest, "Accepted for compatibility (the defaults are built in)");
   quickstart->add_flag("--no-check", no_check, "Do not contact the LLM endpoint");

@@ -336,9 +336,9 @@ Result<std::unique_ptr<ChatModel>> make_chat_model(const LlmConfig& config, std:
       return std::unique_ptr<ChatModel>(new OpenAIChatModel(config, std::move(http)));
     }
   }
-  return unimplemented(fmt::format(
-      "the '{}' LLM backend is not available in this build yet; use openai, an OpenAI-compatible "
-      "server, or a local backend (ollama, llamacpp, koboldcpp, webui, lmstudio)",
+  return invalid_argument(fmt::format(
+      "unknown LLM backend '{}': use openai, azure, anthropic, groq, together, openrouter, vllm, "
+      "ollama, llamacpp, koboldcpp, webui or lmstudio",
       config.model_endpoint_type));
 }
 

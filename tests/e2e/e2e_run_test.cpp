@@ -287,7 +287,10 @@ TEST_F(RunTest, QuickstartWritesABackendPreset) {
   EXPECT_EQ(j["model"]["model_endpoint"], "http://localhost:11434");
   EXPECT_EQ(j["model"]["model_wrapper"], "chatml");
   EXPECT_EQ(j["embedding"]["embedding_model"], "memgpt-builtin-384");
-  auto na = run({"quickstart", "--backend", "anthropic"});
+  auto anthropic = run({"quickstart", "--backend", "anthropic", "--no-check"});
+  ASSERT_EQ(anthropic.exit_code, 0) << anthropic.err;
+  EXPECT_EQ(Json::parse(run({"configure", "--show", "--json"}).out)["model"]["model_endpoint_type"], "anthropic");
+  auto na = run({"quickstart", "--backend", "memgpt"});
   EXPECT_EQ(na.exit_code, 2);
   // The endpoint check lists the models of a reachable server.
   start(Json::array());
