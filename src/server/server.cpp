@@ -716,11 +716,19 @@ void Server::Impl::list_messages(const httplib::Request& req, httplib::Response&
   bool desc = descending(req, true);
   bool use_assistant = query_str(req, "use_assistant_message") != "false";
   auto records = check(recall.list(id, 0, 0, -1, desc));
-  auto paged = page(std::move(records), req, [](const store::MessageRecord& m) { return m.id; }, 100);
-  Json out = Json::array();
-  for (const auto& m : paged) {
+  // Page over the stored messages that show as something: a page never ends inside one stored
+  // message (its views share its id, the cursor) and hidden ones (send_message's return) never
+  // make an empty page that would stop a client's auto-paging early.
+  std::vector<std::pair<std::string, std::vector<Json>>> shown;
+  for (const auto& m : records) {
     auto views = message_views(m, use_assistant);
-    if (desc) std::reverse(views.begin(), views.end());  // newest first inside a record too
+    if (views.empty()) continue;
+    if (desc) std::reverse(views.begin(), views.end());  // newest first inside a message too
+    shown.emplace_back(m.id, std::move(views));
+  }
+  auto paged = page(std::move(shown), req, [](const auto& e) { return e.first; }, 100);
+  Json out = Json::array();
+  for (auto& [mid, views] : paged) {
     for (auto& v : views) out.push_back(std::move(v));
   }
   send_json(res, out);

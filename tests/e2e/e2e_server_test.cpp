@@ -525,5 +525,34 @@ TEST_F(ServerTest, ServesHttpsWithACertificate) {
   EXPECT_FALSE(r && r->status == 200);  // plain HTTP is not served on the HTTPS port
 }
 
+// SIGTERM while a step is running: the step finishes and its client gets the reply; then the
+// server exits 0 and the stored history holds the whole turn.
+TEST_F(ServerTest, SigtermFinishesTheRunningStep) {
+  Json replies = Json::array({{{"content", "Thinking slowly."}, {"tool", "send_message"}, {"arguments", {{"message", "done at last"}}},
+                               {"delay_ms", 700}}});
+  llm_ = std::make_unique<testing::ScriptedLlmServer>(Json{{"model", "gpt-4o-mini"}, {"replies", replies}});
+  llm_->start();
+  configure();
+  int port = testing::free_port();
+  auto server = start_server(port);
+  Api api(port);
+  std::string id = create_agent(api, "graceful");
+  Reply reply;
+  std::thread client([&] {
+    Api mine(port);
+    reply = mine.post("/v1/agents/" + id + "/messages", {{"input", "take your time"}});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  server->kill(SIGTERM);  // waits for the process to exit
+  client.join();
+  EXPECT_TRUE(WIFEXITED(server->exit_status()) && WEXITSTATUS(server->exit_status()) == 0);
+  ASSERT_EQ(reply.status, 200) << reply.body.dump();
+  EXPECT_EQ(reply.body["messages"].back()["content"], "done at last");
+  auto again = start_server(port);
+  auto history = api.get("/v1/agents/" + id + "/messages?limit=1").body;  // the newest message: 2 views
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0]["content"], "done at last");
+}
+
 }  // namespace
 }  // namespace memgpt
