@@ -93,7 +93,14 @@ class OpenAIChatModel final : public ChatModel {
           std::string line = sse_buffer.substr(0, pos);
           sse_buffer.erase(0, pos + 1);
           if (!line.empty() && line.back() == '\r') line.pop_back();
-          on_sse_line(line, state, request);
+          // A field of the wrong type in an event is the server's fault, reported as a bad
+          // response; nothing may throw through libcurl's callback.
+          try {
+            on_sse_line(line, state, request);
+          } catch (const Json::exception& e) {
+            if (state.malformed.empty()) state.malformed = e.what();
+            state.done = true;
+          }
         }
         return true;
       };
@@ -121,6 +128,14 @@ class OpenAIChatModel final : public ChatModel {
     if (!j.contains("choices") || !j["choices"].is_array() || j["choices"].empty()) {
       return bad_response("the reply has no choices");
     }
+    try {
+      return read_response(j);
+    } catch (const Json::exception& e) {
+      return bad_response(fmt::format("the reply has a field of the wrong type ({})", e.what()));
+    }
+  }
+
+  ChatResponse read_response(const Json& j) const {
     const Json& choice = j["choices"][0];
     ChatResponse out;
     out.model = j.value("model", config_.model);
@@ -156,6 +171,7 @@ class OpenAIChatModel final : public ChatModel {
     bool http_error = false;
     std::string error_body;
     std::string error;
+    std::string malformed;  // why an event could not be read
   };
 
   void on_sse_line(const std::string& line, StreamState& st, const ChatRequest& request) {
@@ -217,6 +233,9 @@ class OpenAIChatModel final : public ChatModel {
   }
 
   Result<ChatResponse> finish_stream(StreamState& st, const std::string& transport_error) {
+    if (!st.malformed.empty()) {
+      return bad_response(fmt::format("a stream event has a field of the wrong type ({})", st.malformed));
+    }
     if (!st.error.empty()) {
       if (mentions_context_overflow(st.error)) {
         return Status(ErrorCode::kResourceExhausted, st.error, static_cast<int>(LlmError::kContextWindowExceeded));

@@ -1,5 +1,8 @@
 // The OpenAI-compatible backend against the scripted server on loopback.
 #include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <thread>
 
 #include "llm/llm_config.h"
 #include "scripted_llm.h"
@@ -172,6 +175,40 @@ TEST(ModelInfo, ContextWindows) {
   EXPECT_EQ(known_context_window("openai/gpt-4o"), 128000);
   EXPECT_EQ(known_context_window("claude-3-5-sonnet"), 200000);
   EXPECT_EQ(known_context_window("my-own-model"), 0);
+}
+
+// A server that answers with fields of the wrong type (plain and streamed): a bad-response
+// error, never an exception.
+TEST(OpenAIChat, WrongTypedFieldsAreABadResponse) {
+  httplib::Server srv;
+  srv.Post("/v1/chat/completions", [](const httplib::Request& req, httplib::Response& res) {
+    if (req.body.find("\"stream\":true") != std::string::npos) {
+      res.set_content("data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":\"zero\",\"function\":{}}]}}]}\n\n"
+                      "data: [DONE]\n\n",
+                      "text/event-stream");
+    } else {
+      res.set_content(R"({"choices":[{"message":{"content":"x","tool_calls":[{"function":"not an object"}]}}]})",
+                      "application/json");
+    }
+  });
+  int port = srv.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { srv.listen_after_bind(); });
+  LlmConfig c;
+  c.model = "gpt-4o-mini";
+  c.model_endpoint = "http://127.0.0.1:" + std::to_string(port) + "/v1";
+  c.model_endpoint_type = "openai";
+  c.max_attempts = 1;
+  auto model = std::move(*make_chat_model(c));
+  auto r = model->complete(request());
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.ok() ? 0 : r.status().detail(), static_cast<int>(LlmError::kBadResponse));
+  ChatRequest streamed = request();
+  streamed.on_delta = [](const StreamDelta&) {};
+  r = model->complete(streamed);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.ok() ? 0 : r.status().detail(), static_cast<int>(LlmError::kBadResponse));
+  srv.stop();
+  t.join();
 }
 
 }  // namespace
