@@ -127,6 +127,49 @@ TEST_P(MetadataStoreTest, SourcesAgentsAndLinks) {
   EXPECT_EQ(store_->get_agent(agent->id).status().code(), ErrorCode::kNotFound);
 }
 
+TEST_P(MetadataStoreTest, UsersApiKeysAndUploadedFiles) {
+  auto bob = store_->create_user("bob");
+  ASSERT_TRUE(bob.ok()) << bob.status().message();
+  EXPECT_EQ(bob->name, "bob");
+  EXPECT_EQ(bob->id.rfind("user-", 0), 0u);
+  auto users = store_->list_users();
+  ASSERT_TRUE(users.ok());
+  EXPECT_EQ(users->size(), 2u);
+  // A new user gets the built-in profiles like the local one.
+  EXPECT_TRUE(store_->get_profile(ProfileKind::kPersona, bob->id, "sam_pov").ok());
+  ASSERT_TRUE(store_->add_api_key("hash-1", bob->id, "laptop").ok());
+  EXPECT_EQ(*store_->user_for_api_key("hash-1"), bob->id);
+  EXPECT_EQ(store_->user_for_api_key("hash-2").status().code(), ErrorCode::kNotFound);
+  EXPECT_FALSE(store_->add_api_key("hash-1", kUser, "dup").ok());  // a key hash maps to one user
+
+  SourceRecord s;
+  s.user_id = kUser;
+  s.name = "uploads";
+  s.embedding_dim = 384;
+  auto src = store_->create_source(s);
+  ASSERT_TRUE(src.ok());
+  FileRecord f;
+  f.user_id = kUser;
+  f.source_id = src->id;
+  f.file_name = "notes.md";
+  f.file_type = "text/markdown";
+  f.file_size = 120;
+  f.passages = 3;
+  auto added = store_->add_file(f);
+  ASSERT_TRUE(added.ok()) << added.status().message();
+  EXPECT_EQ(added->id.rfind("file-", 0), 0u);
+  auto files = store_->list_files(src->id);
+  ASSERT_TRUE(files.ok());
+  ASSERT_EQ(files->size(), 1u);
+  EXPECT_EQ((*files)[0].file_name, "notes.md");
+  EXPECT_EQ((*files)[0].passages, 3);
+  EXPECT_EQ(store_->get_file(added->id)->file_size, 120);
+  // Deleting the source deletes its file records.
+  ASSERT_TRUE(store_->delete_source(src->id).ok());
+  EXPECT_EQ(store_->get_file(added->id).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store_->delete_file(added->id).code(), ErrorCode::kNotFound);
+}
+
 class MetadataStoreMigration : public ::testing::TestWithParam<std::string> {
  protected:
   StoreBackend backend_{GetParam()};
