@@ -31,10 +31,16 @@ std::string handle_of(const std::string& type, const std::string& model) {
   return type.empty() ? model : type + "/" + model;
 }
 
-Json tool_views(const Json& state) {
+Json agent_tool_views(const Json& state) {
   std::vector<std::string> names;
   for (const auto& f : state.value("functions", Json::array())) names.push_back(f.get<std::string>());
-  if (names.empty()) names = agent::builtin_function_names();
+  return tool_views(names);
+}
+
+}  // namespace
+
+Json tool_views(const std::vector<std::string>& requested) {
+  std::vector<std::string> names = requested.empty() ? agent::builtin_function_names() : requested;
   Json out = Json::array();
   for (const auto& schema : agent::function_tools(names, false)) {
     const Json& fn = schema["function"];
@@ -49,8 +55,6 @@ Json tool_views(const Json& state) {
   }
   return out;
 }
-
-}  // namespace
 
 Json llm_config_view(const Json& c) {
   std::string type = c.value("model_endpoint_type", "openai");
@@ -110,7 +114,7 @@ Json agent_view(const store::AgentRecord& a, const std::vector<store::SourceReco
           {"embedding_config", emb},
           {"model", llm["handle"]},
           {"embedding", emb["handle"]},
-          {"tools", tool_views(a.state)},
+          {"tools", agent_tool_views(a.state)},
           {"sources", src},
           {"tags", a.state.value("tags", Json::array())},
           {"description", a.state.value("description", Json(nullptr))},

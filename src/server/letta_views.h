@@ -20,6 +20,8 @@ Json block_view(const std::string& agent_id, const agent::MemoryBlock& block);
 // `state` is the agent record's state (memory, system, functions, message ids).
 Json agent_view(const store::AgentRecord& agent, const std::vector<store::SourceRecord>& sources);
 Json llm_config_view(const Json& llm_config);
+// Tools as Letta's Tool objects (id "tool-<name>"); `names` empty = every built-in function.
+Json tool_views(const std::vector<std::string>& names);
 Json embedding_config_view(const Json& embedding_config);
 Json source_view(const store::SourceRecord& source);
 Json file_view(const store::FileRecord& file);

@@ -189,6 +189,17 @@ bool descending(const httplib::Request& req, bool dflt) {
   fail(422, "query parameter 'order' must be 'asc' or 'desc'", "order");
 }
 
+// A JSON list of objects with "id", paged like the stored lists: clients that auto-paginate
+// ask again with after=<last id> and must get an empty page at the end, never the list again.
+Json paged_json(const Json& items, const httplib::Request& req, int64_t default_limit) {
+  std::vector<Json> v(items.begin(), items.end());
+  Json out = Json::array();
+  for (auto& j : page(std::move(v), req, [](const Json& j) { return j.value("id", ""); }, default_limit)) {
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
 // The request's time, for the log line (handlers and the logger run on the same thread).
 thread_local std::chrono::steady_clock::time_point t_request_start;
 
@@ -959,7 +970,9 @@ void Server::Impl::register_routes() {
     }
     return out;
   };
-  route("GET", V1, P("/agents/*/core-memory/blocks"), [=](auto& q, auto& r, auto& c) { send_json(r, blocks_json(c, q.matches[1])); });
+  route("GET", V1, P("/agents/*/core-memory/blocks"), [=](auto& q, auto& r, auto& c) {
+    send_json(r, paged_json(blocks_json(c, q.matches[1]), q, 100));
+  });
   route("GET", V1, P("/agents/*/core-memory"), [=](auto& q, auto& r, auto& c) {
     send_json(r, {{"blocks", blocks_json(c, q.matches[1])}});
   });
@@ -1149,7 +1162,7 @@ void Server::Impl::register_routes() {
       agent_of(c, q.matches[1]);
       Json out = Json::array();
       for (const auto& s : check(ctx.store->list_agent_sources(q.matches[1]))) out.push_back(source_view(s));
-      send_json(r, out);
+      send_json(r, paged_json(out, q, 100));
     });
   }
   // MemGPT: POST /api/sources/{id}/attach?agent_id=... and /detach.
@@ -1170,6 +1183,29 @@ void Server::Impl::register_routes() {
     send_json(r, {{"id", jid}, {"status", "completed"}, {"job_type", "job"},
                   {"created_at", iso_time(f->created_at)}, {"completed_at", iso_time(f->created_at)},
                   {"metadata", {{"source_id", f->source_id}, {"file_id", f->id}, {"num_passages", f->passages}}}});
+  });
+
+  // Tools (the built-in MemGPT functions; custom tools are not supported).
+  route("GET", V1, "/tools", [](auto& q, auto& r, auto&) { send_json(r, paged_json(tool_views({}), q, 100)); });
+  route("GET", V1, P("/tools/*"), [](auto& q, auto& r, auto&) {
+    for (const auto& t : tool_views({})) {
+      if (t["id"] == std::string(q.matches[1]) || t["name"] == std::string(q.matches[1])) return send_json(r, t);
+    }
+    fail(404, fmt::format("tool '{}' not found", std::string(q.matches[1])));
+  });
+  route("GET", V1, P("/agents/*/tools"), [this](auto& q, auto& r, auto& c) {
+    send_json(r, paged_json(agent_json(agent_of(c, q.matches[1]))["tools"], q, 100));
+  });
+  // Letta's reset (forget the conversation in context; recall keeps it) and summarize.
+  route("PATCH", V1, P("/agents/*/reset-messages"), [this](auto& q, auto& r, auto& c) {
+    OpenAgent o = open_agent(c, q.matches[1], false);
+    check(o.agent->wipe());
+    send_json(r, agent_json(check(ctx.store->get_agent(q.matches[1]))));
+  });
+  route("POST", V1, P("/agents/*/summarize"), [this](auto& q, auto& r, auto& c) {
+    OpenAgent o = open_agent(c, q.matches[1], true);
+    check(o.agent->summarize(nullptr));
+    send_json(r, Json(nullptr));
   });
 
   // Models.

@@ -123,6 +123,18 @@ test("official Letta client drives memgpt server", async () => {
     assert.equal(chunks.at(-2).message_type, "stop_reason");
     assert.equal(chunks.at(-1).message_type, "usage_statistics");
 
+    // Tools, and auto-paging lists end (a list that ignored the cursor would loop forever).
+    const tools = [];
+    for await (const t of client.tools.list({ limit: 3 })) tools.push(t.name);
+    assert.ok(tools.includes("archival_memory_search") && tools.includes("send_message"), tools.join());
+    assert.equal(new Set(tools).size, tools.length);
+    const agentTools = [];
+    for await (const t of client.agents.tools.list(agent.id)) agentTools.push(t.name);
+    assert.ok(agentTools.includes("core_memory_append"));
+    const labels = [];
+    for await (const b of client.agents.blocks.list(agent.id, { limit: 1 })) labels.push(b.label);
+    assert.deepEqual(labels.sort(), ["human", "persona"]);
+
     // Core memory blocks.
     let block = await client.agents.blocks.retrieve("human", { agent_id: agent.id });
     assert.equal(block.value, "Name: Ada");
@@ -184,6 +196,15 @@ test("official Letta client drives memgpt server", async () => {
     // Oldest first: the boot sequence's inner monologue opens the history.
     assert.equal(page.items[0].message_type, "reasoning_message");
     assert.match(page.items[0].reasoning, /Bootup sequence complete/);
+
+    // Reset: the conversation leaves the context window; the history stays in recall.
+    const before = await client.agents.retrieve(agent.id);
+    const reset = await client.agents.messages.reset(agent.id, {});
+    assert.ok(reset.message_ids.length < before.message_ids.length - 6,
+              `${reset.message_ids.length} vs ${before.message_ids.length}`);
+    const after = [];
+    for await (const m of client.agents.messages.list(agent.id, { limit: 50 })) after.push(m);
+    assert.ok(after.some((m) => m.message_type === "user_message" && m.content === "Hello"));
 
     // Detach, list, delete.
     const detached = await client.agents.folders.detach(folder.id, { agent_id: agent.id });
