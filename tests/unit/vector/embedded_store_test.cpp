@@ -144,6 +144,28 @@ TEST(EmbeddedStore, TwoInstancesShareOneFile) {
   expect_findable(*a, 9);  // a notices the collection was re-created
 }
 
+// Counts are cached between writes; a write by this instance or another connection is seen at
+// once.
+TEST(EmbeddedStore, RepeatedCountsFollowEveryWrite) {
+  testing::TempDir dir;
+  std::string path = dir.file("milvus.db");
+  auto a = open(path);
+  auto b = open(path);
+  ASSERT_TRUE(a->create_collection(spec()).ok());
+  ASSERT_TRUE(a->insert("p", {row(1, 7), row(2, 7), row(3, 8)}).ok());
+  EXPECT_EQ(*a->count("p", "batch == 7"), 2);
+  EXPECT_EQ(*a->count("p", "batch == 7"), 2);  // from the cache
+  ASSERT_TRUE(a->insert("p", {row(4, 7)}).ok());
+  EXPECT_EQ(*a->count("p", "batch == 7"), 3);  // own write
+  ASSERT_TRUE(b->upsert("p", {row(5, 7)}).ok());
+  EXPECT_EQ(*a->count("p", "batch == 7"), 4);  // another connection's write
+  ASSERT_TRUE(b->remove("p", "batch == 7").ok());
+  EXPECT_EQ(*a->count("p", "batch == 7"), 0);
+  EXPECT_EQ(*a->count("p", ""), 1);
+  ASSERT_TRUE(a->remove_ids("p", {"r3"}).ok());
+  EXPECT_EQ(*a->count("p", ""), 0);
+}
+
 // A writer process and a reader process on one file at the same time: every read is
 // consistent (whole batches) and the writer never fails.
 TEST(EmbeddedStore, ReaderAndWriterProcessesInParallel) {
