@@ -149,6 +149,8 @@ class ServerTest : public ::testing::Test {
     return out;
   }
 
+  void two_servers(const std::vector<std::string>& storage);
+
   testing::TempDir home_;
   std::unique_ptr<testing::ScriptedLlmServer> llm_;
   int llm_port_;
@@ -362,6 +364,15 @@ TEST_F(ServerTest, TwoServersSharePostgresAndMilvus) {
   testing::PostgresServer pg;
   if (!pg.available()) GTEST_SKIP() << pg.why();
   std::string uri = pg.create_database("memgpt_server");
+  two_servers({"--metadata-storage", "postgres", "--metadata-uri", uri, "--recall-storage", "postgres",
+               "--recall-uri", uri});
+}
+
+// The same on one machine: two servers share the SQLite file (steps serialised by a lock file)
+// and a Milvus server.
+TEST_F(ServerTest, TwoServersShareSqliteAndMilvus) { two_servers({}); }
+
+void ServerTest::two_servers(const std::vector<std::string>& storage) {
   start_llm(200);
   int milvus_port = testing::free_port();
   Child milvus({testing::memgpt_binary(), "milvus", "serve", "--uri", home_.file("served.db"), "--port",
@@ -372,8 +383,10 @@ TEST_F(ServerTest, TwoServersSharePostgresAndMilvus) {
     if (auto r = c.Post("/v2/vectordb/collections/list", "{}", "application/json"); r) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  configure({"--metadata-storage", "postgres", "--metadata-uri", uri, "--recall-storage", "postgres", "--recall-uri",
-             uri, "--archival-uri", "http://127.0.0.1:" + std::to_string(milvus_port)});
+  std::vector<std::string> args = storage;
+  args.push_back("--archival-uri");
+  args.push_back("http://127.0.0.1:" + std::to_string(milvus_port));
+  configure(args);
   int p1 = testing::free_port(), p2 = testing::free_port();
   auto s1 = start_server(p1);
   auto s2 = start_server(p2);
