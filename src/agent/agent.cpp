@@ -751,7 +751,8 @@ Status Agent::rethink(const std::string& thoughts) {
     if (it->role != "assistant") continue;
     it->text = thoughts;
     record_cache_.erase(it->id);
-    return deps_.recall->update_text(it->id, it->text, searchable_text(*it), it->tool_calls);
+    MEMGPT_RETURN_IF_ERROR(deps_.recall->update_text(it->id, it->text, searchable_text(*it), it->tool_calls));
+    return deps_.meta->update_agent(record_);  // bumps last_updated: other holders reload
   }
   return failed_precondition("there is no inner monologue to rethink yet");
 }
@@ -767,7 +768,8 @@ Status Agent::rewrite(const std::string& message) {
       args["message"] = message;
       tc["function"]["arguments"] = args.dump();
       record_cache_.erase(it->id);
-      return deps_.recall->update_text(it->id, it->text, searchable_text(*it), it->tool_calls);
+      MEMGPT_RETURN_IF_ERROR(deps_.recall->update_text(it->id, it->text, searchable_text(*it), it->tool_calls));
+      return deps_.meta->update_agent(record_);  // bumps last_updated: other holders reload
     }
   }
   return failed_precondition("there is no send_message to rewrite yet");

@@ -308,17 +308,52 @@ struct Server::Impl {
     return agent_view(a, check(ctx.store->list_agent_sources(a.id)));
   }
 
-  // An agent opened for a change: locked against other steps (threads and processes), loaded
-  // fresh from the store (another process may have stepped it), with its model when asked.
-  struct OpenAgent {
-    runtime::AgentLocks::Guard guard;
-    std::unique_ptr<llm::ChatModel> model;
+  // A loaded agent kept between requests, so a step does not re-read and re-tokenise the whole
+  // context (the agent's caches survive). Used only under the agent's lock; valid while the
+  // stored record is exactly what this process last left (another process's step changes
+  // last_updated and the state, and the entry is rebuilt).
+  struct CachedAgent {
+    std::unique_ptr<llm::ChatModel> model;  // null when the model could not be connected
     std::unique_ptr<agent::PassageArchival> archival;
     std::unique_ptr<agent::Agent> agent;
+    Json llm_config;
+    int64_t stored_last_updated = 0;
   };
 
+  // An agent opened for a request: locked against other steps (threads and processes). On
+  // release the cache entry is kept when the request succeeded, dropped when it failed (the
+  // in-memory agent may then differ from the store) or when `drop` was set (the record was
+  // changed beside the agent).
+  struct OpenAgent {
+    OpenAgent() = default;
+    OpenAgent(OpenAgent&& o) noexcept { *this = std::move(o); }
+    OpenAgent& operator=(OpenAgent&& o) noexcept {
+      impl = std::exchange(o.impl, nullptr);
+      id = std::move(o.id);
+      guard = std::move(o.guard);
+      entry = std::move(o.entry);
+      agent = o.agent;
+      drop = o.drop;
+      exceptions = o.exceptions;
+      return *this;
+    }
+    ~OpenAgent() {
+      if (impl && entry) impl->release(*this, drop || std::uncaught_exceptions() > exceptions);
+    }
+    Impl* impl = nullptr;
+    std::string id;
+    runtime::AgentLocks::Guard guard;
+    std::shared_ptr<CachedAgent> entry;
+    agent::Agent* agent = nullptr;
+    bool drop = false;
+    int exceptions = std::uncaught_exceptions();
+  };
+
+  std::mutex cache_mu;
+  std::unordered_map<std::string, std::shared_ptr<CachedAgent>> agent_cache;
+
   OpenAgent open_agent(const Caller& c, const std::string& id, bool with_model) {
-    store::AgentRecord rec = agent_of(c, id);
+    agent_of(c, id);
     OpenAgent o;
     auto guard = locks.acquire(id, options.agent_wait);
     if (!guard.ok()) {
@@ -326,21 +361,50 @@ struct Server::Impl {
       fail(guard.status());
     }
     o.guard = std::move(*guard);
-    if (with_model) o.model = check(runtime::connect_model(rec.llm_config, ctx.credentials));
-    o.archival = std::make_unique<agent::PassageArchival>(archival.passages.get(), rec.user_id, rec.id,
-                                                          ctx.config.embedding_chunk_size);
-    o.agent = check(agent::Agent::load(deps(o), id));
-    o.agent->set_verify_first_message(false);
+    store::AgentRecord rec = check(ctx.store->get_agent(id));  // under the lock: the truth now
+    std::shared_ptr<CachedAgent> entry;
+    {
+      std::lock_guard lock(cache_mu);
+      auto it = agent_cache.find(id);
+      if (it != agent_cache.end()) entry = it->second;
+    }
+    bool fresh = entry && entry->stored_last_updated == rec.last_updated && entry->llm_config == rec.llm_config &&
+                 entry->agent->record().state == rec.state && (entry->model || !with_model);
+    if (!fresh) {
+      entry = std::make_shared<CachedAgent>();
+      auto model = runtime::connect_model(rec.llm_config, ctx.credentials);
+      if (model.ok()) entry->model = std::move(*model);
+      else if (with_model) fail(model.status());
+      entry->archival = std::make_unique<agent::PassageArchival>(archival.passages.get(), rec.user_id, rec.id,
+                                                                 ctx.config.embedding_chunk_size);
+      entry->llm_config = rec.llm_config;
+      agent::AgentDeps d;
+      d.meta = ctx.store.get();
+      d.recall = &recall;
+      d.archival = entry->archival.get();
+      d.model = entry->model.get();
+      entry->agent = check(agent::Agent::load(d, id));
+      entry->agent->set_verify_first_message(false);
+    }
+    o.impl = this;
+    o.id = id;
+    o.entry = entry;
+    o.agent = entry->agent.get();
     return o;
   }
 
-  agent::AgentDeps deps(OpenAgent& o) {
-    agent::AgentDeps d;
-    d.meta = ctx.store.get();
-    d.recall = &recall;
-    d.archival = o.archival.get();
-    d.model = o.model.get();
-    return d;
+  void release(OpenAgent& o, bool drop) {
+    std::lock_guard lock(cache_mu);
+    if (!drop) {
+      auto rec = ctx.store->get_agent(o.id);
+      if (rec.ok()) {
+        o.entry->stored_last_updated = rec->last_updated;
+        if (agent_cache.size() >= 512 && !agent_cache.count(o.id)) agent_cache.erase(agent_cache.begin());
+        agent_cache[o.id] = o.entry;
+        return;
+      }
+    }
+    agent_cache.erase(o.id);
   }
 
   // "openai/gpt-4o-mini" → llm_config; the configured endpoint when the provider matches it.
@@ -479,11 +543,13 @@ void Server::Impl::create_agent(const httplib::Request& req, httplib::Response& 
     auto h = check(ctx.store->get_profile(store::ProfileKind::kHuman, c.user_id, ctx.config.human));
     o.blocks = {{"persona", p.text, agent::kDefaultCoreMemoryLimit}, {"human", h.text, agent::kDefaultCoreMemoryLimit}};
   }
-  OpenAgent holder;
-  holder.archival = std::make_unique<agent::PassageArchival>(archival.passages.get(), c.user_id, "",
-                                                             ctx.config.embedding_chunk_size);
+  agent::PassageArchival new_archival(archival.passages.get(), c.user_id, "", ctx.config.embedding_chunk_size);
   check(archival.passages->ensure_collections());
-  auto created = agent::Agent::create(deps(holder), o);
+  agent::AgentDeps d;
+  d.meta = ctx.store.get();
+  d.recall = &recall;
+  d.archival = &new_archival;
+  auto created = agent::Agent::create(d, o);
   if (!created.ok()) {
     ErrorCode code = created.status().code();
     if (code == ErrorCode::kInvalidArgument || code == ErrorCode::kResourceExhausted) {
@@ -505,6 +571,7 @@ void Server::Impl::update_agent(const httplib::Request& req, httplib::Response& 
   Json body = parse_body(req);
   std::string id = req.matches[1];
   OpenAgent o = open_agent(c, id, false);
+  o.drop = true;  // the record is also changed beside the agent below
   store::AgentRecord rec = o.agent->record();
   if (auto name = opt_str(body, "name")) {
     if (name->empty()) fail(422, "'name' cannot be empty", "name");
@@ -537,6 +604,7 @@ void Server::Impl::update_agent(const httplib::Request& req, httplib::Response& 
 void Server::Impl::delete_agent(const httplib::Request& req, httplib::Response& res, const Caller& c) {
   std::string id = req.matches[1];
   OpenAgent o = open_agent(c, id, false);
+  o.drop = true;
   check(archival.passages->delete_agent_archival(id).status());
   check(ctx.store->db().transaction([&]() -> Status {
     MEMGPT_RETURN_IF_ERROR(recall.remove_agent(id).status());
@@ -702,6 +770,7 @@ void Server::Impl::send_messages(const httplib::Request& req, httplib::Response&
           auto r = in.role == "system" ? run->agent->send_system_alert(in.text, on_event, topt)
                                        : run->agent->send_user_message(in.text, on_event, topt);
           if (!r.ok()) {
+            run->drop = true;  // the in-memory agent may differ from the store now
             std::string line = "event: error\ndata: " +
                                Json{{"message_type", "error_message"}, {"error_type", "internal_error"},
                                     {"message", r.status().message()}, {"detail", r.status().message()}}
