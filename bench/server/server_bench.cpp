@@ -103,6 +103,11 @@ int main(int argc, char** argv) {
   if (server == 0) {
     setenv("MEMGPT_HOME", home.c_str(), 1);
     freopen("/dev/null", "w", stdout);
+    // BENCH_SERVER_LOG=FILE keeps the server's request log (method, path, status, ms).
+    if (const char* log = std::getenv("BENCH_SERVER_LOG")) {
+      freopen(log, "w", stderr);
+      execl(MEMGPT_BINARY, "memgpt", "server", "--port", std::to_string(port).c_str(), static_cast<char*>(nullptr));
+    }
     execl(MEMGPT_BINARY, "memgpt", "server", "--quiet", "--port", std::to_string(port).c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -162,6 +167,7 @@ int main(int argc, char** argv) {
               clients, messages, agents);
   std::printf("  %d requests in %.2f s = %.1f messages/s; errors %d; stored %zu of %d user messages\n", total, secs,
               total / secs, errors.load(), stored, total);
+  std::printf("  model calls: %zu for %d messages (summaries of long histories add calls)\n", llm.requests().size(), total);
   std::printf("  request latency (server work + one loopback model call per step, queueing behind the\n"
               "  agent's other clients included): p50 %.1f ms, p99 %.1f ms\n",
               pct(latencies, 0.5), pct(latencies, 0.99));

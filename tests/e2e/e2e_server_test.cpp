@@ -249,11 +249,10 @@ TEST_F(ServerTest, AuthIsolationAndBadInputChangeNothing) {
   EXPECT_EQ(llm_->requests().size(), 0u);  // no bad request reached the model
 }
 
-// 50 concurrent clients over 10 agents. CI sends 4 messages per client; MEMGPT_LOAD_MESSAGES=20
-// gives the full 50 x 20 run (bench/server/run.sh), which takes minutes on 2 cores.
+// 50 concurrent clients x 20 messages over 10 agents (MEMGPT_LOAD_MESSAGES changes the 20).
 TEST_F(ServerTest, ConcurrentClientsLoseAndDuplicateNothing) {
   constexpr int kAgents = 10, kClients = 50;
-  const int kMessages = std::getenv("MEMGPT_LOAD_MESSAGES") ? std::atoi(std::getenv("MEMGPT_LOAD_MESSAGES")) : 4;
+  const int kMessages = std::getenv("MEMGPT_LOAD_MESSAGES") ? std::atoi(std::getenv("MEMGPT_LOAD_MESSAGES")) : 20;
   ASSERT_GT(kMessages, 0);
   start_llm(static_cast<size_t>(kClients * kMessages * 2 + 50));  // summaries take model calls too
   configure();

@@ -315,9 +315,9 @@ void ScriptedLlmServer::add_anthropic_routes(const std::string& model) {
     auto calls = reply_tool_calls(reply);
     std::string stop =
         stop_reason_for(reply.value("finish_reason", calls.empty() ? "stop" : "tool_calls"));
-    std::string msg_id = "msg_scripted_" + std::to_string(requests().size());
+    std::string msg_id = "msg_scripted_" + std::to_string(request_count());
     auto id_of = [&](size_t k) {
-      return "toolu_" + std::to_string(requests().size()) + "_" + std::to_string(k);
+      return "toolu_" + std::to_string(request_count()) + "_" + std::to_string(k);
     };
     Json usage = {{"input_tokens", 100}, {"output_tokens", 20}};
 

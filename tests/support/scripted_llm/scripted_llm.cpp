@@ -87,6 +87,11 @@ size_t ScriptedLlmServer::replies_left() const {
   return scenario_["replies"].size() - next_;
 }
 
+size_t ScriptedLlmServer::request_count() const {
+  std::lock_guard lock(mu_);
+  return requests_.size();
+}
+
 std::vector<Json> ScriptedLlmServer::requests() const {
   std::lock_guard lock(mu_);
   return requests_;
@@ -153,7 +158,7 @@ int ScriptedLlmServer::start(int port) {
     std::string content = reply.value("content", "");
     auto calls = reply_tool_calls(reply);
     std::string finish = reply.value("finish_reason", calls.empty() ? "stop" : "tool_calls");
-    std::string call_id = "call_" + std::to_string(requests().size());
+    std::string call_id = "call_" + std::to_string(request_count());
     auto id_of = [&](size_t k) { return k == 0 ? call_id : call_id + "_" + std::to_string(k); };
     bool stream = body.value("stream", false);
     if (!stream) {

@@ -42,7 +42,8 @@ class ScriptedLlmServer {
   int start(int port = 0);
   void stop();
   std::string base_url() const;  // http://127.0.0.1:<port>/v1
-  std::vector<Json> requests() const;
+  std::vector<Json> requests() const;  // a copy of every request so far
+  size_t request_count() const;
   // Problems found in requests (empty when every request followed the rules).
   std::vector<std::string> violations() const;
   size_t replies_left() const;
