@@ -478,6 +478,22 @@ TEST_F(ServerTest, MemgptApiRoutesMapOntoTheSameAgents) {
   EXPECT_EQ(api.get("/v1/folders/" + src.body["id"].get<std::string>()).body["name"], "old-docs");
   EXPECT_EQ(api.call("POST", "/api/sources/" + src.body["id"].get<std::string>() + "/attach?agent_id=" + id).status, 200);
   EXPECT_EQ(api.get("/v1/agents/" + id + "/sources").body.size(), 1u);
+  // Letta 0.x: upload to a source answers a job; the job reports the passages; the attached
+  // agent's archival memory holds them at once.
+  httplib::MultipartFormDataItems items = {{"file", "Chad's boat is called the Marlin.", "boat.txt", "text/plain"}};
+  auto up = api.raw().Post("/v1/sources/" + src.body["id"].get<std::string>() + "/upload", items);
+  ASSERT_TRUE(up);
+  ASSERT_EQ(up->status, 200) << up->body;
+  Json job = Json::parse(up->body);
+  EXPECT_EQ(job["status"], "completed");
+  EXPECT_EQ(job["metadata"]["num_passages"], 1);
+  auto polled = api.get("/v1/jobs/" + job["id"].get<std::string>());
+  ASSERT_EQ(polled.status, 200);
+  EXPECT_EQ(polled.body["status"], "completed");
+  auto hits = api.get("/v1/agents/" + id + "/archival-memory/search?query=Marlin");
+  ASSERT_EQ(hits.status, 200);
+  ASSERT_FALSE(hits.body["results"].empty());
+  EXPECT_NE(hits.body["results"][0]["content"].get<std::string>().find("Marlin"), std::string::npos);
 }
 
 // A streaming client that goes away mid-step does not corrupt the agent: the step completes and
