@@ -808,7 +808,10 @@ class EmbeddedStore final : public VectorStore {
                           fmt::format("the dim ({}) of field data({}) is not equal to schema dim ({})",
                                       req.vector.size(), c->spec.vector_field()->name, dim));
     }
-    MEMGPT_ASSIGN_OR_RETURN(SqlFilter f, compile_filter(c->spec, req.filter));
+    SqlFilter f;  // no filter: nothing to parse on the hot path
+    if (!req.filter.empty()) {
+      MEMGPT_ASSIGN_OR_RETURN(f, compile_filter(c->spec, req.filter));
+    }
     std::vector<float> normalized;  // a copy only when the metric needs one
     if (c->spec.index.metric == MetricType::kCosine) {
       normalized = req.vector;
