@@ -1,4 +1,4 @@
-// bench_vector [--n 50000] [--queries 1000] [--data glove|synthetic] [--dim 384] [--faiss 0|1]
+// bench_vector [--n 50000] [--queries 1000] [--data glove|synthetic] [--dim 384] [--faiss 0|1] [--hnswlib 0|1]
 //
 // Data: GloVe 6B 100-d (the built-in embedder's table, L2-normalised) or synthetic Gaussian
 // vectors. Queries are held out (seed 42). Compares, single-threaded search, one query per call:
@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
   size_t n = 50000, nq = 1000;
   std::string data = "glove";
   int dim = 384;
-  bool with_faiss = true;
+  bool with_faiss = true, with_hnswlib = true;  // 0 skips a baseline when time is short
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--n") n = std::stoul(argv[i + 1]);
@@ -110,6 +110,7 @@ int main(int argc, char** argv) {
     else if (a == "--data") data = argv[i + 1];
     else if (a == "--dim") dim = std::stoi(argv[i + 1]);
     else if (a == "--faiss") with_faiss = std::stoi(argv[i + 1]) != 0;
+    else if (a == "--hnswlib") with_hnswlib = std::stoi(argv[i + 1]) != 0;
   }
   std::vector<float> all;
   size_t total = 0;
@@ -174,7 +175,7 @@ int main(int argc, char** argv) {
   std::vector<int> efs = {16, 32, 64, 128, 256};
 
   // Raw hnswlib.
-  {
+  if (with_hnswlib) {
     hnswlib::InnerProductSpace space(dim);
     long before = rss_mb();
     t = Clock::now();

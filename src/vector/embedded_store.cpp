@@ -570,6 +570,14 @@ class KeyTable {
   size_t size_ = 0;
 };
 
+// The rows matching one filter, resolved against the graph.
+struct FilterRows {
+  int64_t matching = 0;                // rows the filter selects
+  std::vector<hnswlib::tableint> ids;  // graph ids of the matching live rows (exact plan)
+  std::vector<bool> allowed;           // by rid (filtered graph plan)
+  // ids and allowed are left empty when most rows match (that plan filters hits by SQL).
+};
+
 struct Collection {
   CollectionSpec spec;
   std::string uid;
@@ -587,7 +595,7 @@ struct Collection {
   int64_t generation = 0;
   struct CachedFilter {
     int64_t generation;
-    std::vector<int64_t> rids;
+    std::shared_ptr<const FilterRows> rows;  // shared: searches use it without copying
   };
   std::unordered_map<std::string, CachedFilter> filter_cache;
   std::shared_mutex mu;  // shared: searches; exclusive: index changes
@@ -1450,13 +1458,52 @@ class EmbeddedStore final : public VectorStore {
     size_t alive = h->cur_element_count - h->num_deleted_;
     if (alive == 0) return std::vector<std::pair<float, int64_t>>{};
     if (f.where == "1") return graph_search(c, q.data(), k, ef, nullptr);
-    // How many rows match decides the plan.
-    MEMGPT_ASSIGN_OR_RETURN(
-        auto counted, db_->query(fmt::format("SELECT COUNT(*) FROM {} WHERE {}", c.table, f.where), f.params));
-    int64_t matching = counted[0].integer(0);
+    // How many rows match decides the plan; the count and the matching rows are cached per
+    // filter until the collection changes.
+    std::string key = f.where;
+    for (const auto& v : f.params) {
+      key += '\x1f';
+      if (auto i = std::get_if<int64_t>(&v)) key += std::to_string(*i);
+      else if (auto d = std::get_if<double>(&v)) key += std::to_string(*d);
+      else if (auto t = std::get_if<std::string>(&v)) key += *t;
+    }
+    std::shared_ptr<const FilterRows> rows;
+    {
+      std::lock_guard cache_lock(filter_cache_mu_);
+      auto it = c.filter_cache.find(key);
+      if (it != c.filter_cache.end() && it->second.generation == c.generation) rows = it->second.rows;
+    }
+    auto mostly = [&](int64_t matching) {
+      return static_cast<double>(matching) / static_cast<double>(alive) >= 0.5 &&
+             matching > options_.exact_search_max_rows;
+    };
+    if (!rows) {
+      MEMGPT_ASSIGN_OR_RETURN(
+          auto counted, db_->query(fmt::format("SELECT COUNT(*) FROM {} WHERE {}", c.table, f.where), f.params));
+      auto built = std::make_shared<FilterRows>();
+      built->matching = counted[0].integer(0);
+      if (built->matching > 0 && !mostly(built->matching)) {
+        MEMGPT_ASSIGN_OR_RETURN(
+            auto found, db_->query(fmt::format("SELECT rid FROM {} WHERE {}", c.table, f.where), f.params));
+        built->ids.reserve(found.size());
+        built->allowed.assign(static_cast<size_t>(c.applied_rowid) + 1, false);
+        for (const auto& r : found) {
+          auto rid = r.integer(0);
+          auto it = h->label_lookup_.find(static_cast<hnswlib::labeltype>(rid));
+          if (it == h->label_lookup_.end() || h->isMarkedDeleted(it->second)) continue;
+          built->ids.push_back(it->second);
+          if (static_cast<size_t>(rid) < built->allowed.size()) built->allowed[static_cast<size_t>(rid)] = true;
+        }
+      }
+      rows = built;
+      std::lock_guard cache_lock(filter_cache_mu_);
+      if (c.filter_cache.size() >= 16) c.filter_cache.clear();
+      c.filter_cache[key] = {c.generation, rows};
+    }
+    int64_t matching = rows->matching;
     if (matching == 0) return std::vector<std::pair<float, int64_t>>{};
-    double share = static_cast<double>(matching) / static_cast<double>(alive);
-    if (share >= 0.5 && matching > options_.exact_search_max_rows) {
+    if (mostly(matching)) {
+      double share = static_cast<double>(matching) / static_cast<double>(alive);
       // Most rows match: search the whole graph a little deeper and drop the few that do not.
       for (size_t want = static_cast<size_t>(static_cast<double>(k) / share * 1.5) + 8;; want *= 2) {
         auto hits = graph_search(c, q.data(), want, std::max<int>(ef, static_cast<int>(want)), nullptr);
@@ -1481,62 +1528,29 @@ class EmbeddedStore final : public VectorStore {
         }
       }
     }
-    // The matching row ids, from the cache when the same filter ran on the same data.
-    std::string key = f.where;
-    for (const auto& v : f.params) {
-      key += '\x1f';
-      if (auto i = std::get_if<int64_t>(&v)) key += std::to_string(*i);
-      else if (auto d = std::get_if<double>(&v)) key += std::to_string(*d);
-      else if (auto t = std::get_if<std::string>(&v)) key += *t;
-    }
-    std::vector<int64_t> rid_list;
-    {
-      std::lock_guard cache_lock(filter_cache_mu_);
-      auto it = c.filter_cache.find(key);
-      if (it != c.filter_cache.end() && it->second.generation == c.generation) rid_list = it->second.rids;
-    }
-    if (rid_list.empty()) {
-      MEMGPT_ASSIGN_OR_RETURN(
-          auto rows, db_->query(fmt::format("SELECT rid FROM {} WHERE {}", c.table, f.where), f.params));
-      rid_list.reserve(rows.size());
-      for (const auto& r : rows) rid_list.push_back(r.integer(0));
-      std::lock_guard cache_lock(filter_cache_mu_);
-      if (c.filter_cache.size() >= 16) c.filter_cache.clear();
-      c.filter_cache[key] = {c.generation, rid_list};
-    }
-    if (rid_list.empty()) return std::vector<std::pair<float, int64_t>>{};
-    struct RidRow {
-      int64_t v;
-      int64_t integer(int) const { return v; }
-    };
-    std::vector<RidRow> rids;
-    rids.reserve(rid_list.size());
-    for (int64_t r : rid_list) rids.push_back({r});
-    bool exact = static_cast<int64_t>(rids.size()) <= options_.exact_search_max_rows ||
-                 static_cast<double>(rids.size()) < options_.exact_search_max_fraction * static_cast<double>(alive);
+    if (rows->ids.empty()) return std::vector<std::pair<float, int64_t>>{};
+    // A selective filter needs a wider beam to find k matching rows.
+    double selectivity = static_cast<double>(rows->ids.size()) / static_cast<double>(alive);
+    int wide = static_cast<int>(std::max<double>(ef > 0 ? ef : 0, std::min(4096.0, 128.0 / std::sqrt(selectivity))));
+    // Exact scoring costs one distance per matching row; the filtered graph walk expands about
+    // wide / selectivity nodes to collect `wide` matching ones, scoring up to 2M neighbours each.
+    double graph_cost = 2.0 * c.spec.index.m * wide / selectivity;
+    bool exact = static_cast<int64_t>(rows->ids.size()) <= options_.exact_search_max_rows ||
+                 selectivity < options_.exact_search_max_fraction ||
+                 static_cast<double>(rows->ids.size()) <= graph_cost;
     if (exact) {
       std::vector<std::pair<float, int64_t>> scored;
-      scored.reserve(rids.size());
-      for (const auto& r : rids) {
-        auto it = h->label_lookup_.find(static_cast<hnswlib::labeltype>(r.integer(0)));
-        if (it == h->label_lookup_.end() || h->isMarkedDeleted(it->second)) continue;
-        float d = h->fstdistfunc_(q.data(), h->getDataByInternalId(it->second), h->dist_func_param_);
-        scored.emplace_back(d, r.integer(0));
+      scored.reserve(rows->ids.size());
+      for (hnswlib::tableint id : rows->ids) {
+        float d = h->fstdistfunc_(q.data(), h->getDataByInternalId(id), h->dist_func_param_);
+        scored.emplace_back(d, static_cast<int64_t>(h->getExternalLabel(id)));
       }
       size_t top = std::min(k, scored.size());
       std::partial_sort(scored.begin(), scored.begin() + static_cast<ptrdiff_t>(top), scored.end());
       scored.resize(top);
       return scored;
     }
-    std::vector<bool> allowed(static_cast<size_t>(c.applied_rowid) + 1, false);
-    for (const auto& r : rids) {
-      auto rid = static_cast<size_t>(r.integer(0));
-      if (rid < allowed.size()) allowed[rid] = true;
-    }
-    // A selective filter needs a wider beam to find k matching rows.
-    double selectivity = static_cast<double>(rids.size()) / static_cast<double>(alive);
-    int wide = static_cast<int>(std::max<double>(ef > 0 ? ef : 0, std::min(4096.0, 128.0 / std::sqrt(selectivity))));
-    return graph_search(c, q.data(), k, wide, &allowed);
+    return graph_search(c, q.data(), k, wide, &rows->allowed);
   }
 
   // HNSW search with the filter applied inside the base-layer search: nodes that do not match
