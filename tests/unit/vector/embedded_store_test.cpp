@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <thread>
 
 #include "support/test_env.h"
+#include "util/files.h"
 #include "vector/milvus_errors.h"
 
 namespace memgpt::vector {
@@ -263,6 +265,80 @@ TEST(EmbeddedStore, SurvivesKillNineMidBatch) {
     next_batch = *n / kBatchSize;
   }
   EXPECT_GT(acknowledged, 0);
+}
+
+// Large batches are indexed on several threads: every row is in the graph once, upserts replace
+// rows, and the graph survives a reopen (loaded from the saved file, keys included).
+TEST(EmbeddedStore, LargeBatchesAreIndexedInParallel) {
+  testing::TempDir dir;
+  std::string path = dir.file("milvus.db");
+  constexpr int kRows = 3000;
+  auto all_rows = [](int64_t batch) {
+    std::vector<Json> rows;
+    for (int i = 0; i < kRows; ++i) rows.push_back(row(i, batch));
+    return rows;
+  };
+  auto check = [&](VectorStore& store, int64_t batch) {
+    EXPECT_EQ(*store.count("p", ""), kRows);
+    for (int i = 0; i < kRows; i += 97) {
+      SearchRequest s;
+      s.vector = vec(i);
+      s.limit = 1;
+      s.ef = 400;
+      s.output_fields = {"batch"};
+      auto hits = store.search("p", s);
+      ASSERT_TRUE(hits.ok()) << hits.status().message();
+      ASSERT_EQ(hits->size(), 1u);
+      EXPECT_EQ((*hits)[0].id, "r" + std::to_string(i));
+      EXPECT_EQ((*hits)[0].fields["batch"], batch);
+    }
+  };
+  {
+    auto store = open(path);
+    ASSERT_TRUE(store->create_collection(spec()).ok());
+    ASSERT_TRUE(store->insert("p", all_rows(1)).ok());
+    check(*store, 1);
+    ASSERT_TRUE(store->upsert("p", all_rows(2)).ok());
+    check(*store, 2);
+  }
+  auto store = open(path);
+  check(*store, 2);
+}
+
+// The keys file and the graph file are derived data: damaged, they are ignored or rebuilt.
+TEST(EmbeddedStore, DamagedKeysOrTruncatedGraphIsRecovered) {
+  testing::TempDir dir;
+  std::string path = dir.file("milvus.db");
+  {
+    auto store = open(path);
+    ASSERT_TRUE(store->create_collection(spec()).ok());
+    std::vector<Json> rows;
+    for (int i = 0; i < 300; ++i) rows.push_back(row(i));
+    ASSERT_TRUE(store->insert("p", rows).ok());
+  }
+  testing::write_text(path + ".p.hnsw.keys", "MGKEYS1 but then garbage");
+  {
+    auto store = open(path);
+    expect_findable(*store, 17);
+    expect_findable(*store, 299);
+  }
+  auto graph = *read_file(path + ".p.hnsw");
+  testing::write_text(path + ".p.hnsw", graph.substr(0, graph.size() / 2));
+  {
+    auto store = open(path);
+    expect_findable(*store, 5);
+    expect_findable(*store, 250);
+  }
+  // A graph whose neighbour ids point past its end is refused, not searched.
+  graph = *read_file(path + ".p.hnsw");
+  size_t header = 96, links0 = (2 * 16 + 1) * 4;
+  ASSERT_GT(graph.size(), header + links0);
+  uint32_t count = 1, bad_id = 0x7fffffff;
+  std::memcpy(graph.data() + header, &count, 4);
+  std::memcpy(graph.data() + header + 4, &bad_id, 4);
+  testing::write_text(path + ".p.hnsw", graph);
+  auto store = open(path);
+  expect_findable(*store, 123);
 }
 
 }  // namespace
