@@ -79,7 +79,7 @@ class Api {
              : method == "POST"  ? client_.Post(path, h, body, content_type)
              : method == "PATCH" ? client_.Patch(path, h, body, content_type)
                                  : client_.Delete(path, h);
-    if (!r) return {0, Json()};
+    if (!r) return {0, Json(httplib::to_string(r.error()))};
     return {r->status, Json::parse(r->body, nullptr, false)};
   }
   Reply post(const std::string& path, const Json& body) { return call("POST", path, body.dump()); }
