@@ -22,6 +22,7 @@
 #include "store/recall_store.h"
 #include "util/clock.h"
 #include "util/files.h"
+#include "util/listen_backlog.h"
 
 namespace memgpt::server {
 
@@ -1405,6 +1406,7 @@ Result<int> Server::start() {
   if (port <= 0) {
     return unavailable(fmt::format("cannot listen on {}:{} (is the port in use?)", m.options.host, m.options.port));
   }
+  raise_listen_backlog(port);
   m.thread = std::thread([&m] { m.http->listen_after_bind(); });
   return port;
 }

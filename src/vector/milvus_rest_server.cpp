@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "util/listen_backlog.h"
 #include "vector/milvus_errors.h"
 #include "vector/milvus_rest.h"
 
@@ -324,6 +325,7 @@ MilvusRestServer::~MilvusRestServer() { stop(); }
 Result<int> MilvusRestServer::start(const std::string& host, int port) {
   int bound = port == 0 ? impl_->http.bind_to_any_port(host) : (impl_->http.bind_to_port(host, port) ? port : -1);
   if (bound <= 0) return unavailable(fmt::format("cannot listen on {}:{} (is the port in use?)", host, port));
+  raise_listen_backlog(bound);
   impl_->thread = std::thread([this] { impl_->http.listen_after_bind(); });
   while (!impl_->http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return bound;

@@ -1,3 +1,4 @@
+#include "util/listen_backlog.h"
 #include "scripted_llm.h"
 
 #include <httplib.h>
@@ -204,6 +205,7 @@ int ScriptedLlmServer::start(int port) {
   });
   add_local_routes(*server_);
   port_ = port == 0 ? server_->bind_to_any_port("127.0.0.1") : (server_->bind_to_port("127.0.0.1", port) ? port : -1);
+  if (port_ > 0) raise_listen_backlog(port_);  // load tests connect many clients at once
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return port_;
