@@ -1,4 +1,4 @@
-// bench_vector [--n 50000] [--queries 1000] [--data glove|synthetic] [--dim 384] [--faiss 0|1] [--hnswlib 0|1]
+// bench_vector [--n 50000] [--queries 1000] [--data glove|synthetic] [--dim 384] [--faiss 0|1] [--hnswlib 0|1] [--memgpt 0|1]
 //
 // Data: GloVe 6B 100-d (the built-in embedder's table, L2-normalised) or synthetic Gaussian
 // vectors. Queries are held out (seed 42). Compares, single-threaded search, one query per call:
@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
   size_t n = 50000, nq = 1000;
   std::string data = "glove";
   int dim = 384;
-  bool with_faiss = true, with_hnswlib = true;  // 0 skips a baseline when time is short
+  bool with_faiss = true, with_hnswlib = true, with_memgpt = true;  // 0 skips a baseline when time is short
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--n") n = std::stoul(argv[i + 1]);
@@ -111,6 +111,7 @@ int main(int argc, char** argv) {
     else if (a == "--dim") dim = std::stoi(argv[i + 1]);
     else if (a == "--faiss") with_faiss = std::stoi(argv[i + 1]) != 0;
     else if (a == "--hnswlib") with_hnswlib = std::stoi(argv[i + 1]) != 0;
+    else if (a == "--memgpt") with_memgpt = std::stoi(argv[i + 1]) != 0;
   }
   std::vector<float> all;
   size_t total = 0;
@@ -224,7 +225,9 @@ int main(int argc, char** argv) {
     }
   }
 #endif
-  // Ours, through the VectorStore interface.
+  // Ours, through the VectorStore interface (--memgpt 0: only the baselines, e.g. when ours was
+  // measured at this size in an earlier run).
+  if (with_memgpt) {
   std::string dir = std::filesystem::temp_directory_path() / ("memgpt-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   std::string path = dir + "/bench.db";
@@ -302,6 +305,7 @@ int main(int argc, char** argv) {
   fmt::print("memgpt:  bulk insert with indexing {:.0f} rows/s (batches of 1000, 2 index threads), +{} MB; "
              "close (saves the graph) {:.2f} s; reopen + first search {:.2f} s, +{} MB after reopen\n\n",
              insert_rate, engine_mb, save, reopen, reopened_mb);
+  }
   fmt::print("{:<22} {:>5} {:>10} {:>10}\n", "method", "ef", "recall@10", "QPS");
   for (const auto& r : results) {
     fmt::print("{:<22} {:>5} {:>10.3f} {:>10.0f}\n", r.method, r.ef ? std::to_string(r.ef) : "-", r.recall, r.qps);
