@@ -18,6 +18,26 @@ std::string lower(std::string s) {
   return s;
 }
 
+// The passages of one document of a source: chunked, with ids stable across loads.
+std::vector<Passage> document_passages(const store::SourceRecord& source, const Document& doc,
+                                       const ChunkOptions& chunking, int64_t now) {
+  std::vector<Passage> out;
+  for (auto& chunk : chunk_text(doc.text, chunking)) {
+    Passage p;
+    p.id = passage_id({source.id, doc.doc_id(), chunk});
+    p.text = std::move(chunk);
+    p.user_id = source.user_id;
+    p.source_id = source.id;
+    p.data_source = source.name;
+    p.doc_id = doc.doc_id();
+    p.created_at = now;
+    p.metadata = doc.metadata;
+    p.metadata["file"] = std::filesystem::path(doc.path).filename().string();
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> collect_files(const LoadRequest& request) {
@@ -114,17 +134,7 @@ Result<LoadReport> load_source(store::MetadataStore& meta, PassageStore& passage
     Status s = read_documents(file, [&](Document doc) -> Status {
       if (progress.cancel && progress.cancel->load()) return Status(ErrorCode::kCancelled, "cancelled");
       ++report.documents;
-      for (auto& chunk : chunk_text(doc.text, {request.chunk_tokens, request.overlap_tokens})) {
-        Passage p;
-        p.id = passage_id({rec.id, doc.doc_id(), chunk});
-        p.text = std::move(chunk);
-        p.user_id = request.user_id;
-        p.source_id = rec.id;
-        p.data_source = rec.name;
-        p.doc_id = doc.doc_id();
-        p.created_at = now;
-        p.metadata = doc.metadata;
-        p.metadata["file"] = std::filesystem::path(doc.path).filename().string();
+      for (auto& p : document_passages(rec, doc, {request.chunk_tokens, request.overlap_tokens}, now)) {
         pending.push_back(std::move(p));
         if (pending.size() >= 128) MEMGPT_RETURN_IF_ERROR(flush());
       }
@@ -166,25 +176,14 @@ Result<FileLoadReport> add_file(store::MetadataStore& meta, PassageStore& passag
   FileLoadReport report;
   std::vector<Passage> all;
   int64_t now = SystemClock::instance().now_ms();
-  std::string file_name = std::filesystem::path(path).filename().string();
   MEMGPT_RETURN_IF_ERROR(read_documents(path, [&](Document doc) -> Status {
     ++report.documents;
-    for (auto& chunk : chunk_text(doc.text, {chunk_tokens, overlap_tokens})) {
-      Passage p;
-      p.id = passage_id({source.id, doc.doc_id(), chunk});
-      p.text = std::move(chunk);
-      p.user_id = source.user_id;
-      p.source_id = source.id;
-      p.data_source = source.name;
-      p.doc_id = doc.doc_id();
-      p.created_at = now;
-      p.metadata = doc.metadata;
-      p.metadata["file"] = file_name;
-      all.push_back(std::move(p));
-    }
+    for (auto& p : document_passages(source, doc, {chunk_tokens, overlap_tokens}, now)) all.push_back(std::move(p));
     return {};
   }));
-  if (all.empty()) return invalid_argument(fmt::format("{} holds no text to load", file_name));
+  if (all.empty()) {
+    return invalid_argument(fmt::format("{} holds no text to load", std::filesystem::path(path).filename().string()));
+  }
   for (size_t i = 0; i < all.size(); i += 128) {
     std::vector<Passage> batch(all.begin() + static_cast<ptrdiff_t>(i),
                                all.begin() + static_cast<ptrdiff_t>(std::min(all.size(), i + 128)));

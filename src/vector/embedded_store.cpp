@@ -604,6 +604,18 @@ struct Collection {
 
 }  // namespace
 
+// A compiled filter as a cache key: its SQL and its parameters.
+std::string filter_key(const SqlFilter& f) {
+  std::string key = f.where;
+  for (const auto& v : f.params) {
+    key += '\x1f';
+    if (auto i = std::get_if<int64_t>(&v)) key += std::to_string(*i);
+    else if (auto d = std::get_if<double>(&v)) key += std::to_string(*d);
+    else if (auto t = std::get_if<std::string>(&v)) key += *t;
+  }
+  return key;
+}
+
 class EmbeddedStore final : public VectorStore {
  public:
   EmbeddedStore(std::string path, std::unique_ptr<SqlDatabase> db, const EmbeddedOptions& options)
@@ -806,13 +818,7 @@ class EmbeddedStore final : public VectorStore {
     // The agent shows its archival size in every prompt: a repeated count is answered from a
     // cache while neither this process (write marks) nor another (SQLite's data_version) has
     // written since. Counting 100k rows of one agent costs ~10 ms per step otherwise.
-    std::string key = c->uid + '\x1e' + f.where;
-    for (const auto& v : f.params) {
-      key += '\x1f';
-      if (auto i = std::get_if<int64_t>(&v)) key += std::to_string(*i);
-      else if (auto d = std::get_if<double>(&v)) key += std::to_string(*d);
-      else if (auto t = std::get_if<std::string>(&v)) key += *t;
-    }
+    std::string key = c->uid + '\x1e' + filter_key(f);
     int64_t writes = local_writes_.load();
     MEMGPT_ASSIGN_OR_RETURN(auto dv, db_->query("PRAGMA data_version"));
     int64_t version = dv[0].integer(0);
@@ -1489,13 +1495,7 @@ class EmbeddedStore final : public VectorStore {
     if (f.where == "1") return graph_search(c, q.data(), k, ef, nullptr);
     // How many rows match decides the plan; the count and the matching rows are cached per
     // filter until the collection changes.
-    std::string key = f.where;
-    for (const auto& v : f.params) {
-      key += '\x1f';
-      if (auto i = std::get_if<int64_t>(&v)) key += std::to_string(*i);
-      else if (auto d = std::get_if<double>(&v)) key += std::to_string(*d);
-      else if (auto t = std::get_if<std::string>(&v)) key += *t;
-    }
+    std::string key = filter_key(f);
     std::shared_ptr<const FilterRows> rows;
     {
       std::lock_guard cache_lock(filter_cache_mu_);
