@@ -16,7 +16,7 @@ apt_packages=(
   libfaiss-dev libhnswlib-dev libopenblas0
   libpcre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  nodejs npm tmux time curl
+  nodejs npm tmux time curl ccache
 )
 
 missing=()

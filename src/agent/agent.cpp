@@ -37,7 +37,7 @@ std::string searchable_text(const store::MessageRecord& m) {
     std::string out = m.text;
     for (const auto& tc : m.tool_calls) {
       if (tc.value("/function/name"_json_pointer, "") != "send_message") continue;
-      Json args = Json::parse(tc.value("/function/arguments"_json_pointer, ""), nullptr, false);
+      Json args = parse_json_or_discarded(tc.value("/function/arguments"_json_pointer, ""));
       if (args.is_object() && args.contains("message") && args["message"].is_string()) {
         out += (out.empty() ? "" : "\n") + args["message"].get<std::string>();
       }
@@ -389,7 +389,7 @@ Result<Agent::StepOutcome> Agent::step(const store::MessageRecord* input, const 
     out.usage.total_tokens += resp.usage.total_tokens;
     thoughts = resp.message.content;
     if (kwarg && !resp.message.tool_calls.empty()) {
-      Json args = Json::parse(resp.message.tool_calls[0].arguments, nullptr, false);
+      Json args = parse_json_or_discarded(resp.message.tool_calls[0].arguments);
       if (args.is_object() && args.contains("inner_thoughts") && args["inner_thoughts"].is_string()) {
         if (thoughts.empty()) thoughts = args["inner_thoughts"].get<std::string>();
       }
@@ -421,7 +421,7 @@ Result<Agent::StepOutcome> Agent::step(const store::MessageRecord* input, const 
     if (call.id.empty()) call.id = "call_" + new_uuid().substr(0, 8);
     // Local models often write almost-JSON: repair what can be repaired before giving up. Not
     // when the reply hit the token limit: a "repaired" cut-off call would run on half its text.
-    Json raw_args = Json::parse(call.arguments, nullptr, false);
+    Json raw_args = parse_json_or_discarded(call.arguments);
     bool cut_off = resp.finish_reason == "length" && !raw_args.is_object();
     if (!raw_args.is_object() && !cut_off) {
       if (auto repaired = llm::parse_json_leniently(call.arguments)) raw_args = *repaired;
@@ -763,7 +763,7 @@ Status Agent::rewrite(const std::string& message) {
     if (it->role != "assistant") continue;
     for (auto& tc : it->tool_calls) {
       if (tc.value("/function/name"_json_pointer, "") != "send_message") continue;
-      Json args = Json::parse(tc.value("/function/arguments"_json_pointer, "{}"), nullptr, false);
+      Json args = parse_json_or_discarded(tc.value("/function/arguments"_json_pointer, "{}"));
       if (!args.is_object()) args = Json::object();
       args["message"] = message;
       tc["function"]["arguments"] = args.dump();

@@ -55,7 +55,7 @@ std::string summary_alert_text(int64_t hidden, int64_t total, int64_t summarised
 
 std::optional<std::string> unpack_user_message(const std::string& text) {
   if (text.empty() || text[0] != '{') return std::nullopt;
-  Json j = Json::parse(text, nullptr, false);
+  Json j = parse_json_or_discarded(text);
   if (!j.is_object() || j.value("type", "") != "user_message") return std::nullopt;
   auto it = j.find("message");
   if (it == j.end() || !it->is_string()) return std::nullopt;
@@ -64,7 +64,7 @@ std::optional<std::string> unpack_user_message(const std::string& text) {
 
 std::string packed_type(const std::string& text) {
   if (text.empty() || text[0] != '{') return "";
-  Json j = Json::parse(text, nullptr, false);
+  Json j = parse_json_or_discarded(text);
   if (!j.is_object()) return "";
   auto it = j.find("type");
   return it != j.end() && it->is_string() ? it->get<std::string>() : "";

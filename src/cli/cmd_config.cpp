@@ -203,7 +203,7 @@ bool check_llm_endpoint(const MemgptConfig& c, const Credentials& creds) {
     fmt::print("⚠️  {} refused the API key (HTTP {}): set it with {}\n", base, r->status, key_hint);
     return false;
   }
-  Json j = Json::parse(r->body, nullptr, false);
+  Json j = parse_json_or_discarded(r->body);
   std::vector<std::string> models;
   auto collect = [&](const char* list, const char* field) {
     if (j.is_object() && j.contains(list) && j[list].is_array()) {

@@ -116,7 +116,7 @@ void Printer::print_message(const store::MessageRecord& m) {
     line(kCyan, "🖥️ [system] " + m.text);
   } else if (m.role == "user") {
     std::string type = agent::packed_type(m.text);
-    Json j = Json::parse(m.text, nullptr, false);
+    Json j = parse_json_or_discarded(m.text);
     if (type == "user_message") {
       line(kNone, "🧑 " + j.value("message", ""));
     } else if (type == "heartbeat") {
@@ -130,7 +130,7 @@ void Printer::print_message(const store::MessageRecord& m) {
     if (!m.text.empty()) line(kGrey, "💭 " + m.text, true);
     for (const auto& tc : m.tool_calls) {
       std::string name = tc.value("/function/name"_json_pointer, "");
-      Json args = Json::parse(tc.value("/function/arguments"_json_pointer, ""), nullptr, false);
+      Json args = parse_json_or_discarded(tc.value("/function/arguments"_json_pointer, ""));
       if (name == "send_message" && args.is_object()) {
         line(kYellow, "🤖 " + args.value("message", ""));
       } else {
@@ -139,7 +139,7 @@ void Printer::print_message(const store::MessageRecord& m) {
       }
     }
   } else if (m.role == "tool") {
-    Json j = Json::parse(m.text, nullptr, false);
+    Json j = parse_json_or_discarded(m.text);
     bool ok = j.is_object() && j.value("status", "") == "OK";
     std::string msg = j.is_object() && j["message"].is_string() ? j["message"].get<std::string>() : "None";
     if (ok) line(kGreen, "⚡🟢 [function] Success: " + msg);

@@ -83,7 +83,7 @@ class OpenAIEmbedder final : public Embedder {
       return unavailable(fmt::format("the embedding endpoint {} answered HTTP {}: {}", req.url,
                                      resp.status, resp.body.substr(0, 300)));
     }
-    Json j = Json::parse(resp.body, nullptr, false);
+    Json j = parse_json_or_discarded(resp.body);
     if (!j.is_object() || !j.contains("data") || !j["data"].is_array() ||
         j["data"].size() != texts.size()) {
       return unavailable(fmt::format("the embedding endpoint {} sent an unexpected reply", req.url));

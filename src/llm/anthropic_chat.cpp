@@ -53,7 +53,7 @@ bool has_visible_text(const std::string& s) {
 
 Json tool_input(const std::string& arguments) {
   if (arguments.empty()) return Json::object();
-  Json j = Json::parse(arguments, nullptr, false);
+  Json j = parse_json_or_discarded(arguments);
   if (j.is_object()) return j;
   if (auto repaired = parse_json_leniently(arguments); repaired && repaired->is_object())
     return *repaired;
@@ -159,7 +159,7 @@ class AnthropicChatModel final : public ChatModel {
 
  private:
   Result<ChatResponse> parse_reply(const std::string& text) {
-    Json j = Json::parse(text, nullptr, false);
+    Json j = parse_json_or_discarded(text);
     if (!j.is_object()) return bad_response("the reply is not JSON");
     if (j.value("type", "") == "error") return http_error(200, text, false);
     if (!j.contains("content") || !j["content"].is_array())
@@ -206,7 +206,7 @@ class AnthropicChatModel final : public ChatModel {
     if (line.rfind("data:", 0) != 0) return;  // "event:" lines repeat the data's "type"
     std::string data = line.substr(5);
     if (!data.empty() && data[0] == ' ') data.erase(0, 1);
-    Json j = Json::parse(data, nullptr, false);
+    Json j = parse_json_or_discarded(data);
     if (!j.is_object()) return;
     std::string type = j.value("type", "");
     st.started = true;
@@ -288,7 +288,7 @@ class AnthropicChatModel final : public ChatModel {
       } else if (b.type == "tool_use") {
         // Keep invalid JSON as written: the agent reports it to the model (or repairs it).
         std::string args = b.json.empty() ? "{}" : b.json;
-        Json parsed = Json::parse(args, nullptr, false);
+        Json parsed = parse_json_or_discarded(args);
         out.message.tool_calls.push_back(
             {b.id, b.name, parsed.is_discarded() ? args : parsed.dump()});
       }
@@ -312,7 +312,7 @@ class AnthropicChatModel final : public ChatModel {
 
   Status http_error(int status, const std::string& body, bool in_stream) {
     std::string message = body.substr(0, 500);
-    Json j = Json::parse(body, nullptr, false);
+    Json j = parse_json_or_discarded(body);
     if (j.is_object() && j.contains("error")) {
       const Json& e = j["error"];
       if (e.is_object()) {

@@ -120,13 +120,13 @@ std::string normalise(const std::string& in) {
 }  // namespace
 
 std::optional<Json> parse_json_leniently(const std::string& text) {
-  Json direct = Json::parse(text, nullptr, false);
+  Json direct = parse_json_or_discarded(text);
   if (direct.is_object()) return direct;
   std::string object = extract_object(text);
   if (object.empty()) return std::nullopt;
-  Json extracted = Json::parse(object, nullptr, false);
+  Json extracted = parse_json_or_discarded(object);
   if (extracted.is_object()) return extracted;
-  Json repaired = Json::parse(normalise(object), nullptr, false);
+  Json repaired = parse_json_or_discarded(normalise(object));
   if (repaired.is_object()) return repaired;
   return std::nullopt;
 }

@@ -53,7 +53,7 @@ bool mentions_context_overflow(const std::string& raw) {
 }
 
 std::string error_message(const std::string& body) {
-  Json j = Json::parse(body, nullptr, false);
+  Json j = parse_json_or_discarded(body);
   if (j.is_object()) {
     for (const char* key : {"error", "detail", "message"}) {
       if (!j.contains(key)) continue;
@@ -118,7 +118,7 @@ class LocalChatModel final : public ChatModel {
                       backend_.display, backend_.type, resp.status().message()));
     }
     if (resp->status != 200) return http_error(resp->status, resp->body);
-    Json j = Json::parse(resp->body, nullptr, false);
+    Json j = parse_json_or_discarded(resp->body);
     if (!j.is_object()) return bad_response("the reply is not a JSON object");
     if (j.contains("error") && !j["error"].is_null()) return http_error(200, resp->body);
     ChatResponse out;

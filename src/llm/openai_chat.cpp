@@ -122,7 +122,7 @@ class OpenAIChatModel final : public ChatModel {
     std::string raw = stream ? (state.error_body.empty() ? sse_buffer : state.error_body) : resp->body;
     if (resp->status != 200) return http_error(resp->status, stream && !state.saw_data ? raw + sse_buffer : raw);
     if (stream) return finish_stream(state, transport_error);
-    Json j = Json::parse(resp->body, nullptr, false);
+    Json j = parse_json_or_discarded(resp->body);
     if (!j.is_object()) return bad_response("the reply is not JSON");
     if (j.contains("error")) return http_error(200, resp->body);
     if (!j.contains("choices") || !j["choices"].is_array() || j["choices"].empty()) {
@@ -187,7 +187,7 @@ class OpenAIChatModel final : public ChatModel {
       st.done = true;
       return;
     }
-    Json j = Json::parse(data, nullptr, false);
+    Json j = parse_json_or_discarded(data);
     if (!j.is_object()) return;
     if (j.contains("error")) {
       st.error = j["error"].is_object() ? j["error"].value("message", data) : data;
@@ -277,7 +277,7 @@ class OpenAIChatModel final : public ChatModel {
 
   Status http_error(int status, const std::string& body) {
     std::string message = body.substr(0, 500);
-    Json j = Json::parse(body, nullptr, false);
+    Json j = parse_json_or_discarded(body);
     std::string code;
     if (j.is_object() && j.contains("error")) {
       const Json& e = j["error"];

@@ -117,7 +117,7 @@ std::string new_call_id() {
 
 // JSON content (user events, function results) indented like MemGPT did; other text as is.
 std::string pretty(const std::string& text) {
-  OrderedJson j = OrderedJson::parse(text, nullptr, false);
+  OrderedJson j = parse_ordered_json_or_discarded(text);
   if (j.is_discarded() || !(j.is_object() || j.is_array())) return trim(text);
   return j.dump(2, ' ', false, OrderedJson::error_handler_t::replace);
 }
@@ -131,7 +131,7 @@ std::string answer_prefix(const std::string& forced_function) {
 
 // An earlier function call, written the way the model is asked to answer.
 std::string render_call(const ToolCall& call, const std::string& thoughts) {
-  OrderedJson args = OrderedJson::parse(call.arguments, nullptr, false);
+  OrderedJson args = parse_ordered_json_or_discarded(call.arguments);
   // Unparseable calls carry the model's whole answer: show it as written, so the model sees
   // its own mistake next to the Failed result.
   if (!args.is_object()) return trim(call.arguments);

@@ -173,7 +173,7 @@ std::vector<Json> message_views(const store::MessageRecord& m, bool use_assistan
     for (const auto& tc : m.tool_calls) {
       std::string name = tc.value("/function/name"_json_pointer, "");
       std::string args = tc.value("/function/arguments"_json_pointer, "");
-      Json parsed = Json::parse(args, nullptr, false);
+      Json parsed = parse_json_or_discarded(args);
       if (thoughts.empty() && parsed.is_object() && parsed.contains("inner_thoughts") &&
           parsed["inner_thoughts"].is_string()) {
         thoughts = parsed["inner_thoughts"].get<std::string>();
@@ -188,7 +188,7 @@ std::vector<Json> message_views(const store::MessageRecord& m, bool use_assistan
     }
     for (const auto& [name, tc] : calls) {
       std::string args = tc.value("/function/arguments"_json_pointer, "");
-      Json parsed = Json::parse(args, nullptr, false);
+      Json parsed = parse_json_or_discarded(args);
       if (use_assistant_message && name == "send_message" && parsed.is_object() && parsed.contains("message")) {
         Json j = base("assistant_message");
         j["content"] = parsed["message"].is_string() ? parsed["message"].get<std::string>() : parsed["message"].dump();
@@ -203,7 +203,7 @@ std::vector<Json> message_views(const store::MessageRecord& m, bool use_assistan
     }
   } else if (m.role == "tool") {
     if (use_assistant_message && m.name == "send_message") return out;
-    Json parsed = Json::parse(m.text, nullptr, false);
+    Json parsed = parse_json_or_discarded(m.text);
     bool ok = !(parsed.is_object() && parsed.value("status", "OK") == "Failed");
     Json j = base("tool_return_message");
     j["tool_return"] = m.text;

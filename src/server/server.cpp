@@ -119,7 +119,7 @@ std::string req_str(const Json& body, const char* key) {
 
 Json parse_body(const httplib::Request& req) {
   if (req.body.empty()) return Json::object();
-  Json body = Json::parse(req.body, nullptr, false);
+  Json body = parse_json_or_discarded(req.body);
   if (body.is_discarded()) fail(400, "the request body is not valid JSON");
   if (!body.is_object()) fail(422, "the request body must be a JSON object", "body");
   return body;

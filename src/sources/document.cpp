@@ -276,12 +276,12 @@ Status read_json(const std::string& path, bool lines, const std::function<Status
       std::string line = content.substr(pos, nl - pos);
       pos = nl + 1;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      Json j = Json::parse(line, nullptr, false);
+      Json j = parse_json_or_discarded(line);
       if (j.is_discarded()) return file_error(path, fmt::format("line {} is not valid JSON", line_no));
       items.push_back(std::move(j));
     }
   } else {
-    Json j = Json::parse(content, nullptr, false);
+    Json j = parse_json_or_discarded(content);
     if (j.is_discarded()) return file_error(path, "is not valid JSON");
     if (j.is_array()) {
       for (auto& x : j) items.push_back(std::move(x));

@@ -190,7 +190,7 @@ SourceRecord row_to_source(const SqlRow& r) {
   s.embedding_model = r.text(5);
   s.embedding_dim = static_cast<int>(r.integer(6));
   s.created_at = r.integer(7);
-  s.metadata = Json::parse(r.text(8), nullptr, false);
+  s.metadata = parse_json_or_discarded(r.text(8));
   if (s.metadata.is_discarded()) s.metadata = Json::object();
   return s;
 }
@@ -199,7 +199,7 @@ constexpr const char* kAgentCols =
     "id, user_id, name, persona, human, preset, llm_config, embedding_config, state, created_at, "
     "last_updated";
 Json parse_or_empty(const std::string& text) {
-  Json j = Json::parse(text, nullptr, false);
+  Json j = parse_json_or_discarded(text);
   return j.is_discarded() ? Json::object() : j;
 }
 AgentRecord row_to_agent(const SqlRow& r) {
@@ -225,7 +225,7 @@ PresetRecord row_to_preset(const SqlRow& r) {
   p.name = r.text(2);
   p.description = r.text(3);
   p.system_name = r.text(4);
-  Json f = Json::parse(r.text(5), nullptr, false);
+  Json f = parse_json_or_discarded(r.text(5));
   if (f.is_array()) {
     for (const auto& x : f) {
       if (x.is_string()) p.functions.push_back(x.get<std::string>());
@@ -329,7 +329,7 @@ Status MetadataStore::seed_builtins(const std::string& user_id) {
   for (const auto& name : builtin_asset_names("presets")) {
     auto text = builtin_asset("presets/" + name + ".json");
     if (!text) continue;
-    Json j = Json::parse(*text, nullptr, false);
+    Json j = parse_json_or_discarded(*text);
     if (!j.is_object()) return internal_error("built-in preset " + name + " is not valid JSON");
     PresetRecord preset;
     preset.user_id = user_id;

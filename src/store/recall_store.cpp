@@ -20,7 +20,7 @@ MessageRecord row_to_message(const SqlRow& r) {
   m.role = r.text(3);
   m.text = r.text(4);
   m.name = r.text(5);
-  m.tool_calls = Json::parse(r.text(6), nullptr, false);
+  m.tool_calls = parse_json_or_discarded(r.text(6));
   if (!m.tool_calls.is_array()) m.tool_calls = Json::array();
   m.tool_call_id = r.text(7);
   m.model = r.text(8);

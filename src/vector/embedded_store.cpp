@@ -1045,7 +1045,7 @@ class EmbeddedStore final : public VectorStore {
     Json out = Json::object();
     out[c.spec.primary_field()->name] = pk_json(c, r);
     bool all = std::find(wanted.begin(), wanted.end(), "*") != wanted.end();
-    Json dyn = Json::parse(r.text(2 + c.scalars.size()), nullptr, false);
+    Json dyn = parse_json_or_discarded(r.text(2 + c.scalars.size()));
     if (!dyn.is_object()) dyn = Json::object();
     auto scalar_value = [&](size_t i) -> Json {
       const FieldSchema* f = c.scalars[i];
@@ -1057,7 +1057,7 @@ class EmbeddedStore final : public VectorStore {
         case DataType::kDouble: return r.real(idx);
         case DataType::kBool: return r.integer(idx) != 0;
         case DataType::kJson: {
-          Json j = Json::parse(r.text(idx), nullptr, false);
+          Json j = parse_json_or_discarded(r.text(idx));
           return j.is_discarded() ? Json(nullptr) : j;
         }
         default: return r.text(idx);
@@ -1293,7 +1293,7 @@ class EmbeddedStore final : public VectorStore {
     keys_loaded = false;
     auto meta_file = read_file(index_path(c.spec.name) + ".meta");
     if (!meta_file.ok()) return false;
-    Json meta = Json::parse(*meta_file, nullptr, false);
+    Json meta = parse_json_or_discarded(*meta_file);
     if (!meta.is_object() || meta.value("uid", "") != c.uid || meta.value("dim", 0) != c.spec.dim()) {
       return false;
     }

@@ -244,7 +244,7 @@ class MilvusRestClient final : public VectorStore {
     policy.max_attempts = options_.max_retries + 1;
     policy.initial_backoff_ms = 200;
     auto rate_limited = [](const HttpResponse& r) {
-      Json j = Json::parse(r.body, nullptr, false);
+      Json j = parse_json_or_discarded(r.body);
       return j.is_object() && j.value("code", 0) == kRateLimited;
     };
     auto resp = send_with_retry(*http_, req, policy, rate_limited);
@@ -260,7 +260,7 @@ class MilvusRestClient final : public VectorStore {
                                       "`memgpt configure --milvus-token user:password` or MILVUS_TOKEN",
                                       uri_, resp->status));
     }
-    Json j = Json::parse(resp->body, nullptr, false);
+    Json j = parse_json_or_discarded(resp->body);
     if (!j.is_object()) {
       return unavailable(fmt::format("Milvus at {} answered HTTP {} with a body that is not JSON", uri_, resp->status));
     }

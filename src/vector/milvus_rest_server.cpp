@@ -277,7 +277,7 @@ MilvusRestServer::MilvusRestServer(VectorStore* store, Options options) : impl_(
         return;
       }
     }
-    Json body = Json::parse(req.body.empty() ? std::string("{}") : req.body, nullptr, false);
+    Json body = parse_json_or_discarded(req.body.empty() ? std::string("{}") : req.body);
     if (!body.is_object()) {
       reply(200, envelope_error(kInvalidJson, "can only accept json format request"));
       return;
