@@ -11,6 +11,7 @@
 #include "cli/prompt.h"
 #include "cli/term.h"
 #include "config/config.h"
+#include "config/providers.h"
 #include "util/files.h"
 #include "util/http_client.h"
 #include "util/json.h"
@@ -92,26 +93,11 @@ void apply_embedding_provider_defaults(MemgptConfig& c, bool model_given, bool d
 
 // Endpoint (and wrapper) implied by an LLM provider when the user gives none.
 void apply_llm_provider_defaults(MemgptConfig& c) {
-  static const std::map<std::string, std::string> kEndpoints = {
-      {"openai", "https://api.openai.com/v1"},
-      {"anthropic", "https://api.anthropic.com/v1"},
-      {"groq", "https://api.groq.com/openai/v1"},
-      {"together", "https://api.together.xyz/v1"},
-      {"openrouter", "https://openrouter.ai/api/v1"},
-      {"ollama", "http://localhost:11434"},
-      {"llamacpp", "http://localhost:8080"},
-      {"vllm", "http://localhost:8000"},
-      {"lmstudio", "http://localhost:1234"},
-      {"koboldcpp", "http://localhost:5001"},
-      {"webui", "http://localhost:5000"},
-  };
-  auto it = kEndpoints.find(c.model_endpoint_type);
-  c.model_endpoint = it != kEndpoints.end() ? it->second : "";
-  bool local = c.model_endpoint_type == "ollama" || c.model_endpoint_type == "llamacpp" ||
-               c.model_endpoint_type == "koboldcpp" || c.model_endpoint_type == "webui" ||
-               c.model_endpoint_type == "lmstudio" || c.model_endpoint_type == "vllm";
-  if (local && c.model_wrapper.empty()) c.model_wrapper = "chatml";
-  if (!local) c.model_wrapper.clear();
+  const Provider* p = find_provider(c.model_endpoint_type);
+  c.model_endpoint = p ? std::string(p->default_endpoint) : "";
+  bool wrapped = p && !p->default_wrapper.empty();
+  if (wrapped && c.model_wrapper.empty()) c.model_wrapper = p->default_wrapper;
+  if (!wrapped) c.model_wrapper.clear();
 }
 
 void show_config(const MemgptConfig& c, const Credentials& creds, bool json) {
@@ -174,10 +160,9 @@ bool check_llm_endpoint(const MemgptConfig& c, const Credentials& creds) {
   // Each backend lists its models in its own way: OpenAI-style GET /v1/models (data[].id),
   // Ollama's /api/tags (models[].name), koboldcpp's /api/v1/model (result), Anthropic's
   // /v1/models with its own key header.
-  std::string path = "/models";
-  bool add_v1 = type == "vllm" || type == "lmstudio" || type == "llamacpp" || type == "webui";
-  if (type == "ollama") path = "/api/tags";
-  if (type == "koboldcpp") path = "/api/v1/model";
+  const Provider* provider = find_provider(type);
+  std::string path = provider ? std::string(provider->models_path) : "/models";
+  bool add_v1 = provider && provider->appends_v1;
   if (add_v1 && (base.size() < 3 || base.compare(base.size() - 3, 3, "/v1") != 0)) base += "/v1";
   HttpRequest req{"GET", base + path};
   req.timeout_ms = 3000;
@@ -229,16 +214,17 @@ bool check_llm_endpoint(const MemgptConfig& c, const Credentials& creds) {
 
 // MemGPT's configure questions, each defaulting to the current value.
 void configure_interactively(MemgptConfig& c, Credentials& creds) {
-  static const std::vector<std::string> kProviders = {"openai", "azure", "groq", "together", "openrouter", "ollama",
-                                                      "llamacpp", "vllm", "lmstudio", "koboldcpp", "webui", "anthropic"};
+  std::vector<std::string> provider_types;
+  for (const Provider& p : providers()) provider_types.emplace_back(p.type);
   auto index_of = [](const std::vector<std::string>& v, const std::string& x) -> std::optional<size_t> {
     auto it = std::find(v.begin(), v.end(), x);
     if (it == v.end()) return std::nullopt;
     return static_cast<size_t>(it - v.begin());
   };
-  auto provider = choose("Select LLM inference provider:", kProviders, index_of(kProviders, c.model_endpoint_type));
-  if (provider && kProviders[*provider] != c.model_endpoint_type) {
-    c.model_endpoint_type = kProviders[*provider];
+  auto provider = choose("Select LLM inference provider:", provider_types,
+                         index_of(provider_types, c.model_endpoint_type));
+  if (provider && provider_types[*provider] != c.model_endpoint_type) {
+    c.model_endpoint_type = provider_types[*provider];
     apply_llm_provider_defaults(c);
   }
   c.model_endpoint = ask("Enter default endpoint", c.model_endpoint);
@@ -253,10 +239,8 @@ void configure_interactively(MemgptConfig& c, Credentials& creds) {
   } else if (window) {
     c.context_window = std::stoi(kWindows[*window]);
   }
-  bool local = c.model_endpoint_type == "ollama" || c.model_endpoint_type == "llamacpp" ||
-               c.model_endpoint_type == "vllm" || c.model_endpoint_type == "lmstudio" ||
-               c.model_endpoint_type == "koboldcpp" || c.model_endpoint_type == "webui";
-  if (local) {
+  const Provider* chosen = find_provider(c.model_endpoint_type);
+  if (chosen && !chosen->default_wrapper.empty()) {
     static const std::vector<std::string> kWrappers = {"chatml", "llama3", "airoboros-l2-70b-2.1", "zephyr"};
     auto w = choose("Select default model wrapper (recommended: chatml):", kWrappers,
                     index_of(kWrappers, c.model_wrapper).value_or(0));
@@ -290,37 +274,20 @@ void configure_interactively(MemgptConfig& c, Credentials& creds) {
 }  // namespace
 
 void run_quickstart(const std::string& backend, const std::string& qs_model, bool check_endpoint) {
-  struct Preset {
-    const char* type;
-    const char* endpoint;
-    const char* model;
-    int window;
-    const char* wrapper;
-  };
-  static const std::map<std::string, Preset> kPresets = {
-      {"openai", {"openai", "https://api.openai.com/v1", "gpt-4o-mini", 128000, ""}},
-      {"ollama", {"ollama", "http://localhost:11434", "llama3.1", 8192, "chatml"}},
-      {"llamacpp", {"llamacpp", "http://localhost:8080", "local", 8192, "chatml"}},
-      {"vllm", {"vllm", "http://localhost:8000", "meta-llama/Meta-Llama-3.1-8B-Instruct", 8192, "chatml"}},
-      {"lmstudio", {"lmstudio", "http://localhost:1234", "local-model", 8192, "chatml"}},
-      {"groq", {"groq", "https://api.groq.com/openai/v1", "llama-3.1-70b-versatile", 8192, ""}},
-      {"anthropic", {"anthropic", "https://api.anthropic.com/v1", "claude-3-5-sonnet-20241022", 200000, ""}},
-      {"koboldcpp", {"koboldcpp", "http://localhost:5001", "local", 8192, "chatml"}},
-      {"webui", {"webui", "http://localhost:5000", "local", 8192, "chatml"}},
-  };
   if (backend == "memgpt") {
     fail("the 'memgpt' quickstart points at MemGPT's hosted endpoint, which this build does not use; pick "
          "openai, anthropic, groq, ollama, llamacpp, koboldcpp, webui, vllm or lmstudio",
          kExitUnavailable);
   }
-  const Preset& p = kPresets.at(backend);
+  const Provider* p = find_provider(backend);
+  if (!p || p->default_endpoint.empty()) fail(fmt::format("unknown quickstart backend '{}'", backend));
   MemgptConfig config = check(MemgptConfig::load());
   Credentials creds = check(Credentials::load());
-  config.model_endpoint_type = p.type;
-  config.model_endpoint = p.endpoint;
-  config.model = qs_model.empty() ? p.model : qs_model;
-  config.context_window = p.window;
-  config.model_wrapper = p.wrapper;
+  config.model_endpoint_type = p->type;
+  config.model_endpoint = p->default_endpoint;
+  config.model = qs_model.empty() ? std::string(p->default_model) : qs_model;
+  config.context_window = p->default_context_window;
+  config.model_wrapper = p->default_wrapper;
   config.embedding_endpoint_type = "local";
   config.embedding_endpoint.clear();
   config.embedding_model = kBuiltinEmbeddingModel;
@@ -331,7 +298,7 @@ void run_quickstart(const std::string& backend, const std::string& qs_model, boo
   if (!s.ok()) fail(s.with_context("cannot save the configuration"));
   fmt::print("📖 MemGPT configuration file updated ({}): {} model '{}' at {}, built-in embeddings, "
              "archival memory in {}\n",
-             display_path(config.path), p.type, config.model, config.model_endpoint,
+             display_path(config.path), p->type, config.model, config.model_endpoint,
              display_path(config.archival_uri()));
   if (backend == "openai" && creds.openai_key().empty()) {
     fmt::print("⚠️  No OpenAI API key yet: set OPENAI_API_KEY or run `memgpt configure --openai-key KEY`\n");

@@ -7,15 +7,13 @@
 #include <cstdlib>
 #include <functional>
 
+#include "config/providers.h"
 #include "util/clock.h"
 #include "util/files.h"
 
 namespace memgpt {
 namespace {
 
-constexpr const char* kLlmEndpointTypes[] = {"openai",   "azure",     "anthropic", "groq",
-                                             "ollama",   "llamacpp",  "vllm",      "lmstudio",
-                                             "koboldcpp", "webui",    "together",  "openrouter"};
 constexpr const char* kEmbeddingEndpointTypes[] = {"local", "openai", "azure", "ollama",
                                                    "llamacpp", "vllm", "tei"};
 constexpr const char* kArchivalTypes[] = {"milvus"};
@@ -86,7 +84,10 @@ const std::vector<Field>& fields() {
     Field endpoint_type = str_field("model", "model_endpoint_type",
                                     &MemgptConfig::model_endpoint_type);
     endpoint_type.set = [](MemgptConfig& c, const std::string& v) -> Status {
-      MEMGPT_RETURN_IF_ERROR(one_of("model_endpoint_type", v, kLlmEndpointTypes));
+      if (!find_provider(v)) {
+        return invalid_argument(
+            fmt::format("model_endpoint_type must be one of: {} (got '{}')", provider_type_list(), v));
+      }
       c.model_endpoint_type = v;
       return {};
     };
