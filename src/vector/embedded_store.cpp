@@ -25,100 +25,17 @@
 #include "util/clock.h"
 #include "util/files.h"
 #include "util/sql.h"
+#include "vector/embedded_db.h"
+#include "vector/embedded_schema.h"
 #include "vector/filter.h"
+#include "vector/filter_sql.h"
 #include "vector/milvus_errors.h"
 
 namespace memgpt::vector {
+using namespace embedded;
 namespace {
 
 constexpr int kMaxTopK = 16384;  // Milvus: limit + offset < 16384
-
-bool valid_name(const std::string& s) {
-  if (s.empty() || s.size() > 255) return false;
-  if (!(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-  });
-}
-
-bool valid_utf8(const std::string& s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    if (n == 2 && c < 0xc2) return false;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
-    }
-    if (n == 3) {
-      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0)) return false;
-    }
-    if (n == 4) {
-      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-      if ((c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 >= 0x90) || c > 0xf4) return false;
-    }
-    i += n;
-  }
-  return true;
-}
-
-std::string quote_ident(const std::string& s) { return "\"" + s + "\""; }
-std::string col(const std::string& field) { return quote_ident("f_" + field); }
-
-Json spec_to_json(const CollectionSpec& spec) {
-  Json fields = Json::array();
-  for (const auto& f : spec.fields) {
-    fields.push_back({{"name", f.name},
-                      {"type", data_type_name(f.type)},
-                      {"primary", f.is_primary},
-                      {"partition_key", f.is_partition_key},
-                      {"max_length", f.max_length},
-                      {"dim", f.dim}});
-  }
-  return {{"name", spec.name},
-          {"fields", fields},
-          {"dynamic", spec.enable_dynamic_field},
-          {"description", spec.description},
-          {"index",
-           {{"field", spec.index.field_name},
-            {"metric", metric_type_name(spec.index.metric)},
-            {"type", spec.index.index_type},
-            {"M", spec.index.m},
-            {"efConstruction", spec.index.ef_construction}}}};
-}
-
-Result<CollectionSpec> spec_from_json(const Json& j) {
-  CollectionSpec spec;
-  spec.name = j.value("name", "");
-  spec.enable_dynamic_field = j.value("dynamic", true);
-  spec.description = j.value("description", "");
-  for (const auto& f : j.value("fields", Json::array())) {
-    FieldSchema fs;
-    fs.name = f.value("name", "");
-    MEMGPT_ASSIGN_OR_RETURN(fs.type, parse_data_type(f.value("type", "")));
-    fs.is_primary = f.value("primary", false);
-    fs.is_partition_key = f.value("partition_key", false);
-    fs.max_length = f.value("max_length", 65535);
-    fs.dim = f.value("dim", 0);
-    spec.fields.push_back(fs);
-  }
-  const Json& idx = j.value("index", Json::object());
-  spec.index.field_name = idx.value("field", "");
-  MEMGPT_ASSIGN_OR_RETURN(spec.index.metric, parse_metric_type(idx.value("metric", "IP")));
-  spec.index.index_type = idx.value("type", "HNSW");
-  spec.index.m = idx.value("M", 16);
-  spec.index.ef_construction = idx.value("efConstruction", 200);
-  return spec;
-}
-
-bool same_schema(const CollectionSpec& a, const CollectionSpec& b) {
-  Json ja = spec_to_json(a), jb = spec_to_json(b);
-  ja.erase("description");
-  jb.erase("description");
-  return ja == jb;
-}
 
 std::string vec_blob(const std::vector<float>& v) {
   return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
@@ -130,137 +47,6 @@ void normalize(std::vector<float>& v) {
   if (n <= 0) return;
   float inv = static_cast<float>(1.0 / std::sqrt(n));
   for (float& x : v) x *= inv;
-}
-
-// ---- filter -> SQL -------------------------------------------------------------------------
-
-struct SqlFilter {
-  std::string where = "1";
-  std::vector<SqlValue> params;
-};
-
-SqlValue literal_value(const Json& v) {
-  if (v.is_boolean()) return int64_t{v.get<bool>() ? 1 : 0};
-  if (v.is_number_integer()) return v.get<int64_t>();
-  if (v.is_number()) return v.get<double>();
-  if (v.is_string()) return v.get<std::string>();
-  return nullptr;
-}
-
-Result<std::string> field_sql(const CollectionSpec& spec, const FilterNode& node) {
-  const FieldSchema* f = spec.field(node.field);
-  if (f && f->type == DataType::kFloatVector) {
-    return invalid_parameter(fmt::format("cannot filter on vector field {}", node.field));
-  }
-  std::string base;
-  if (f && f->is_primary) {
-    base = "pk";
-  } else if (f) {
-    base = col(f->name);
-  } else if (spec.enable_dynamic_field) {
-    std::string p = "$.\"" + node.field + "\"";
-    for (const auto& k : node.path) p += ".\"" + k + "\"";
-    std::string esc;
-    for (char c : p) esc += c == '\'' ? std::string("''") : std::string(1, c);
-    return "json_extract(dyn, '" + esc + "')";
-  } else {
-    return invalid_parameter(fmt::format("field {} not exist", node.field));
-  }
-  if (node.path.empty()) return base;
-  if (!f || f->type != DataType::kJson) {
-    return invalid_parameter(fmt::format("field {} is not a JSON field", node.field));
-  }
-  std::string p = "$";
-  for (const auto& k : node.path) p += ".\"" + k + "\"";
-  std::string esc;
-  for (char c : p) esc += c == '\'' ? std::string("''") : std::string(1, c);
-  return "json_extract(" + base + ", '" + esc + "')";
-}
-
-Status to_sql(const CollectionSpec& spec, const FilterNode& node, std::string& out,
-              std::vector<SqlValue>& params) {
-  switch (node.kind) {
-    case FilterNode::Kind::kAnd:
-    case FilterNode::Kind::kOr: {
-      out += "(";
-      MEMGPT_RETURN_IF_ERROR(to_sql(spec, *node.children[0], out, params));
-      out += node.kind == FilterNode::Kind::kAnd ? " AND " : " OR ";
-      MEMGPT_RETURN_IF_ERROR(to_sql(spec, *node.children[1], out, params));
-      out += ")";
-      return {};
-    }
-    case FilterNode::Kind::kNot:
-      out += "(NOT ";
-      MEMGPT_RETURN_IF_ERROR(to_sql(spec, *node.children[0], out, params));
-      out += ")";
-      return {};
-    case FilterNode::Kind::kCompare: {
-      MEMGPT_ASSIGN_OR_RETURN(std::string lhs, field_sql(spec, *node.children[0]));
-      std::string op = node.op == "==" ? "=" : node.op;
-      // NULL (missing dynamic field) never matches, as in Milvus.
-      out += "(" + lhs + " " + op + " ?)";
-      params.push_back(literal_value(node.children[1]->value));
-      return {};
-    }
-    case FilterNode::Kind::kIn:
-    case FilterNode::Kind::kNotIn: {
-      MEMGPT_ASSIGN_OR_RETURN(std::string lhs, field_sql(spec, *node.children[0]));
-      const Json& list = node.children[1]->value;
-      if (list.empty()) {
-        out += node.kind == FilterNode::Kind::kIn ? "(0)" : "(" + lhs + " IS NOT NULL)";
-        return {};
-      }
-      out += "(" + lhs + (node.kind == FilterNode::Kind::kIn ? " IN (" : " NOT IN (");
-      for (size_t i = 0; i < list.size(); ++i) {
-        out += i ? ", ?" : "?";
-        params.push_back(literal_value(list[i]));
-      }
-      out += "))";
-      return {};
-    }
-    case FilterNode::Kind::kLike: {
-      MEMGPT_ASSIGN_OR_RETURN(std::string lhs, field_sql(spec, *node.children[0]));
-      // Milvus `like` is case-sensitive with % and _ wildcards: GLOB with the same meaning.
-      std::string pat = node.value.get<std::string>(), glob;
-      for (size_t i = 0; i < pat.size(); ++i) {
-        char c = pat[i];
-        if (c == '\\' && i + 1 < pat.size()) {
-          char n = pat[++i];
-          if (n == '*' || n == '?' || n == '[') glob += std::string("[") + n + "]";
-          else glob += n;
-        } else if (c == '%') {
-          glob += '*';
-        } else if (c == '_') {
-          glob += '?';
-        } else if (c == '*' || c == '?' || c == '[') {
-          glob += std::string("[") + c + "]";
-        } else {
-          glob += c;
-        }
-      }
-      out += "(" + lhs + " GLOB ?)";
-      params.push_back(glob);
-      return {};
-    }
-    case FilterNode::Kind::kLiteral:
-      out += node.value.is_boolean() && node.value.get<bool>() ? "(1)" : "(0)";
-      return {};
-    default:
-      return invalid_parameter("unsupported filter node");
-  }
-}
-
-Result<SqlFilter> compile_filter(const CollectionSpec& spec, const std::string& expr) {
-  SqlFilter f;
-  MEMGPT_ASSIGN_OR_RETURN(auto tree, parse_filter(expr));
-  if (!tree) return f;
-  f.where.clear();
-  Status s = to_sql(spec, *tree, f.where, f.params);
-  if (!s.ok()) {
-    return invalid_parameter(
-        fmt::format("cannot parse expression: {}, error: {}", expr, s.message()));
-  }
-  return f;
 }
 
 // ---- graph file -----------------------------------------------------------------------------
@@ -604,18 +390,6 @@ struct Collection {
 
 }  // namespace
 
-// A compiled filter as a cache key: its SQL and its parameters.
-std::string filter_key(const SqlFilter& f) {
-  std::string key = f.where;
-  for (const auto& v : f.params) {
-    key += '\x1f';
-    if (auto i = std::get_if<int64_t>(&v)) key += std::to_string(*i);
-    else if (auto d = std::get_if<double>(&v)) key += std::to_string(*d);
-    else if (auto t = std::get_if<std::string>(&v)) key += *t;
-  }
-  return key;
-}
-
 class EmbeddedStore final : public VectorStore {
  public:
   EmbeddedStore(std::string path, std::unique_ptr<SqlDatabase> db, const EmbeddedOptions& options)
@@ -627,16 +401,7 @@ class EmbeddedStore final : public VectorStore {
     for (auto& [name, c] : collections_) (void)save_index(*c);
   }
 
-  Status init() {
-    MEMGPT_RETURN_IF_ERROR(db_->exec_script(
-        "PRAGMA case_sensitive_like = ON;"
-        "CREATE TABLE IF NOT EXISTS _collections (name TEXT PRIMARY KEY, uid TEXT NOT NULL, "
-        "spec TEXT NOT NULL, created_at INTEGER NOT NULL);"
-        "CREATE TABLE IF NOT EXISTS _tombstones (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
-        "collection TEXT NOT NULL, rid INTEGER NOT NULL);"
-        "CREATE INDEX IF NOT EXISTS _tombstones_by_collection ON _tombstones (collection, seq);"));
-    return {};
-  }
+  Status init() { return db_->exec_script(kCatalogSql); }
 
   std::string uri() const override { return path_; }
 
@@ -649,46 +414,13 @@ class EmbeddedStore final : public VectorStore {
       std::vector<SqlValue> p{spec.name};
       MEMGPT_ASSIGN_OR_RETURN(auto rows, db_->query("SELECT spec FROM _collections WHERE name = ?", p));
       if (!rows.empty()) {
-        MEMGPT_ASSIGN_OR_RETURN(CollectionSpec existing, spec_from_json(Json::parse(rows[0].text(0))));
+        MEMGPT_ASSIGN_OR_RETURN(CollectionSpec existing, spec_from_stored(rows[0].text(0)));
         if (same_schema(existing, spec)) return {};
         return milvus_error(ErrorCode::kAlreadyExists, kInvalidParameter,
                             fmt::format("collection {} already exists with a different schema",
                                         spec.name));
       }
-      std::string table = quote_ident("c_" + spec.name);
-      const FieldSchema* pk = spec.primary_field();
-      std::string ddl = fmt::format(
-          "CREATE TABLE {} (rid INTEGER PRIMARY KEY AUTOINCREMENT, pk {} NOT NULL UNIQUE",
-          table, pk->type == DataType::kInt64 ? "INTEGER" : "TEXT");
-      const FieldSchema* text = nullptr;
-      for (const auto& f : spec.fields) {
-        if (f.is_primary || f.type == DataType::kFloatVector) continue;
-        const char* type = f.type == DataType::kVarChar || f.type == DataType::kJson ? "TEXT"
-                           : f.type == DataType::kFloat || f.type == DataType::kDouble ? "REAL"
-                                                                                         : "INTEGER";
-        ddl += fmt::format(", {} {}", col(f.name), type);
-        if (f.type == DataType::kVarChar && f.name == "text") text = &f;
-      }
-      ddl += ", dyn TEXT NOT NULL DEFAULT '{}', vec BLOB NOT NULL);";
-      for (const auto& f : spec.fields) {
-        if (f.is_partition_key) {
-          ddl += fmt::format("CREATE INDEX {} ON {} ({});", quote_ident("i_" + spec.name + "_" + f.name),
-                             table, col(f.name));
-        }
-      }
-      if (text) {
-        std::string fts = quote_ident("t_" + spec.name);
-        std::string tc = col(text->name);
-        ddl += fmt::format(
-            "CREATE VIRTUAL TABLE {0} USING fts5({1}, content='c_{2}', content_rowid='rid', "
-            "tokenize='porter unicode61 remove_diacritics 2');"
-            "CREATE TRIGGER {3} AFTER INSERT ON {4} BEGIN INSERT INTO {0} (rowid, {1}) VALUES "
-            "(new.rid, new.{1}); END;"
-            "CREATE TRIGGER {5} AFTER DELETE ON {4} BEGIN INSERT INTO {0} ({0}, rowid, {1}) "
-            "VALUES ('delete', old.rid, old.{1}); END;",
-            fts, tc, spec.name, quote_ident("ti_" + spec.name), table, quote_ident("td_" + spec.name));
-      }
-      MEMGPT_RETURN_IF_ERROR(db_->exec_script(ddl));
+      MEMGPT_RETURN_IF_ERROR(db_->exec_script(create_collection_sql(spec)));
       std::vector<SqlValue> ins{spec.name, new_uuid(), spec_to_json(spec).dump(),
                                 SystemClock::instance().now_ms()};
       return db_->exec("INSERT INTO _collections (name, uid, spec, created_at) VALUES (?, ?, ?, ?)", ins)
@@ -723,9 +455,7 @@ class EmbeddedStore final : public VectorStore {
       collections_.erase(name);
     }
     Status s = db_->transaction([&]() -> Status {
-      MEMGPT_RETURN_IF_ERROR(db_->exec_script(
-          fmt::format("DROP TABLE IF EXISTS {}; DROP TABLE IF EXISTS {};",
-                      quote_ident("t_" + name), quote_ident("c_" + name))));
+      MEMGPT_RETURN_IF_ERROR(db_->exec_script(drop_collection_sql(name)));
       std::vector<SqlValue> p{name};
       MEMGPT_RETURN_IF_ERROR(db_->exec("DELETE FROM _tombstones WHERE collection = ?", p).status());
       return db_->exec("DELETE FROM _collections WHERE name = ?", p).status();
@@ -943,47 +673,6 @@ class EmbeddedStore final : public VectorStore {
  private:
   std::string index_path(const std::string& name) const { return path_ + "." + name + ".hnsw"; }
 
-  Status validate_spec(CollectionSpec& spec) {
-    if (!valid_name(spec.name)) {
-      return invalid_parameter(fmt::format(
-          "collection name '{}' is invalid: use letters, digits and '_', starting with a letter "
-          "or '_', at most 255 characters",
-          spec.name));
-    }
-    int primaries = 0, vectors = 0;
-    std::unordered_set<std::string> names;
-    for (auto& f : spec.fields) {
-      if (!valid_name(f.name)) return invalid_parameter(fmt::format("field name '{}' is invalid", f.name));
-      if (!names.insert(f.name).second) return invalid_parameter(fmt::format("duplicate field {}", f.name));
-      if (f.is_primary) {
-        ++primaries;
-        if (f.type != DataType::kInt64 && f.type != DataType::kVarChar) {
-          return milvus_error(ErrorCode::kInvalidArgument, kBadPrimaryKeyType,
-                              "the primary key must be Int64 or VarChar");
-        }
-      }
-      if (f.type == DataType::kFloatVector) {
-        ++vectors;
-        if (f.dim <= 0 || f.dim > 32768) {
-          return invalid_parameter(fmt::format("invalid dimension {} of vector field {}", f.dim, f.name));
-        }
-      }
-      if (f.type == DataType::kVarChar && (f.max_length <= 0 || f.max_length > 65535)) {
-        return invalid_parameter(fmt::format("max_length of {} must be in [1, 65535]", f.name));
-      }
-    }
-    if (primaries != 1) return invalid_parameter("a collection needs exactly one primary key field");
-    if (vectors != 1) return invalid_parameter("a collection needs exactly one FloatVector field");
-    if (spec.index.field_name.empty()) spec.index.field_name = spec.vector_field()->name;
-    if (spec.index.field_name != spec.vector_field()->name) {
-      return invalid_parameter(fmt::format("index field {} is not the vector field", spec.index.field_name));
-    }
-    if (spec.index.m < 2 || spec.index.m > 2048 || spec.index.ef_construction < 1) {
-      return invalid_parameter("HNSW parameters out of range (M in [2, 2048], efConstruction >= 1)");
-    }
-    return {};
-  }
-
   // Loads a collection's state (and, with `index`, its graph caught up with the file).
   Result<Collection*> collection(const std::string& name, bool index) {
     Collection* c = nullptr;
@@ -1009,14 +698,11 @@ class EmbeddedStore final : public VectorStore {
     if (!c || c->uid != rows[0].text(0)) {
       // New to this process, or dropped and re-created by another one.
       auto fresh = std::make_unique<Collection>();
-      MEMGPT_ASSIGN_OR_RETURN(fresh->spec, spec_from_json(Json::parse(rows[0].text(1))));
+      MEMGPT_ASSIGN_OR_RETURN(fresh->spec, spec_from_stored(rows[0].text(1)));
       fresh->uid = rows[0].text(0);
-      fresh->table = quote_ident("c_" + name);
+      fresh->table = table_of(name);
       fresh->keys.reset(fresh->spec.primary_field()->type == DataType::kInt64);
-      for (const auto& f : fresh->spec.fields) {
-        if (f.is_primary || f.type == DataType::kFloatVector) continue;
-        if (f.type == DataType::kVarChar && f.name == "text") fresh->fts = quote_ident("t_" + name);
-      }
+      if (text_field(fresh->spec)) fresh->fts = fts_of(name);
       std::lock_guard lock(collections_mu_);
       auto& slot = collections_[name];
       if (!slot || slot->uid != fresh->uid) slot = std::move(fresh);
@@ -1032,7 +718,7 @@ class EmbeddedStore final : public VectorStore {
 
   std::string select_list(const Collection& c) const {
     std::string s = "rid, pk";
-    for (const FieldSchema* f : c.scalars) s += ", " + col(f->name);
+    for (const FieldSchema* f : c.scalars) s += ", " + column_of(f->name);
     return s + ", dyn";
   }
 
@@ -1224,7 +910,7 @@ class EmbeddedStore final : public VectorStore {
     std::string cols = "pk";
     std::string marks = "?";
     for (const FieldSchema* f : c->scalars) {
-      cols += ", " + col(f->name);
+      cols += ", " + column_of(f->name);
       marks += ", ?";
     }
     cols += ", dyn, vec";
@@ -1326,7 +1012,7 @@ class EmbeddedStore final : public VectorStore {
     // the meta goes last, so a crash part-way leaves files that load_index refuses or
     // catch_up repairs.
     int fd = ::open((path_ + ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-    if (fd < 0) return io_error("cannot lock " + path_ + ".lock");
+    if (fd < 0) return io_error("cannot lock the Milvus store's index files");
     ::flock(fd, LOCK_EX);
     std::string tmp = fmt::format("{}.tmp{}", index_path(c.spec.name), ::getpid());
     Status s;
@@ -1342,10 +1028,10 @@ class EmbeddedStore final : public VectorStore {
                    {"applied_tomb", c.applied_tomb},
                    {"count", count}};
       if (s.ok()) s = write_file_atomic(index_path(c.spec.name) + ".meta", meta.dump());
-    } catch (const std::exception& e) {
+    } catch (const std::exception&) {  // hnswlib reports a failed write by throwing
       std::error_code ec;
       std::filesystem::remove(tmp, ec);
-      s = io_error(fmt::format("cannot save the index of {}: {}", c.spec.name, e.what()));
+      s = io_error(fmt::format("cannot save the index of {} (disk full or not writable?)", c.spec.name));
     }
     ::flock(fd, LOCK_UN);
     ::close(fd);
@@ -1454,7 +1140,7 @@ class EmbeddedStore final : public VectorStore {
         auto label = static_cast<hnswlib::labeltype>(r.integer(0));
         const std::string& b = r.blob(1);
         if (b.size() != static_cast<size_t>(c.spec.dim()) * sizeof(float)) {
-          return corrupt(fmt::format("{}: row {} of {} has a damaged vector", path_, label, c.spec.name));
+          return corrupt(fmt::format("row {} of collection {} has a damaged vector", label, c.spec.name));
         }
         if (c.hnsw->label_lookup_.count(label) == 0) points.emplace_back(label, b.data());
         c.keys.set(r.integer(0), r, 2);
@@ -1743,7 +1429,7 @@ Result<std::unique_ptr<VectorStore>> open_embedded_store(const std::string& raw_
     return Status(db.status().code(),
                   fmt::format("cannot open the Milvus store {}: {}", path, db.status().message()));
   }
-  auto store = std::make_unique<EmbeddedStore>(path, std::move(*db), options);
+  auto store = std::make_unique<EmbeddedStore>(path, with_clean_errors(std::move(*db), path), options);
   Status s = store->init();
   if (!s.ok()) {
     return Status(s.code(), fmt::format("{} is not a memgpt Milvus store: {}", path, s.message()));
