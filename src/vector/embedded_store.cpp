@@ -30,24 +30,13 @@
 #include "vector/filter.h"
 #include "vector/filter_sql.h"
 #include "vector/milvus_errors.h"
+#include "vector/row_codec.h"
 
 namespace memgpt::vector {
 using namespace embedded;
 namespace {
 
 constexpr int kMaxTopK = 16384;  // Milvus: limit + offset < 16384
-
-std::string vec_blob(const std::vector<float>& v) {
-  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
-}
-
-void normalize(std::vector<float>& v) {
-  double n = 0;
-  for (float x : v) n += static_cast<double>(x) * x;
-  if (n <= 0) return;
-  float inv = static_cast<float>(1.0 / std::sqrt(n));
-  for (float& x : v) x *= inv;
-}
 
 // ---- graph file -----------------------------------------------------------------------------
 
@@ -370,7 +359,7 @@ struct Collection {
   std::string uid;
   std::string table;  // "c_<name>"
   std::string fts;    // "t_<name>" or "" when there is no text field
-  std::vector<const FieldSchema*> scalars;  // non-pk, non-vector fields in column order
+  std::unique_ptr<RowCodec> codec;
   std::unique_ptr<hnswlib::SpaceInterface<float>> space;
   GraphHolder hnsw;
   int64_t applied_rowid = 0;
@@ -522,11 +511,11 @@ class EmbeddedStore final : public VectorStore {
     params.push_back(req.offset);
     MEMGPT_ASSIGN_OR_RETURN(
         auto rows, db_->query(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY rid LIMIT ? OFFSET ?",
-                                          select_list(*c), c->table, f.where),
+                                          c->codec->select_list(), c->table, f.where),
                               params));
     std::vector<Json> out;
     for (const auto& r : rows) {
-      MEMGPT_ASSIGN_OR_RETURN(Json j, row_json(*c, r, req.output_fields));
+      MEMGPT_ASSIGN_OR_RETURN(Json j, c->codec->decode(r, req.output_fields, vector_loader(*c)));
       out.push_back(std::move(j));
     }
     return out;
@@ -576,10 +565,13 @@ class EmbeddedStore final : public VectorStore {
     }
     int dim = c->spec.dim();
     bool keyword_only = req.vector.empty() && req.text_query && !req.text_query->empty();
-    if (!keyword_only && static_cast<int>(req.vector.size()) != dim) {
-      return milvus_error(ErrorCode::kInvalidArgument, kInvalidJson,
-                          fmt::format("the dim ({}) of field data({}) is not equal to schema dim ({})",
-                                      req.vector.size(), c->spec.vector_field()->name, dim));
+    if (!keyword_only) {
+      if (static_cast<int>(req.vector.size()) != dim) {
+        return milvus_error(ErrorCode::kInvalidArgument, kInvalidJson,
+                            fmt::format("the dim ({}) of field data({}) is not equal to schema dim ({})",
+                                        req.vector.size(), c->spec.vector_field()->name, dim));
+      }
+      MEMGPT_RETURN_IF_ERROR(check_vector(req.vector, c->spec.index.metric, "the search vector"));
     }
     SqlFilter f;  // no filter: nothing to parse on the hot path
     if (!req.filter.empty()) {
@@ -651,7 +643,7 @@ class EmbeddedStore final : public VectorStore {
       p.emplace_back(rid);
     }
     MEMGPT_ASSIGN_OR_RETURN(
-        auto rows, db_->query(fmt::format("SELECT {} FROM {} WHERE rid IN ({})", select_list(*c),
+        auto rows, db_->query(fmt::format("SELECT {} FROM {} WHERE rid IN ({})", c->codec->select_list(),
                                           c->table, marks),
                               p));
     std::unordered_map<int64_t, size_t> by_rid;
@@ -661,9 +653,9 @@ class EmbeddedStore final : public VectorStore {
       if (it == by_rid.end()) continue;  // deleted meanwhile
       const SqlRow& r = rows[it->second];
       SearchHit hit;
-      hit.id = pk_json(*c, r);
+      hit.id = c->codec->pk(r);
       hit.distance = score;
-      MEMGPT_ASSIGN_OR_RETURN(hit.fields, row_json(*c, r, req.output_fields));
+      MEMGPT_ASSIGN_OR_RETURN(hit.fields, c->codec->decode(r, req.output_fields, vector_loader(*c)));
       hit.fields.erase(c->spec.primary_field()->name);
       out.push_back(std::move(hit));
     }
@@ -703,82 +695,24 @@ class EmbeddedStore final : public VectorStore {
       fresh->table = table_of(name);
       fresh->keys.reset(fresh->spec.primary_field()->type == DataType::kInt64);
       if (text_field(fresh->spec)) fresh->fts = fts_of(name);
+      fresh->codec = std::make_unique<RowCodec>(fresh->spec);
       std::lock_guard lock(collections_mu_);
       auto& slot = collections_[name];
       if (!slot || slot->uid != fresh->uid) slot = std::move(fresh);
       c = slot.get();
-      c->scalars.clear();
-      for (const auto& f : c->spec.fields) {
-        if (!f.is_primary && f.type != DataType::kFloatVector) c->scalars.push_back(&f);
-      }
     }
     if (index) MEMGPT_RETURN_IF_ERROR(catch_up(*c));
     return c;
   }
 
-  std::string select_list(const Collection& c) const {
-    std::string s = "rid, pk";
-    for (const FieldSchema* f : c.scalars) s += ", " + column_of(f->name);
-    return s + ", dyn";
-  }
-
-  Json pk_json(const Collection& c, const SqlRow& r) const {
-    if (c.spec.primary_field()->type == DataType::kInt64) return r.integer(1);
-    return r.text(1);
-  }
-
-  Result<Json> row_json(const Collection& c, const SqlRow& r, const std::vector<std::string>& wanted) {
-    Json out = Json::object();
-    out[c.spec.primary_field()->name] = pk_json(c, r);
-    bool all = std::find(wanted.begin(), wanted.end(), "*") != wanted.end();
-    Json dyn = parse_json_or_discarded(r.text(2 + c.scalars.size()));
-    if (!dyn.is_object()) dyn = Json::object();
-    auto scalar_value = [&](size_t i) -> Json {
-      const FieldSchema* f = c.scalars[i];
-      size_t idx = 2 + i;
-      if (r.is_null(idx)) return nullptr;
-      switch (f->type) {
-        case DataType::kInt64: return r.integer(idx);
-        case DataType::kFloat:
-        case DataType::kDouble: return r.real(idx);
-        case DataType::kBool: return r.integer(idx) != 0;
-        case DataType::kJson: {
-          Json j = parse_json_or_discarded(r.text(idx));
-          return j.is_discarded() ? Json(nullptr) : j;
-        }
-        default: return r.text(idx);
-      }
+  // Reads a row's vector (only when a caller asks for the vector field).
+  std::function<Result<Json>(int64_t)> vector_loader(const Collection& c) {
+    return [this, &c](int64_t rid) -> Result<Json> {
+      std::vector<SqlValue> p{rid};
+      MEMGPT_ASSIGN_OR_RETURN(auto rows, db_->query(fmt::format("SELECT vec FROM {} WHERE rid = ?", c.table), p));
+      if (rows.empty()) return Json(nullptr);
+      return Json(vector_of_blob(rows[0].blob(0)));
     };
-    for (size_t i = 0; i < c.scalars.size(); ++i) {
-      const std::string& n = c.scalars[i]->name;
-      if (all || std::find(wanted.begin(), wanted.end(), n) != wanted.end()) out[n] = scalar_value(i);
-    }
-    for (const auto& w : wanted) {
-      if (w == "*" || w == c.spec.primary_field()->name) continue;
-      if (w == c.spec.vector_field()->name) {
-        MEMGPT_ASSIGN_OR_RETURN(out[w], vector_of(c, r.integer(0)));
-        continue;
-      }
-      if (c.spec.field(w)) continue;
-      if (!c.spec.enable_dynamic_field) {
-        return invalid_parameter(fmt::format("field {} not exist", w));
-      }
-      if (dyn.contains(w)) out[w] = dyn[w];
-    }
-    if (all) {
-      for (const auto& [k, v] : dyn.items()) out[k] = v;
-    }
-    return out;
-  }
-
-  Result<Json> vector_of(const Collection& c, int64_t rid) {
-    std::vector<SqlValue> p{rid};
-    MEMGPT_ASSIGN_OR_RETURN(auto rows, db_->query(fmt::format("SELECT vec FROM {} WHERE rid = ?", c.table), p));
-    if (rows.empty()) return Json(nullptr);
-    const std::string& b = rows[0].blob(0);
-    std::vector<float> v(b.size() / sizeof(float));
-    std::memcpy(v.data(), b.data(), v.size() * sizeof(float));
-    return Json(v);
   }
 
   Result<int64_t> count_where(const Collection& c, const SqlFilter& f) {
@@ -787,135 +721,16 @@ class EmbeddedStore final : public VectorStore {
     return rows[0].integer(0);
   }
 
-  // Converts and checks one row; fills the column values and the vector.
-  Status convert_row(const Collection& c, const Json& row, size_t index, SqlValue& pk,
-                     std::vector<SqlValue>& scalars, std::string& dyn, std::vector<float>& vec) {
-    if (!row.is_object()) return invalid_parameter(fmt::format("row {} is not a JSON object", index));
-    const FieldSchema* pkf = c.spec.primary_field();
-    const FieldSchema* vf = c.spec.vector_field();
-    auto it = row.find(pkf->name);
-    if (it == row.end() || it->is_null()) {
-      return milvus_error(ErrorCode::kInvalidArgument, kMissingParameter,
-                          fmt::format("the primary key {} is missing in row {}", pkf->name, index));
-    }
-    if (pkf->type == DataType::kInt64) {
-      if (it->is_number_integer()) pk = it->get<int64_t>();
-      else if (it->is_string() && !it->get<std::string>().empty() &&
-               it->get<std::string>().find_first_not_of("-0123456789") == std::string::npos)
-        pk = static_cast<int64_t>(std::stoll(it->get<std::string>()));
-      else
-        return milvus_error(ErrorCode::kInvalidArgument, kBadPrimaryKeyType,
-                            fmt::format("the primary key {} must be an Int64 (row {})", pkf->name, index));
-    } else {
-      if (!it->is_string()) {
-        return milvus_error(ErrorCode::kInvalidArgument, kBadPrimaryKeyType,
-                            fmt::format("the primary key {} must be a VarChar (row {})", pkf->name, index));
-      }
-      const std::string& s = it->get_ref<const std::string&>();
-      if (s.empty() || static_cast<int>(s.size()) > pkf->max_length || !valid_utf8(s)) {
-        return invalid_parameter(fmt::format(
-            "the primary key of row {} is empty, longer than {} bytes or not UTF-8", index, pkf->max_length));
-      }
-      pk = s;
-    }
-    auto vit = row.find(vf->name);
-    if (vit == row.end() || !vit->is_array()) {
-      return milvus_error(ErrorCode::kInvalidArgument, kMissingParameter,
-                          fmt::format("the vector field {} is missing in row {}", vf->name, index));
-    }
-    if (static_cast<int>(vit->size()) != vf->dim) {
-      return milvus_error(ErrorCode::kInvalidArgument, kInvalidJson,
-                          fmt::format("the dim ({}) of field data({}) is not equal to schema dim ({})",
-                                      vit->size(), vf->name, vf->dim));
-    }
-    vec.resize(static_cast<size_t>(vf->dim));
-    for (size_t i = 0; i < vec.size(); ++i) {
-      const Json& x = (*vit)[i];
-      if (!x.is_number()) return invalid_parameter(fmt::format("vector of row {} holds a non-number", index));
-      double d = x.get<double>();
-      if (!std::isfinite(d)) return invalid_parameter(fmt::format("vector of row {} holds NaN or infinity", index));
-      vec[i] = static_cast<float>(d);
-    }
-    if (c.spec.index.metric == MetricType::kCosine) normalize(vec);
-    scalars.clear();
-    for (const FieldSchema* f : c.scalars) {
-      auto fit = row.find(f->name);
-      if (fit == row.end() || fit->is_null()) {
-        scalars.emplace_back(nullptr);
-        continue;
-      }
-      const Json& v = *fit;
-      switch (f->type) {
-        case DataType::kVarChar: {
-          if (!v.is_string()) return invalid_parameter(fmt::format("field {} of row {} must be a string", f->name, index));
-          const std::string& s = v.get_ref<const std::string&>();
-          if (static_cast<int>(s.size()) > f->max_length) {
-            return invalid_parameter(fmt::format(
-                "length of varchar field {} exceeds max length, row number: {}, length: {}, max length: {}",
-                f->name, index, s.size(), f->max_length));
-          }
-          if (!valid_utf8(s)) {
-            return invalid_parameter(fmt::format("field {} of row {} is not valid UTF-8", f->name, index));
-          }
-          scalars.emplace_back(s);
-          break;
-        }
-        case DataType::kInt64:
-          if (!v.is_number_integer()) return invalid_parameter(fmt::format("field {} of row {} must be an Int64", f->name, index));
-          scalars.emplace_back(v.get<int64_t>());
-          break;
-        case DataType::kFloat:
-        case DataType::kDouble:
-          if (!v.is_number()) return invalid_parameter(fmt::format("field {} of row {} must be a number", f->name, index));
-          scalars.emplace_back(v.get<double>());
-          break;
-        case DataType::kBool:
-          if (!v.is_boolean()) return invalid_parameter(fmt::format("field {} of row {} must be a Bool", f->name, index));
-          scalars.emplace_back(int64_t{v.get<bool>() ? 1 : 0});
-          break;
-        case DataType::kJson:
-          scalars.emplace_back(v.dump(-1, ' ', false, Json::error_handler_t::replace));
-          break;
-        default:
-          break;
-      }
-    }
-    Json d = Json::object();
-    for (const auto& [k, v] : row.items()) {
-      if (c.spec.field(k)) continue;
-      if (!c.spec.enable_dynamic_field) {
-        return invalid_parameter(fmt::format("field {} of row {} is not in the schema", k, index));
-      }
-      d[k] = v;
-    }
-    dyn = d.dump(-1, ' ', false, Json::error_handler_t::replace);
-    return {};
-  }
-
   Result<int64_t> write(const std::string& name, const std::vector<Json>& rows, bool upsert) {
     MEMGPT_ASSIGN_OR_RETURN(Collection * c, collection(name, false));
     if (rows.empty()) return int64_t{0};
-    // Check every row before writing any: a bad row rejects the whole batch.
-    struct Prepared {
-      SqlValue pk;
-      std::vector<SqlValue> scalars;
-      std::string dyn;
-      std::vector<float> vec;
-    };
-    std::vector<Prepared> prepared(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) {
-      MEMGPT_RETURN_IF_ERROR(convert_row(*c, rows[i], i, prepared[i].pk, prepared[i].scalars,
-                                         prepared[i].dyn, prepared[i].vec));
-    }
-    std::string cols = "pk";
+    // Check every row before writing any: a bad row rejects the whole batch (and an upsert
+    // leaves the row it would have replaced as it was).
+    std::vector<EncodedRow> prepared(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) MEMGPT_RETURN_IF_ERROR(c->codec->encode(rows[i], i, prepared[i]));
     std::string marks = "?";
-    for (const FieldSchema* f : c->scalars) {
-      cols += ", " + column_of(f->name);
-      marks += ", ?";
-    }
-    cols += ", dyn, vec";
-    marks += ", ?, ?";
-    std::string insert_sql = fmt::format("INSERT INTO {} ({}) VALUES ({})", c->table, cols, marks);
+    for (size_t i = 1; i < c->codec->insert_arity(); ++i) marks += ", ?";
+    std::string insert_sql = fmt::format("INSERT INTO {} ({}) VALUES ({})", c->table, c->codec->insert_columns(), marks);
     std::string find_sql = fmt::format("SELECT rid FROM {} WHERE pk = ?", c->table);
     std::string delete_sql = fmt::format("DELETE FROM {} WHERE rid = ?", c->table);
     Status s = db_->transaction([&]() -> Status {
@@ -940,7 +755,7 @@ class EmbeddedStore final : public VectorStore {
         std::vector<SqlValue> values{pr.pk};
         values.insert(values.end(), pr.scalars.begin(), pr.scalars.end());
         values.emplace_back(pr.dyn);
-        values.emplace_back(SqlBlob{vec_blob(pr.vec)});
+        values.emplace_back(SqlBlob{vector_blob(pr.vec)});
         MEMGPT_RETURN_IF_ERROR(db_->exec(insert_sql, values).status());
       }
       return {};

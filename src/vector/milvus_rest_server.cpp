@@ -1,7 +1,9 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <cfloat>
 #include <chrono>
+#include <cmath>
 #include <thread>
 
 #include "util/listen_backlog.h"
@@ -210,7 +212,14 @@ struct MilvusRestServer::Impl {
         req.vector.clear();
         for (const auto& x : q) {
           if (!x.is_number()) return invalid_parameter("each search vector must be an array of numbers");
-          req.vector.push_back(x.get<float>());
+          double d = x.get<double>();
+          // Checked before the cast (a double outside float's range has no float value).
+          if (!(std::fabs(d) <= FLT_MAX)) {
+            return invalid_parameter(fmt::format("the search vector holds {} at position {}: every value must be a "
+                                                 "finite float32 (at most 3.4028235e38 in magnitude)",
+                                                 d, req.vector.size()));
+          }
+          req.vector.push_back(static_cast<float>(d));
         }
         MEMGPT_ASSIGN_OR_RETURN(auto hits, store->search(name, req));
         topks.push_back(hits.size());

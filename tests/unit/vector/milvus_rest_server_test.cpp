@@ -87,5 +87,29 @@ TEST_F(MilvusServe, DeepFiltersAreRefusedAndLongOrChainsWork) {
   EXPECT_EQ(call("collections/has", {{"collectionName", "c"}})["data"]["has"], true);
 }
 
+// Issue 11, defect 6, as reported: `[1e39,1,0,0]` and `[1e-45,0,0,0]` were stored (code 0);
+// searches then answered "distance": null and missed the true neighbours; an upsert spoiled a
+// good row.
+TEST_F(MilvusServe, OutOfRangeFloatsAreRefusedAndTinyOnesSearchable) {
+  Json big = raw("entities/insert", R"({"collectionName":"c","data":[{"id":"big","vector":[1e39,1,0,0]}]})");
+  EXPECT_EQ(big["code"], 1100) << big.dump();
+  EXPECT_NE(big["message"].get<std::string>().find("finite float32"), std::string::npos) << big.dump();
+  Json spoil = raw("entities/upsert", R"({"collectionName":"c","data":[{"id":"r3","vector":[-1e39,0,0,0]}]})");
+  EXPECT_EQ(spoil["code"], 1100);
+  Json tiny = raw("entities/insert", R"({"collectionName":"c","data":[{"id":"tiny","vector":[0,0,1e-45,0]}]})");
+  EXPECT_EQ(tiny["code"], 0) << tiny.dump();
+  Json hits = raw("entities/search", R"({"collectionName":"c","data":[[0,0,1,0]],"limit":1})");
+  ASSERT_EQ(hits["code"], 0) << hits.dump();
+  EXPECT_EQ(hits["data"][0]["id"], "tiny");
+  ASSERT_TRUE(hits["data"][0]["distance"].is_number()) << hits.dump();
+  EXPECT_NEAR(hits["data"][0]["distance"].get<double>(), 1.0, 1e-6);
+  Json r3 = raw("entities/search", R"({"collectionName":"c","data":[[1,0.3,0,0]],"limit":1})");
+  EXPECT_EQ(r3["data"][0]["id"], "r3") << "the refused upsert left r3 as it was";
+  Json query_big = raw("entities/search", R"({"collectionName":"c","data":[[1e39,0,0,0]],"limit":1})");
+  EXPECT_EQ(query_big["code"], 1100) << query_big.dump();
+  Json query_text = raw("entities/search", R"({"collectionName":"c","data":[[1,"x",0,0]],"limit":1})");
+  EXPECT_EQ(query_text["code"], 1100) << query_text.dump();
+}
+
 }  // namespace
 }  // namespace memgpt::vector
