@@ -36,8 +36,6 @@ namespace memgpt::vector {
 using namespace embedded;
 namespace {
 
-constexpr int kMaxTopK = 16384;  // Milvus: limit + offset < 16384
-
 // ---- graph file -----------------------------------------------------------------------------
 
 using Graph = hnswlib::HierarchicalNSW<float>;
@@ -557,12 +555,7 @@ class EmbeddedStore final : public VectorStore {
 
   Result<std::vector<SearchHit>> search(const std::string& name, const SearchRequest& req) override {
     MEMGPT_ASSIGN_OR_RETURN(Collection * c, collection(name, true));
-    if (req.limit <= 0) return invalid_parameter("limit must be positive");
-    if (req.offset < 0) return invalid_parameter("offset must be non-negative");
-    if (req.limit + req.offset >= kMaxTopK) {
-      return invalid_parameter(fmt::format("topk [{}] is invalid, it should be in range [1, {}]",
-                                           req.limit + req.offset, kMaxTopK - 1));
-    }
+    MEMGPT_RETURN_IF_ERROR(check_search_window(req.limit, req.offset));
     int dim = c->spec.dim();
     bool keyword_only = req.vector.empty() && req.text_query && !req.text_query->empty();
     if (!keyword_only) {

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <cmath>
+#include <limits>
+
 #include "conformance.h"
 #include "served_store.h"
 
@@ -95,6 +98,51 @@ TEST(MilvusRestClient, AcceptsCode200AndInt64AsStringsAndRetriesRateLimits) {
   EXPECT_EQ(calls, 2);
   auto has = (*client)->has_collection("c");  // 101: load, retry once, then report
   EXPECT_FALSE(has.ok());
+  peer.stop();
+  t.join();
+}
+
+// A peer (another server, a proxy, a newer Milvus) may send values of unexpected types: the
+// client reports them as errors and never throws.
+TEST(MilvusRestClient, OddRepliesAreErrorsNotExceptions) {
+  httplib::Server peer;
+  auto reply = [&](const char* path, const char* body) {
+    peer.Post(path, [body](const httplib::Request&, httplib::Response& res) { res.set_content(body, "application/json"); });
+  };
+  reply("/v2/vectordb/collections/describe",
+        R"({"code":0,"data":{"collectionName":"c","fields":[{"name":"id","type":"VarChar","primaryKey":true,"params":[5]},)"
+        R"({"name":"v","type":"FloatVector","params":[{"key":"dim","value":2}]}],"indexes":[{"fieldName":"v"}]}})");
+  reply("/v2/vectordb/collections/has", R"({"code":0,"data":{"has":"yes"}})");
+  reply("/v2/vectordb/entities/search", R"({"code":0,"data":[{"id":"a","distance":null},7,{"id":"b","distance":0.5}]})");
+  reply("/v2/vectordb/entities/query", R"J({"code":0,"data":[{"count(*)":"many"}]})J");
+  reply("/v2/vectordb/entities/insert", R"({"code":"0","message":["x"]})");
+  reply("/v2/vectordb/entities/delete", R"({"code":0,"data":{"deleteCount":"2"}})");
+  int port = peer.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { peer.listen_after_bind(); });
+  while (!peer.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  VectorStoreOptions o;
+  o.max_retries = 0;
+  auto client = std::move(*open_milvus_rest_store("http://127.0.0.1:" + std::to_string(port), o));
+  auto has = client->has_collection("c");
+  EXPECT_FALSE(has.ok());
+  EXPECT_NE(has.status().message().find("sent a reply memgpt cannot read"), std::string::npos) << has.status().message();
+  SearchRequest s;
+  s.vector = {1, 0};
+  auto hits = client->search("c", s);
+  EXPECT_TRUE(hits.ok()) << hits.status().message();
+  if (hits.ok()) {
+    EXPECT_EQ(hits->size(), 2u) << "the row that is not an object is dropped";
+    EXPECT_TRUE(hits->size() == 2 && std::isnan((*hits)[0].distance));
+    EXPECT_TRUE(hits->size() == 2 && (*hits)[1].distance == 0.5);
+  }
+  s.vector = {std::numeric_limits<float>::infinity(), 0};
+  EXPECT_EQ(client->search("c", s).status().detail(), kInvalidParameter) << "JSON cannot carry infinity";
+  auto n = client->count("c", "");
+  EXPECT_FALSE(n.ok());
+  auto ins = client->insert("c", {{{"id", "a"}, {"v", {1, 0}}}});
+  EXPECT_FALSE(ins.ok());
+  EXPECT_EQ(ins.status().message(), "unknown error");
+  EXPECT_FALSE(client->remove("c", "id == \"a\"").ok());
   peer.stop();
   t.join();
 }
