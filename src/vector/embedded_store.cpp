@@ -25,243 +25,16 @@
 #include "util/clock.h"
 #include "util/files.h"
 #include "util/sql.h"
+#include "vector/embedded_db.h"
+#include "vector/embedded_schema.h"
 #include "vector/filter.h"
+#include "vector/filter_sql.h"
 #include "vector/milvus_errors.h"
+#include "vector/row_codec.h"
 
 namespace memgpt::vector {
+using namespace embedded;
 namespace {
-
-constexpr int kMaxTopK = 16384;  // Milvus: limit + offset < 16384
-
-bool valid_name(const std::string& s) {
-  if (s.empty() || s.size() > 255) return false;
-  if (!(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-  });
-}
-
-bool valid_utf8(const std::string& s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    if (n == 2 && c < 0xc2) return false;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
-    }
-    if (n == 3) {
-      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0)) return false;
-    }
-    if (n == 4) {
-      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-      if ((c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 >= 0x90) || c > 0xf4) return false;
-    }
-    i += n;
-  }
-  return true;
-}
-
-std::string quote_ident(const std::string& s) { return "\"" + s + "\""; }
-std::string col(const std::string& field) { return quote_ident("f_" + field); }
-
-Json spec_to_json(const CollectionSpec& spec) {
-  Json fields = Json::array();
-  for (const auto& f : spec.fields) {
-    fields.push_back({{"name", f.name},
-                      {"type", data_type_name(f.type)},
-                      {"primary", f.is_primary},
-                      {"partition_key", f.is_partition_key},
-                      {"max_length", f.max_length},
-                      {"dim", f.dim}});
-  }
-  return {{"name", spec.name},
-          {"fields", fields},
-          {"dynamic", spec.enable_dynamic_field},
-          {"description", spec.description},
-          {"index",
-           {{"field", spec.index.field_name},
-            {"metric", metric_type_name(spec.index.metric)},
-            {"type", spec.index.index_type},
-            {"M", spec.index.m},
-            {"efConstruction", spec.index.ef_construction}}}};
-}
-
-Result<CollectionSpec> spec_from_json(const Json& j) {
-  CollectionSpec spec;
-  spec.name = j.value("name", "");
-  spec.enable_dynamic_field = j.value("dynamic", true);
-  spec.description = j.value("description", "");
-  for (const auto& f : j.value("fields", Json::array())) {
-    FieldSchema fs;
-    fs.name = f.value("name", "");
-    MEMGPT_ASSIGN_OR_RETURN(fs.type, parse_data_type(f.value("type", "")));
-    fs.is_primary = f.value("primary", false);
-    fs.is_partition_key = f.value("partition_key", false);
-    fs.max_length = f.value("max_length", 65535);
-    fs.dim = f.value("dim", 0);
-    spec.fields.push_back(fs);
-  }
-  const Json& idx = j.value("index", Json::object());
-  spec.index.field_name = idx.value("field", "");
-  MEMGPT_ASSIGN_OR_RETURN(spec.index.metric, parse_metric_type(idx.value("metric", "IP")));
-  spec.index.index_type = idx.value("type", "HNSW");
-  spec.index.m = idx.value("M", 16);
-  spec.index.ef_construction = idx.value("efConstruction", 200);
-  return spec;
-}
-
-bool same_schema(const CollectionSpec& a, const CollectionSpec& b) {
-  Json ja = spec_to_json(a), jb = spec_to_json(b);
-  ja.erase("description");
-  jb.erase("description");
-  return ja == jb;
-}
-
-std::string vec_blob(const std::vector<float>& v) {
-  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float));
-}
-
-void normalize(std::vector<float>& v) {
-  double n = 0;
-  for (float x : v) n += static_cast<double>(x) * x;
-  if (n <= 0) return;
-  float inv = static_cast<float>(1.0 / std::sqrt(n));
-  for (float& x : v) x *= inv;
-}
-
-// ---- filter -> SQL -------------------------------------------------------------------------
-
-struct SqlFilter {
-  std::string where = "1";
-  std::vector<SqlValue> params;
-};
-
-SqlValue literal_value(const Json& v) {
-  if (v.is_boolean()) return int64_t{v.get<bool>() ? 1 : 0};
-  if (v.is_number_integer()) return v.get<int64_t>();
-  if (v.is_number()) return v.get<double>();
-  if (v.is_string()) return v.get<std::string>();
-  return nullptr;
-}
-
-Result<std::string> field_sql(const CollectionSpec& spec, const FilterNode& node) {
-  const FieldSchema* f = spec.field(node.field);
-  if (f && f->type == DataType::kFloatVector) {
-    return invalid_parameter(fmt::format("cannot filter on vector field {}", node.field));
-  }
-  std::string base;
-  if (f && f->is_primary) {
-    base = "pk";
-  } else if (f) {
-    base = col(f->name);
-  } else if (spec.enable_dynamic_field) {
-    std::string p = "$.\"" + node.field + "\"";
-    for (const auto& k : node.path) p += ".\"" + k + "\"";
-    std::string esc;
-    for (char c : p) esc += c == '\'' ? std::string("''") : std::string(1, c);
-    return "json_extract(dyn, '" + esc + "')";
-  } else {
-    return invalid_parameter(fmt::format("field {} not exist", node.field));
-  }
-  if (node.path.empty()) return base;
-  if (!f || f->type != DataType::kJson) {
-    return invalid_parameter(fmt::format("field {} is not a JSON field", node.field));
-  }
-  std::string p = "$";
-  for (const auto& k : node.path) p += ".\"" + k + "\"";
-  std::string esc;
-  for (char c : p) esc += c == '\'' ? std::string("''") : std::string(1, c);
-  return "json_extract(" + base + ", '" + esc + "')";
-}
-
-Status to_sql(const CollectionSpec& spec, const FilterNode& node, std::string& out,
-              std::vector<SqlValue>& params) {
-  switch (node.kind) {
-    case FilterNode::Kind::kAnd:
-    case FilterNode::Kind::kOr: {
-      out += "(";
-      MEMGPT_RETURN_IF_ERROR(to_sql(spec, *node.children[0], out, params));
-      out += node.kind == FilterNode::Kind::kAnd ? " AND " : " OR ";
-      MEMGPT_RETURN_IF_ERROR(to_sql(spec, *node.children[1], out, params));
-      out += ")";
-      return {};
-    }
-    case FilterNode::Kind::kNot:
-      out += "(NOT ";
-      MEMGPT_RETURN_IF_ERROR(to_sql(spec, *node.children[0], out, params));
-      out += ")";
-      return {};
-    case FilterNode::Kind::kCompare: {
-      MEMGPT_ASSIGN_OR_RETURN(std::string lhs, field_sql(spec, *node.children[0]));
-      std::string op = node.op == "==" ? "=" : node.op;
-      // NULL (missing dynamic field) never matches, as in Milvus.
-      out += "(" + lhs + " " + op + " ?)";
-      params.push_back(literal_value(node.children[1]->value));
-      return {};
-    }
-    case FilterNode::Kind::kIn:
-    case FilterNode::Kind::kNotIn: {
-      MEMGPT_ASSIGN_OR_RETURN(std::string lhs, field_sql(spec, *node.children[0]));
-      const Json& list = node.children[1]->value;
-      if (list.empty()) {
-        out += node.kind == FilterNode::Kind::kIn ? "(0)" : "(" + lhs + " IS NOT NULL)";
-        return {};
-      }
-      out += "(" + lhs + (node.kind == FilterNode::Kind::kIn ? " IN (" : " NOT IN (");
-      for (size_t i = 0; i < list.size(); ++i) {
-        out += i ? ", ?" : "?";
-        params.push_back(literal_value(list[i]));
-      }
-      out += "))";
-      return {};
-    }
-    case FilterNode::Kind::kLike: {
-      MEMGPT_ASSIGN_OR_RETURN(std::string lhs, field_sql(spec, *node.children[0]));
-      // Milvus `like` is case-sensitive with % and _ wildcards: GLOB with the same meaning.
-      std::string pat = node.value.get<std::string>(), glob;
-      for (size_t i = 0; i < pat.size(); ++i) {
-        char c = pat[i];
-        if (c == '\\' && i + 1 < pat.size()) {
-          char n = pat[++i];
-          if (n == '*' || n == '?' || n == '[') glob += std::string("[") + n + "]";
-          else glob += n;
-        } else if (c == '%') {
-          glob += '*';
-        } else if (c == '_') {
-          glob += '?';
-        } else if (c == '*' || c == '?' || c == '[') {
-          glob += std::string("[") + c + "]";
-        } else {
-          glob += c;
-        }
-      }
-      out += "(" + lhs + " GLOB ?)";
-      params.push_back(glob);
-      return {};
-    }
-    case FilterNode::Kind::kLiteral:
-      out += node.value.is_boolean() && node.value.get<bool>() ? "(1)" : "(0)";
-      return {};
-    default:
-      return invalid_parameter("unsupported filter node");
-  }
-}
-
-Result<SqlFilter> compile_filter(const CollectionSpec& spec, const std::string& expr) {
-  SqlFilter f;
-  MEMGPT_ASSIGN_OR_RETURN(auto tree, parse_filter(expr));
-  if (!tree) return f;
-  f.where.clear();
-  Status s = to_sql(spec, *tree, f.where, f.params);
-  if (!s.ok()) {
-    return invalid_parameter(
-        fmt::format("cannot parse expression: {}, error: {}", expr, s.message()));
-  }
-  return f;
-}
 
 // ---- graph file -----------------------------------------------------------------------------
 
@@ -584,7 +357,7 @@ struct Collection {
   std::string uid;
   std::string table;  // "c_<name>"
   std::string fts;    // "t_<name>" or "" when there is no text field
-  std::vector<const FieldSchema*> scalars;  // non-pk, non-vector fields in column order
+  std::unique_ptr<RowCodec> codec;
   std::unique_ptr<hnswlib::SpaceInterface<float>> space;
   GraphHolder hnsw;
   int64_t applied_rowid = 0;
@@ -604,18 +377,6 @@ struct Collection {
 
 }  // namespace
 
-// A compiled filter as a cache key: its SQL and its parameters.
-std::string filter_key(const SqlFilter& f) {
-  std::string key = f.where;
-  for (const auto& v : f.params) {
-    key += '\x1f';
-    if (auto i = std::get_if<int64_t>(&v)) key += std::to_string(*i);
-    else if (auto d = std::get_if<double>(&v)) key += std::to_string(*d);
-    else if (auto t = std::get_if<std::string>(&v)) key += *t;
-  }
-  return key;
-}
-
 class EmbeddedStore final : public VectorStore {
  public:
   EmbeddedStore(std::string path, std::unique_ptr<SqlDatabase> db, const EmbeddedOptions& options)
@@ -627,16 +388,7 @@ class EmbeddedStore final : public VectorStore {
     for (auto& [name, c] : collections_) (void)save_index(*c);
   }
 
-  Status init() {
-    MEMGPT_RETURN_IF_ERROR(db_->exec_script(
-        "PRAGMA case_sensitive_like = ON;"
-        "CREATE TABLE IF NOT EXISTS _collections (name TEXT PRIMARY KEY, uid TEXT NOT NULL, "
-        "spec TEXT NOT NULL, created_at INTEGER NOT NULL);"
-        "CREATE TABLE IF NOT EXISTS _tombstones (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
-        "collection TEXT NOT NULL, rid INTEGER NOT NULL);"
-        "CREATE INDEX IF NOT EXISTS _tombstones_by_collection ON _tombstones (collection, seq);"));
-    return {};
-  }
+  Status init() { return db_->exec_script(kCatalogSql); }
 
   std::string uri() const override { return path_; }
 
@@ -649,46 +401,13 @@ class EmbeddedStore final : public VectorStore {
       std::vector<SqlValue> p{spec.name};
       MEMGPT_ASSIGN_OR_RETURN(auto rows, db_->query("SELECT spec FROM _collections WHERE name = ?", p));
       if (!rows.empty()) {
-        MEMGPT_ASSIGN_OR_RETURN(CollectionSpec existing, spec_from_json(Json::parse(rows[0].text(0))));
+        MEMGPT_ASSIGN_OR_RETURN(CollectionSpec existing, spec_from_stored(rows[0].text(0)));
         if (same_schema(existing, spec)) return {};
         return milvus_error(ErrorCode::kAlreadyExists, kInvalidParameter,
                             fmt::format("collection {} already exists with a different schema",
                                         spec.name));
       }
-      std::string table = quote_ident("c_" + spec.name);
-      const FieldSchema* pk = spec.primary_field();
-      std::string ddl = fmt::format(
-          "CREATE TABLE {} (rid INTEGER PRIMARY KEY AUTOINCREMENT, pk {} NOT NULL UNIQUE",
-          table, pk->type == DataType::kInt64 ? "INTEGER" : "TEXT");
-      const FieldSchema* text = nullptr;
-      for (const auto& f : spec.fields) {
-        if (f.is_primary || f.type == DataType::kFloatVector) continue;
-        const char* type = f.type == DataType::kVarChar || f.type == DataType::kJson ? "TEXT"
-                           : f.type == DataType::kFloat || f.type == DataType::kDouble ? "REAL"
-                                                                                         : "INTEGER";
-        ddl += fmt::format(", {} {}", col(f.name), type);
-        if (f.type == DataType::kVarChar && f.name == "text") text = &f;
-      }
-      ddl += ", dyn TEXT NOT NULL DEFAULT '{}', vec BLOB NOT NULL);";
-      for (const auto& f : spec.fields) {
-        if (f.is_partition_key) {
-          ddl += fmt::format("CREATE INDEX {} ON {} ({});", quote_ident("i_" + spec.name + "_" + f.name),
-                             table, col(f.name));
-        }
-      }
-      if (text) {
-        std::string fts = quote_ident("t_" + spec.name);
-        std::string tc = col(text->name);
-        ddl += fmt::format(
-            "CREATE VIRTUAL TABLE {0} USING fts5({1}, content='c_{2}', content_rowid='rid', "
-            "tokenize='porter unicode61 remove_diacritics 2');"
-            "CREATE TRIGGER {3} AFTER INSERT ON {4} BEGIN INSERT INTO {0} (rowid, {1}) VALUES "
-            "(new.rid, new.{1}); END;"
-            "CREATE TRIGGER {5} AFTER DELETE ON {4} BEGIN INSERT INTO {0} ({0}, rowid, {1}) "
-            "VALUES ('delete', old.rid, old.{1}); END;",
-            fts, tc, spec.name, quote_ident("ti_" + spec.name), table, quote_ident("td_" + spec.name));
-      }
-      MEMGPT_RETURN_IF_ERROR(db_->exec_script(ddl));
+      MEMGPT_RETURN_IF_ERROR(db_->exec_script(create_collection_sql(spec)));
       std::vector<SqlValue> ins{spec.name, new_uuid(), spec_to_json(spec).dump(),
                                 SystemClock::instance().now_ms()};
       return db_->exec("INSERT INTO _collections (name, uid, spec, created_at) VALUES (?, ?, ?, ?)", ins)
@@ -723,9 +442,7 @@ class EmbeddedStore final : public VectorStore {
       collections_.erase(name);
     }
     Status s = db_->transaction([&]() -> Status {
-      MEMGPT_RETURN_IF_ERROR(db_->exec_script(
-          fmt::format("DROP TABLE IF EXISTS {}; DROP TABLE IF EXISTS {};",
-                      quote_ident("t_" + name), quote_ident("c_" + name))));
+      MEMGPT_RETURN_IF_ERROR(db_->exec_script(drop_collection_sql(name)));
       std::vector<SqlValue> p{name};
       MEMGPT_RETURN_IF_ERROR(db_->exec("DELETE FROM _tombstones WHERE collection = ?", p).status());
       return db_->exec("DELETE FROM _collections WHERE name = ?", p).status();
@@ -792,11 +509,11 @@ class EmbeddedStore final : public VectorStore {
     params.push_back(req.offset);
     MEMGPT_ASSIGN_OR_RETURN(
         auto rows, db_->query(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY rid LIMIT ? OFFSET ?",
-                                          select_list(*c), c->table, f.where),
+                                          c->codec->select_list(), c->table, f.where),
                               params));
     std::vector<Json> out;
     for (const auto& r : rows) {
-      MEMGPT_ASSIGN_OR_RETURN(Json j, row_json(*c, r, req.output_fields));
+      MEMGPT_ASSIGN_OR_RETURN(Json j, c->codec->decode(r, req.output_fields, vector_loader(*c)));
       out.push_back(std::move(j));
     }
     return out;
@@ -838,18 +555,16 @@ class EmbeddedStore final : public VectorStore {
 
   Result<std::vector<SearchHit>> search(const std::string& name, const SearchRequest& req) override {
     MEMGPT_ASSIGN_OR_RETURN(Collection * c, collection(name, true));
-    if (req.limit <= 0) return invalid_parameter("limit must be positive");
-    if (req.offset < 0) return invalid_parameter("offset must be non-negative");
-    if (req.limit + req.offset >= kMaxTopK) {
-      return invalid_parameter(fmt::format("topk [{}] is invalid, it should be in range [1, {}]",
-                                           req.limit + req.offset, kMaxTopK - 1));
-    }
+    MEMGPT_RETURN_IF_ERROR(check_search_window(req.limit, req.offset));
     int dim = c->spec.dim();
     bool keyword_only = req.vector.empty() && req.text_query && !req.text_query->empty();
-    if (!keyword_only && static_cast<int>(req.vector.size()) != dim) {
-      return milvus_error(ErrorCode::kInvalidArgument, kInvalidJson,
-                          fmt::format("the dim ({}) of field data({}) is not equal to schema dim ({})",
-                                      req.vector.size(), c->spec.vector_field()->name, dim));
+    if (!keyword_only) {
+      if (static_cast<int>(req.vector.size()) != dim) {
+        return milvus_error(ErrorCode::kInvalidArgument, kInvalidJson,
+                            fmt::format("the dim ({}) of field data({}) is not equal to schema dim ({})",
+                                        req.vector.size(), c->spec.vector_field()->name, dim));
+      }
+      MEMGPT_RETURN_IF_ERROR(check_vector(req.vector, c->spec.index.metric, "the search vector"));
     }
     SqlFilter f;  // no filter: nothing to parse on the hot path
     if (!req.filter.empty()) {
@@ -921,7 +636,7 @@ class EmbeddedStore final : public VectorStore {
       p.emplace_back(rid);
     }
     MEMGPT_ASSIGN_OR_RETURN(
-        auto rows, db_->query(fmt::format("SELECT {} FROM {} WHERE rid IN ({})", select_list(*c),
+        auto rows, db_->query(fmt::format("SELECT {} FROM {} WHERE rid IN ({})", c->codec->select_list(),
                                           c->table, marks),
                               p));
     std::unordered_map<int64_t, size_t> by_rid;
@@ -931,9 +646,9 @@ class EmbeddedStore final : public VectorStore {
       if (it == by_rid.end()) continue;  // deleted meanwhile
       const SqlRow& r = rows[it->second];
       SearchHit hit;
-      hit.id = pk_json(*c, r);
+      hit.id = c->codec->pk(r);
       hit.distance = score;
-      MEMGPT_ASSIGN_OR_RETURN(hit.fields, row_json(*c, r, req.output_fields));
+      MEMGPT_ASSIGN_OR_RETURN(hit.fields, c->codec->decode(r, req.output_fields, vector_loader(*c)));
       hit.fields.erase(c->spec.primary_field()->name);
       out.push_back(std::move(hit));
     }
@@ -942,47 +657,6 @@ class EmbeddedStore final : public VectorStore {
 
  private:
   std::string index_path(const std::string& name) const { return path_ + "." + name + ".hnsw"; }
-
-  Status validate_spec(CollectionSpec& spec) {
-    if (!valid_name(spec.name)) {
-      return invalid_parameter(fmt::format(
-          "collection name '{}' is invalid: use letters, digits and '_', starting with a letter "
-          "or '_', at most 255 characters",
-          spec.name));
-    }
-    int primaries = 0, vectors = 0;
-    std::unordered_set<std::string> names;
-    for (auto& f : spec.fields) {
-      if (!valid_name(f.name)) return invalid_parameter(fmt::format("field name '{}' is invalid", f.name));
-      if (!names.insert(f.name).second) return invalid_parameter(fmt::format("duplicate field {}", f.name));
-      if (f.is_primary) {
-        ++primaries;
-        if (f.type != DataType::kInt64 && f.type != DataType::kVarChar) {
-          return milvus_error(ErrorCode::kInvalidArgument, kBadPrimaryKeyType,
-                              "the primary key must be Int64 or VarChar");
-        }
-      }
-      if (f.type == DataType::kFloatVector) {
-        ++vectors;
-        if (f.dim <= 0 || f.dim > 32768) {
-          return invalid_parameter(fmt::format("invalid dimension {} of vector field {}", f.dim, f.name));
-        }
-      }
-      if (f.type == DataType::kVarChar && (f.max_length <= 0 || f.max_length > 65535)) {
-        return invalid_parameter(fmt::format("max_length of {} must be in [1, 65535]", f.name));
-      }
-    }
-    if (primaries != 1) return invalid_parameter("a collection needs exactly one primary key field");
-    if (vectors != 1) return invalid_parameter("a collection needs exactly one FloatVector field");
-    if (spec.index.field_name.empty()) spec.index.field_name = spec.vector_field()->name;
-    if (spec.index.field_name != spec.vector_field()->name) {
-      return invalid_parameter(fmt::format("index field {} is not the vector field", spec.index.field_name));
-    }
-    if (spec.index.m < 2 || spec.index.m > 2048 || spec.index.ef_construction < 1) {
-      return invalid_parameter("HNSW parameters out of range (M in [2, 2048], efConstruction >= 1)");
-    }
-    return {};
-  }
 
   // Loads a collection's state (and, with `index`, its graph caught up with the file).
   Result<Collection*> collection(const std::string& name, bool index) {
@@ -1009,90 +683,29 @@ class EmbeddedStore final : public VectorStore {
     if (!c || c->uid != rows[0].text(0)) {
       // New to this process, or dropped and re-created by another one.
       auto fresh = std::make_unique<Collection>();
-      MEMGPT_ASSIGN_OR_RETURN(fresh->spec, spec_from_json(Json::parse(rows[0].text(1))));
+      MEMGPT_ASSIGN_OR_RETURN(fresh->spec, spec_from_stored(rows[0].text(1)));
       fresh->uid = rows[0].text(0);
-      fresh->table = quote_ident("c_" + name);
+      fresh->table = table_of(name);
       fresh->keys.reset(fresh->spec.primary_field()->type == DataType::kInt64);
-      for (const auto& f : fresh->spec.fields) {
-        if (f.is_primary || f.type == DataType::kFloatVector) continue;
-        if (f.type == DataType::kVarChar && f.name == "text") fresh->fts = quote_ident("t_" + name);
-      }
+      if (text_field(fresh->spec)) fresh->fts = fts_of(name);
+      fresh->codec = std::make_unique<RowCodec>(fresh->spec);
       std::lock_guard lock(collections_mu_);
       auto& slot = collections_[name];
       if (!slot || slot->uid != fresh->uid) slot = std::move(fresh);
       c = slot.get();
-      c->scalars.clear();
-      for (const auto& f : c->spec.fields) {
-        if (!f.is_primary && f.type != DataType::kFloatVector) c->scalars.push_back(&f);
-      }
     }
     if (index) MEMGPT_RETURN_IF_ERROR(catch_up(*c));
     return c;
   }
 
-  std::string select_list(const Collection& c) const {
-    std::string s = "rid, pk";
-    for (const FieldSchema* f : c.scalars) s += ", " + col(f->name);
-    return s + ", dyn";
-  }
-
-  Json pk_json(const Collection& c, const SqlRow& r) const {
-    if (c.spec.primary_field()->type == DataType::kInt64) return r.integer(1);
-    return r.text(1);
-  }
-
-  Result<Json> row_json(const Collection& c, const SqlRow& r, const std::vector<std::string>& wanted) {
-    Json out = Json::object();
-    out[c.spec.primary_field()->name] = pk_json(c, r);
-    bool all = std::find(wanted.begin(), wanted.end(), "*") != wanted.end();
-    Json dyn = parse_json_or_discarded(r.text(2 + c.scalars.size()));
-    if (!dyn.is_object()) dyn = Json::object();
-    auto scalar_value = [&](size_t i) -> Json {
-      const FieldSchema* f = c.scalars[i];
-      size_t idx = 2 + i;
-      if (r.is_null(idx)) return nullptr;
-      switch (f->type) {
-        case DataType::kInt64: return r.integer(idx);
-        case DataType::kFloat:
-        case DataType::kDouble: return r.real(idx);
-        case DataType::kBool: return r.integer(idx) != 0;
-        case DataType::kJson: {
-          Json j = parse_json_or_discarded(r.text(idx));
-          return j.is_discarded() ? Json(nullptr) : j;
-        }
-        default: return r.text(idx);
-      }
+  // Reads a row's vector (only when a caller asks for the vector field).
+  std::function<Result<Json>(int64_t)> vector_loader(const Collection& c) {
+    return [this, &c](int64_t rid) -> Result<Json> {
+      std::vector<SqlValue> p{rid};
+      MEMGPT_ASSIGN_OR_RETURN(auto rows, db_->query(fmt::format("SELECT vec FROM {} WHERE rid = ?", c.table), p));
+      if (rows.empty()) return Json(nullptr);
+      return Json(vector_of_blob(rows[0].blob(0)));
     };
-    for (size_t i = 0; i < c.scalars.size(); ++i) {
-      const std::string& n = c.scalars[i]->name;
-      if (all || std::find(wanted.begin(), wanted.end(), n) != wanted.end()) out[n] = scalar_value(i);
-    }
-    for (const auto& w : wanted) {
-      if (w == "*" || w == c.spec.primary_field()->name) continue;
-      if (w == c.spec.vector_field()->name) {
-        MEMGPT_ASSIGN_OR_RETURN(out[w], vector_of(c, r.integer(0)));
-        continue;
-      }
-      if (c.spec.field(w)) continue;
-      if (!c.spec.enable_dynamic_field) {
-        return invalid_parameter(fmt::format("field {} not exist", w));
-      }
-      if (dyn.contains(w)) out[w] = dyn[w];
-    }
-    if (all) {
-      for (const auto& [k, v] : dyn.items()) out[k] = v;
-    }
-    return out;
-  }
-
-  Result<Json> vector_of(const Collection& c, int64_t rid) {
-    std::vector<SqlValue> p{rid};
-    MEMGPT_ASSIGN_OR_RETURN(auto rows, db_->query(fmt::format("SELECT vec FROM {} WHERE rid = ?", c.table), p));
-    if (rows.empty()) return Json(nullptr);
-    const std::string& b = rows[0].blob(0);
-    std::vector<float> v(b.size() / sizeof(float));
-    std::memcpy(v.data(), b.data(), v.size() * sizeof(float));
-    return Json(v);
   }
 
   Result<int64_t> count_where(const Collection& c, const SqlFilter& f) {
@@ -1101,135 +714,16 @@ class EmbeddedStore final : public VectorStore {
     return rows[0].integer(0);
   }
 
-  // Converts and checks one row; fills the column values and the vector.
-  Status convert_row(const Collection& c, const Json& row, size_t index, SqlValue& pk,
-                     std::vector<SqlValue>& scalars, std::string& dyn, std::vector<float>& vec) {
-    if (!row.is_object()) return invalid_parameter(fmt::format("row {} is not a JSON object", index));
-    const FieldSchema* pkf = c.spec.primary_field();
-    const FieldSchema* vf = c.spec.vector_field();
-    auto it = row.find(pkf->name);
-    if (it == row.end() || it->is_null()) {
-      return milvus_error(ErrorCode::kInvalidArgument, kMissingParameter,
-                          fmt::format("the primary key {} is missing in row {}", pkf->name, index));
-    }
-    if (pkf->type == DataType::kInt64) {
-      if (it->is_number_integer()) pk = it->get<int64_t>();
-      else if (it->is_string() && !it->get<std::string>().empty() &&
-               it->get<std::string>().find_first_not_of("-0123456789") == std::string::npos)
-        pk = static_cast<int64_t>(std::stoll(it->get<std::string>()));
-      else
-        return milvus_error(ErrorCode::kInvalidArgument, kBadPrimaryKeyType,
-                            fmt::format("the primary key {} must be an Int64 (row {})", pkf->name, index));
-    } else {
-      if (!it->is_string()) {
-        return milvus_error(ErrorCode::kInvalidArgument, kBadPrimaryKeyType,
-                            fmt::format("the primary key {} must be a VarChar (row {})", pkf->name, index));
-      }
-      const std::string& s = it->get_ref<const std::string&>();
-      if (s.empty() || static_cast<int>(s.size()) > pkf->max_length || !valid_utf8(s)) {
-        return invalid_parameter(fmt::format(
-            "the primary key of row {} is empty, longer than {} bytes or not UTF-8", index, pkf->max_length));
-      }
-      pk = s;
-    }
-    auto vit = row.find(vf->name);
-    if (vit == row.end() || !vit->is_array()) {
-      return milvus_error(ErrorCode::kInvalidArgument, kMissingParameter,
-                          fmt::format("the vector field {} is missing in row {}", vf->name, index));
-    }
-    if (static_cast<int>(vit->size()) != vf->dim) {
-      return milvus_error(ErrorCode::kInvalidArgument, kInvalidJson,
-                          fmt::format("the dim ({}) of field data({}) is not equal to schema dim ({})",
-                                      vit->size(), vf->name, vf->dim));
-    }
-    vec.resize(static_cast<size_t>(vf->dim));
-    for (size_t i = 0; i < vec.size(); ++i) {
-      const Json& x = (*vit)[i];
-      if (!x.is_number()) return invalid_parameter(fmt::format("vector of row {} holds a non-number", index));
-      double d = x.get<double>();
-      if (!std::isfinite(d)) return invalid_parameter(fmt::format("vector of row {} holds NaN or infinity", index));
-      vec[i] = static_cast<float>(d);
-    }
-    if (c.spec.index.metric == MetricType::kCosine) normalize(vec);
-    scalars.clear();
-    for (const FieldSchema* f : c.scalars) {
-      auto fit = row.find(f->name);
-      if (fit == row.end() || fit->is_null()) {
-        scalars.emplace_back(nullptr);
-        continue;
-      }
-      const Json& v = *fit;
-      switch (f->type) {
-        case DataType::kVarChar: {
-          if (!v.is_string()) return invalid_parameter(fmt::format("field {} of row {} must be a string", f->name, index));
-          const std::string& s = v.get_ref<const std::string&>();
-          if (static_cast<int>(s.size()) > f->max_length) {
-            return invalid_parameter(fmt::format(
-                "length of varchar field {} exceeds max length, row number: {}, length: {}, max length: {}",
-                f->name, index, s.size(), f->max_length));
-          }
-          if (!valid_utf8(s)) {
-            return invalid_parameter(fmt::format("field {} of row {} is not valid UTF-8", f->name, index));
-          }
-          scalars.emplace_back(s);
-          break;
-        }
-        case DataType::kInt64:
-          if (!v.is_number_integer()) return invalid_parameter(fmt::format("field {} of row {} must be an Int64", f->name, index));
-          scalars.emplace_back(v.get<int64_t>());
-          break;
-        case DataType::kFloat:
-        case DataType::kDouble:
-          if (!v.is_number()) return invalid_parameter(fmt::format("field {} of row {} must be a number", f->name, index));
-          scalars.emplace_back(v.get<double>());
-          break;
-        case DataType::kBool:
-          if (!v.is_boolean()) return invalid_parameter(fmt::format("field {} of row {} must be a Bool", f->name, index));
-          scalars.emplace_back(int64_t{v.get<bool>() ? 1 : 0});
-          break;
-        case DataType::kJson:
-          scalars.emplace_back(v.dump(-1, ' ', false, Json::error_handler_t::replace));
-          break;
-        default:
-          break;
-      }
-    }
-    Json d = Json::object();
-    for (const auto& [k, v] : row.items()) {
-      if (c.spec.field(k)) continue;
-      if (!c.spec.enable_dynamic_field) {
-        return invalid_parameter(fmt::format("field {} of row {} is not in the schema", k, index));
-      }
-      d[k] = v;
-    }
-    dyn = d.dump(-1, ' ', false, Json::error_handler_t::replace);
-    return {};
-  }
-
   Result<int64_t> write(const std::string& name, const std::vector<Json>& rows, bool upsert) {
     MEMGPT_ASSIGN_OR_RETURN(Collection * c, collection(name, false));
     if (rows.empty()) return int64_t{0};
-    // Check every row before writing any: a bad row rejects the whole batch.
-    struct Prepared {
-      SqlValue pk;
-      std::vector<SqlValue> scalars;
-      std::string dyn;
-      std::vector<float> vec;
-    };
-    std::vector<Prepared> prepared(rows.size());
-    for (size_t i = 0; i < rows.size(); ++i) {
-      MEMGPT_RETURN_IF_ERROR(convert_row(*c, rows[i], i, prepared[i].pk, prepared[i].scalars,
-                                         prepared[i].dyn, prepared[i].vec));
-    }
-    std::string cols = "pk";
+    // Check every row before writing any: a bad row rejects the whole batch (and an upsert
+    // leaves the row it would have replaced as it was).
+    std::vector<EncodedRow> prepared(rows.size());
+    for (size_t i = 0; i < rows.size(); ++i) MEMGPT_RETURN_IF_ERROR(c->codec->encode(rows[i], i, prepared[i]));
     std::string marks = "?";
-    for (const FieldSchema* f : c->scalars) {
-      cols += ", " + col(f->name);
-      marks += ", ?";
-    }
-    cols += ", dyn, vec";
-    marks += ", ?, ?";
-    std::string insert_sql = fmt::format("INSERT INTO {} ({}) VALUES ({})", c->table, cols, marks);
+    for (size_t i = 1; i < c->codec->insert_arity(); ++i) marks += ", ?";
+    std::string insert_sql = fmt::format("INSERT INTO {} ({}) VALUES ({})", c->table, c->codec->insert_columns(), marks);
     std::string find_sql = fmt::format("SELECT rid FROM {} WHERE pk = ?", c->table);
     std::string delete_sql = fmt::format("DELETE FROM {} WHERE rid = ?", c->table);
     Status s = db_->transaction([&]() -> Status {
@@ -1254,7 +748,7 @@ class EmbeddedStore final : public VectorStore {
         std::vector<SqlValue> values{pr.pk};
         values.insert(values.end(), pr.scalars.begin(), pr.scalars.end());
         values.emplace_back(pr.dyn);
-        values.emplace_back(SqlBlob{vec_blob(pr.vec)});
+        values.emplace_back(SqlBlob{vector_blob(pr.vec)});
         MEMGPT_RETURN_IF_ERROR(db_->exec(insert_sql, values).status());
       }
       return {};
@@ -1326,7 +820,7 @@ class EmbeddedStore final : public VectorStore {
     // the meta goes last, so a crash part-way leaves files that load_index refuses or
     // catch_up repairs.
     int fd = ::open((path_ + ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-    if (fd < 0) return io_error("cannot lock " + path_ + ".lock");
+    if (fd < 0) return io_error("cannot lock the Milvus store's index files");
     ::flock(fd, LOCK_EX);
     std::string tmp = fmt::format("{}.tmp{}", index_path(c.spec.name), ::getpid());
     Status s;
@@ -1342,10 +836,10 @@ class EmbeddedStore final : public VectorStore {
                    {"applied_tomb", c.applied_tomb},
                    {"count", count}};
       if (s.ok()) s = write_file_atomic(index_path(c.spec.name) + ".meta", meta.dump());
-    } catch (const std::exception& e) {
+    } catch (const std::exception&) {  // hnswlib reports a failed write by throwing
       std::error_code ec;
       std::filesystem::remove(tmp, ec);
-      s = io_error(fmt::format("cannot save the index of {}: {}", c.spec.name, e.what()));
+      s = io_error(fmt::format("cannot save the index of {} (disk full or not writable?)", c.spec.name));
     }
     ::flock(fd, LOCK_UN);
     ::close(fd);
@@ -1454,7 +948,7 @@ class EmbeddedStore final : public VectorStore {
         auto label = static_cast<hnswlib::labeltype>(r.integer(0));
         const std::string& b = r.blob(1);
         if (b.size() != static_cast<size_t>(c.spec.dim()) * sizeof(float)) {
-          return corrupt(fmt::format("{}: row {} of {} has a damaged vector", path_, label, c.spec.name));
+          return corrupt(fmt::format("row {} of collection {} has a damaged vector", label, c.spec.name));
         }
         if (c.hnsw->label_lookup_.count(label) == 0) points.emplace_back(label, b.data());
         c.keys.set(r.integer(0), r, 2);
@@ -1743,7 +1237,7 @@ Result<std::unique_ptr<VectorStore>> open_embedded_store(const std::string& raw_
     return Status(db.status().code(),
                   fmt::format("cannot open the Milvus store {}: {}", path, db.status().message()));
   }
-  auto store = std::make_unique<EmbeddedStore>(path, std::move(*db), options);
+  auto store = std::make_unique<EmbeddedStore>(path, with_clean_errors(std::move(*db), path), options);
   Status s = store->init();
   if (!s.ok()) {
     return Status(s.code(), fmt::format("{} is not a memgpt Milvus store: {}", path, s.message()));

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "vector/milvus_errors.h"
@@ -31,7 +32,20 @@ class Parser {
  private:
   Status error(const std::string& what, size_t pos) {
     return invalid_parameter(fmt::format("cannot parse expression: {}, error: {} at position {}",
-                                         expr_, what, pos));
+                                         shown_expression(expr_), what, pos));
+  }
+
+  // One more level of parentheses or `not`; refused past kMaxFilterDepth so that recursion
+  // (here, in the compiler and in the tree's destructor) stays bounded.
+  struct Nest {
+    explicit Nest(int& depth) : depth_(depth) { ++depth_; }
+    ~Nest() { --depth_; }
+    int& depth_;
+  };
+  Status too_deep(size_t pos) {
+    return error(fmt::format("the expression nests deeper than {} levels of parentheses and 'not'",
+                             kMaxFilterDepth),
+                 pos);
   }
 
   Status tokenize() {
@@ -141,37 +155,44 @@ class Parser {
     return lower == w;
   }
 
+  // A chain of one operator is one node: `a or b or c` -> kOr{a, b, c}, built in a loop.
   Result<std::unique_ptr<FilterNode>> parse_or() {
-    MEMGPT_ASSIGN_OR_RETURN(auto left, parse_and());
+    MEMGPT_ASSIGN_OR_RETURN(auto first, parse_and());
+    std::unique_ptr<FilterNode> chain;
     while (is_word(peek(), "or") || (peek().kind == Token::Kind::kOp && peek().text == "||")) {
       size_t p = next().pos;
       MEMGPT_ASSIGN_OR_RETURN(auto right, parse_and());
-      auto n = std::make_unique<FilterNode>(FilterNode{FilterNode::Kind::kOr});
-      n->position = p;
-      n->children.push_back(std::move(left));
-      n->children.push_back(std::move(right));
-      left = std::move(n);
+      if (!chain) {
+        chain = std::make_unique<FilterNode>(FilterNode{FilterNode::Kind::kOr});
+        chain->position = p;
+        chain->children.push_back(std::move(first));
+      }
+      chain->children.push_back(std::move(right));
     }
-    return left;
+    return chain ? std::move(chain) : std::move(first);
   }
 
   Result<std::unique_ptr<FilterNode>> parse_and() {
-    MEMGPT_ASSIGN_OR_RETURN(auto left, parse_not());
+    MEMGPT_ASSIGN_OR_RETURN(auto first, parse_not());
+    std::unique_ptr<FilterNode> chain;
     while (is_word(peek(), "and") || (peek().kind == Token::Kind::kOp && peek().text == "&&")) {
       size_t p = next().pos;
       MEMGPT_ASSIGN_OR_RETURN(auto right, parse_not());
-      auto n = std::make_unique<FilterNode>(FilterNode{FilterNode::Kind::kAnd});
-      n->position = p;
-      n->children.push_back(std::move(left));
-      n->children.push_back(std::move(right));
-      left = std::move(n);
+      if (!chain) {
+        chain = std::make_unique<FilterNode>(FilterNode{FilterNode::Kind::kAnd});
+        chain->position = p;
+        chain->children.push_back(std::move(first));
+      }
+      chain->children.push_back(std::move(right));
     }
-    return left;
+    return chain ? std::move(chain) : std::move(first);
   }
 
   Result<std::unique_ptr<FilterNode>> parse_not() {
     if (is_word(peek(), "not") || (peek().kind == Token::Kind::kOp && peek().text == "!")) {
       size_t p = next().pos;
+      Nest nest(depth_);
+      if (depth_ > kMaxFilterDepth) return too_deep(p);
       MEMGPT_ASSIGN_OR_RETURN(auto inner, parse_not());
       auto n = std::make_unique<FilterNode>(FilterNode{FilterNode::Kind::kNot});
       n->position = p;
@@ -184,6 +205,8 @@ class Parser {
   Result<std::unique_ptr<FilterNode>> parse_primary() {
     if (peek().kind == Token::Kind::kLParen) {
       size_t open = next().pos;
+      Nest nest(depth_);
+      if (depth_ > kMaxFilterDepth) return too_deep(open);
       MEMGPT_ASSIGN_OR_RETURN(auto inner, parse_or());
       if (peek().kind != Token::Kind::kRParen) return error("missing ')' for '(' at " + std::to_string(open), peek().pos);
       next();
@@ -334,6 +357,7 @@ class Parser {
   const std::string& expr_;
   std::vector<Token> tokens_;
   size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace
@@ -342,6 +366,19 @@ Result<std::unique_ptr<FilterNode>> parse_filter(const std::string& expr) {
   if (expr.find_first_not_of(" \t\r\n") == std::string::npos) return std::unique_ptr<FilterNode>();
   Parser p(expr);
   return p.parse();
+}
+
+std::string shown_expression(const std::string& expr) {
+  constexpr size_t kShown = 200;
+  size_t n = std::min(expr.size(), kShown);
+  // Cut at a character boundary (never inside a UTF-8 sequence).
+  while (n < expr.size() && n > 0 && (static_cast<unsigned char>(expr[n]) & 0xc0) == 0x80) --n;
+  std::string out = expr.substr(0, n);
+  for (char& c : out) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  if (n < expr.size()) out += fmt::format("... ({} bytes)", expr.size());
+  return out;
 }
 
 std::string filter_string_literal(const std::string& s) {

@@ -1,6 +1,7 @@
 // Milvus error codes (REST v2 `code`), carried in Status::detail() by every VectorStore.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "util/status.h"
@@ -33,5 +34,12 @@ inline Status collection_not_found(const std::string& name) {
 inline Status invalid_parameter(std::string message) {
   return milvus_error(ErrorCode::kInvalidArgument, kInvalidParameter, std::move(message));
 }
+
+// Milvus's result windows (quotaAndLimits.limits: topK and maxQueryResultWindow, both 16384):
+// a search's limit in [1, 16384] and limit + offset <= 16384; a query's offset + limit too.
+// The messages are Milvus's own.
+inline constexpr int64_t kMaxTopK = 16384;
+Status check_search_window(int64_t limit, int64_t offset);
+Status check_query_window(int64_t limit, int64_t offset);
 
 }  // namespace memgpt::vector

@@ -1,6 +1,8 @@
 // VectorStore over the Milvus REST API v2 (a Milvus server, or `memgpt milvus serve`).
 #include <fmt/format.h>
 
+#include <charconv>
+#include <cmath>
 #include <map>
 #include <mutex>
 
@@ -77,11 +79,15 @@ class MilvusRestClient final : public VectorStore {
 
   Result<bool> has_collection(const std::string& name) override {
     MEMGPT_ASSIGN_OR_RETURN(Json data, call("collections/has", {{"collectionName", name}}));
-    return data.value("has", false);
+    return read_reply([&]() -> Result<bool> { return data.value("has", false); });
   }
 
   Result<CollectionSpec> describe_collection(const std::string& name) override {
     MEMGPT_ASSIGN_OR_RETURN(Json d, call("collections/describe", {{"collectionName", name}}));
+    return read_reply([&]() -> Result<CollectionSpec> { return spec_of(name, d); });
+  }
+
+  Result<CollectionSpec> spec_of(const std::string& name, const Json& d) {
     CollectionSpec spec;
     spec.name = d.value("collectionName", name);
     spec.description = d.value("description", "");
@@ -95,7 +101,9 @@ class MilvusRestClient final : public VectorStore {
       fs.is_primary = f.value("primaryKey", false);
       fs.is_partition_key = f.value("partitionKey", false);
       for (const auto& p : f.value("params", Json::array())) {
-        std::string v = p["value"].is_string() ? p["value"].get<std::string>() : p["value"].dump();
+        if (!p.is_object()) continue;
+        Json value = p.value("value", Json());
+        std::string v = value.is_string() ? value.get<std::string>() : value.dump();
         if (p.value("key", "") == "dim") fs.dim = std::atoi(v.c_str());
         if (p.value("key", "") == "max_length") fs.max_length = std::atoi(v.c_str());
       }
@@ -131,6 +139,14 @@ class MilvusRestClient final : public VectorStore {
   Result<int64_t> upsert(const std::string& c, const std::vector<Json>& rows) override { return write("entities/upsert", c, rows); }
 
   Result<std::vector<SearchHit>> search(const std::string& c, const SearchRequest& req) override {
+    // JSON has no NaN or infinity: refuse here what cannot be sent.
+    for (size_t i = 0; i < req.vector.size(); ++i) {
+      if (!std::isfinite(req.vector[i])) {
+        return invalid_parameter(fmt::format("the search vector holds {} at position {}: every value must be a "
+                                             "finite float32",
+                                             req.vector[i], i));
+      }
+    }
     MEMGPT_ASSIGN_OR_RETURN(CollectionSpec spec, cached_spec(c));
     Json body = {{"collectionName", c},
                  {"data", Json::array({req.vector})},
@@ -155,18 +171,22 @@ class MilvusRestClient final : public VectorStore {
       return unimplemented(fmt::format(
           "keyword search needs `memgpt milvus serve`; the Milvus server at {} ranks by vectors only", uri_));
     }
-    std::vector<SearchHit> out;
     std::string pk = spec.primary_field() ? spec.primary_field()->name : "id";
-    for (auto row : full.value("data", Json::array())) {
-      SearchHit h;
-      h.id = row.value(pk, Json());
-      h.distance = row.value("distance", 0.0);
-      row.erase(pk);
-      row.erase("distance");
-      h.fields = row;
-      out.push_back(std::move(h));
-    }
-    return out;
+    return read_reply([&]() -> Result<std::vector<SearchHit>> {
+      std::vector<SearchHit> out;
+      for (auto row : full.value("data", Json::array())) {
+        if (!row.is_object()) continue;
+        SearchHit h;
+        h.id = row.value(pk, Json());
+        // A server may answer null for a distance it could not compute.
+        h.distance = row["distance"].is_number() ? row["distance"].get<double>() : std::nan("");
+        row.erase(pk);
+        row.erase("distance");
+        h.fields = row;
+        out.push_back(std::move(h));
+      }
+      return out;
+    });
   }
 
   Result<std::vector<Json>> query(const std::string& c, const QueryRequest& req) override {
@@ -174,14 +194,14 @@ class MilvusRestClient final : public VectorStore {
     if (!req.filter.empty()) body["filter"] = req.filter;
     if (req.limit >= 0) body["limit"] = req.limit;
     MEMGPT_ASSIGN_OR_RETURN(Json d, call("entities/query", body));
-    return std::vector<Json>(d.begin(), d.end());
+    return rows_of(d);
   }
 
   Result<std::vector<Json>> get(const std::string& c, const std::vector<Json>& ids,
                                 const std::vector<std::string>& output_fields) override {
     if (ids.empty()) return std::vector<Json>{};
     MEMGPT_ASSIGN_OR_RETURN(Json d, call("entities/get", {{"collectionName", c}, {"id", ids}, {"outputFields", output_fields}}));
-    return std::vector<Json>(d.begin(), d.end());
+    return rows_of(d);
   }
 
   Result<int64_t> count(const std::string& c, const std::string& filter) override {
@@ -191,12 +211,21 @@ class MilvusRestClient final : public VectorStore {
     MEMGPT_ASSIGN_OR_RETURN(auto rows, query(c, q));
     if (rows.empty()) return int64_t{0};
     const Json& n = rows[0]["count(*)"];
-    return n.is_string() ? static_cast<int64_t>(std::stoll(n.get<std::string>())) : n.get<int64_t>();
+    int64_t value = 0;
+    bool ok = n.is_number_integer();
+    if (ok) value = n.get<int64_t>();
+    if (n.is_string()) {  // Int64 as a string (Accept-Type-Allow-Int64)
+      const std::string& s = n.get_ref<const std::string&>();
+      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+      ok = ec == std::errc() && end == s.data() + s.size();
+    }
+    if (!ok) return unavailable(fmt::format("Milvus at {} sent a count memgpt cannot read", uri_));
+    return value;
   }
 
   Result<int64_t> remove(const std::string& c, const std::string& filter) override {
     MEMGPT_ASSIGN_OR_RETURN(Json d, call("entities/delete", {{"collectionName", c}, {"filter", filter}}));
-    return d.is_object() ? d.value("deleteCount", int64_t{0}) : int64_t{0};
+    return read_reply([&]() -> Result<int64_t> { return d.is_object() ? d.value("deleteCount", int64_t{0}) : int64_t{0}; });
   }
 
   Result<int64_t> remove_ids(const std::string& c, const std::vector<Json>& ids) override {
@@ -221,12 +250,36 @@ class MilvusRestClient final : public VectorStore {
       if (has_invalid_utf8(rows[i])) return invalid_parameter(fmt::format("row {} holds text that is not valid UTF-8", i));
     }
     MEMGPT_ASSIGN_OR_RETURN(Json d, call(action, {{"collectionName", c}, {"data", rows}}));
-    return d.value(action == "entities/insert" ? "insertCount" : "upsertCount", int64_t{0});
+    return read_reply([&]() -> Result<int64_t> {
+      return d.is_object() ? d.value(action == "entities/insert" ? "insertCount" : "upsertCount", int64_t{0}) : int64_t{0};
+    });
   }
 
   Result<Json> call(const std::string& action, Json body) {
     MEMGPT_ASSIGN_OR_RETURN(Json full, call_full(action, std::move(body)));
-    return full.value("data", Json::object());
+    auto it = full.find("data");
+    return it == full.end() || it->is_null() ? Json::object() : *it;
+  }
+
+  // Reading a peer's reply: a value of an unexpected JSON type is the peer's fault, reported as
+  // such (nlohmann's accessors throw on it).
+  template <typename F>
+  auto read_reply(F&& read) -> decltype(read()) {
+    try {
+      return read();
+    } catch (const Json::exception&) {
+      return unavailable(fmt::format("Milvus at {} sent a reply memgpt cannot read", uri_));
+    }
+  }
+
+  // Rows of a query or get reply; anything but objects is dropped.
+  static std::vector<Json> rows_of(const Json& d) {
+    std::vector<Json> out;
+    if (!d.is_array()) return out;
+    for (const auto& r : d) {
+      if (r.is_object()) out.push_back(r);
+    }
+    return out;
   }
 
   // One request with the envelope checked; "collection not loaded" loads and retries once.
@@ -245,7 +298,7 @@ class MilvusRestClient final : public VectorStore {
     policy.initial_backoff_ms = 200;
     auto rate_limited = [](const HttpResponse& r) {
       Json j = parse_json_or_discarded(r.body);
-      return j.is_object() && j.value("code", 0) == kRateLimited;
+      return j.is_object() && j["code"] == kRateLimited;
     };
     auto resp = send_with_retry(*http_, req, policy, rate_limited);
     if (!resp.ok()) {
@@ -264,9 +317,9 @@ class MilvusRestClient final : public VectorStore {
     if (!j.is_object()) {
       return unavailable(fmt::format("Milvus at {} answered HTTP {} with a body that is not JSON", uri_, resp->status));
     }
-    int code = j.value("code", -1);
+    int code = j["code"].is_number_integer() ? j["code"].get<int>() : -1;
     if (code == 0 || code == 200) return j;
-    std::string message = j.value("message", "unknown error");
+    std::string message = j["message"].is_string() ? j["message"].get<std::string>().substr(0, 1000) : "unknown error";
     if (code == kCollectionNotLoaded && !retried) {
       MEMGPT_RETURN_IF_ERROR(call_full("collections/load", {{"collectionName", body.value("collectionName", "")}}, true).status());
       return call_full(action, std::move(body), true);

@@ -2,6 +2,9 @@
 // instantiate them for their implementation.
 #include "conformance.h"
 
+#include <cmath>
+#include <limits>
+
 namespace memgpt::vector {
 
 TEST_P(VectorStoreConformance, CollectionLifecycle) {
@@ -182,6 +185,70 @@ TEST_P(VectorStoreConformance, BadRowsRejectTheWholeBatch) {
   auto sd = store_->search("p", s);
   ASSERT_FALSE(sd.ok());
   EXPECT_EQ(sd.status().detail(), kInvalidJson);
+}
+
+// Issue 11, defect 6: 1e39 became inf and 1e-45 became NaN after normalisation; both were
+// stored (code 0) and later searches answered "distance": null and missed true neighbours.
+TEST_P(VectorStoreConformance, VectorsMustBeFiniteFloat32) {
+  ASSERT_TRUE(store_->create_collection(passages_spec("cos", 4, MetricType::kCosine)).ok());
+  ASSERT_TRUE(store_->insert("cos", {row("good", {0, 1, 0, 0}, "x", "good")}).ok());
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  for (const std::vector<double>& bad : std::vector<std::vector<double>>{
+           {1e39, 1, 0, 0}, {0, -1e39, 0, 0}, {3.5e38, 0, 0, 0}, {nan, 0, 0, 0}, {0, 0, inf, 0}}) {
+    Json r = row("bad", {0, 0, 0, 0}, "x", "bad");
+    r["embedding"] = bad;
+    auto inserted = store_->insert("cos", {row("other", {1, 1, 0, 0}, "x", "fine"), r});
+    ASSERT_FALSE(inserted.ok()) << Json(bad).dump();
+    EXPECT_EQ(inserted.status().detail(), kInvalidParameter) << inserted.status().message();
+    // An upsert with bad values leaves the row it would replace as it was.
+    r["id"] = "good";
+    auto upserted = store_->upsert("cos", {r});
+    ASSERT_FALSE(upserted.ok()) << Json(bad).dump();
+    EXPECT_EQ(upserted.status().detail(), kInvalidParameter);
+  }
+  EXPECT_EQ(*store_->count("cos", ""), 1) << "nothing of the refused batches was written";
+  auto good = store_->get("cos", {"good"}, {"embedding"});
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ((*good)[0]["embedding"], Json({0.0, 1.0, 0.0, 0.0}));
+  // The largest float32 is fine; a subnormal-only vector keeps its direction under COSINE.
+  ASSERT_TRUE(store_->insert("cos", {row("huge", {3.4e38, 0, 0, 0}, "x", "h")}).ok());
+  ASSERT_TRUE(store_->insert("cos", {row("tiny", {0, 0, 1e-45, 0}, "x", "t")}).ok());
+  SearchRequest s;
+  s.vector = {0, 0, 1, 0};
+  s.limit = 3;
+  auto hits = store_->search("cos", s);
+  ASSERT_TRUE(hits.ok()) << hits.status().message();
+  ASSERT_EQ(hits->size(), 3u);
+  EXPECT_EQ((*hits)[0].id, "tiny");
+  EXPECT_NEAR((*hits)[0].distance, 1.0, 1e-6);
+  for (const auto& h : *hits) EXPECT_TRUE(std::isfinite(h.distance)) << h.id;
+  s.vector = {0, 1, 0, 0};
+  s.limit = 1;
+  EXPECT_EQ((*store_->search("cos", s))[0].id, "good");
+  // Search vectors follow the same rule.
+  for (float v : {std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()}) {
+    s.vector = {v, 0, 0, 0};
+    auto refused = store_->search("cos", s);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().detail(), kInvalidParameter) << refused.status().message();
+  }
+  // IP and L2 have no normalisation: a vector longer than 1e18 would overflow distances.
+  ASSERT_TRUE(store_->create_collection(passages_spec("l2", 2, MetricType::kL2)).ok());
+  auto too_long = store_->insert("l2", {row("far", {1e19, 0}, "x", "far")});
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_EQ(too_long.status().detail(), kInvalidParameter);
+  ASSERT_TRUE(store_->insert("l2", {row("a", {1e17, 0}, "x", "a"), row("b", {-1e17, 0}, "x", "b")}).ok());
+  SearchRequest far;
+  far.vector = {-1e17f, 0};
+  far.limit = 2;
+  auto l2 = store_->search("l2", far);
+  ASSERT_TRUE(l2.ok()) << l2.status().message();
+  ASSERT_EQ(l2->size(), 2u);
+  EXPECT_EQ((*l2)[0].id, "b");
+  EXPECT_TRUE(std::isfinite((*l2)[1].distance));
+  EXPECT_NEAR((*l2)[1].distance, 4e34, 1e29);
+  far.vector = {1e19f, 0};
+  EXPECT_EQ(store_->search("l2", far).status().detail(), kInvalidParameter);
 }
 
 TEST_P(VectorStoreConformance, FilterLanguage) {

@@ -3,73 +3,20 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <cmath>
+#include <limits>
+
 #include "conformance.h"
-#include "util/http_client.h"
-#include "vector/embedded_store.h"
-#include "vector/milvus_rest.h"
+#include "served_store.h"
 
 namespace memgpt::vector {
 namespace {
-
-// Owns the engine and the server behind a client, so the suite sees one VectorStore.
-class ServedStore : public VectorStore {
- public:
-  ServedStore(const std::string& folder, const std::string& token = "") {
-    engine_ = std::move(*open_embedded_store(folder + "/milvus.db"));
-    server_ = std::make_unique<MilvusRestServer>(engine_.get(), MilvusRestServer::Options{token});
-    port_ = *server_->start("127.0.0.1", 0);
-    VectorStoreOptions o;
-    o.token = token;
-    o.max_retries = 0;
-    client_ = std::move(*open_milvus_rest_store(url(), o));
-  }
-  ~ServedStore() override {
-    client_.reset();
-    server_->stop();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  Status create_collection(const CollectionSpec& s) override { return client_->create_collection(s); }
-  Result<bool> has_collection(const std::string& n) override { return client_->has_collection(n); }
-  Result<CollectionSpec> describe_collection(const std::string& n) override { return client_->describe_collection(n); }
-  Result<std::vector<std::string>> list_collections() override { return client_->list_collections(); }
-  Status drop_collection(const std::string& n) override { return client_->drop_collection(n); }
-  Result<int64_t> insert(const std::string& c, const std::vector<Json>& r) override { return client_->insert(c, r); }
-  Result<int64_t> upsert(const std::string& c, const std::vector<Json>& r) override { return client_->upsert(c, r); }
-  Result<std::vector<SearchHit>> search(const std::string& c, const SearchRequest& r) override { return client_->search(c, r); }
-  Result<std::vector<Json>> query(const std::string& c, const QueryRequest& r) override { return client_->query(c, r); }
-  Result<std::vector<Json>> get(const std::string& c, const std::vector<Json>& ids, const std::vector<std::string>& f) override {
-    return client_->get(c, ids, f);
-  }
-  Result<int64_t> count(const std::string& c, const std::string& f) override { return client_->count(c, f); }
-  Result<int64_t> remove(const std::string& c, const std::string& f) override { return client_->remove(c, f); }
-  Result<int64_t> remove_ids(const std::string& c, const std::vector<Json>& ids) override { return client_->remove_ids(c, ids); }
-  std::string uri() const override { return client_->uri(); }
-
- private:
-  std::unique_ptr<VectorStore> engine_;
-  std::unique_ptr<MilvusRestServer> server_;
-  int port_ = 0;
-  std::unique_ptr<VectorStore> client_;
-};
 
 INSTANTIATE_TEST_SUITE_P(RestClientToOurServer, VectorStoreConformance,
                          ::testing::Values(StoreFactory{"rest", [](const std::string& folder) {
                            return std::unique_ptr<VectorStore>(new ServedStore(folder));
                          }}),
                          factory_name);
-
-Result<Json> post(const std::string& url, const std::string& body, const std::vector<std::pair<std::string, std::string>>& headers = {}) {
-  auto http = make_curl_http_client();
-  HttpRequest r;
-  r.url = url;
-  r.body = body;
-  r.headers = headers;
-  r.headers.emplace_back("Content-Type", "application/json");
-  MEMGPT_ASSIGN_OR_RETURN(HttpResponse resp, http->send(r));
-  Json j = Json::parse(resp.body, nullptr, false);
-  j["http_status"] = resp.status;
-  return j;
-}
 
 TEST(MilvusRestServer, TokenIsRequiredWhenConfigured) {
   testing::TempDir dir;
@@ -151,6 +98,51 @@ TEST(MilvusRestClient, AcceptsCode200AndInt64AsStringsAndRetriesRateLimits) {
   EXPECT_EQ(calls, 2);
   auto has = (*client)->has_collection("c");  // 101: load, retry once, then report
   EXPECT_FALSE(has.ok());
+  peer.stop();
+  t.join();
+}
+
+// A peer (another server, a proxy, a newer Milvus) may send values of unexpected types: the
+// client reports them as errors and never throws.
+TEST(MilvusRestClient, OddRepliesAreErrorsNotExceptions) {
+  httplib::Server peer;
+  auto reply = [&](const char* path, const char* body) {
+    peer.Post(path, [body](const httplib::Request&, httplib::Response& res) { res.set_content(body, "application/json"); });
+  };
+  reply("/v2/vectordb/collections/describe",
+        R"({"code":0,"data":{"collectionName":"c","fields":[{"name":"id","type":"VarChar","primaryKey":true,"params":[5]},)"
+        R"({"name":"v","type":"FloatVector","params":[{"key":"dim","value":2}]}],"indexes":[{"fieldName":"v"}]}})");
+  reply("/v2/vectordb/collections/has", R"({"code":0,"data":{"has":"yes"}})");
+  reply("/v2/vectordb/entities/search", R"({"code":0,"data":[{"id":"a","distance":null},7,{"id":"b","distance":0.5}]})");
+  reply("/v2/vectordb/entities/query", R"J({"code":0,"data":[{"count(*)":"many"}]})J");
+  reply("/v2/vectordb/entities/insert", R"({"code":"0","message":["x"]})");
+  reply("/v2/vectordb/entities/delete", R"({"code":0,"data":{"deleteCount":"2"}})");
+  int port = peer.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { peer.listen_after_bind(); });
+  while (!peer.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  VectorStoreOptions o;
+  o.max_retries = 0;
+  auto client = std::move(*open_milvus_rest_store("http://127.0.0.1:" + std::to_string(port), o));
+  auto has = client->has_collection("c");
+  EXPECT_FALSE(has.ok());
+  EXPECT_NE(has.status().message().find("sent a reply memgpt cannot read"), std::string::npos) << has.status().message();
+  SearchRequest s;
+  s.vector = {1, 0};
+  auto hits = client->search("c", s);
+  EXPECT_TRUE(hits.ok()) << hits.status().message();
+  if (hits.ok()) {
+    EXPECT_EQ(hits->size(), 2u) << "the row that is not an object is dropped";
+    EXPECT_TRUE(hits->size() == 2 && std::isnan((*hits)[0].distance));
+    EXPECT_TRUE(hits->size() == 2 && (*hits)[1].distance == 0.5);
+  }
+  s.vector = {std::numeric_limits<float>::infinity(), 0};
+  EXPECT_EQ(client->search("c", s).status().detail(), kInvalidParameter) << "JSON cannot carry infinity";
+  auto n = client->count("c", "");
+  EXPECT_FALSE(n.ok());
+  auto ins = client->insert("c", {{{"id", "a"}, {"v", {1, 0}}}});
+  EXPECT_FALSE(ins.ok());
+  EXPECT_EQ(ins.status().message(), "unknown error");
+  EXPECT_FALSE(client->remove("c", "id == \"a\"").ok());
   peer.stop();
   t.join();
 }

@@ -1,0 +1,212 @@
+#include "vector/embedded_schema.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <unordered_set>
+
+#include "vector/milvus_errors.h"
+
+namespace memgpt::vector::embedded {
+
+bool valid_name(std::string_view s) {
+  if (s.empty() || s.size() > 255) return false;
+  if (!(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+bool valid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return false;
+    if (n == 2 && c < 0xc2) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
+    }
+    if (n == 3) {
+      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0)) return false;
+    }
+    if (n == 4) {
+      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
+      if ((c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 >= 0x90) || c > 0xf4) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+std::string quote_ident(const std::string& s) { return "\"" + s + "\""; }
+std::string column_of(const std::string& field) { return quote_ident("f_" + field); }
+std::string table_of(const std::string& collection) { return quote_ident("c_" + collection); }
+std::string fts_of(const std::string& collection) { return quote_ident("t_" + collection); }
+
+const FieldSchema* text_field(const CollectionSpec& spec) {
+  for (const auto& f : spec.fields) {
+    if (!f.is_primary && f.type == DataType::kVarChar && f.name == "text") return &f;
+  }
+  return nullptr;
+}
+
+Status validate_spec(CollectionSpec& spec) {
+  if (!valid_name(spec.name)) {
+    return invalid_parameter(fmt::format(
+        "collection name '{}' is invalid: use letters, digits and '_', starting with a letter "
+        "or '_', at most 255 characters",
+        spec.name.substr(0, 255)));
+  }
+  int primaries = 0, vectors = 0;
+  std::unordered_set<std::string> names;
+  for (auto& f : spec.fields) {
+    if (!valid_name(f.name)) return invalid_parameter(fmt::format("field name '{}' is invalid", f.name.substr(0, 255)));
+    if (!names.insert(f.name).second) return invalid_parameter(fmt::format("duplicate field {}", f.name));
+    if (f.is_primary) {
+      ++primaries;
+      if (f.type != DataType::kInt64 && f.type != DataType::kVarChar) {
+        return milvus_error(ErrorCode::kInvalidArgument, kBadPrimaryKeyType,
+                            "the primary key must be Int64 or VarChar");
+      }
+    }
+    if (f.type == DataType::kFloatVector) {
+      ++vectors;
+      if (f.dim <= 0 || f.dim > 32768) {
+        return invalid_parameter(fmt::format("invalid dimension {} of vector field {}: it should be in range [1, 32768]",
+                                             f.dim, f.name));
+      }
+    }
+    if (f.type == DataType::kVarChar && (f.max_length <= 0 || f.max_length > 65535)) {
+      return invalid_parameter(fmt::format("max_length of {} must be in [1, 65535]", f.name));
+    }
+  }
+  if (primaries != 1) return invalid_parameter("a collection needs exactly one primary key field");
+  if (vectors != 1) return invalid_parameter("a collection needs exactly one FloatVector field");
+  if (spec.index.field_name.empty()) spec.index.field_name = spec.vector_field()->name;
+  if (spec.index.field_name != spec.vector_field()->name) {
+    return invalid_parameter(fmt::format("index field {} is not the vector field", spec.index.field_name.substr(0, 255)));
+  }
+  if (spec.index.m < 2 || spec.index.m > 2048 || spec.index.ef_construction < 1) {
+    return invalid_parameter("HNSW parameters out of range (M in [2, 2048], efConstruction >= 1)");
+  }
+  return {};
+}
+
+Json spec_to_json(const CollectionSpec& spec) {
+  Json fields = Json::array();
+  for (const auto& f : spec.fields) {
+    fields.push_back({{"name", f.name},
+                      {"type", data_type_name(f.type)},
+                      {"primary", f.is_primary},
+                      {"partition_key", f.is_partition_key},
+                      {"max_length", f.max_length},
+                      {"dim", f.dim}});
+  }
+  return {{"name", spec.name},
+          {"fields", fields},
+          {"dynamic", spec.enable_dynamic_field},
+          {"description", spec.description},
+          {"index",
+           {{"field", spec.index.field_name},
+            {"metric", metric_type_name(spec.index.metric)},
+            {"type", spec.index.index_type},
+            {"M", spec.index.m},
+            {"efConstruction", spec.index.ef_construction}}}};
+}
+
+Result<CollectionSpec> spec_from_stored(std::string_view stored) {
+  Json j = parse_json_or_discarded(std::string(stored));
+  Status damaged = corrupt("a collection's entry in the store's catalog is damaged");
+  if (!j.is_object()) return damaged;
+  CollectionSpec spec;
+  try {  // a wrong type inside our own catalog is damage, reported as such
+    spec.name = j.value("name", "");
+    spec.enable_dynamic_field = j.value("dynamic", true);
+    spec.description = j.value("description", "");
+    for (const auto& f : j.value("fields", Json::array())) {
+      FieldSchema fs;
+      fs.name = f.value("name", "");
+      auto type = parse_data_type(f.value("type", ""));
+      if (!type.ok()) return damaged;
+      fs.type = *type;
+      fs.is_primary = f.value("primary", false);
+      fs.is_partition_key = f.value("partition_key", false);
+      fs.max_length = f.value("max_length", 65535);
+      fs.dim = f.value("dim", 0);
+      spec.fields.push_back(fs);
+    }
+    const Json& idx = j.value("index", Json::object());
+    spec.index.field_name = idx.value("field", "");
+    auto metric = parse_metric_type(idx.value("metric", "IP"));
+    if (!metric.ok()) return damaged;
+    spec.index.metric = *metric;
+    spec.index.index_type = idx.value("type", "HNSW");
+    spec.index.m = idx.value("M", 16);
+    spec.index.ef_construction = idx.value("efConstruction", 200);
+  } catch (const Json::exception&) {
+    return damaged;
+  }
+  CollectionSpec checked = spec;
+  if (!validate_spec(checked).ok()) return damaged;
+  return spec;
+}
+
+bool same_schema(const CollectionSpec& a, const CollectionSpec& b) {
+  Json ja = spec_to_json(a), jb = spec_to_json(b);
+  ja.erase("description");
+  jb.erase("description");
+  return ja == jb;
+}
+
+const char* const kCatalogSql =
+    "PRAGMA case_sensitive_like = ON;"
+    "CREATE TABLE IF NOT EXISTS _collections (name TEXT PRIMARY KEY, uid TEXT NOT NULL, "
+    "spec TEXT NOT NULL, created_at INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS _tombstones (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "collection TEXT NOT NULL, rid INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS _tombstones_by_collection ON _tombstones (collection, seq);";
+
+std::string create_collection_sql(const CollectionSpec& spec) {
+  std::string table = table_of(spec.name);
+  const FieldSchema* pk = spec.primary_field();
+  std::string ddl = fmt::format(
+      "CREATE TABLE {} (rid INTEGER PRIMARY KEY AUTOINCREMENT, pk {} NOT NULL UNIQUE", table,
+      pk->type == DataType::kInt64 ? "INTEGER" : "TEXT");
+  for (const auto& f : spec.fields) {
+    if (f.is_primary || f.type == DataType::kFloatVector) continue;
+    const char* type = f.type == DataType::kVarChar || f.type == DataType::kJson ? "TEXT"
+                       : f.type == DataType::kFloat || f.type == DataType::kDouble ? "REAL"
+                                                                                     : "INTEGER";
+    ddl += fmt::format(", {} {}", column_of(f.name), type);
+  }
+  ddl += ", dyn TEXT NOT NULL DEFAULT '{}', vec BLOB NOT NULL);";
+  for (const auto& f : spec.fields) {
+    if (f.is_partition_key) {
+      ddl += fmt::format("CREATE INDEX {} ON {} ({});", quote_ident("i_" + spec.name + "_" + f.name),
+                         table, column_of(f.name));
+    }
+  }
+  if (const FieldSchema* text = text_field(spec)) {
+    std::string fts = fts_of(spec.name);
+    std::string tc = column_of(text->name);
+    ddl += fmt::format(
+        "CREATE VIRTUAL TABLE {0} USING fts5({1}, content='c_{2}', content_rowid='rid', "
+        "tokenize='porter unicode61 remove_diacritics 2');"
+        "CREATE TRIGGER {3} AFTER INSERT ON {4} BEGIN INSERT INTO {0} (rowid, {1}) VALUES "
+        "(new.rid, new.{1}); END;"
+        "CREATE TRIGGER {5} AFTER DELETE ON {4} BEGIN INSERT INTO {0} ({0}, rowid, {1}) "
+        "VALUES ('delete', old.rid, old.{1}); END;",
+        fts, tc, spec.name, quote_ident("ti_" + spec.name), table, quote_ident("td_" + spec.name));
+  }
+  return ddl;
+}
+
+std::string drop_collection_sql(const std::string& collection) {
+  return fmt::format("DROP TABLE IF EXISTS {}; DROP TABLE IF EXISTS {};", fts_of(collection),
+                     table_of(collection));
+}
+
+}  // namespace memgpt::vector::embedded

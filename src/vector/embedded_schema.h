@@ -1,0 +1,52 @@
+// The embedded engine's schema: how a collection is laid out in its SQLite file, and the rules a
+// collection spec must follow. One job: names, catalog and DDL; no rows, no index.
+//
+// Layout of the file (docs/storage.md):
+//  - `_collections (name PRIMARY KEY, uid, spec JSON, created_at)`: the catalog. `uid` changes
+//    when a collection is dropped and created again, so other processes notice.
+//  - `_tombstones (seq AUTOINCREMENT, collection, rid)`: every deleted or replaced row, so the
+//    derived graph of another process can catch up with deletions.
+//  - per collection `c_<name> (rid INTEGER PRIMARY KEY AUTOINCREMENT, pk UNIQUE, f_<field>...,
+//    dyn TEXT (dynamic fields as a JSON object), vec BLOB (dim float32, host byte order))`; an
+//    index `i_<name>_<field>` per partition-key field; when the collection has a VarChar field
+//    named "text", an FTS5 table `t_<name>` over it kept in step by triggers.
+// Names are checked by valid_name() before they reach SQL, and quoted as identifiers.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "util/json.h"
+#include "util/status.h"
+#include "vector/vector_store.h"
+
+namespace memgpt::vector::embedded {
+
+// Letters, digits and '_', starting with a letter or '_', 1 to 255 bytes (Milvus's rule).
+bool valid_name(std::string_view s);
+bool valid_utf8(std::string_view s);
+
+std::string quote_ident(const std::string& s);
+std::string column_of(const std::string& field);  // the quoted column of a scalar field
+std::string table_of(const std::string& collection);  // quoted "c_<name>"
+std::string fts_of(const std::string& collection);    // quoted "t_<name>"
+// The VarChar field indexed for keyword search, or nullptr.
+const FieldSchema* text_field(const CollectionSpec& spec);
+
+// Checks a spec from a caller (names, one primary key of Int64/VarChar, one vector field with
+// 1..32768 dimensions, HNSW parameters) and fills the index field when empty. Errors carry
+// Milvus codes (1100, 1806).
+Status validate_spec(CollectionSpec& spec);
+
+// The catalog's form of a spec, and back. A stored spec that cannot be read is kCorrupt.
+Json spec_to_json(const CollectionSpec& spec);
+Result<CollectionSpec> spec_from_stored(std::string_view stored);
+// Same fields, types, index and dynamic flag (the description may differ).
+bool same_schema(const CollectionSpec& a, const CollectionSpec& b);
+
+// Statements: the catalog tables (idempotent), a collection's tables, and their removal.
+extern const char* const kCatalogSql;
+std::string create_collection_sql(const CollectionSpec& spec);
+std::string drop_collection_sql(const std::string& collection);
+
+}  // namespace memgpt::vector::embedded

@@ -1,0 +1,475 @@
+#include "vector/milvus_rest_handlers.h"
+
+#include <fmt/format.h>
+
+#include <cfloat>
+#include <charconv>
+#include <climits>
+#include <cmath>
+
+#include "vector/milvus_errors.h"
+
+namespace memgpt::vector {
+namespace {
+
+Json envelope_error(int code, const std::string& message) { return {{"code", code}, {"message", message}}; }
+
+int milvus_code(const Status& s) {
+  if (s.detail() != 0) return s.detail();
+  switch (s.code()) {
+    case ErrorCode::kInvalidArgument: return kInvalidParameter;
+    case ErrorCode::kNotFound: return kCollectionNotFound;
+    case ErrorCode::kAlreadyExists: return kInvalidParameter;
+    default: return kUnexpected;
+  }
+}
+
+const char* json_type(const Json& v) {
+  switch (v.type()) {
+    case Json::value_t::null: return "null";
+    case Json::value_t::boolean: return "a boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned: return "an integer";
+    case Json::value_t::number_float: return "a number with a fraction";
+    case Json::value_t::string: return "a string";
+    case Json::value_t::array: return "an array";
+    default: return "an object";
+  }
+}
+
+// A field of the wrong JSON type: what Milvus answers when its Go structs cannot take the body.
+Status wrong_type(const std::string& field, const char* expected, const Json& v) {
+  return milvus_error(ErrorCode::kInvalidArgument, kInvalidJson,
+                      fmt::format("can only accept json format request, error: {} must be {}, not {}", field,
+                                  expected, json_type(v)));
+}
+
+Status missing(const std::string& field) {
+  return milvus_error(ErrorCode::kInvalidArgument, kMissingParameter,
+                      fmt::format("missing required parameters, error: {} is required", field));
+}
+
+// Typed access to one JSON object of a request, which never throws: a value of another type is
+// 1801 naming the field; absent and null read as the fallback.
+class Fields {
+ public:
+  explicit Fields(const Json& object, std::string path = "") : object_(object), path_(std::move(path)) {}
+
+  std::string name(const std::string& key) const { return path_ + key; }
+  const Json* find(const std::string& key) const {
+    if (!object_.is_object()) return nullptr;
+    auto it = object_.find(key);
+    return it == object_.end() || it->is_null() ? nullptr : &*it;
+  }
+  bool has(const std::string& key) const { return find(key) != nullptr; }
+
+  Result<std::string> string(const std::string& key, std::string fallback = "") const {
+    const Json* v = find(key);
+    if (!v) return fallback;
+    if (!v->is_string()) return wrong_type(name(key), "a string", *v);
+    return v->get<std::string>();
+  }
+  Result<std::string> required_string(const std::string& key) const {
+    MEMGPT_ASSIGN_OR_RETURN(std::string s, string(key));
+    if (s.empty()) return missing(name(key));
+    return s;
+  }
+  Result<int64_t> integer(const std::string& key, int64_t fallback) const {
+    const Json* v = find(key);
+    if (!v) return fallback;
+    if (v->is_number_unsigned() && v->get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)) {
+      return static_cast<int64_t>(v->get<uint64_t>());
+    }
+    if (!v->is_number_integer() || v->is_number_unsigned()) return wrong_type(name(key), "an integer", *v);
+    return v->get<int64_t>();
+  }
+  Result<double> number(const std::string& key, double fallback) const {
+    const Json* v = find(key);
+    if (!v) return fallback;
+    if (!v->is_number() || !std::isfinite(v->get<double>())) return wrong_type(name(key), "a finite number", *v);
+    return v->get<double>();
+  }
+  Result<bool> boolean(const std::string& key, bool fallback) const {
+    const Json* v = find(key);
+    if (!v) return fallback;
+    if (!v->is_boolean()) return wrong_type(name(key), "a boolean", *v);
+    return v->get<bool>();
+  }
+  // A nested object (an empty one when absent).
+  Result<Fields> object(const std::string& key) const {
+    static const Json kEmpty = Json::object();
+    const Json* v = find(key);
+    if (!v) return Fields(kEmpty, name(key) + ".");
+    if (!v->is_object()) return wrong_type(name(key), "an object", *v);
+    return Fields(*v, name(key) + ".");
+  }
+  // An array (nullptr when absent).
+  Result<const Json*> array(const std::string& key) const {
+    const Json* v = find(key);
+    if (v && !v->is_array()) return wrong_type(name(key), "an array", *v);
+    return v;
+  }
+  Result<std::vector<std::string>> strings(const std::string& key) const {
+    MEMGPT_ASSIGN_OR_RETURN(const Json* a, array(key));
+    std::vector<std::string> out;
+    if (!a) return out;
+    for (const auto& x : *a) {
+      if (!x.is_string()) return wrong_type(name(key), "an array of strings", *a);
+      out.push_back(x.get<std::string>());
+    }
+    return out;
+  }
+  // Milvus's `params` maps carry integers as numbers or as strings ("dim": "384").
+  Result<int> int_param(const std::string& key, int fallback) const {
+    const Json* v = find(key);
+    if (!v) return fallback;
+    int64_t n = 0;
+    bool ok = false;
+    if (v->is_number_integer() && !(v->is_number_unsigned() && v->get<uint64_t>() > INT_MAX)) {
+      n = v->get<int64_t>();
+      ok = n >= INT_MIN && n <= INT_MAX;
+    } else if (v->is_string()) {
+      const std::string& s = v->get_ref<const std::string&>();
+      int parsed = 0;
+      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), parsed);
+      ok = !s.empty() && ec == std::errc() && end == s.data() + s.size();
+      n = parsed;
+    }
+    if (!ok) {
+      return invalid_parameter(fmt::format("{} must be an integer in [{}, {}], not {}", name(key), INT_MIN, INT_MAX,
+                                           v->dump(-1, ' ', false, Json::error_handler_t::replace).substr(0, 64)));
+    }
+    return static_cast<int>(n);
+  }
+  // A dimension or a length: a positive int (the store checks the exact range).
+  Result<int> size_param(const std::string& key, int fallback) const {
+    MEMGPT_ASSIGN_OR_RETURN(int n, int_param(key, fallback));
+    if (n < 0) return invalid_parameter(fmt::format("{} must not be negative, got {}", name(key), n));
+    return n;
+  }
+
+ private:
+  const Json& object_;
+  std::string path_;
+};
+
+// An id list: `"id": [1, 2]` or `"id": "a"`; strings and integers only.
+Result<std::vector<Json>> ids_of(const Fields& b) {
+  std::vector<Json> ids;
+  const Json* v = b.find("id");
+  if (!v) return ids;
+  auto take = [&](const Json& x) -> Status {
+    if (!x.is_string() && !x.is_number_integer()) return wrong_type("id", "a string, an integer or an array of them", x);
+    ids.push_back(x);
+    return {};
+  };
+  if (v->is_array()) {
+    for (const auto& x : *v) MEMGPT_RETURN_IF_ERROR(take(x));
+  } else {
+    MEMGPT_RETURN_IF_ERROR(take(*v));
+  }
+  return ids;
+}
+
+Result<CollectionSpec> spec_from_create(const Fields& b, const std::string& name) {
+  CollectionSpec spec;
+  spec.name = name;
+  MEMGPT_ASSIGN_OR_RETURN(spec.description, b.string("description"));
+  MEMGPT_ASSIGN_OR_RETURN(Fields schema, b.object("schema"));
+  MEMGPT_ASSIGN_OR_RETURN(const Json* fields, schema.array("fields"));
+  MEMGPT_ASSIGN_OR_RETURN(const Json* index_params, b.array("indexParams"));
+  if (fields && !fields->empty()) {
+    MEMGPT_ASSIGN_OR_RETURN(bool auto_id, schema.boolean("autoID", false));
+    if (auto_id) return invalid_parameter("autoID is not supported: give every row a primary key");
+    MEMGPT_ASSIGN_OR_RETURN(spec.enable_dynamic_field, schema.boolean("enableDynamicField", false));
+    for (size_t i = 0; i < fields->size(); ++i) {
+      std::string path = fmt::format("schema.fields[{}]", i);
+      const Json& f = (*fields)[i];
+      if (!f.is_object()) return wrong_type(path, "an object", f);
+      Fields field(f, path + ".");
+      FieldSchema fs;
+      MEMGPT_ASSIGN_OR_RETURN(fs.name, field.required_string("fieldName"));
+      MEMGPT_ASSIGN_OR_RETURN(std::string type, field.required_string("dataType"));
+      MEMGPT_ASSIGN_OR_RETURN(fs.type, parse_data_type(type));
+      MEMGPT_ASSIGN_OR_RETURN(fs.is_primary, field.boolean("isPrimary", false));
+      MEMGPT_ASSIGN_OR_RETURN(fs.is_partition_key, field.boolean("isPartitionKey", false));
+      MEMGPT_ASSIGN_OR_RETURN(Fields params, field.object("elementTypeParams"));
+      MEMGPT_ASSIGN_OR_RETURN(fs.max_length, params.size_param("max_length", 65535));
+      MEMGPT_ASSIGN_OR_RETURN(fs.dim, params.size_param("dim", 0));
+      spec.fields.push_back(fs);
+    }
+    for (size_t i = 0; index_params && i < index_params->size(); ++i) {
+      std::string path = fmt::format("indexParams[{}]", i);
+      const Json& ip = (*index_params)[i];
+      if (!ip.is_object()) return wrong_type(path, "an object", ip);
+      Fields index(ip, path + ".");
+      MEMGPT_ASSIGN_OR_RETURN(Fields params, index.object("params"));
+      MEMGPT_ASSIGN_OR_RETURN(spec.index.field_name, index.string("fieldName"));
+      MEMGPT_ASSIGN_OR_RETURN(std::string fallback_metric, params.string("metric_type", "IP"));
+      MEMGPT_ASSIGN_OR_RETURN(std::string metric, index.string("metricType", fallback_metric));
+      MEMGPT_ASSIGN_OR_RETURN(spec.index.metric, parse_metric_type(metric));
+      MEMGPT_ASSIGN_OR_RETURN(spec.index.index_type, params.string("index_type", "HNSW"));
+      MEMGPT_ASSIGN_OR_RETURN(spec.index.m, params.int_param("M", 16));
+      MEMGPT_ASSIGN_OR_RETURN(spec.index.ef_construction, params.int_param("efConstruction", 200));
+    }
+    return spec;
+  }
+  // Quick form.
+  MEMGPT_ASSIGN_OR_RETURN(bool auto_id, b.boolean("autoID", false));
+  if (auto_id) return invalid_parameter("autoID is not supported: give every row a primary key");
+  MEMGPT_ASSIGN_OR_RETURN(int64_t dim, b.integer("dimension", 0));
+  if (dim == 0) return missing("dimension");
+  if (dim < 0 || dim > 32768) {
+    return invalid_parameter(fmt::format("invalid dimension {}: it should be in range [1, 32768]", dim));
+  }
+  MEMGPT_ASSIGN_OR_RETURN(Fields params, b.object("params"));
+  MEMGPT_ASSIGN_OR_RETURN(int max_length, params.size_param("max_length", 65535));
+  MEMGPT_ASSIGN_OR_RETURN(std::string id_type, b.string("idType", "Int64"));
+  MEMGPT_ASSIGN_OR_RETURN(DataType pk_type, parse_data_type(id_type));
+  MEMGPT_ASSIGN_OR_RETURN(std::string pk_name, b.string("primaryFieldName", "id"));
+  MEMGPT_ASSIGN_OR_RETURN(std::string vector_name, b.string("vectorFieldName", "vector"));
+  spec.fields = {{pk_name, pk_type, true, false, max_length, 0},
+                 {vector_name, DataType::kFloatVector, false, false, 0, static_cast<int>(dim)}};
+  // Milvus's params map also takes "true"/"false" as strings.
+  const Json* dynamic = params.find("enableDynamicField");
+  if (dynamic && dynamic->is_string() && (*dynamic == "true" || *dynamic == "false")) {
+    spec.enable_dynamic_field = *dynamic == "true";
+  } else {
+    MEMGPT_ASSIGN_OR_RETURN(spec.enable_dynamic_field, params.boolean("enableDynamicField", true));
+  }
+  spec.index.field_name = vector_name;
+  MEMGPT_ASSIGN_OR_RETURN(std::string metric, b.string("metricType", "COSINE"));
+  MEMGPT_ASSIGN_OR_RETURN(spec.index.metric, parse_metric_type(metric));
+  return spec;
+}
+
+Json describe_json(const CollectionSpec& spec) {
+  Json fields = Json::array();
+  for (const auto& f : spec.fields) {
+    Json params = Json::array();
+    if (f.type == DataType::kFloatVector) params.push_back({{"key", "dim"}, {"value", std::to_string(f.dim)}});
+    if (f.type == DataType::kVarChar) params.push_back({{"key", "max_length"}, {"value", std::to_string(f.max_length)}});
+    fields.push_back({{"name", f.name}, {"type", data_type_name(f.type)}, {"primaryKey", f.is_primary},
+                      {"partitionKey", f.is_partition_key}, {"autoId", false}, {"params", params}});
+  }
+  return {{"collectionName", spec.name},
+          {"description", spec.description},
+          {"fields", fields},
+          {"indexes", {{{"fieldName", spec.index.field_name}, {"indexName", spec.index.field_name},
+                        {"metricType", metric_type_name(spec.index.metric)}}}},
+          {"load", "LoadStateLoaded"},
+          {"enableDynamicField", spec.enable_dynamic_field},
+          {"consistencyLevel", "Strong"},
+          {"shardsNum", 1}};
+}
+
+struct Reply {
+  Json data;
+  Json topks;  // search only: hits per query vector (Milvus 2.5 sends it beside data)
+};
+
+Result<Reply> search(VectorStore& store, const Fields& b, const std::string& name) {
+  MEMGPT_ASSIGN_OR_RETURN(const Json* data, b.array("data"));
+  if (!data) return missing("data");
+  MEMGPT_ASSIGN_OR_RETURN(CollectionSpec spec, store.describe_collection(name));
+  SearchRequest req;
+  MEMGPT_ASSIGN_OR_RETURN(int64_t limit, b.integer("limit", 100));
+  MEMGPT_ASSIGN_OR_RETURN(int64_t offset, b.integer("offset", 0));
+  MEMGPT_RETURN_IF_ERROR(check_search_window(limit, offset));  // before narrowing to int
+  req.limit = static_cast<int>(limit);
+  req.offset = static_cast<int>(offset);
+  MEMGPT_ASSIGN_OR_RETURN(req.filter, b.string("filter"));
+  MEMGPT_ASSIGN_OR_RETURN(req.output_fields, b.strings("outputFields"));
+  MEMGPT_ASSIGN_OR_RETURN(std::string anns, b.string("annsField"));
+  if (!anns.empty() && anns != spec.vector_field()->name) {
+    return invalid_parameter(fmt::format("annsField {} is not the vector field of {} ({})", anns.substr(0, 255), name,
+                                         spec.vector_field()->name));
+  }
+  MEMGPT_ASSIGN_OR_RETURN(Fields search_params, b.object("searchParams"));
+  MEMGPT_ASSIGN_OR_RETURN(std::string metric, search_params.string("metricType"));
+  if (!metric.empty() && metric != metric_type_name(spec.index.metric)) {
+    return invalid_parameter(fmt::format("metric type not match: expected={}, actual={}",
+                                         metric_type_name(spec.index.metric), metric.substr(0, 64)));
+  }
+  MEMGPT_ASSIGN_OR_RETURN(Fields params, search_params.object("params"));
+  MEMGPT_ASSIGN_OR_RETURN(req.ef, params.int_param("ef", 0));
+  if (req.ef < 0 || req.ef > 32768) {
+    return invalid_parameter(fmt::format("searchParams.params.ef [{}] is invalid, it should be in range [0, 32768]", req.ef));
+  }
+  MEMGPT_ASSIGN_OR_RETURN(std::string text_query, b.string("textQuery"));
+  if (b.has("textQuery")) {
+    req.text_query = text_query;
+    MEMGPT_ASSIGN_OR_RETURN(int64_t rrf_k, b.integer("rrfK", 60));
+    if (rrf_k < 0 || rrf_k > 16384) return invalid_parameter(fmt::format("rrfK [{}] is invalid, it should be in range [0, 16384]", rrf_k));
+    req.rrf_k = static_cast<int>(rrf_k);
+    MEMGPT_ASSIGN_OR_RETURN(req.vector_weight, b.number("vectorWeight", 1.0));
+    MEMGPT_ASSIGN_OR_RETURN(req.text_weight, b.number("textWeight", 1.0));
+  }
+  std::vector<Json> queries(data->begin(), data->end());
+  if (queries.empty() && req.text_query) queries.push_back(Json::array());
+  Reply reply{Json::array(), Json::array()};
+  for (size_t n = 0; n < queries.size(); ++n) {
+    const Json& q = queries[n];
+    if (!q.is_array()) return wrong_type(fmt::format("data[{}]", n), "an array of numbers", q);
+    req.vector.clear();
+    for (const auto& x : q) {
+      if (!x.is_number()) return wrong_type(fmt::format("data[{}][{}]", n, req.vector.size()), "a number", x);
+      double d = x.get<double>();
+      // Checked before the cast (a double outside float's range has no float value).
+      if (!(std::fabs(d) <= FLT_MAX)) {
+        return invalid_parameter(fmt::format("the search vector holds {} at position {}: every value must be a "
+                                             "finite float32 (at most 3.4028235e38 in magnitude)",
+                                             d, req.vector.size()));
+      }
+      req.vector.push_back(static_cast<float>(d));
+    }
+    MEMGPT_ASSIGN_OR_RETURN(auto hits, store.search(name, req));
+    reply.topks.push_back(hits.size());
+    for (auto& h : hits) {
+      Json row = std::move(h.fields);
+      row[spec.primary_field()->name] = std::move(h.id);
+      row["distance"] = h.distance;
+      reply.data.push_back(std::move(row));
+    }
+  }
+  return reply;
+}
+
+Result<Reply> dispatch(VectorStore& store, const std::string& action, const Fields& b) {
+  if (action == "collections/list") {
+    MEMGPT_ASSIGN_OR_RETURN(auto names, store.list_collections());
+    return Reply{Json(names), {}};
+  }
+  MEMGPT_ASSIGN_OR_RETURN(std::string name, b.required_string("collectionName"));
+  if (action == "collections/create") {
+    MEMGPT_ASSIGN_OR_RETURN(CollectionSpec spec, spec_from_create(b, name));
+    MEMGPT_RETURN_IF_ERROR(store.create_collection(spec));
+    return Reply{Json::object(), {}};
+  }
+  if (action == "collections/has") {
+    MEMGPT_ASSIGN_OR_RETURN(bool has, store.has_collection(name));
+    return Reply{Json{{"has", has}}, {}};
+  }
+  if (action == "collections/describe") {
+    MEMGPT_ASSIGN_OR_RETURN(CollectionSpec spec, store.describe_collection(name));
+    return Reply{describe_json(spec), {}};
+  }
+  if (action == "collections/drop") {
+    MEMGPT_RETURN_IF_ERROR(store.drop_collection(name));
+    return Reply{Json::object(), {}};
+  }
+  if (action == "collections/load" || action == "collections/release" || action == "collections/get_load_state" ||
+      action == "indexes/list" || action == "indexes/describe" || action == "indexes/create" ||
+      action == "collections/get_stats") {
+    MEMGPT_ASSIGN_OR_RETURN(CollectionSpec spec, store.describe_collection(name));
+    if (action == "collections/get_load_state") return Reply{{{"loadState", "LoadStateLoaded"}, {"loadProgress", 100}}, {}};
+    if (action == "collections/get_stats") {
+      MEMGPT_ASSIGN_OR_RETURN(int64_t n, store.count(name, ""));
+      return Reply{Json{{"rowCount", n}}, {}};
+    }
+    if (action == "indexes/list") return Reply{Json::array({spec.index.field_name}), {}};
+    if (action == "indexes/describe") {
+      return Reply{Json::array({{{"fieldName", spec.index.field_name}, {"indexName", spec.index.field_name},
+                                 {"indexType", spec.index.index_type}, {"metricType", metric_type_name(spec.index.metric)},
+                                 {"indexState", "Finished"}}}),
+                   {}};
+    }
+    return Reply{Json::object(), {}};  // load/release/indexes/create: the engine is always loaded and indexed
+  }
+  if (action == "entities/insert" || action == "entities/upsert") {
+    MEMGPT_ASSIGN_OR_RETURN(const Json* data, b.array("data"));
+    if (!data) return missing("data");
+    std::vector<Json> rows(data->begin(), data->end());
+    bool upsert = action == "entities/upsert";
+    MEMGPT_ASSIGN_OR_RETURN(int64_t n, upsert ? store.upsert(name, rows) : store.insert(name, rows));
+    MEMGPT_ASSIGN_OR_RETURN(CollectionSpec spec, store.describe_collection(name));
+    Json ids = Json::array();
+    const std::string& pk = spec.primary_field()->name;
+    for (const auto& r : rows) ids.push_back(r.is_object() && r.contains(pk) ? r[pk] : Json());
+    return Reply{upsert ? Json{{"upsertCount", n}, {"upsertIds", ids}} : Json{{"insertCount", n}, {"insertIds", ids}}, {}};
+  }
+  if (action == "entities/search") return search(store, b, name);
+  if (action == "entities/query") {
+    QueryRequest q;
+    MEMGPT_ASSIGN_OR_RETURN(q.filter, b.string("filter"));
+    MEMGPT_ASSIGN_OR_RETURN(int64_t limit, b.integer("limit", 0));
+    MEMGPT_ASSIGN_OR_RETURN(q.offset, b.integer("offset", 0));
+    MEMGPT_ASSIGN_OR_RETURN(q.output_fields, b.strings("outputFields"));
+    bool counting = q.output_fields.size() == 1 && q.output_fields[0] == "count(*)";
+    if (limit > 0 && !counting) {  // as Milvus: no limit (or 0) means all matching rows
+      MEMGPT_RETURN_IF_ERROR(check_query_window(limit, q.offset));
+      q.limit = limit;
+    } else if (q.offset < 0) {
+      return invalid_parameter(fmt::format("offset [{}] is invalid, should be gte than 0", q.offset));
+    }
+    MEMGPT_ASSIGN_OR_RETURN(auto rows, store.query(name, q));
+    return Reply{Json(rows), {}};
+  }
+  if (action == "entities/get") {
+    MEMGPT_ASSIGN_OR_RETURN(std::vector<Json> ids, ids_of(b));
+    MEMGPT_ASSIGN_OR_RETURN(auto fields, b.strings("outputFields"));
+    MEMGPT_ASSIGN_OR_RETURN(auto rows, store.get(name, ids, fields));
+    return Reply{Json(rows), {}};
+  }
+  if (action == "entities/delete") {
+    MEMGPT_ASSIGN_OR_RETURN(std::string filter, b.string("filter"));
+    MEMGPT_ASSIGN_OR_RETURN(std::vector<Json> ids, ids_of(b));
+    if (filter.empty() && b.has("id")) {
+      MEMGPT_ASSIGN_OR_RETURN(int64_t n, store.remove_ids(name, ids));
+      return Reply{Json{{"deleteCount", n}}, {}};
+    }
+    if (filter.empty()) return missing("filter");
+    MEMGPT_ASSIGN_OR_RETURN(int64_t n, store.remove(name, filter));
+    return Reply{Json{{"deleteCount", n}}, {}};
+  }
+  return milvus_error(ErrorCode::kNotFound, kUnexpected, "unknown endpoint /v2/vectordb/" + action);
+}
+
+// Int64 values as strings, for clients that sent Accept-Type-Allow-Int64: false.
+void int64_as_strings(Json& row) {
+  for (auto& [k, v] : row.items()) {
+    if (v.is_number_integer()) v = std::to_string(v.get<int64_t>());
+  }
+}
+
+MilvusResponse serve(VectorStore& store, const MilvusRequest& request) {
+  Json body = parse_json_or_discarded(request.body.empty() ? std::string("{}") : request.body);
+  if (!body.is_object()) {
+    return {200, envelope_error(kInvalidJson, "can only accept json format request, error: the body must be a JSON object")};
+  }
+  Fields b(body);
+  auto db = b.string("dbName", request.db_header);
+  if (!db.ok()) return {200, envelope_error(milvus_code(db.status()), db.status().message())};
+  if (!db->empty() && *db != "default") {
+    return {200, envelope_error(kDatabaseNotFound, "database not found[database=" + db->substr(0, 255) + "]")};
+  }
+  auto result = dispatch(store, request.action, b);
+  if (!result.ok()) {
+    Json err = envelope_error(milvus_code(result.status()), result.status().message());
+    // The Node SDK reads `topks` of every search reply, failed ones included.
+    if (request.action == "entities/search") err["topks"] = Json::array();
+    return {200, err};
+  }
+  Json data = std::move(result->data);
+  if (request.int64_as_strings && data.is_array()) {
+    for (auto& row : data) {
+      if (row.is_object()) int64_as_strings(row);
+    }
+  }
+  Json out = {{"code", 0}, {"data", std::move(data)}};
+  if (!result->topks.is_null()) out["topks"] = std::move(result->topks);
+  if (b.has("textQuery")) out["textQueryApplied"] = true;
+  return {200, out};
+}
+
+}  // namespace
+
+MilvusResponse serve_milvus_request(VectorStore& store, const MilvusRequest& request) {
+  try {
+    return serve(store, request);
+  } catch (...) {  // a bug; its text stays in the process
+    return {200, envelope_error(kUnexpected, "internal error")};
+  }
+}
+
+}  // namespace memgpt::vector
