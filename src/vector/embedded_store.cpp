@@ -152,6 +152,15 @@ Result<std::string> field_sql(const CollectionSpec& spec, const FilterNode& node
   if (f && f->type == DataType::kFloatVector) {
     return invalid_parameter(fmt::format("cannot filter on vector field {}", node.field));
   }
+  // Keys are written into a quoted JSON path label, which has no escapes: a double quote would
+  // end the label and a NUL the SQL text, so such keys are refused here (SQLite's error would
+  // name the database file).
+  for (const auto& k : node.path) {
+    if (k.find_first_of(std::string("\"\0", 2)) != std::string::npos) {
+      return invalid_parameter(fmt::format("invalid JSON key in filter on {}: a key cannot contain '\"' or a NUL byte",
+                                           node.field));
+    }
+  }
   std::string base;
   if (f && f->is_primary) {
     base = "pk";
