@@ -43,8 +43,8 @@ VectorStore* store() {
   return s.get();
 }
 
-void check_error(const memgpt::Status& s) {
-  if (s.message().find(memgpt::fuzz::scratch_dir()) != std::string::npos) {
+void check_error(const memgpt::Status& s, const std::string& filter) {
+  if (memgpt::fuzz::leaks_scratch_path(s.message(), filter)) {
     memgpt::fuzz::finding("an error message shows the engine's file path: " + s.message());
   }
 }
@@ -59,13 +59,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   q.output_fields = {"*"};
   auto rows = store()->query("c", q);
   if (!rows.ok()) {
-    check_error(rows.status());
+    check_error(rows.status(), filter);
     return 0;
   }
   if (rows->size() > 5) memgpt::fuzz::finding("query returned more rows than its limit");
   auto n = store()->count("c", filter);
   if (!n.ok()) {
-    check_error(n.status());
+    check_error(n.status(), filter);
     memgpt::fuzz::finding("a filter that query accepts is refused by count: " + n.status().message());
   }
   if (*n < 0 || *n > 8) memgpt::fuzz::finding("count outside 0..8 on 8 rows");
@@ -75,7 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   s.limit = 3;
   auto hits = store()->search("c", s);
   if (!hits.ok()) {
-    check_error(hits.status());
+    check_error(hits.status(), filter);
     memgpt::fuzz::finding("a filter that query accepts is refused by search: " + hits.status().message());
   }
   if (static_cast<int64_t>(hits->size()) != std::min<int64_t>(*n, 3)) {

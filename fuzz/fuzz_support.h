@@ -49,17 +49,25 @@ inline std::string_view as_text(const uint8_t* data, size_t size) {
 // A fresh private folder for the whole run (tmpfs when there is one: targets write a file per
 // input), removed at exit. Not thread-safe; call from LLVMFuzzerInitialize or the first input.
 inline const std::string& scratch_dir() {
-  static const std::string dir = [] {
+  // Never destroyed: the removal at exit runs after static destructors would have.
+  static const std::string* dir = [] {
     std::string base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path().string();
-    std::string tmpl = base + "/memgpt-fuzz-XXXXXX";
-    if (!::mkdtemp(tmpl.data())) finding("cannot create a scratch folder");
+    auto* path = new std::string(base + "/memgpt-fuzz-XXXXXX");
+    if (!::mkdtemp(path->data())) finding("cannot create a scratch folder");
     std::atexit([] {
       std::error_code ec;
       std::filesystem::remove_all(scratch_dir(), ec);
     });
-    return tmpl;
+    return path;
   }();
-  return dir;
+  return *dir;
+}
+
+// True when `message` shows the scratch folder although `input` did not contain it (errors may
+// quote the user's own text; libFuzzer learns the folder name from string comparisons).
+inline bool leaks_scratch_path(std::string_view message, std::string_view input) {
+  const std::string& dir = scratch_dir();
+  return message.find(dir) != std::string_view::npos && input.find(dir) == std::string_view::npos;
 }
 
 // Targets that reach code able to make HTTP requests (the servers: a fuzzed body may name any

@@ -9,7 +9,7 @@
 // and a source made at start), the body after it (sent as JSON; "multipart:" + text sends a
 // file upload named upload.txt).
 // Properties: no crash; no HTTP 500 (internal errors and exception text must not reach
-// clients); every error body is JSON with a message; no answer shows the server's home path.
+// clients); every error body is JSON with a message; no answer shows the server's home folder.
 #include <httplib.h>
 
 #include <optional>
@@ -161,7 +161,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   httplib::Result& res = *sent;
   if (!res) memgpt::fuzz::finding("no answer from the server (" + httplib::to_string(res.error()) + ") for " + method + " " + path);
   if (res->status == 500) memgpt::fuzz::finding(method + " " + path + " -> HTTP 500: " + res->body.substr(0, 300));
-  if (res->body.find(s.home) != std::string::npos) {
+  if (memgpt::fuzz::leaks_scratch_path(res->body, text)) {
     memgpt::fuzz::finding(method + " " + path + " -> an answer shows the server's home path: " + res->body.substr(0, 300));
   }
   if (res->status >= 400 && res->status != 404 && res->status != 405) {
