@@ -92,6 +92,7 @@ for t in "${targets[@]}"; do
   start=$(date +%s)
   ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}" \
   UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
+  LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$here/lsan.supp:print_suppressions=0}" \
     "${sandbox[@]}" "$bin" "${args[@]}" "${corpora[@]}" >"$dir/log" 2>&1
   rc=$?
   elapsed=$(($(date +%s) - start))
