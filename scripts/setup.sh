@@ -16,6 +16,7 @@ apt_packages=(
   libfaiss-dev libhnswlib-dev libopenblas0
   libpcre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev iproute2
   nodejs npm tmux time curl ccache
 )
 

@@ -107,10 +107,13 @@ const std::vector<Field>& fields() {
     f.push_back(int_field("embedding", "embedding_dim", &MemgptConfig::embedding_dim));
     f.push_back(
         int_field("embedding", "embedding_chunk_size", &MemgptConfig::embedding_chunk_size));
-    for (auto [section, member] :
+    for (auto entry :
          {std::pair{"archival_storage", &MemgptConfig::archival_storage},
           std::pair{"recall_storage", &MemgptConfig::recall_storage},
           std::pair{"metadata_storage", &MemgptConfig::metadata_storage}}) {
+      // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+      const char* section = entry.first;
+      auto member = entry.second;
       Field type = storage_field(section, "type", member, &StorageConfig::type);
       std::string sec = section;
       type.set = [sec, member](MemgptConfig& c, const std::string& v) -> Status {

@@ -1303,7 +1303,9 @@ void Server::Impl::register_routes() {
   });
 
   // Humans and personas (MemGPT's profiles).
-  for (auto [path, kind] : {std::pair{"/humans", store::ProfileKind::kHuman}, std::pair{"/personas", store::ProfileKind::kPersona}}) {
+  for (auto entry : {std::pair{"/humans", store::ProfileKind::kHuman}, std::pair{"/personas", store::ProfileKind::kPersona}}) {
+    auto [path, kind_binding] = entry;
+    store::ProfileKind kind = kind_binding;  // clang 14 (the fuzz build) cannot capture a binding
     std::string key = std::string(path).substr(1);
     route("GET", BOTH, path, [this, kind, key](auto&, auto& r, auto& c) {
       Json out = Json::array();

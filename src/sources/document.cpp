@@ -101,8 +101,12 @@ Status read_text(const std::string& path, const std::function<Status(Document)>&
       size_t cut = buf.rfind("\n\n", piece_bytes);
       if (cut == std::string::npos || cut < piece_bytes / 2) cut = buf.rfind('\n', piece_bytes);
       if (cut == std::string::npos || cut < piece_bytes / 2) {
+        // Back to the start of the character (at most 3 bytes in UTF-8). A longer run of
+        // continuation bytes is not UTF-8: cut anyway and let flush() report it, rather than
+        // cutting nothing and looping forever.
         cut = piece_bytes;
-        while (cut > 0 && (static_cast<unsigned char>(buf[cut]) & 0xc0) == 0x80) --cut;
+        size_t floor = piece_bytes > 3 ? piece_bytes - 3 : 1;
+        while (cut > floor && (static_cast<unsigned char>(buf[cut]) & 0xc0) == 0x80) --cut;
       } else {
         cut += 1;
       }

@@ -49,6 +49,9 @@ Result<IniFile> IniFile::parse(std::string_view text, std::string_view origin) {
             fmt::format("{}:{}: malformed section header '{}'", origin, line_no, t));
       }
       current = trim(std::string_view(t).substr(1, t.size() - 2));
+      if (current.empty()) {  // "[ ]" would be written back as "[]", which does not parse
+        return invalid_argument(fmt::format("{}:{}: empty section name '{}'", origin, line_no, t));
+      }
       in_section = true;
       line.kind = Line::Kind::kSection;
       line.section = current;

@@ -37,6 +37,9 @@ Result<Json> parse_json(std::string_view text, std::string_view what) {
   } catch (const Json::parse_error& e) {
     return invalid_argument(fmt::format("invalid {}: {} (at byte {})", what,
                                         "syntax error", e.byte));
+  } catch (const Json::out_of_range&) {
+    // nlohmann reports a number past double's range (1e309) this way, not as a syntax error.
+    return invalid_argument(fmt::format("invalid {}: a number is out of range", what));
   }
 }
 

@@ -116,8 +116,11 @@ class Compiler {
     out.shown = node.field;
     out.key = node.field;
     for (const auto& k : node.path) {
-      if (k.find('"') != std::string::npos) {
-        return invalid_parameter(fmt::format("the JSON key {} cannot contain '\"'", filter_string_literal(k)));
+      // The key goes into a quoted JSON path label, which has no escapes: a double quote would end
+      // the label and a NUL the SQL text.
+      if (k.find_first_of(std::string("\"\0", 2)) != std::string::npos) {
+        return invalid_parameter(
+            fmt::format("the JSON key {} cannot contain '\"' or a NUL byte", filter_string_literal(k)));
       }
       out.shown += "[" + filter_string_literal(k) + "]";
       out.key += '\x1f' + k;

@@ -75,5 +75,13 @@ TEST(IniFile, EraseRemovesKey) {
   EXPECT_EQ(ini->to_string(), "[a]\ny = 2\n");
 }
 
+// Found by fuzz/ini: "[ ]" parsed as a section with an empty name, which to_string wrote back
+// as "[]", a header that does not parse: saving such a config made it unreadable.
+TEST(IniFile, EmptySectionNameIsAnError) {
+  auto ini = IniFile::parse("[model]\nmodel = x\n[ ]\nkey = 1\n", "cfg");
+  ASSERT_FALSE(ini.ok());
+  EXPECT_EQ(ini.status().message(), "cfg:3: empty section name '[ ]'");
+}
+
 }  // namespace
 }  // namespace memgpt

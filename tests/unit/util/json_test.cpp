@@ -39,5 +39,14 @@ TEST(ParseJson, DiscardedVariantsRefuseDepthBombsAndSyntaxErrors) {
   EXPECT_EQ(parse_json_or_discarded(R"({"a":1})")["a"], 1);
 }
 
+// Found by fuzz/json: nlohmann throws out_of_range (not parse_error) for a number past
+// double's range, which escaped parse_json's contract of returning a Status.
+TEST(ParseJson, RefusesANumberPastDoublesRangeWithAStatus) {
+  auto r = parse_json(R"({"limit": 1e309})", "request body");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "invalid request body: a number is out of range");
+  EXPECT_TRUE(parse_json_or_discarded("[-1e400]").is_discarded());
+}
+
 }  // namespace
 }  // namespace memgpt

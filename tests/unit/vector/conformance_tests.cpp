@@ -291,6 +291,26 @@ TEST_P(VectorStoreConformance, FilterLanguage) {
   }
 }
 
+// Found by fuzz/filter_query: a JSON key with a double quote or a NUL byte broke the SQL the
+// engine compiles, and SQLite's error (naming the database file) reached the caller.
+TEST_P(VectorStoreConformance, JsonKeysAJsonPathCannotHoldAreFilterErrors) {
+  ASSERT_TRUE(store_->create_collection(passages_spec("p", 4)).ok());
+  Json r = row("id0", unit(4, 0), "a", "text", 1);
+  r["color"] = "red";  // a dynamic field
+  ASSERT_TRUE(store_->insert("p", {r}).ok());
+  for (std::string bad : {std::string("metadata[\"a\\\"b\"] == 1"), std::string("metadata[\"a\0b\"] == 1", 20),
+                          std::string("color[\"x\\\"\"] == 1")}) {
+    auto n = store_->count("p", bad);
+    ASSERT_FALSE(n.ok()) << bad;
+    EXPECT_EQ(n.status().detail(), kInvalidParameter) << n.status().message();
+    EXPECT_NE(n.status().message().find("invalid JSON key"), std::string::npos) << n.status().message();
+    EXPECT_EQ(n.status().message().find(dir_.path()), std::string::npos) << n.status().message();
+  }
+  auto ok = store_->count("p", "metadata[\"it's\"] == 1");  // a single quote is fine
+  ASSERT_TRUE(ok.ok()) << ok.status().message();
+  EXPECT_EQ(*ok, 0);
+}
+
 TEST_P(VectorStoreConformance, Int64KeysAndOtherMetrics) {
   auto spec = passages_spec("l2", 4, MetricType::kL2, DataType::kInt64);
   ASSERT_TRUE(store_->create_collection(spec).ok());

@@ -1,0 +1,58 @@
+// Inputs found by the fuzz targets in fuzz/document.cpp, kept as specifications of the loaders.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "sources/document.h"
+#include "support/test_env.h"
+
+namespace memgpt::sources {
+namespace {
+
+// Found by fuzz/document_txt: a run of UTF-8 continuation bytes longer than a piece made the
+// splitter cut nothing and loop forever (`memgpt load` and the server's upload hung on a
+// 1 MiB run of 0xAB in a .txt file).
+TEST(ReadDocuments, TextWithALongRunOfContinuationBytesIsRefusedAsNotUtf8) {
+  testing::TempDir dir;
+  std::string path = dir.file("bad.txt");
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << "First paragraph.\n\n" << std::string(300, '\xab') << "\nmore text\n";
+  }
+  int emitted = 0;
+  Status s = read_documents(
+      path,
+      [&](Document) {
+        ++emitted;
+        return Status();
+      },
+      64);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("not valid UTF-8 text"), std::string::npos) << s.message();
+}
+
+// The same splitter keeps a multi-byte character whole when a piece ends inside it.
+TEST(ReadDocuments, PiecesNeverSplitACharacter) {
+  testing::TempDir dir;
+  std::string path = dir.file("emoji.txt");
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += "\xf0\x9f\x98\x80";  // U+1F600, 4 bytes each
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+  }
+  std::string joined;
+  Status s = read_documents(
+      path,
+      [&](Document d) {
+        EXPECT_EQ(d.text.size() % 4, 0u) << "a piece ends inside a character";
+        joined += d.text;
+        return Status();
+      },
+      64);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(joined, text);
+}
+
+}  // namespace
+}  // namespace memgpt::sources
