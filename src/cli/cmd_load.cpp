@@ -73,7 +73,7 @@ void register_load_commands(CLI::App& app) {
     };
     progress.on_passages = [&](int64_t n) { passages_bar.update(n, std::max<int64_t>(n, 1)); };
     progress.on_warning = [&](const std::string& w) {
-      fmt::print(stderr, "\n⚠️  skipped {}\n", w);
+      fmt::print(stderr, "\n⚠️  {}\n", w);
     };
     // Ctrl-C: stop at the next document and remove what was stored.
     std::signal(SIGINT, [](int) { g_cancel = true; });

@@ -1,19 +1,20 @@
 #include "sources/document.h"
 
 #include <fmt/format.h>
-#include <gumbo.h>
 #include <poppler/cpp/poppler-document.h>
 #include <poppler/cpp/poppler-global.h>
 #include <poppler/cpp/poppler-page.h>
-#include <pugixml.hpp>
 #include <zip.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <unistd.h>
 
+#include "sources/extract.h"
 #include "util/files.h"
 
 namespace memgpt::sources {
@@ -56,15 +57,19 @@ bool looks_binary(std::string_view head) {
   return !head.empty() && control * 10 > head.size();
 }
 
-Status file_error(const std::string& path, const std::string& what) {
-  return invalid_argument(fmt::format("{}: {}", path, what));
-}
+// How a file's messages name it.
+struct FileRef {
+  const std::string& path;
+  const ReadOptions& options;
+  const std::string& label() const { return options.name.empty() ? path : options.name; }
+  Status error(const std::string& what) const { return invalid_argument(fmt::format("{}: {}", label(), what)); }
+};
 
 // Plain text, Markdown, code: streamed in pieces split at blank lines.
-Status read_text(const std::string& path, const std::function<Status(Document)>& emit,
-                 size_t piece_bytes) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return io_error(fmt::format("{}: cannot open ({})", path, std::strerror(errno)));
+Status read_text(const FileRef& file, const std::function<Status(Document)>& emit) {
+  const size_t piece_bytes = std::max<size_t>(file.options.piece_bytes, 1024);
+  std::FILE* f = std::fopen(file.path.c_str(), "rb");
+  if (!f) return io_error(fmt::format("{}: cannot open ({})", file.label(), std::strerror(errno)));
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> guard(f, std::fclose);
   std::string buf;
   std::vector<char> chunk(1 << 16);
@@ -75,14 +80,13 @@ Status read_text(const std::string& path, const std::function<Status(Document)>&
     std::string text = buf.substr(0, upto);
     buf.erase(0, upto);
     if (size_t bad = invalid_utf8_at(text); bad != std::string::npos) {
-      return file_error(path, fmt::format("not valid UTF-8 text (byte {}); convert it to UTF-8 first",
-                                          consumed + bad));
+      return file.error(fmt::format("not valid UTF-8 text (byte {}); convert it to UTF-8 first", consumed + bad));
     }
     consumed += text.size();
     if (text.find_first_not_of(" \t\r\n") == std::string::npos) return {};
     Document d;
     d.text = std::move(text);
-    d.path = path;
+    d.path = file.path;
     d.part = part++;
     return emit(std::move(d));
   };
@@ -92,40 +96,42 @@ Status read_text(const std::string& path, const std::function<Status(Document)>&
     if (first) {
       first = false;
       if (looks_binary(std::string_view(chunk.data(), std::min<size_t>(n, 8192)))) {
-        return file_error(path, "looks like a binary file, not text (wrong extension?)");
+        return file.error("looks like a binary file, not text (wrong extension?)");
       }
     }
     buf.append(chunk.data(), n);
     while (buf.size() >= piece_bytes) {
       // Cut at the last paragraph break (or line break) in the piece, never inside a character.
-      size_t cut = buf.rfind("\n\n", piece_bytes);
-      if (cut == std::string::npos || cut < piece_bytes / 2) cut = buf.rfind('\n', piece_bytes);
-      if (cut == std::string::npos || cut < piece_bytes / 2) {
+      // (after the blank line, so each piece ends with its paragraph's line breaks).
+      size_t cut = buf.rfind("\n\n", piece_bytes - 2);
+      if (cut != std::string::npos && cut >= piece_bytes / 2) {
+        cut += 2;
+      } else if (cut = buf.rfind('\n', piece_bytes - 1); cut != std::string::npos && cut >= piece_bytes / 2) {
+        cut += 1;
+      } else {
         // Back to the start of the character (at most 3 bytes in UTF-8). A longer run of
         // continuation bytes is not UTF-8: cut anyway and let flush() report it, rather than
         // cutting nothing and looping forever.
         cut = piece_bytes;
         size_t floor = piece_bytes > 3 ? piece_bytes - 3 : 1;
         while (cut > floor && (static_cast<unsigned char>(buf[cut]) & 0xc0) == 0x80) --cut;
-      } else {
-        cut += 1;
       }
       MEMGPT_RETURN_IF_ERROR(flush(cut));
     }
   }
-  if (std::ferror(f)) return io_error(fmt::format("{}: read error", path));
+  if (std::ferror(f)) return io_error(fmt::format("{}: read error", file.label()));
   if (!buf.empty()) MEMGPT_RETURN_IF_ERROR(flush(buf.size()));
-  if (part == 0 && consumed == 0) return file_error(path, "is empty");
-  if (part == 0) return file_error(path, "holds no text");
+  if (part == 0 && consumed == 0) return file.error("is empty");
+  if (part == 0) return file.error("holds no text");
   return {};
 }
 
-Status read_pdf(const std::string& path, const std::function<Status(Document)>& emit) {
+Status read_pdf(const FileRef& file, const std::function<Status(Document)>& emit) {
   // Poppler reports parse problems on stderr; our message below is the one the user needs.
   poppler::set_debug_error_function([](const std::string&, void*) {}, nullptr);
-  std::unique_ptr<poppler::document> doc(poppler::document::load_from_file(path));
-  if (!doc) return file_error(path, "is not a readable PDF (damaged or not a PDF)");
-  if (doc->is_locked()) return file_error(path, "is password-protected; decrypt it first (e.g. qpdf --decrypt)");
+  std::unique_ptr<poppler::document> doc(poppler::document::load_from_file(file.path));
+  if (!doc) return file.error("is not a readable PDF (damaged or not a PDF)");
+  if (doc->is_locked()) return file.error("is password-protected; decrypt it first (e.g. qpdf --decrypt)");
   int pages = doc->pages();
   int emitted = 0;
   for (int i = 0; i < pages; ++i) {
@@ -136,182 +142,185 @@ Status read_pdf(const std::string& path, const std::function<Status(Document)>& 
     if (text.find_first_not_of(" \t\r\n\f") == std::string::npos) continue;
     Document d;
     d.text = std::move(text);
-    d.path = path;
+    d.path = file.path;
     d.page = i + 1;
     d.metadata = {{"page", i + 1}, {"pages", pages}};
     MEMGPT_RETURN_IF_ERROR(emit(std::move(d)));
     ++emitted;
   }
   if (emitted == 0) {
-    return file_error(path, fmt::format("has no text layer ({} pages; a scanned document needs OCR first)", pages));
+    return file.error(fmt::format("has no text layer ({} pages; a scanned document needs OCR first)", pages));
   }
   return {};
 }
 
-void gumbo_text(const GumboNode* node, std::string& out) {
-  if (node->type == GUMBO_NODE_TEXT || node->type == GUMBO_NODE_WHITESPACE) {
-    out += node->v.text.text;
-    return;
-  }
-  if (node->type != GUMBO_NODE_ELEMENT) return;
-  GumboTag tag = node->v.element.tag;
-  if (tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE || tag == GUMBO_TAG_NOSCRIPT ||
-      tag == GUMBO_TAG_TEMPLATE || tag == GUMBO_TAG_SVG) {
-    return;
-  }
-  bool block = tag == GUMBO_TAG_P || tag == GUMBO_TAG_DIV || tag == GUMBO_TAG_BR ||
-               tag == GUMBO_TAG_LI || tag == GUMBO_TAG_TR || tag == GUMBO_TAG_H1 ||
-               tag == GUMBO_TAG_H2 || tag == GUMBO_TAG_H3 || tag == GUMBO_TAG_H4 ||
-               tag == GUMBO_TAG_H5 || tag == GUMBO_TAG_H6 || tag == GUMBO_TAG_TITLE ||
-               tag == GUMBO_TAG_SECTION || tag == GUMBO_TAG_ARTICLE || tag == GUMBO_TAG_PRE ||
-               tag == GUMBO_TAG_BLOCKQUOTE || tag == GUMBO_TAG_TABLE || tag == GUMBO_TAG_UL ||
-               tag == GUMBO_TAG_OL;
-  if (block) out += "\n";
-  const GumboVector& children = node->v.element.children;
-  for (unsigned i = 0; i < children.length; ++i) {
-    gumbo_text(static_cast<const GumboNode*>(children.data[i]), out);
-    if (tag == GUMBO_TAG_TD || tag == GUMBO_TAG_TH) out += " ";
-  }
-  if (block) out += "\n";
-}
-
-std::string tidy(const std::string& text) {
-  // Collapse runs of spaces; at most one blank line in a row.
-  std::string out;
-  int newlines = 0;
-  bool space = false;
-  for (char c : text) {
-    if (c == '\r') continue;
-    if (c == '\n') {
-      if (++newlines <= 2) out += '\n';
-      space = false;
-      continue;
-    }
-    if (c == ' ' || c == '\t') {
-      space = true;
-      continue;
-    }
-    if (space && newlines == 0 && !out.empty()) out += ' ';
-    space = false;
-    newlines = 0;
-    out += c;
-  }
-  size_t b = out.find_first_not_of(" \n");
-  return b == std::string::npos ? "" : out.substr(b);
-}
-
-Status read_html(const std::string& path, const std::function<Status(Document)>& emit) {
-  MEMGPT_ASSIGN_OR_RETURN(std::string html, read_file(path));
-  if (html.empty()) return file_error(path, "is empty");
-  if (looks_binary(std::string_view(html).substr(0, 8192))) return file_error(path, "looks like a binary file, not HTML");
-  GumboOutput* out = gumbo_parse_with_options(&kGumboDefaultOptions, html.data(), html.size());
-  std::string text;
-  gumbo_text(out->root, text);
-  gumbo_destroy_output(&kGumboDefaultOptions, out);
-  text = tidy(text);
-  if (invalid_utf8_at(text) != std::string::npos) return file_error(path, "is not valid UTF-8");
-  if (text.empty()) return file_error(path, "holds no visible text");
+Status emit_text(const FileRef& file, std::string text, const std::function<Status(Document)>& emit,
+                 const char* empty_reason) {
+  if (invalid_utf8_at(text) != std::string::npos) return file.error("is not valid UTF-8");
+  if (text.empty()) return file.error(empty_reason);
   Document d;
   d.text = std::move(text);
-  d.path = path;
+  d.path = file.path;
   return emit(std::move(d));
 }
 
-Status read_docx(const std::string& path, const std::function<Status(Document)>& emit) {
+Status read_html(const FileRef& file, const std::function<Status(Document)>& emit) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(file.path, ec);
+  if (!ec && size > kMaxHtmlBytes) {
+    return file.error(fmt::format("is larger than {} MB of HTML; save it as text first", kMaxHtmlBytes >> 20));
+  }
+  MEMGPT_ASSIGN_OR_RETURN(std::string html, read_file(file.path));
+  if (html.empty()) return file.error("is empty");
+  if (looks_binary(std::string_view(html).substr(0, 8192))) return file.error("looks like a binary file, not HTML");
+  auto text = html_to_text(html);
+  if (!text.ok()) return Status(text.status().code(), fmt::format("{}: {}", file.label(), text.status().message()));
+  return emit_text(file, std::move(*text), emit, "holds no visible text");
+}
+
+// word/document.xml of a .docx, read in pieces up to kMaxDocxXmlBytes whatever size the
+// archive claims (a zip bomb inflates far beyond its header).
+Result<std::string> docx_document_xml(const FileRef& file) {
   int err = 0;
-  zip_t* z = zip_open(path.c_str(), ZIP_RDONLY, &err);
-  if (!z) return file_error(path, "is not a readable .docx (not a zip archive)");
-  std::unique_ptr<zip_t, int (*)(zip_t*)> guard(z, zip_close);
-  zip_stat_t st;
-  if (zip_stat(z, "word/document.xml", 0, &st) != 0) return file_error(path, "is not a Word document (no word/document.xml)");
-  if (st.size > (512u << 20)) return file_error(path, "has an implausibly large document part");
-  std::string xml(st.size, '\0');
+  zip_t* z = zip_open(file.path.c_str(), ZIP_RDONLY, &err);
+  if (!z) return file.error("is not a readable .docx (not a zip archive)");
+  std::unique_ptr<zip_t, void (*)(zip_t*)> archive(z, zip_discard);
   zip_file_t* zf = zip_fopen(z, "word/document.xml", 0);
-  if (!zf) return file_error(path, "cannot read word/document.xml");
-  zip_int64_t got = zip_fread(zf, xml.data(), st.size);
-  zip_fclose(zf);
-  if (got < 0 || static_cast<zip_uint64_t>(got) != st.size) return file_error(path, "is damaged (short read)");
-  pugi::xml_document doc;
-  if (!doc.load_buffer(xml.data(), xml.size())) return file_error(path, "has damaged XML");
-  std::string text;
-  for (auto p : doc.select_nodes("//w:p")) {
-    std::string para;
-    for (auto node : p.node().select_nodes(".//w:t | .//w:tab | .//w:br")) {
-      std::string name = node.node().name();
-      if (name == "w:t") para += node.node().text().get();
-      else if (name == "w:tab") para += '\t';
-      else para += '\n';
+  if (!zf) return file.error("is not a Word document (no word/document.xml)");
+  std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> part(zf, zip_fclose);
+  std::string xml;
+  std::vector<char> buf(1 << 16);
+  for (;;) {
+    zip_int64_t got = zip_fread(zf, buf.data(), buf.size());
+    if (got < 0) return file.error("is damaged (word/document.xml cannot be decompressed)");
+    if (got == 0) break;
+    if (xml.size() + static_cast<size_t>(got) > kMaxDocxXmlBytes) {
+      return file.error(fmt::format("has a document part larger than {} MB uncompressed", kMaxDocxXmlBytes >> 20));
     }
-    text += para + "\n\n";
+    xml.append(buf.data(), static_cast<size_t>(got));
   }
-  text = tidy(text);
-  if (text.empty()) return file_error(path, "holds no text");
+  return xml;
+}
+
+Status read_docx(const FileRef& file, const std::function<Status(Document)>& emit) {
+  MEMGPT_ASSIGN_OR_RETURN(std::string xml, docx_document_xml(file));
+  auto text = docx_xml_to_text(xml);
+  if (!text.ok()) return file.error(text.status().message());
+  return emit_text(file, std::move(*text), emit, "holds no text");
+}
+
+// The reason parse_json gives, without its "invalid JSON: " prefix or parentheses.
+std::string json_error_reason(const Status& s) {
+  size_t colon = s.message().find(": ");
+  std::string reason = colon == std::string::npos ? s.message() : s.message().substr(colon + 2);
+  if (size_t at = reason.find(" (at byte "); at != std::string::npos && reason.back() == ')') {
+    reason = reason.substr(0, at) + " at byte " + reason.substr(at + 10, reason.size() - at - 11);
+  }
+  return reason;
+}
+
+// One document per item: the file's value, the elements of a top-level array, or each line.
+Status emit_json_item(const FileRef& file, const Json& item, int part, const std::function<Status(Document)>& emit,
+                      int& emitted) {
+  std::string text = json_value_text(item);
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return {};
   Document d;
   d.text = std::move(text);
-  d.path = path;
+  d.path = file.path;
+  d.part = part;
+  if (item.is_object()) {
+    for (const auto& [k, v] : item.items()) {
+      if (k != "text" && (v.is_string() || v.is_number() || v.is_boolean()) && v.dump().size() < 256) {
+        d.metadata[k] = v;
+      }
+    }
+  }
+  ++emitted;
   return emit(std::move(d));
 }
 
-void collect_strings(const Json& j, std::string& out) {
-  if (j.is_string()) {
-    out += j.get<std::string>() + "\n";
-  } else if (j.is_object() || j.is_array()) {
-    for (const auto& v : j) collect_strings(v, out);
+Status read_json(const FileRef& file, const std::function<Status(Document)>& emit) {
+  MEMGPT_ASSIGN_OR_RETURN(std::string content, read_file(file.path));
+  if (content.find_first_not_of(" \t\r\n") == std::string::npos) return file.error("is empty");
+  auto value = parse_json(content);
+  if (!value.ok()) return file.error(fmt::format("is not valid JSON: {}", json_error_reason(value.status())));
+  int emitted = 0;
+  if (value->is_array()) {
+    for (size_t i = 0; i < value->size(); ++i) {
+      MEMGPT_RETURN_IF_ERROR(emit_json_item(file, (*value)[i], static_cast<int>(i), emit, emitted));
+    }
+  } else {
+    MEMGPT_RETURN_IF_ERROR(emit_json_item(file, *value, 0, emit, emitted));
   }
+  if (emitted == 0) return file.error("holds no text values");
+  return {};
 }
 
-std::string json_text(const Json& j) {
-  if (j.is_object() && j.contains("text") && j["text"].is_string()) return j["text"].get<std::string>();
+// "2, 5 and 9" (at most ten numbers, then how many more).
+std::string line_list(const std::vector<size_t>& lines) {
   std::string out;
-  collect_strings(j, out);
+  size_t shown = std::min<size_t>(lines.size(), 10);
+  for (size_t i = 0; i < shown; ++i) {
+    if (i > 0) out += i + 1 == shown && shown == lines.size() ? " and " : ", ";
+    out += std::to_string(lines[i]);
+  }
+  if (shown < lines.size()) out += fmt::format(" and {} more", lines.size() - shown);
   return out;
 }
 
-Status read_json(const std::string& path, bool lines, const std::function<Status(Document)>& emit) {
-  MEMGPT_ASSIGN_OR_RETURN(std::string content, read_file(path));
-  if (content.find_first_not_of(" \t\r\n") == std::string::npos) return file_error(path, "is empty");
-  std::vector<Json> items;
-  if (lines) {
-    size_t pos = 0, line_no = 0;
-    while (pos < content.size()) {
-      size_t nl = content.find('\n', pos);
-      if (nl == std::string::npos) nl = content.size();
-      ++line_no;
-      std::string line = content.substr(pos, nl - pos);
-      pos = nl + 1;
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      Json j = parse_json_or_discarded(line);
-      if (j.is_discarded()) return file_error(path, fmt::format("line {} is not valid JSON", line_no));
-      items.push_back(std::move(j));
-    }
-  } else {
-    Json j = parse_json_or_discarded(content);
-    if (j.is_discarded()) return file_error(path, "is not valid JSON");
-    if (j.is_array()) {
-      for (auto& x : j) items.push_back(std::move(x));
-    } else {
-      items.push_back(std::move(j));
-    }
-  }
+// JSON Lines: each line is parsed alone, so one bad line costs only itself (under --strict it
+// fails the file). Read line by line: memory stays bounded by the longest line.
+Status read_jsonl(const FileRef& file, const std::function<Status(Document)>& emit) {
+  std::FILE* f = std::fopen(file.path.c_str(), "rb");
+  if (!f) return io_error(fmt::format("{}: cannot open ({})", file.label(), std::strerror(errno)));
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> guard(f, std::fclose);
+  std::vector<size_t> bad_lines;
+  std::string first_reason;
   int emitted = 0;
-  for (size_t i = 0; i < items.size(); ++i) {
-    std::string text = json_text(items[i]);
-    if (text.find_first_not_of(" \t\r\n") == std::string::npos) continue;
-    Document d;
-    d.text = std::move(text);
-    d.path = path;
-    d.part = static_cast<int>(i);
-    if (items[i].is_object()) {
-      for (const auto& [k, v] : items[i].items()) {
-        if (k != "text" && (v.is_string() || v.is_number() || v.is_boolean()) && v.dump().size() < 256) {
-          d.metadata[k] = v;
-        }
+  size_t line_no = 0;
+  bool any_content = false;
+  std::string line;
+  std::vector<char> buf(1 << 16);
+  auto take_line = [&]() -> Status {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) return {};
+    any_content = true;
+    auto value = parse_json(line);
+    if (!value.ok()) {
+      std::string reason = json_error_reason(value.status());
+      if (file.options.strict) {
+        return file.error(fmt::format("line {} is not valid JSON: {}", line_no, reason));
       }
+      if (bad_lines.empty()) first_reason = reason;
+      bad_lines.push_back(line_no);
+      return {};
     }
-    MEMGPT_RETURN_IF_ERROR(emit(std::move(d)));
-    ++emitted;
+    return emit_json_item(file, *value, static_cast<int>(line_no - 1), emit, emitted);
+  };
+  for (;;) {
+    size_t n = std::fread(buf.data(), 1, buf.size(), f);
+    if (n == 0) break;
+    size_t start = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (buf[i] != '\n') continue;
+      line.append(buf.data() + start, i - start);
+      MEMGPT_RETURN_IF_ERROR(take_line());
+      line.clear();
+      start = i + 1;
+    }
+    line.append(buf.data() + start, n - start);
   }
-  if (emitted == 0) return file_error(path, "holds no text values");
+  if (std::ferror(f)) return io_error(fmt::format("{}: read error", file.label()));
+  if (!line.empty()) MEMGPT_RETURN_IF_ERROR(take_line());
+  if (!any_content) return file.error("is empty");
+  if (!bad_lines.empty()) {
+    std::string what = fmt::format("line{} {} {} not valid JSON (line {}: {})", bad_lines.size() == 1 ? "" : "s",
+                                   line_list(bad_lines), bad_lines.size() == 1 ? "is" : "are", bad_lines[0],
+                                   first_reason);
+    if (emitted == 0) return file.error(what);
+    if (file.options.warn) file.options.warn(fmt::format("{}: {}; the other lines were loaded", file.label(), what));
+  }
+  if (emitted == 0) return file.error("holds no text values");
   return {};
 }
 
@@ -368,29 +377,43 @@ std::string repair_pdf_text(const std::string& in) {
     }
     out += s[i];
   }
-  return tidy(out);
+  return tidy_text(out);
 }
 
 Status read_documents(const std::string& path, const std::function<Status(Document)>& emit,
-                      size_t piece_bytes) {
+                      const ReadOptions& options) {
+  FileRef file{path, options};
+  const std::string& label = file.label();
   std::error_code ec;
   auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status)) return not_found(fmt::format("{}: no such file", path));
-  if (std::filesystem::is_directory(status)) return invalid_argument(fmt::format("{}: is a folder", path));
+  if (ec == std::errc::too_many_symbolic_link_levels) {
+    return invalid_argument(fmt::format("{}: is a symbolic link that leads back to itself (a loop)", label));
+  }
+  if (ec || !std::filesystem::exists(status)) {
+    std::error_code lec;
+    if (std::filesystem::is_symlink(std::filesystem::symlink_status(path, lec))) {
+      return not_found(fmt::format("{}: is a symbolic link to a file that does not exist", label));
+    }
+    return not_found(fmt::format("{}: no such file", label));
+  }
+  if (std::filesystem::is_directory(status)) return invalid_argument(fmt::format("{}: is a folder", label));
+  if (!std::filesystem::is_regular_file(status)) {
+    return invalid_argument(fmt::format("{}: is not a regular file (a device, pipe or socket)", label));
+  }
   if (::access(path.c_str(), R_OK) != 0) {
-    return Status(ErrorCode::kPermissionDenied, fmt::format("{}: not readable (permission denied)", path));
+    return Status(ErrorCode::kPermissionDenied, fmt::format("{}: not readable (permission denied)", label));
   }
   std::string ext = lower_ext(path);
-  if (ext == ".pdf") return read_pdf(path, emit);
-  if (ext == ".html" || ext == ".htm") return read_html(path, emit);
-  if (ext == ".docx") return read_docx(path, emit);
-  if (ext == ".json") return read_json(path, false, emit);
-  if (ext == ".jsonl") return read_json(path, true, emit);
+  if (ext == ".pdf") return read_pdf(file, emit);
+  if (ext == ".html" || ext == ".htm") return read_html(file, emit);
+  if (ext == ".docx") return read_docx(file, emit);
+  if (ext == ".json") return read_json(file, emit);
+  if (ext == ".jsonl") return read_jsonl(file, emit);
   if (!is_supported_extension(ext)) {
-    return invalid_argument(fmt::format("{}: files of type '{}' are not supported", path,
+    return invalid_argument(fmt::format("{}: files of type '{}' are not supported", label,
                                         ext.empty() ? "(no extension)" : ext));
   }
-  return read_text(path, emit, piece_bytes);
+  return read_text(file, emit);
 }
 
 }  // namespace memgpt::sources

@@ -131,6 +131,12 @@ Result<LoadReport> load_source(store::MetadataStore& meta, PassageStore& passage
     const std::string& file = files[i];
     if (progress.on_file) progress.on_file(i, files.size(), file);
     int64_t docs_before = report.documents;
+    ReadOptions read_options;
+    read_options.strict = request.strict;
+    read_options.warn = [&](const std::string& w) {
+      report.warnings.push_back(w);
+      if (progress.on_warning) progress.on_warning(w);
+    };
     Status s = read_documents(file, [&](Document doc) -> Status {
       if (progress.cancel && progress.cancel->load()) return Status(ErrorCode::kCancelled, "cancelled");
       ++report.documents;
@@ -139,7 +145,7 @@ Result<LoadReport> load_source(store::MetadataStore& meta, PassageStore& passage
         if (pending.size() >= 128) MEMGPT_RETURN_IF_ERROR(flush());
       }
       return {};
-    });
+    }, read_options);
     if (s.ok()) s = flush();
     if (!s.ok()) {
       bool per_file = s.code() == ErrorCode::kInvalidArgument || s.code() == ErrorCode::kNotFound ||
@@ -149,7 +155,7 @@ Result<LoadReport> load_source(store::MetadataStore& meta, PassageStore& passage
       report.documents = docs_before;
       pending.clear();
       report.skipped.push_back(s.message());
-      if (progress.on_warning) progress.on_warning(s.message());
+      if (progress.on_warning) progress.on_warning("skipped " + s.message());
     }
   }
   if (progress.on_file) progress.on_file(files.size(), files.size(), "");
@@ -176,11 +182,14 @@ Result<FileLoadReport> add_file(store::MetadataStore& meta, PassageStore& passag
   FileLoadReport report;
   std::vector<Passage> all;
   int64_t now = SystemClock::instance().now_ms();
+  // Messages name the file by its name only: the path is the server's temporary folder.
+  ReadOptions read_options;
+  read_options.name = std::filesystem::path(path).filename().string();
   MEMGPT_RETURN_IF_ERROR(read_documents(path, [&](Document doc) -> Status {
     ++report.documents;
     for (auto& p : document_passages(source, doc, {chunk_tokens, overlap_tokens}, now)) all.push_back(std::move(p));
     return {};
-  }));
+  }, read_options));
   if (all.empty()) {
     return invalid_argument(fmt::format("{} holds no text to load", std::filesystem::path(path).filename().string()));
   }

