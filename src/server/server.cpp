@@ -17,6 +17,7 @@
 #include "agent/protocol.h"
 #include "llm/llm_config.h"
 #include "runtime/agent_lock.h"
+#include "runtime/model_endpoints.h"
 #include "server/letta_views.h"
 #include "sources/ingest.h"
 #include "store/recall_store.h"
@@ -65,8 +66,8 @@ struct HttpError {
   throw HttpError{status, std::move(message), std::move(field)};
 }
 
-int http_status_of(const Status& s) {
-  switch (s.code()) {
+int http_status_of_code(ErrorCode code) {
+  switch (code) {
     case ErrorCode::kInvalidArgument: return 400;
     case ErrorCode::kNotFound: return 404;
     case ErrorCode::kAlreadyExists: return 409;
@@ -76,14 +77,63 @@ int http_status_of(const Status& s) {
     case ErrorCode::kUnimplemented: return 501;
     case ErrorCode::kTimeout: return 504;
     case ErrorCode::kUnavailable: return 503;
-    default: break;
+    default: return 500;
   }
-  // Failures of the LLM backend (bad key, unknown model, unreadable reply) are the upstream's.
-  if (s.detail() >= 1001 && s.detail() <= 1006) return 502;
-  return 500;
 }
 
-[[noreturn]] void fail(const Status& s) { fail(http_status_of(s), s.message()); }
+// One line for the operator's log: control characters (a remote body's newlines) flattened.
+std::string log_line(const std::string& text) {
+  std::string out = text.substr(0, 2000);
+  for (auto& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  return out;
+}
+
+// What a client may see of a failure. Failures of the model, the embedder or archival storage
+// carry remote text (an upstream's error body, its URL); the client gets a short fixed reason
+// and the operator's log the whole message. Our own failures (validation, not found, taken
+// names, limits) pass through as written.
+HttpError public_error(const Status& s) {
+  static const ErrorCode kOurs[] = {ErrorCode::kInvalidArgument,    ErrorCode::kNotFound,
+                                    ErrorCode::kAlreadyExists,      ErrorCode::kFailedPrecondition,
+                                    ErrorCode::kResourceExhausted,  ErrorCode::kUnimplemented,
+                                    ErrorCode::kCancelled};
+  bool ours = s.detail() == 0 && s.message().find("://") == std::string::npos &&
+              std::find(std::begin(kOurs), std::end(kOurs), s.code()) != std::end(kOurs);
+  if (ours) return {http_status_of_code(s.code()), s.message(), ""};
+  fmt::print(stderr, "upstream error ({}): {}\n", error_code_name(s.code()), log_line(s.message()));
+  switch (static_cast<llm::LlmError>(s.detail())) {
+    case llm::LlmError::kContextWindowExceeded:
+      return {502, "the model backend refused the request: the conversation does not fit its context window", ""};
+    case llm::LlmError::kAuthentication:
+      return {502, "the model backend refused the server's credentials (the operator must check the key)", ""};
+    case llm::LlmError::kModelNotFound:
+      return {502, "the model backend does not serve this model", ""};
+    case llm::LlmError::kRateLimited:
+      return {503, "the model backend is rate limiting requests; try again later", ""};
+    case llm::LlmError::kBadResponse:
+      return {502, "the model backend sent a reply that could not be used", ""};
+    case llm::LlmError::kOutputTruncated:
+      return {502, "the model's reply was cut off before it was usable", ""};
+    default: break;
+  }
+  switch (s.code()) {
+    case ErrorCode::kTimeout:
+      return {504, "a backend of this server (model, embedder or archival storage) did not answer in time", ""};
+    case ErrorCode::kUnavailable:
+      return {503, "a backend of this server (model, embedder or archival storage) is unavailable; try again later", ""};
+    case ErrorCode::kInternal:
+    case ErrorCode::kIo:
+    case ErrorCode::kCorrupt:
+      return {500, "internal error (the server log has the details)", ""};
+    default:
+      return {502, fmt::format("a backend of this server (model, embedder or archival storage) failed ({})",
+                               error_code_name(s.code())), ""};
+  }
+}
+
+[[noreturn]] void fail(const Status& s) { throw public_error(s); }
 
 template <class T>
 T check(Result<T> r) {
@@ -222,7 +272,8 @@ struct Server::Impl {
 
   struct Caller {
     std::string user_id;
-    bool admin = false;
+    bool admin = false;     // may manage users: the password holder, or anyone without a password
+    bool operator_ = false; // proved the server password: may point agents at other endpoints
   };
   using Handler = std::function<void(const httplib::Request&, httplib::Response&, const Caller&)>;
 
@@ -241,7 +292,7 @@ struct Server::Impl {
     if (!options.password.empty() && CRYPTO_memcmp(token.data(), options.password.data(),
                                                    std::min(token.size(), options.password.size())) == 0 &&
         token.size() == options.password.size()) {
-      return {ctx.user_id, true};
+      return {ctx.user_id, true, true};
     }
     auto user = ctx.store->user_for_api_key(sha256_hex(token));
     if (user.ok()) return {*user, false};
@@ -279,7 +330,8 @@ struct Server::Impl {
         } catch (const HttpError& e) {
           send_error(res, e.status, e.message, e.field);
         } catch (const std::exception& e) {
-          send_error(res, 500, fmt::format("internal error: {}", e.what()), "");
+          fmt::print(stderr, "internal error in {} {}: {}\n", req.method, req.path, log_line(e.what()));
+          send_error(res, 500, "internal error (the server log has the details)", "");
         }
       };
       std::string m = method;
@@ -373,7 +425,7 @@ struct Server::Impl {
                  entry->agent->record().state == rec.state && (entry->model || !with_model);
     if (!fresh) {
       entry = std::make_shared<CachedAgent>();
-      auto model = runtime::connect_model(rec.llm_config, ctx.credentials);
+      auto model = connect_model(rec.llm_config);
       if (model.ok()) entry->model = std::move(*model);
       else if (with_model) fail(model.status());
       entry->archival = std::make_unique<agent::PassageArchival>(archival.passages.get(), rec.user_id, rec.id,
@@ -408,49 +460,31 @@ struct Server::Impl {
     agent_cache.erase(o.id);
   }
 
-  // "openai/gpt-4o-mini" → llm_config; the configured endpoint when the provider matches it.
-  Json llm_config_for(const Json& body) {
-    const MemgptConfig& cfg = ctx.config;
+  // The model a request asks for ("model": "openai/gpt-4o-mini", or Letta's llm_config), on an
+  // endpoint the caller may choose: users pick among the operator's endpoints; only the server
+  // password may name another URL (and the operator's keys still do not go there).
+  Json llm_config_for(const Json& body, const Caller& c, const std::string& current_endpoint = "") {
     Json llm;
     if (body.contains("llm_config") && !body["llm_config"].is_null()) {
-      const Json& lc = body["llm_config"];
-      if (!lc.is_object()) fail(422, "'llm_config' must be an object", "llm_config");
-      llm = {{"model", req_str(lc, "model")},
-             {"model_endpoint_type", opt_str(lc, "model_endpoint_type").value_or(cfg.model_endpoint_type)},
-             {"model_endpoint", opt_str(lc, "model_endpoint").value_or(cfg.model_endpoint)},
-             {"model_wrapper", opt_str(lc, "model_wrapper").value_or(cfg.model_wrapper)},
-             {"context_window", opt_int(lc, "context_window").value_or(cfg.context_window)}};
+      auto checked = runtime::checked_llm_config(
+          ctx.config, ctx.credentials, body["llm_config"],
+          c.operator_ ? runtime::EndpointChoice::kAny : runtime::EndpointChoice::kOperatorOnly, current_endpoint);
+      if (!checked.ok()) fail(422, checked.status().message(), "llm_config");
+      llm = std::move(*checked);
     } else {
-      std::string handle = opt_str(body, "model").value_or("");
-      std::string type = cfg.model_endpoint_type, model = cfg.model;
-      if (!handle.empty()) {
-        auto slash = handle.find('/');
-        if (slash == std::string::npos) {
-          model = handle;
-        } else {
-          type = handle.substr(0, slash);
-          model = handle.substr(slash + 1);
-        }
-      }
-      if (model.empty()) fail(422, "no model given and none configured ('model': 'openai/gpt-4o-mini')", "model");
-      std::string endpoint = cfg.model_endpoint;
-      if (type != cfg.model_endpoint_type) {
-        if (type == "openai") endpoint = "https://api.openai.com/v1";
-        else if (type == "anthropic") endpoint = "https://api.anthropic.com/v1";
-        else if (type == "ollama") endpoint = "http://localhost:11434";
-        else fail(422, fmt::format("provider '{}' is not configured on this server; configured: {}", type,
-                                   cfg.model_endpoint_type), "model");
-      }
-      int window = cfg.context_window;
-      if (model != cfg.model && llm::known_context_window(model) > 0) window = llm::known_context_window(model);
-      llm = {{"model", model}, {"model_endpoint_type", type}, {"model_endpoint", endpoint},
-             {"model_wrapper", type == cfg.model_endpoint_type ? cfg.model_wrapper : ""}, {"context_window", window}};
+      auto handled = runtime::llm_config_for_handle(ctx.config, ctx.credentials, opt_str(body, "model").value_or(""));
+      if (!handled.ok()) fail(422, handled.status().message(), "model");
+      llm = std::move(*handled);
     }
     if (auto limit = opt_int(body, "context_window_limit")) {
       if (*limit < 1024) fail(422, "'context_window_limit' must be at least 1024", "context_window_limit");
       llm["context_window"] = *limit;
     }
     return llm;
+  }
+
+  Result<std::unique_ptr<llm::ChatModel>> connect_model(const Json& llm) {
+    return runtime::connect_model_with_operator_keys(llm, ctx.config, ctx.credentials);
   }
 
   Json embedding_config() const {
@@ -499,9 +533,9 @@ void Server::Impl::create_agent(const httplib::Request& req, httplib::Response& 
     fail(409, fmt::format("an agent named '{}' already exists", name));
   }
   check_embedding(body);
-  Json llm = llm_config_for(body);
+  Json llm = llm_config_for(body, c);
   // The model must be reachable as configured before anything is stored.
-  check(runtime::connect_model(llm, ctx.credentials).status());
+  check(connect_model(llm).status());
 
   std::string preset_name = ctx.config.preset;
   store::PresetRecord preset = check(ctx.store->get_preset(c.user_id, preset_name));
@@ -582,8 +616,8 @@ void Server::Impl::update_agent(const httplib::Request& req, httplib::Response& 
   if (body.contains("model") || body.contains("llm_config") || body.contains("context_window_limit")) {
     Json merged = body;
     if (!merged.contains("model") && !merged.contains("llm_config")) merged["llm_config"] = rec.llm_config;
-    Json llm = llm_config_for(merged);
-    check(runtime::connect_model(llm, ctx.credentials).status());
+    Json llm = llm_config_for(merged, c, rec.llm_config.value("model_endpoint", ""));
+    check(connect_model(llm).status());
     check(o.agent->update_llm_config(llm));
   }
   if (auto system = opt_str(body, "system")) check(o.agent->swap_system_prompt(*system));
@@ -772,9 +806,10 @@ void Server::Impl::send_messages(const httplib::Request& req, httplib::Response&
                                        : run->agent->send_user_message(in.text, on_event, topt);
           if (!r.ok()) {
             run->drop = true;  // the in-memory agent may differ from the store now
+            HttpError e = public_error(r.status());
             std::string line = "event: error\ndata: " +
                                Json{{"message_type", "error_message"}, {"error_type", "internal_error"},
-                                    {"message", r.status().message()}, {"detail", r.status().message()}}
+                                    {"message", e.message}, {"detail", e.message}}
                                    .dump(-1, ' ', false, Json::error_handler_t::replace) +
                                "\n\n";
             if (open) sink.write(line.data(), line.size());
@@ -890,8 +925,9 @@ void Server::Impl::upload_file(const httplib::Request& req, httplib::Response& r
   check(write_file_atomic(path.string(), part.content));
   auto report = sources::add_file(*ctx.store, *archival.passages, source, path.string());
   if (!report.ok()) {
-    int status = report.status().code() == ErrorCode::kInvalidArgument ? 422 : http_status_of(report.status());
-    fail(status, report.status().message(), "file");
+    HttpError e = public_error(report.status());
+    if (e.status == 400) e.status = 422;  // the file's content is what was wrong
+    fail(e.status, e.message, "file");
   }
   store::FileRecord f;
   f.user_id = c.user_id;
