@@ -1,6 +1,5 @@
 #include "server/server.h"
 
-#include <httplib.h>
 #include <openssl/evp.h>
 #include <sys/random.h>
 
@@ -13,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "agent/functions.h"
+#include "http/http_server.h"
 #include "agent/passage_archival.h"
 #include "agent/protocol.h"
 #include "llm/llm_config.h"
@@ -23,7 +23,6 @@
 #include "store/recall_store.h"
 #include "util/clock.h"
 #include "util/files.h"
-#include "util/listen_backlog.h"
 
 namespace memgpt::server {
 
@@ -167,7 +166,7 @@ std::string req_str(const Json& body, const char* key) {
   return *v;
 }
 
-Json parse_body(const httplib::Request& req) {
+Json parse_body(const http::Request& req) {
   if (req.body.empty()) return Json::object();
   Json body = parse_json_or_discarded(req.body);
   if (body.is_discarded()) fail(400, "the request body is not valid JSON");
@@ -175,9 +174,9 @@ Json parse_body(const httplib::Request& req) {
   return body;
 }
 
-int64_t query_int(const httplib::Request& req, const char* key, int64_t dflt, int64_t lo, int64_t hi) {
-  if (!req.has_param(key)) return dflt;
-  const std::string v = req.get_param_value(key);
+int64_t query_int(const http::Request& req, const char* key, int64_t dflt, int64_t lo, int64_t hi) {
+  if (!req.has_query(key)) return dflt;
+  const std::string v = req.query_value(key);
   char* end = nullptr;
   long long n = std::strtoll(v.c_str(), &end, 10);
   if (v.empty() || *end != '\0') fail(422, fmt::format("query parameter '{}' must be an integer", key), key);
@@ -185,8 +184,8 @@ int64_t query_int(const httplib::Request& req, const char* key, int64_t dflt, in
   return n;
 }
 
-std::string query_str(const httplib::Request& req, const char* key) {
-  return req.has_param(key) ? req.get_param_value(key) : std::string();
+std::string query_str(const http::Request& req, const char* key) {
+  return req.has_query(key) ? req.query_value(key) : std::string();
 }
 
 // The text of a Letta message's content: a string or [{type: "text", text}].
@@ -208,7 +207,7 @@ std::string content_text(const Json& content, const char* field) {
 
 // Cursor paging over an ordered list of ids (Letta's after/before/limit).
 template <class T, class IdOf>
-std::vector<T> page(std::vector<T> items, const httplib::Request& req, IdOf id_of, int64_t default_limit) {
+std::vector<T> page(std::vector<T> items, const http::Request& req, IdOf id_of, int64_t default_limit) {
   std::string after = query_str(req, "after"), before = query_str(req, "before");
   int64_t limit = query_int(req, "limit", default_limit, 1, 1000);
   size_t begin = 0, end = items.size();
@@ -232,7 +231,7 @@ std::vector<T> page(std::vector<T> items, const httplib::Request& req, IdOf id_o
   return out;
 }
 
-bool descending(const httplib::Request& req, bool dflt) {
+bool descending(const http::Request& req, bool dflt) {
   std::string order = query_str(req, "order");
   if (order.empty()) return dflt;
   if (order == "asc") return false;
@@ -242,7 +241,7 @@ bool descending(const httplib::Request& req, bool dflt) {
 
 // A JSON list of objects with "id", paged like the stored lists: clients that auto-paginate
 // ask again with after=<last id> and must get an empty page at the end, never the list again.
-Json paged_json(const Json& items, const httplib::Request& req, int64_t default_limit) {
+Json paged_json(const Json& items, const http::Request& req, int64_t default_limit) {
   std::vector<Json> v(items.begin(), items.end());
   Json out = Json::array();
   for (auto& j : page(std::move(v), req, [](const Json& j) { return j.value("id", ""); }, default_limit)) {
@@ -250,9 +249,6 @@ Json paged_json(const Json& items, const httplib::Request& req, int64_t default_
   }
   return out;
 }
-
-// The request's time, for the log line (handlers and the logger run on the same thread).
-thread_local std::chrono::steady_clock::time_point t_request_start;
 
 }  // namespace
 
@@ -266,21 +262,20 @@ struct Server::Impl {
   ServerOptions options;
   store::RecallStore recall;
   runtime::AgentLocks locks;
-  std::unique_ptr<httplib::Server> http;
-  std::thread thread;
-  std::atomic<bool> stopping{false};
+  http::Router router;
+  std::unique_ptr<http::HttpServer> http;
 
   struct Caller {
     std::string user_id;
     bool admin = false;     // may manage users: the password holder, or anyone without a password
     bool operator_ = false; // proved the server password: may point agents at other endpoints
   };
-  using Handler = std::function<void(const httplib::Request&, httplib::Response&, const Caller&)>;
+  using Handler = std::function<void(const http::Request&, http::Response&, const Caller&)>;
 
   // ---- plumbing ------------------------------------------------------------------------------
 
-  Caller authenticate(const httplib::Request& req) {
-    std::string auth = req.get_header_value("Authorization");
+  Caller authenticate(const http::Request& req) {
+    std::string auth = req.header("Authorization");
     if (auth.empty()) {
       if (!options.password.empty()) {
         fail(401, "missing credentials: send 'Authorization: Bearer <server password or API key>'");
@@ -300,12 +295,13 @@ struct Server::Impl {
     fail(401, "invalid API key");
   }
 
-  static void send_json(httplib::Response& res, const Json& body, int status = 200) {
+  static void send_json(http::Response& res, const Json& body, int status = 200) {
     res.status = status;
-    res.set_content(body.dump(-1, ' ', false, Json::error_handler_t::replace), "application/json");
+    res.content_type = "application/json";
+    res.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
   }
 
-  static void send_error(httplib::Response& res, int status, const std::string& message, const std::string& field) {
+  static void send_error(http::Response& res, int status, const std::string& message, const std::string& field) {
     Json body;
     if (status == 422) {
       body = {{"detail", Json::array({{{"loc", Json::array({"body", field.empty() ? "body" : field})},
@@ -318,28 +314,21 @@ struct Server::Impl {
     send_json(res, body, status);
   }
 
-  // Registers `pattern` under each prefix ("/v1", "/api", ...), with or without a trailing slash.
+  // Registers `pattern` under each prefix ("/v1", "/api", ...); "*" is one id segment.
   void route(const char* method, const std::vector<const char*>& prefixes, const std::string& pattern,
              Handler handler) {
     for (const char* prefix : prefixes) {
-      std::string full = std::string(prefix) + pattern + "/?";
-      auto wrapped = [this, handler](const httplib::Request& req, httplib::Response& res) {
+      router.add(method, std::string(prefix) + pattern, [this, handler](const http::Request& req) {
+        http::Response res;
         try {
           Caller caller = authenticate(req);
           handler(req, res, caller);
         } catch (const HttpError& e) {
+          res = http::Response();
           send_error(res, e.status, e.message, e.field);
-        } catch (const std::exception& e) {
-          fmt::print(stderr, "internal error in {} {}: {}\n", req.method, req.path, log_line(e.what()));
-          send_error(res, 500, "internal error (the server log has the details)", "");
         }
-      };
-      std::string m = method;
-      if (m == "GET") http->Get(full, wrapped);
-      else if (m == "POST") http->Post(full, wrapped);
-      else if (m == "PATCH") http->Patch(full, wrapped);
-      else if (m == "PUT") http->Put(full, wrapped);
-      else if (m == "DELETE") http->Delete(full, wrapped);
+        return res;
+      });
     }
   }
 
@@ -512,20 +501,20 @@ struct Server::Impl {
   // ---- handlers --------------------------------------------------------------------------------
 
   void register_routes();
-  void create_agent(const httplib::Request& req, httplib::Response& res, const Caller& c);
-  void update_agent(const httplib::Request& req, httplib::Response& res, const Caller& c);
-  void delete_agent(const httplib::Request& req, httplib::Response& res, const Caller& c);
-  void send_messages(const httplib::Request& req, httplib::Response& res, const Caller& c, bool force_stream);
-  void list_messages(const httplib::Request& req, httplib::Response& res, const Caller& c);
-  void update_block(const httplib::Request& req, httplib::Response& res, const Caller& c);
-  void upload_file(const httplib::Request& req, httplib::Response& res, const Caller& c, bool as_job);
+  void create_agent(const http::Request& req, http::Response& res, const Caller& c);
+  void update_agent(const http::Request& req, http::Response& res, const Caller& c);
+  void delete_agent(const http::Request& req, http::Response& res, const Caller& c);
+  void send_messages(const http::Request& req, http::Response& res, const Caller& c, bool force_stream);
+  void list_messages(const http::Request& req, http::Response& res, const Caller& c);
+  void update_block(const http::Request& req, http::Response& res, const Caller& c);
+  void upload_file(const http::Request& req, http::Response& res, const Caller& c, bool as_job);
   void attach_source(const Caller& c, const std::string& agent_id, const std::string& source_id, bool attach);
-  void run_command(const httplib::Request& req, httplib::Response& res, const Caller& c);
+  void run_command(const http::Request& req, http::Response& res, const Caller& c);
 };
 
 // ---- agents --------------------------------------------------------------------------------------
 
-void Server::Impl::create_agent(const httplib::Request& req, httplib::Response& res, const Caller& c) {
+void Server::Impl::create_agent(const http::Request& req, http::Response& res, const Caller& c) {
   Json body = parse_body(req);
   std::string name = opt_str(body, "name").value_or("");
   if (name.empty()) name = agent::random_agent_name();
@@ -602,9 +591,9 @@ void Server::Impl::create_agent(const httplib::Request& req, httplib::Response& 
   send_json(res, agent_json(check(ctx.store->get_agent(rec.id))));
 }
 
-void Server::Impl::update_agent(const httplib::Request& req, httplib::Response& res, const Caller& c) {
+void Server::Impl::update_agent(const http::Request& req, http::Response& res, const Caller& c) {
   Json body = parse_body(req);
-  std::string id = req.matches[1];
+  std::string id = req.params[0];
   OpenAgent o = open_agent(c, id, false);
   o.drop = true;  // the record is also changed beside the agent below
   store::AgentRecord rec = o.agent->record();
@@ -636,8 +625,8 @@ void Server::Impl::update_agent(const httplib::Request& req, httplib::Response& 
   send_json(res, agent_json(check(ctx.store->get_agent(id))));
 }
 
-void Server::Impl::delete_agent(const httplib::Request& req, httplib::Response& res, const Caller& c) {
-  std::string id = req.matches[1];
+void Server::Impl::delete_agent(const http::Request& req, http::Response& res, const Caller& c) {
+  std::string id = req.params[0];
   OpenAgent o = open_agent(c, id, false);
   o.drop = true;
   check(archival.passages->delete_agent_archival(id).status());
@@ -672,10 +661,10 @@ Json usage_json(const llm::Usage& u, int steps) {
 
 }  // namespace
 
-void Server::Impl::send_messages(const httplib::Request& req, httplib::Response& res, const Caller& c,
+void Server::Impl::send_messages(const http::Request& req, http::Response& res, const Caller& c,
                                  bool force_stream) {
   Json body = parse_body(req);
-  std::string id = req.matches[1];
+  std::string id = req.params[0];
   agent_of(c, id);  // 404 before anything else
   std::vector<TurnInput> inputs;
   if (body.contains("messages") && !body["messages"].is_null()) {
@@ -728,15 +717,14 @@ void Server::Impl::send_messages(const httplib::Request& req, httplib::Response&
   // Streaming: the turn runs in the content provider (same worker thread); events go out as SSE
   // `data:` lines as they happen. A client that goes away does not stop the step: it completes
   // (and commits) or fails (and rolls back) as it would have.
-  res.set_header("Cache-Control", "no-cache");
-  res.set_chunked_content_provider(
-      "text/event-stream",
-      [run, inputs, use_assistant, stream_tokens, topt](size_t, httplib::DataSink& sink) mutable {
+  res.headers.emplace("Cache-Control", "no-cache");
+  res.content_type = "text/event-stream";
+  res.stream = [run, inputs, use_assistant, stream_tokens, topt](http::BodyWriter& sink) mutable {
         bool open = true;
         auto send = [&](const Json& j) {
           if (!open) return;
           std::string line = "data: " + j.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n\n";
-          open = sink.write(line.data(), line.size());
+          open = sink.write(line);
         };
         llm::Usage usage;
         int steps = 0;
@@ -812,22 +800,18 @@ void Server::Impl::send_messages(const httplib::Request& req, httplib::Response&
                                     {"message", e.message}, {"detail", e.message}}
                                    .dump(-1, ' ', false, Json::error_handler_t::replace) +
                                "\n\n";
-            if (open) sink.write(line.data(), line.size());
-            sink.done();
-            return true;
+            if (open) sink.write(line);
+            return;
           }
         }
         send(stop_reason_json("end_turn"));
         send(usage_json(usage, steps));
-        if (open) sink.write("data: [DONE]\n\n", 14);
-        sink.done();
-        return true;
-      },
-      [run](bool) mutable { run.reset(); });  // releases the agent lock once the stream ends
+        if (open) sink.write("data: [DONE]\n\n");
+      };  // the agent lock (in `run`) is released when the stream ends
 }
 
-void Server::Impl::list_messages(const httplib::Request& req, httplib::Response& res, const Caller& c) {
-  std::string id = req.matches[1];
+void Server::Impl::list_messages(const http::Request& req, http::Response& res, const Caller& c) {
+  std::string id = req.params[0];
   agent_of(c, id);
   bool desc = descending(req, true);
   bool use_assistant = query_str(req, "use_assistant_message") != "false";
@@ -852,9 +836,9 @@ void Server::Impl::list_messages(const httplib::Request& req, httplib::Response&
 
 // ---- memory blocks -------------------------------------------------------------------------------
 
-void Server::Impl::update_block(const httplib::Request& req, httplib::Response& res, const Caller& c) {
+void Server::Impl::update_block(const http::Request& req, http::Response& res, const Caller& c) {
   Json body = parse_body(req);
-  std::string id = req.matches[1], label = req.matches[2];
+  std::string id = req.params[0], label = req.params[1];
   OpenAgent o = open_agent(c, id, false);
   if (!o.agent->memory().block(label)) fail(404, fmt::format("agent '{}' has no memory block '{}'", id, label));
   auto limit = opt_int(body, "limit");
@@ -892,14 +876,14 @@ std::string safe_upload_name(const std::string& name) {
 
 }  // namespace
 
-void Server::Impl::upload_file(const httplib::Request& req, httplib::Response& res, const Caller& c, bool as_job) {
-  std::string sid = req.matches[1];
+void Server::Impl::upload_file(const http::Request& req, http::Response& res, const Caller& c, bool as_job) {
+  std::string sid = req.params[0];
   store::SourceRecord source = source_of(c, sid);
-  if (!req.is_multipart_form_data() || !req.has_file("file")) {
+  const http::FilePart* part = req.file("file");
+  if (!req.is_multipart() || !part) {
     fail(422, "upload the file as multipart/form-data in a field named 'file'", "file");
   }
-  const auto& part = req.get_file_value("file");
-  std::string name = safe_upload_name(query_str(req, "name").empty() ? part.filename : query_str(req, "name"));
+  std::string name = safe_upload_name(query_str(req, "name").empty() ? part->filename : query_str(req, "name"));
   if (source.embedding_dim != archival.passages->dim()) {
     fail(409, fmt::format("source '{}' was embedded with {} dimensions; this server embeds with {}", source.name,
                           source.embedding_dim, archival.passages->dim()));
@@ -922,7 +906,7 @@ void Server::Impl::upload_file(const httplib::Request& req, httplib::Response& r
     }
   } cleanup{dir};
   auto path = dir / name;
-  check(write_file_atomic(path.string(), part.content));
+  check(write_file_atomic(path.string(), part->content));
   auto report = sources::add_file(*ctx.store, *archival.passages, source, path.string());
   if (!report.ok()) {
     HttpError e = public_error(report.status());
@@ -933,8 +917,8 @@ void Server::Impl::upload_file(const httplib::Request& req, httplib::Response& r
   f.user_id = c.user_id;
   f.source_id = sid;
   f.file_name = name;
-  f.file_type = part.content_type;
-  f.file_size = static_cast<int64_t>(part.content.size());
+  f.file_type = part->content_type;
+  f.file_size = static_cast<int64_t>(part->content.size());
   f.passages = report->passages;
   f = check(ctx.store->add_file(f));
   // Agents the source is attached to see the new passages at once.
@@ -976,9 +960,9 @@ void Server::Impl::attach_source(const Caller& c, const std::string& agent_id, c
 
 // ---- MemGPT REPL commands over HTTP (/api/agents/{id}/command) -----------------------------------
 
-void Server::Impl::run_command(const httplib::Request& req, httplib::Response& res, const Caller& c) {
+void Server::Impl::run_command(const http::Request& req, http::Response& res, const Caller& c) {
   Json body = parse_body(req);
-  std::string id = req.matches[1];
+  std::string id = req.params[0];
   std::string command = req_str(body, "command");
   if (!command.empty() && command[0] == '/') command.erase(0, 1);
   std::string verb = command.substr(0, command.find(' '));
@@ -1023,22 +1007,13 @@ void Server::Impl::run_command(const httplib::Request& req, httplib::Response& r
 void Server::Impl::register_routes() {
   const std::vector<const char*> V1 = {"/v1"};
   const std::vector<const char*> BOTH = {"/v1", "/api"};
-  const char* kId = "([A-Za-z0-9_.:-]+)";
-  auto P = [&](const std::string& s) {
-    std::string out;
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == '*') out += kId;
-      else out += s[i];
-    }
-    return out;
-  };
-
-  http->Get("/v1/health/?", [](const httplib::Request&, httplib::Response& res) {
-    send_json(res, {{"status", "ok"}, {"version", kMemgptVersion}});
-  });
-  http->Get("/health/?", [](const httplib::Request&, httplib::Response& res) {
-    send_json(res, {{"status", "ok"}, {"version", kMemgptVersion}});
-  });
+  for (const char* path : {"/v1/health", "/health"}) {
+    router.add("GET", path, [](const http::Request&) {
+      http::Response res;
+      send_json(res, {{"status", "ok"}, {"version", kMemgptVersion}});
+      return res;
+    });
+  }
 
   // Agents.
   route("POST", BOTH, "/agents", [this](auto& q, auto& r, auto& c) { create_agent(q, r, c); });
@@ -1054,18 +1029,18 @@ void Server::Impl::register_routes() {
     for (const auto& a : page(agents, q, [](const auto& a) { return a.id; }, 50)) out.push_back(agent_json(a));
     send_json(r, out);
   });
-  route("GET", BOTH, P("/agents/*"), [this](auto& q, auto& r, auto& c) { send_json(r, agent_json(agent_of(c, q.matches[1]))); });
-  route("PATCH", BOTH, P("/agents/*"), [this](auto& q, auto& r, auto& c) { update_agent(q, r, c); });
-  route("DELETE", BOTH, P("/agents/*"), [this](auto& q, auto& r, auto& c) { delete_agent(q, r, c); });
-  route("GET", {"/api"}, P("/agents/*/config"), [this](auto& q, auto& r, auto& c) {
-    send_json(r, {{"agent_state", agent_json(agent_of(c, q.matches[1]))}});
+  route("GET", BOTH, "/agents/*", [this](auto& q, auto& r, auto& c) { send_json(r, agent_json(agent_of(c, q.params[0]))); });
+  route("PATCH", BOTH, "/agents/*", [this](auto& q, auto& r, auto& c) { update_agent(q, r, c); });
+  route("DELETE", BOTH, "/agents/*", [this](auto& q, auto& r, auto& c) { delete_agent(q, r, c); });
+  route("GET", {"/api"}, "/agents/*/config", [this](auto& q, auto& r, auto& c) {
+    send_json(r, {{"agent_state", agent_json(agent_of(c, q.params[0]))}});
   });
 
   // Messages.
-  route("POST", BOTH, P("/agents/*/messages"), [this](auto& q, auto& r, auto& c) { send_messages(q, r, c, false); });
-  route("POST", V1, P("/agents/*/messages/stream"), [this](auto& q, auto& r, auto& c) { send_messages(q, r, c, true); });
-  route("GET", BOTH, P("/agents/*/messages"), [this](auto& q, auto& r, auto& c) { list_messages(q, r, c); });
-  route("POST", BOTH, P("/agents/*/command"), [this](auto& q, auto& r, auto& c) { run_command(q, r, c); });
+  route("POST", BOTH, "/agents/*/messages", [this](auto& q, auto& r, auto& c) { send_messages(q, r, c, false); });
+  route("POST", V1, "/agents/*/messages/stream", [this](auto& q, auto& r, auto& c) { send_messages(q, r, c, true); });
+  route("GET", BOTH, "/agents/*/messages", [this](auto& q, auto& r, auto& c) { list_messages(q, r, c); });
+  route("POST", BOTH, "/agents/*/command", [this](auto& q, auto& r, auto& c) { run_command(q, r, c); });
 
   // Core memory.
   auto blocks_json = [this](const Caller& c, const std::string& id) {
@@ -1076,23 +1051,23 @@ void Server::Impl::register_routes() {
     }
     return out;
   };
-  route("GET", V1, P("/agents/*/core-memory/blocks"), [=](auto& q, auto& r, auto& c) {
-    send_json(r, paged_json(blocks_json(c, q.matches[1]), q, 100));
+  route("GET", V1, "/agents/*/core-memory/blocks", [=](auto& q, auto& r, auto& c) {
+    send_json(r, paged_json(blocks_json(c, q.params[0]), q, 100));
   });
-  route("GET", V1, P("/agents/*/core-memory"), [=](auto& q, auto& r, auto& c) {
-    send_json(r, {{"blocks", blocks_json(c, q.matches[1])}});
+  route("GET", V1, "/agents/*/core-memory", [=](auto& q, auto& r, auto& c) {
+    send_json(r, {{"blocks", blocks_json(c, q.params[0])}});
   });
-  route("GET", V1, P("/agents/*/core-memory/blocks/*"), [=](auto& q, auto& r, auto& c) {
-    std::string label = q.matches[2];
-    for (const auto& b : blocks_json(c, q.matches[1])) {
+  route("GET", V1, "/agents/*/core-memory/blocks/*", [=](auto& q, auto& r, auto& c) {
+    std::string label = q.params[1];
+    for (const auto& b : blocks_json(c, q.params[0])) {
       if (b["label"] == label) return send_json(r, b);
     }
-    fail(404, fmt::format("agent '{}' has no memory block '{}'", std::string(q.matches[1]), label));
+    fail(404, fmt::format("agent '{}' has no memory block '{}'", std::string(q.params[0]), label));
   });
-  route("PATCH", V1, P("/agents/*/core-memory/blocks/*"), [this](auto& q, auto& r, auto& c) { update_block(q, r, c); });
+  route("PATCH", V1, "/agents/*/core-memory/blocks/*", [this](auto& q, auto& r, auto& c) { update_block(q, r, c); });
   // MemGPT's /api/agents/{id}/memory: {core_memory: {label: value}, recall/archival counts}.
-  route("GET", {"/api"}, P("/agents/*/memory"), [this](auto& q, auto& r, auto& c) {
-    std::string id = q.matches[1];
+  route("GET", {"/api"}, "/agents/*/memory", [this](auto& q, auto& r, auto& c) {
+    std::string id = q.params[0];
     store::AgentRecord a = agent_of(c, id);
     Json core = Json::object();
     for (const auto& b : a.state.value("memory", Json::array())) core[b.value("label", "")] = b.value("value", "");
@@ -1100,9 +1075,9 @@ void Server::Impl::register_routes() {
                   {"recall_memory", check(recall.count(id))},
                   {"archival_memory", check(archival.passages->count_archival(id))}});
   });
-  route("POST", {"/api"}, P("/agents/*/memory"), [this](auto& q, auto& r, auto& c) {
+  route("POST", {"/api"}, "/agents/*/memory", [this](auto& q, auto& r, auto& c) {
     Json body = parse_body(q);
-    std::string id = q.matches[1];
+    std::string id = q.params[0];
     OpenAgent o = open_agent(c, id, false);
     for (const auto& [label, value] : body.items()) {
       if (!value.is_string()) fail(422, fmt::format("'{}' must be a string", label), label);
@@ -1118,7 +1093,7 @@ void Server::Impl::register_routes() {
   // Archival memory.
   auto insert_passage = [this](auto& q, auto& r, auto& c) {
     Json body = parse_body(q);
-    std::string id = q.matches[1];
+    std::string id = q.params[0];
     store::AgentRecord a = agent_of(c, id);
     std::string text = opt_str(body, "text").value_or(opt_str(body, "content").value_or(""));
     if (text.empty()) fail(422, "'text' is required and cannot be empty", "text");
@@ -1129,7 +1104,7 @@ void Server::Impl::register_routes() {
     send_json(r, out);
   };
   auto list_passages = [this](auto& q, auto& r, auto& c) {
-    std::string id = q.matches[1];
+    std::string id = q.params[0];
     store::AgentRecord a = agent_of(c, id);
     auto index = check(archival.passages->archival_index(id));  // (created_at, id), oldest first
     std::string search = query_str(q, "search");
@@ -1146,12 +1121,12 @@ void Server::Impl::register_routes() {
     for (const auto& p : check(archival.passages->get_archival(id, ids))) out.push_back(passage_view(p, a.embedding_config));
     send_json(r, out);
   };
-  route("POST", V1, P("/agents/*/archival-memory"), insert_passage);
-  route("POST", {"/api"}, P("/agents/*/archival"), insert_passage);
-  route("GET", V1, P("/agents/*/archival-memory"), list_passages);
-  route("GET", {"/api"}, P("/agents/*/archival"), list_passages);
-  route("GET", V1, P("/agents/*/archival-memory/search"), [this](auto& q, auto& r, auto& c) {
-    std::string id = q.matches[1];
+  route("POST", V1, "/agents/*/archival-memory", insert_passage);
+  route("POST", {"/api"}, "/agents/*/archival", insert_passage);
+  route("GET", V1, "/agents/*/archival-memory", list_passages);
+  route("GET", {"/api"}, "/agents/*/archival", list_passages);
+  route("GET", V1, "/agents/*/archival-memory/search", [this](auto& q, auto& r, auto& c) {
+    std::string id = q.params[0];
     agent_of(c, id);
     std::string query = query_str(q, "query");
     if (query.empty()) fail(422, "query parameter 'query' is required", "query");
@@ -1165,14 +1140,14 @@ void Server::Impl::register_routes() {
     send_json(r, {{"count", results.size()}, {"results", results}});
   });
   auto delete_passage = [this](auto& q, auto& r, auto& c) {
-    std::string id = q.matches[1], pid = q.matches[2];
+    std::string id = q.params[0], pid = q.params[1];
     agent_of(c, id);
     int64_t n = check(archival.passages->delete_archival(id, {pid}));
     if (n == 0) fail(404, fmt::format("passage '{}' not found in agent '{}'", pid, id));
     send_json(r, Json(nullptr));
   };
-  route("DELETE", V1, P("/agents/*/archival-memory/*"), delete_passage);
-  route("DELETE", {"/api"}, P("/agents/*/archival/*"), delete_passage);
+  route("DELETE", V1, "/agents/*/archival-memory/*", delete_passage);
+  route("DELETE", {"/api"}, "/agents/*/archival/*", delete_passage);
 
   // Sources (Letta 0.x and MemGPT) and folders (Letta 1.x): the same records.
   for (const char* kind : {"/sources", "/folders"}) {
@@ -1202,12 +1177,12 @@ void Server::Impl::register_routes() {
       for (const auto& s : page(sources, q, [](const auto& s) { return s.id; }, 100)) out.push_back(source_view(s));
       send_json(r, out);
     });
-    route("GET", prefixes, P(std::string(kind) + "/*"), [this](auto& q, auto& r, auto& c) {
-      send_json(r, source_view(source_of(c, q.matches[1])));
+    route("GET", prefixes, std::string(kind) + "/*", [this](auto& q, auto& r, auto& c) {
+      send_json(r, source_view(source_of(c, q.params[0])));
     });
-    route("PATCH", prefixes, P(std::string(kind) + "/*"), [this](auto& q, auto& r, auto& c) {
+    route("PATCH", prefixes, std::string(kind) + "/*", [this](auto& q, auto& r, auto& c) {
       Json body = parse_body(q);
-      store::SourceRecord s = source_of(c, q.matches[1]);
+      store::SourceRecord s = source_of(c, q.params[0]);
       if (auto name = opt_str(body, "name")) {
         auto other = ctx.store->get_source_by_name(c.user_id, *name);
         if (other.ok() && other->id != s.id) fail(409, fmt::format("a source named '{}' already exists", *name));
@@ -1218,36 +1193,36 @@ void Server::Impl::register_routes() {
       check(ctx.store->update_source(s));
       send_json(r, source_view(check(ctx.store->get_source(s.id))));
     });
-    route("DELETE", prefixes, P(std::string(kind) + "/*"), [this](auto& q, auto& r, auto& c) {
-      store::SourceRecord s = source_of(c, q.matches[1]);
+    route("DELETE", prefixes, std::string(kind) + "/*", [this](auto& q, auto& r, auto& c) {
+      store::SourceRecord s = source_of(c, q.params[0]);
       for (const auto& agent_id : check(ctx.store->list_source_agents(s.id))) {
         check(archival.passages->detach_source(s.id, agent_id).status());
       }
       check(sources::delete_source(*ctx.store, *archival.passages, s));
       send_json(r, Json(nullptr));
     });
-    route("POST", prefixes, P(std::string(kind) + "/*/upload"), [this, folders](auto& q, auto& r, auto& c) {
+    route("POST", prefixes, std::string(kind) + "/*/upload", [this, folders](auto& q, auto& r, auto& c) {
       upload_file(q, r, c, !folders);
     });
-    route("GET", prefixes, P(std::string(kind) + "/*/files"), [this](auto& q, auto& r, auto& c) {
-      source_of(c, q.matches[1]);
+    route("GET", prefixes, std::string(kind) + "/*/files", [this](auto& q, auto& r, auto& c) {
+      source_of(c, q.params[0]);
       Json out = Json::array();
-      auto files = check(ctx.store->list_files(q.matches[1]));
+      auto files = check(ctx.store->list_files(q.params[0]));
       for (const auto& f : page(files, q, [](const auto& f) { return f.id; }, 100)) out.push_back(file_view(f));
       send_json(r, out);
     });
-    route("GET", prefixes, P(std::string(kind) + "/*/files/*"), [this](auto& q, auto& r, auto& c) {
-      source_of(c, q.matches[1]);
-      auto f = ctx.store->get_file(q.matches[2]);
-      if (!f.ok() || f->source_id != std::string(q.matches[1])) fail(404, fmt::format("file '{}' not found", std::string(q.matches[2])));
+    route("GET", prefixes, std::string(kind) + "/*/files/*", [this](auto& q, auto& r, auto& c) {
+      source_of(c, q.params[0]);
+      auto f = ctx.store->get_file(q.params[1]);
+      if (!f.ok() || f->source_id != std::string(q.params[0])) fail(404, fmt::format("file '{}' not found", std::string(q.params[1])));
       send_json(r, file_view(*f));
     });
-    route("GET", prefixes, P(std::string(kind) + "/*/agents"), [this](auto& q, auto& r, auto& c) {
-      source_of(c, q.matches[1]);
-      send_json(r, check(ctx.store->list_source_agents(q.matches[1])));
+    route("GET", prefixes, std::string(kind) + "/*/agents", [this](auto& q, auto& r, auto& c) {
+      source_of(c, q.params[0]);
+      send_json(r, check(ctx.store->list_source_agents(q.params[0])));
     });
-    route("GET", prefixes, P(std::string(kind) + "/*/passages"), [this](auto& q, auto& r, auto& c) {
-      store::SourceRecord s = source_of(c, q.matches[1]);
+    route("GET", prefixes, std::string(kind) + "/*/passages", [this](auto& q, auto& r, auto& c) {
+      store::SourceRecord s = source_of(c, q.params[0]);
       int64_t limit = query_int(q, "limit", 100, 1, 1000);
       Json out = Json::array();
       Json emb = {{"embedding_endpoint_type", s.embedding_endpoint_type}, {"embedding_model", s.embedding_model},
@@ -1256,33 +1231,33 @@ void Server::Impl::register_routes() {
       send_json(r, out);
     });
     std::string singular = folders ? "/folders" : "/sources";
-    route("PATCH", V1, P("/agents/*" + singular + "/attach/*"), [this](auto& q, auto& r, auto& c) {
-      attach_source(c, q.matches[1], q.matches[2], true);
-      send_json(r, agent_json(agent_of(c, q.matches[1])));
+    route("PATCH", V1, "/agents/*" + singular + "/attach/*", [this](auto& q, auto& r, auto& c) {
+      attach_source(c, q.params[0], q.params[1], true);
+      send_json(r, agent_json(agent_of(c, q.params[0])));
     });
-    route("PATCH", V1, P("/agents/*" + singular + "/detach/*"), [this](auto& q, auto& r, auto& c) {
-      attach_source(c, q.matches[1], q.matches[2], false);
-      send_json(r, agent_json(agent_of(c, q.matches[1])));
+    route("PATCH", V1, "/agents/*" + singular + "/detach/*", [this](auto& q, auto& r, auto& c) {
+      attach_source(c, q.params[0], q.params[1], false);
+      send_json(r, agent_json(agent_of(c, q.params[0])));
     });
-    route("GET", V1, P("/agents/*" + singular), [this](auto& q, auto& r, auto& c) {
-      agent_of(c, q.matches[1]);
+    route("GET", V1, "/agents/*" + singular, [this](auto& q, auto& r, auto& c) {
+      agent_of(c, q.params[0]);
       Json out = Json::array();
-      for (const auto& s : check(ctx.store->list_agent_sources(q.matches[1]))) out.push_back(source_view(s));
+      for (const auto& s : check(ctx.store->list_agent_sources(q.params[0]))) out.push_back(source_view(s));
       send_json(r, paged_json(out, q, 100));
     });
   }
   // MemGPT: POST /api/sources/{id}/attach?agent_id=... and /detach.
   for (bool attach : {true, false}) {
-    route("POST", {"/api"}, P(attach ? "/sources/*/attach" : "/sources/*/detach"), [this, attach](auto& q, auto& r, auto& c) {
+    route("POST", {"/api"}, attach ? "/sources/*/attach" : "/sources/*/detach", [this, attach](auto& q, auto& r, auto& c) {
       std::string agent_id = query_str(q, "agent_id");
       if (agent_id.empty()) fail(422, "query parameter 'agent_id' is required", "agent_id");
-      attach_source(c, agent_id, q.matches[1], attach);
-      send_json(r, source_view(source_of(c, q.matches[1])));
+      attach_source(c, agent_id, q.params[0], attach);
+      send_json(r, source_view(source_of(c, q.params[0])));
     });
   }
   // Jobs: uploads run to completion inside the request, so a job is its file's record.
-  route("GET", BOTH, P("/jobs/*"), [this](auto& q, auto& r, auto& c) {
-    std::string jid = q.matches[1];
+  route("GET", BOTH, "/jobs/*", [this](auto& q, auto& r, auto& c) {
+    std::string jid = q.params[0];
     if (jid.rfind("job-", 0) != 0) fail(404, fmt::format("job '{}' not found", jid));
     auto f = ctx.store->get_file(jid.substr(4));
     if (!f.ok() || f->user_id != c.user_id) fail(404, fmt::format("job '{}' not found", jid));
@@ -1293,23 +1268,23 @@ void Server::Impl::register_routes() {
 
   // Tools (the built-in MemGPT functions; custom tools are not supported).
   route("GET", V1, "/tools", [](auto& q, auto& r, auto&) { send_json(r, paged_json(tool_views({}), q, 100)); });
-  route("GET", V1, P("/tools/*"), [](auto& q, auto& r, auto&) {
+  route("GET", V1, "/tools/*", [](auto& q, auto& r, auto&) {
     for (const auto& t : tool_views({})) {
-      if (t["id"] == std::string(q.matches[1]) || t["name"] == std::string(q.matches[1])) return send_json(r, t);
+      if (t["id"] == std::string(q.params[0]) || t["name"] == std::string(q.params[0])) return send_json(r, t);
     }
-    fail(404, fmt::format("tool '{}' not found", std::string(q.matches[1])));
+    fail(404, fmt::format("tool '{}' not found", std::string(q.params[0])));
   });
-  route("GET", V1, P("/agents/*/tools"), [this](auto& q, auto& r, auto& c) {
-    send_json(r, paged_json(agent_json(agent_of(c, q.matches[1]))["tools"], q, 100));
+  route("GET", V1, "/agents/*/tools", [this](auto& q, auto& r, auto& c) {
+    send_json(r, paged_json(agent_json(agent_of(c, q.params[0]))["tools"], q, 100));
   });
   // Letta's reset (forget the conversation in context; recall keeps it) and summarize.
-  route("PATCH", V1, P("/agents/*/reset-messages"), [this](auto& q, auto& r, auto& c) {
-    OpenAgent o = open_agent(c, q.matches[1], false);
+  route("PATCH", V1, "/agents/*/reset-messages", [this](auto& q, auto& r, auto& c) {
+    OpenAgent o = open_agent(c, q.params[0], false);
     check(o.agent->wipe());
-    send_json(r, agent_json(check(ctx.store->get_agent(q.matches[1]))));
+    send_json(r, agent_json(check(ctx.store->get_agent(q.params[0]))));
   });
-  route("POST", V1, P("/agents/*/summarize"), [this](auto& q, auto& r, auto& c) {
-    OpenAgent o = open_agent(c, q.matches[1], true);
+  route("POST", V1, "/agents/*/summarize", [this](auto& q, auto& r, auto& c) {
+    OpenAgent o = open_agent(c, q.params[0], true);
     check(o.agent->summarize(nullptr));
     send_json(r, Json(nullptr));
   });
@@ -1381,9 +1356,9 @@ void Server::Impl::register_routes() {
       }
       send_json(r, out);
     });
-    route("POST", {prefix}, P("/users/*/keys"), [this, admin_only](auto& q, auto& r, auto& c) {
+    route("POST", {prefix}, "/users/*/keys", [this, admin_only](auto& q, auto& r, auto& c) {
       admin_only(c);
-      std::string uid = q.matches[1];
+      std::string uid = q.params[0];
       check(ctx.store->get_user(uid).status());
       std::string key = new_api_key();
       check(ctx.store->add_api_key(sha256_hex(key), uid, opt_str(parse_body(q), "name").value_or("")));
@@ -1401,58 +1376,31 @@ Server::~Server() { stop(); }
 
 Result<int> Server::start() {
   Impl& m = *impl_;
-  if (!m.options.ssl_cert.empty() || !m.options.ssl_key.empty()) {
-    if (m.options.ssl_cert.empty() || m.options.ssl_key.empty()) {
-      return invalid_argument("HTTPS needs both --ssl-cert and --ssl-key");
-    }
-    auto ssl = std::make_unique<httplib::SSLServer>(m.options.ssl_cert.c_str(), m.options.ssl_key.c_str());
-    if (!ssl->is_valid()) {
-      return invalid_argument(fmt::format("cannot load the certificate {} / key {} (PEM files expected)",
-                                          m.options.ssl_cert, m.options.ssl_key));
-    }
-    m.http = std::move(ssl);
-  } else {
-    m.http = std::make_unique<httplib::Server>();
-  }
-  int threads = m.options.threads;
-  m.http->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  m.http->set_payload_max_length(m.options.max_body_bytes);
-  m.http->set_read_timeout(60, 0);
-  m.http->set_write_timeout(60, 0);
-  m.http->set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-    t_request_start = std::chrono::steady_clock::now();
-    return httplib::Server::HandlerResponse::Unhandled;
+  m.router.set_error_renderer([](int status, const std::string& message) {
+    http::Response res;
+    Impl::send_error(res, status, message, "");
+    return res;
   });
-  m.http->set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (res.status == 413) {
-      Impl::send_error(res, 413, "request body too large", "");
-    } else if (res.status == 404 && res.body.empty()) {
-      Impl::send_error(res, 404, fmt::format("no such endpoint: {} {}", req.method, req.path), "");
-    }
-  });
-  if (m.options.log_requests) {
-    m.http->set_logger([](const httplib::Request& req, const httplib::Response& res) {
-      double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t_request_start).count();
-      fmt::print(stderr, "{} {} {} {:.1f}ms\n", req.method, req.path, res.status, ms);
-    });
-  }
   m.register_routes();
-  int port = m.options.port == 0 ? m.http->bind_to_any_port(m.options.host)
-                                 : (m.http->bind_to_port(m.options.host, m.options.port) ? m.options.port : -1);
-  if (port <= 0) {
-    return unavailable(fmt::format("cannot listen on {}:{} (is the port in use?)", m.options.host, m.options.port));
+  http::ServerOptions o;
+  o.host = m.options.host;
+  o.port = m.options.port;
+  o.tls_cert = m.options.ssl_cert;
+  o.tls_key = m.options.ssl_key;
+  o.limits = m.options.limits;
+  o.limits.max_body_bytes = m.options.max_body_bytes;
+  if (m.options.log_requests) {
+    o.log = [](const http::Request& req, int status, double ms) {
+      fmt::print(stderr, "{} {} {} {:.1f}ms\n", req.method, req.path, status, ms);
+    };
   }
-  raise_listen_backlog(port);
-  m.thread = std::thread([&m] { m.http->listen_after_bind(); });
-  return port;
+  m.http = std::make_unique<http::HttpServer>(m.router, std::move(o));
+  return m.http->start();
 }
 
 void Server::stop() {
-  if (!impl_ || !impl_->http) return;
-  if (impl_->stopping.exchange(true)) return;
-  // httplib stops accepting, then its thread pool drains: running steps finish and commit.
-  impl_->http->stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
+  // Stops accepting; requests already received finish (running steps commit).
+  if (impl_ && impl_->http) impl_->http->stop();
 }
 
 }  // namespace memgpt::server

@@ -6,19 +6,29 @@
 // may manage users (/v1/admin/users). Without a password (loopback only) requests without a token
 // act as the local user. Each user sees only their own agents and sources (others' ids are 404).
 //
-// Concurrency: requests run on a thread pool; steps of one agent are serialised across threads
-// and processes (runtime::AgentLocks); a step is committed atomically by the agent, so a client
-// that disconnects mid-stream leaves the agent as the step left it.
+// Concurrency: requests run on a pool of workers that only whole requests reach (slow and idle
+// connections wait in the transport, http/http_server.h); steps of one agent are serialised
+// across threads and processes (runtime::AgentLocks); a step is committed atomically by the
+// agent, so a client that disconnects mid-stream leaves the agent as the step left it.
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <string>
 
+#include "http/http_server.h"
 #include "runtime/runtime.h"
 #include "util/status.h"
 
 namespace memgpt::server {
+
+// Steps wait on the model (and on busy agents) for seconds: many workers; a client may use
+// half of them at once.
+inline http::ServerLimits default_limits() {
+  http::ServerLimits l;
+  l.worker_threads = 64;
+  return l;
+}
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -26,7 +36,7 @@ struct ServerOptions {
   std::string ssl_cert, ssl_key;         // both set: HTTPS
   std::string password;                  // empty: no token needed (loopback only)
   size_t max_body_bytes = 64u << 20;     // larger requests get 413
-  int threads = 64;
+  http::ServerLimits limits = default_limits();
   bool log_requests = true;              // "METHOD path status ms" on stderr
   std::chrono::milliseconds agent_wait{120000};  // wait for a busy agent before 409
 };
