@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/context.h"
+#include "server/auth.h"
 #include "server/server.h"
 
 namespace memgpt::cli {

@@ -1,10 +1,13 @@
 // `memgpt server`: agents over HTTP, speaking the Letta /v1 API that today's clients use
 // (@letta-ai/letta-client) plus the original MemGPT /api routes that have a /v1 twin.
 //
-// Auth: with a password (MEMGPT_SERVER_PASS, required off loopback) every request carries
-// `Authorization: Bearer <password or user API key>`; the password acts as the local user and
-// may manage users (/v1/admin/users). Without a password (loopback only) requests without a token
-// act as the local user. Each user sees only their own agents and sources (others' ids are 404).
+// Auth (server/auth.h): with a password (MEMGPT_SERVER_PASS, required off loopback) every
+// request carries `Authorization: Bearer <password or user API key>`. Each user sees only their
+// own agents and sources (others' ids are 404). Endpoints and keys are the operator's: see
+// runtime/model_endpoints.h.
+//
+// Parts: transport (http/), auth, the agent service with its locks and cache (runtime/), the
+// routes one file per resource (routes_*.cpp), Letta's JSON shapes (letta_views), SSE (sse).
 //
 // Concurrency: requests run on a pool of workers that only whole requests reach (slow and idle
 // connections wait in the transport, http/http_server.h); steps of one agent are serialised
@@ -55,14 +58,12 @@ class Server {
   Result<int> start();
   // Stops accepting requests and waits for the running ones (steps finish or roll back).
   void stop();
+  // The routes, for tests that call them without sockets.
+  const http::Router& router() const;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-// A new API key ("sk-memgpt-" + 48 hex digits) and the SHA-256 (hex) the store keeps.
-std::string new_api_key();
-std::string sha256_hex(const std::string& text);
 
 }  // namespace memgpt::server
