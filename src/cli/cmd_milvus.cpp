@@ -24,12 +24,17 @@ void register_milvus_commands(CLI::App& app) {
   static std::string uri, host = "127.0.0.1", token;
   static int port = 19530;
   static bool log = false;
+  static double header_timeout_s = 10;
   serve->add_option("--uri", uri, "Embedded store file (e.g. ~/.memgpt/milvus.db)")->required();
   serve->add_option("--host", host, "Address to bind")->capture_default_str();
   serve->add_option("--port", port, "Port to listen on (0 = any free port)")->capture_default_str();
   serve->add_option("--token", token, "Require this bearer token (user:password or API key)")
       ->envname("MILVUS_TOKEN");
   serve->add_flag("--log", log, "Log one line per request to stderr");
+  serve->add_option("--header-timeout", header_timeout_s,
+                    "Seconds a connection has to send a whole request head (and a small body) before it is closed")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
   serve->callback([] {
     if (uri.find("://") != std::string::npos) fail("--uri must be a local file (the embedded store to serve)");
     bool loopback = host == "127.0.0.1" || host == "localhost" || host == "::1";
@@ -41,6 +46,7 @@ void register_milvus_commands(CLI::App& app) {
     vector::MilvusRestServer::Options options;
     options.token = token;
     options.log_requests = log;
+    options.limits.header_timeout = std::chrono::milliseconds(static_cast<int64_t>(header_timeout_s * 1000));
     vector::MilvusRestServer server(store->get(), options);
     auto bound = server.start(host, port);
     if (!bound.ok()) fail(bound.status());

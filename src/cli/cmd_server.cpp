@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/context.h"
+#include "server/auth.h"
 #include "server/server.h"
 
 namespace memgpt::cli {
@@ -19,12 +20,17 @@ void register_server_commands(CLI::App& app) {
   static server::ServerOptions opt;
   static bool use_ssl = false, quiet = false;
   static int max_body_mb = 64;
+  static double header_timeout_s = 10;
   server->add_option("--host", opt.host, "Address to bind (off loopback a password is required)")->capture_default_str();
   server->add_option("--port", opt.port, "Port to listen on (0 = any free port)")->capture_default_str();
   server->add_flag("--use-ssl", use_ssl, "Serve HTTPS (with --ssl-cert and --ssl-key)");
   server->add_option("--ssl-cert", opt.ssl_cert, "Certificate file (PEM)");
   server->add_option("--ssl-key", opt.ssl_key, "Private key file (PEM)");
   server->add_option("--max-body-mb", max_body_mb, "Largest request body (uploads included), in MiB")->capture_default_str();
+  server->add_option("--header-timeout", header_timeout_s,
+                     "Seconds a connection has to send a whole request head (and a small body) before it is closed")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
   server->add_flag("--quiet", quiet, "No request log lines");
   server->footer(
       "Auth: set MEMGPT_SERVER_PASS to require 'Authorization: Bearer <password>' (required off loopback;\n"
@@ -35,6 +41,7 @@ void register_server_commands(CLI::App& app) {
     if (max_body_mb < 1 || max_body_mb > 4096) fail("--max-body-mb must be between 1 and 4096");
     opt.max_body_bytes = static_cast<size_t>(max_body_mb) << 20;
     opt.log_requests = !quiet;
+    opt.limits.header_timeout = std::chrono::milliseconds(static_cast<int64_t>(header_timeout_s * 1000));
     if (const char* pass = std::getenv("MEMGPT_SERVER_PASS"); pass && *pass) opt.password = pass;
     if (opt.password.empty() && !server::is_loopback(opt.host)) {
       opt.password = server::new_api_key();

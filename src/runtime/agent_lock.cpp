@@ -50,7 +50,8 @@ std::timed_mutex& AgentLocks::local_mutex(const std::string& agent_id) {
 Result<AgentLocks::Guard> AgentLocks::acquire(const std::string& agent_id, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto busy = [&] {
-    return unavailable(fmt::format("agent {} is busy with another request; try again when it has finished", agent_id));
+    return failed_precondition(
+        fmt::format("agent {} is busy with another request; try again when it has finished", agent_id));
   };
   Guard g;
   g.owner_ = this;

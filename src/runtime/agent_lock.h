@@ -40,7 +40,7 @@ class AgentLocks {
     bool pg_locked_ = false;
   };
 
-  // Waits up to `timeout` for the agent; kUnavailable ("busy") when another step holds it.
+  // Waits up to `timeout` for the agent; kFailedPrecondition ("busy") when another step holds it.
   Result<Guard> acquire(const std::string& agent_id, std::chrono::milliseconds timeout);
 
  private:

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/model_endpoints.h"
 #include "store/builtin_assets.h"
 #include "util/files.h"
 #include "util/sql.h"
@@ -116,8 +117,9 @@ llm::LlmConfig llm_config_of(const Json& c, const Credentials& creds) {
   return l;
 }
 
-Result<std::unique_ptr<llm::ChatModel>> connect_model(const Json& agent_llm_config, const Credentials& creds) {
-  llm::LlmConfig cfg = llm_config_of(agent_llm_config, creds);
+namespace {
+
+Result<std::unique_ptr<llm::ChatModel>> connect(const llm::LlmConfig& cfg) {
   if (cfg.model_endpoint_type == "openai" && cfg.model_endpoint.find("api.openai.com") != std::string::npos &&
       cfg.api_key.empty()) {
     return failed_precondition(
@@ -125,6 +127,23 @@ Result<std::unique_ptr<llm::ChatModel>> connect_model(const Json& agent_llm_conf
         "memgpt at another LLM with `memgpt configure --llm-provider ... --model-endpoint ...`)");
   }
   return llm::make_chat_model(cfg);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<llm::ChatModel>> connect_model(const Json& agent_llm_config, const Credentials& creds) {
+  return connect(llm_config_of(agent_llm_config, creds));
+}
+
+Result<std::unique_ptr<llm::ChatModel>> connect_model_with_operator_keys(const Json& agent_llm_config,
+                                                                         const MemgptConfig& config,
+                                                                         const Credentials& creds) {
+  llm::LlmConfig cfg = llm_config_of(agent_llm_config, creds);
+  if (!is_operator_endpoint(config, creds, cfg.model_endpoint_type, cfg.model_endpoint)) {
+    cfg.api_key.clear();
+    cfg.api_version.clear();
+  }
+  return connect(cfg);
 }
 
 std::string system_prompt_for(const store::PresetRecord& preset) {

@@ -47,6 +47,11 @@ llm::LlmConfig llm_config_of(const Json& agent_llm_config, const Credentials& cr
 // Fails before anything is created when the model cannot be reached as configured (no key for
 // api.openai.com, unknown backend).
 Result<std::unique_ptr<llm::ChatModel>> connect_model(const Json& agent_llm_config, const Credentials& creds);
+// The same for a server: the keys go only to the operator's endpoints (model_endpoints.h); an
+// agent whose endpoint is elsewhere connects without them.
+Result<std::unique_ptr<llm::ChatModel>> connect_model_with_operator_keys(const Json& agent_llm_config,
+                                                                         const MemgptConfig& config,
+                                                                         const Credentials& creds);
 
 // The text of a preset's system prompt (empty when the preset names an unknown prompt).
 std::string system_prompt_for(const store::PresetRecord& preset);

@@ -217,4 +217,62 @@ std::vector<Json> message_views(const store::MessageRecord& m, bool use_assistan
   return out;
 }
 
+Json stop_reason_view(const std::string& reason) { return {{"message_type", "stop_reason"}, {"stop_reason", reason}}; }
+
+Json usage_view(const llm::Usage& u, int steps) {
+  return {{"message_type", "usage_statistics"},
+          {"completion_tokens", u.completion_tokens},
+          {"prompt_tokens", u.prompt_tokens},
+          {"total_tokens", u.total_tokens},
+          {"step_count", steps}};
+}
+
+Json StreamedMessages::message(const char* type, const std::string& id) const {
+  return {{"id", id}, {"date", iso_time(SystemClock::instance().now_ms())}, {"message_type", type}};
+}
+
+std::vector<Json> StreamedMessages::on_event(const agent::AgentEvent& e) {
+  using K = agent::AgentEvent::Kind;
+  switch (e.kind) {
+    case K::kStreamDelta:
+    case K::kInnerThoughts: {
+      // Token streaming sends the monologue as it arrives; otherwise it comes whole.
+      if ((e.kind == K::kStreamDelta) != stream_tokens_) return {};
+      Json j = message("reasoning_message", reasoning_id_);
+      j["reasoning"] = e.text;
+      return {j};
+    }
+    case K::kFunctionCall: {
+      pending_call_id_ = "call-" + new_uuid();
+      if (use_assistant_ && e.function_name == "send_message") return {};
+      Json j = message("tool_call_message", "message-" + new_uuid());
+      j["tool_call"] = {{"name", e.function_name}, {"arguments", e.arguments.dump()}, {"tool_call_id", pending_call_id_}};
+      return {j};
+    }
+    case K::kFunctionResult: {
+      if (use_assistant_ && e.function_name == "send_message") return {};
+      Json j = message("tool_return_message", "message-" + new_uuid());
+      j["tool_return"] = e.text;
+      j["status"] = e.ok ? "success" : "error";
+      j["tool_call_id"] = pending_call_id_;
+      j["name"] = e.function_name;
+      return {j};
+    }
+    case K::kAssistantMessage: {
+      Json j = message("assistant_message", "message-" + new_uuid());
+      j["content"] = e.text;
+      return {j};
+    }
+    case K::kUsage:
+      usage_.prompt_tokens += e.usage.prompt_tokens;
+      usage_.completion_tokens += e.usage.completion_tokens;
+      usage_.total_tokens += e.usage.total_tokens;
+      ++steps_;
+      reasoning_id_ = "message-" + new_uuid();  // the next step's thoughts are a new message
+      return {};
+    default:
+      return {};
+  }
+}
+
 }  // namespace memgpt::server

@@ -1,5 +1,6 @@
 // Our records as the Letta API's JSON shapes (AgentState, Block, Message, Passage, Folder,
-// FileMetadata, Model, EmbeddingModel). Only conversions: no store access.
+// FileMetadata, Model, EmbeddingModel, the messages of a turn as stored and as streamed). Only
+// conversions: no store access. A new Letta field goes here.
 #pragma once
 
 #include <string>
@@ -9,6 +10,7 @@
 #include "sources/passage_store.h"
 #include "store/metadata_store.h"
 #include "store/recall_store.h"
+#include "util/clock.h"
 #include "util/json.h"
 
 namespace memgpt::server {
@@ -32,5 +34,30 @@ Json passage_view(const sources::Passage& passage, const Json& embedding_config)
 // `use_assistant_message`, send_message calls become assistant_message and their returns are
 // hidden, as Letta does.
 std::vector<Json> message_views(const store::MessageRecord& message, bool use_assistant_message);
+
+// The end of a turn: Letta's stop_reason and usage_statistics messages.
+Json stop_reason_view(const std::string& reason);
+Json usage_view(const llm::Usage& usage, int steps);
+
+// The agent's events of one request as Letta's streamed messages, in order (a reasoning
+// message per step, tool calls and returns, assistant messages), with the usage summed.
+class StreamedMessages {
+ public:
+  StreamedMessages(bool use_assistant_message, bool stream_tokens)
+      : use_assistant_(use_assistant_message), stream_tokens_(stream_tokens) {}
+  // The messages to send for one event (none for events Letta does not show).
+  std::vector<Json> on_event(const agent::AgentEvent& event);
+  const llm::Usage& usage() const { return usage_; }
+  int steps() const { return steps_; }
+
+ private:
+  Json message(const char* type, const std::string& id) const;
+  bool use_assistant_;
+  bool stream_tokens_;
+  llm::Usage usage_;
+  int steps_ = 0;
+  std::string reasoning_id_ = "message-" + new_uuid();
+  std::string pending_call_id_;
+};
 
 }  // namespace memgpt::server

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "http/http_server.h"
 #include "vector/vector_store.h"
 
 namespace memgpt::vector {
@@ -20,6 +21,7 @@ class MilvusRestServer {
     std::string token;             // required bearer token; empty = no authentication
     size_t max_body_bytes = 64u << 20;
     bool log_requests = false;     // one line per request on stderr
+    http::ServerLimits limits;     // timeouts and per-client caps of the transport
   };
   MilvusRestServer(VectorStore* store, Options options);
   ~MilvusRestServer();
