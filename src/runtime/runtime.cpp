@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "store/builtin_assets.h"
 #include "util/files.h"
 #include "util/sql.h"
@@ -95,8 +97,9 @@ Result<AppContext> open_context() {
   return ctx;
 }
 
-llm::LlmConfig llm_config_of(const Json& c, const Credentials& creds) {
+llm::LlmConfig llm_config_of(const Json& c, const Credentials& creds, int timeout_seconds) {
   llm::LlmConfig l;
+  if (timeout_seconds > 0) l.timeout_ms = static_cast<int>(std::min(timeout_seconds, 86400) * 1000);
   l.model = c.value("model", "");
   l.model_endpoint = c.value("model_endpoint", "");
   l.model_endpoint_type = c.value("model_endpoint_type", "openai");
@@ -116,8 +119,9 @@ llm::LlmConfig llm_config_of(const Json& c, const Credentials& creds) {
   return l;
 }
 
-Result<std::unique_ptr<llm::ChatModel>> connect_model(const Json& agent_llm_config, const Credentials& creds) {
-  llm::LlmConfig cfg = llm_config_of(agent_llm_config, creds);
+Result<std::unique_ptr<llm::ChatModel>> connect_model(const Json& agent_llm_config, const Credentials& creds,
+                                                      int timeout_seconds) {
+  llm::LlmConfig cfg = llm_config_of(agent_llm_config, creds, timeout_seconds);
   if (cfg.model_endpoint_type == "openai" && cfg.model_endpoint.find("api.openai.com") != std::string::npos &&
       cfg.api_key.empty()) {
     return failed_precondition(

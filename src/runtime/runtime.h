@@ -42,11 +42,14 @@ embed::EmbedderConfig embedder_config(const MemgptConfig& config, const Credenti
 // Only the configuration (no store): for commands that must not touch the database.
 Result<MemgptConfig> load_config_or_default();
 
-// An agent's llm_config (as stored) with the key its backend needs from the credentials.
-llm::LlmConfig llm_config_of(const Json& agent_llm_config, const Credentials& creds);
+// An agent's llm_config (as stored) with the key its backend needs from the credentials, and
+// the time one model call may take ([model] timeout; 0 = the default, 120 s).
+llm::LlmConfig llm_config_of(const Json& agent_llm_config, const Credentials& creds,
+                             int timeout_seconds = 0);
 // Fails before anything is created when the model cannot be reached as configured (no key for
 // api.openai.com, unknown backend).
-Result<std::unique_ptr<llm::ChatModel>> connect_model(const Json& agent_llm_config, const Credentials& creds);
+Result<std::unique_ptr<llm::ChatModel>> connect_model(const Json& agent_llm_config, const Credentials& creds,
+                                                      int timeout_seconds = 0);
 
 // The text of a preset's system prompt (empty when the preset names an unknown prompt).
 std::string system_prompt_for(const store::PresetRecord& preset);
