@@ -323,6 +323,19 @@ Result<int64_t> Agent::context_tokens() {
 
 // ---- the model call ---------------------------------------------------------------------------
 
+Result<llm::ChatResponse> Agent::complete_with_events(llm::ChatRequest& request, const char* purpose,
+                                                      const EventSink& sink) {
+  if (sink) {
+    request.on_retry = [&sink](int attempt, const std::string& why) {
+      sink({AgentEvent::Kind::kModelRetry, fmt::format("attempt {} after: {}", attempt, why)});
+    };
+    sink({AgentEvent::Kind::kModelCallStarted, purpose});
+  }
+  auto resp = deps_.model->complete(request);
+  if (sink) sink({AgentEvent::Kind::kModelCallEnded, purpose, "", Json::object(), resp.ok()});
+  return resp;
+}
+
 Result<llm::ChatResponse> Agent::call_model(const std::vector<store::MessageRecord>& extra,
                                             const EventSink& sink, const TurnOptions& options) {
   if (!deps_.model) {
@@ -355,7 +368,7 @@ Result<llm::ChatResponse> Agent::call_model(const std::vector<store::MessageReco
         if (!d.content.empty()) sink({AgentEvent::Kind::kStreamDelta, d.content});
       };
     }
-    auto resp = deps_.model->complete(req);
+    auto resp = complete_with_events(req, "reply", sink);
     if (!resp.ok() && llm::is_context_overflow(resp.status()) && attempt < 2) {
       MEMGPT_RETURN_IF_ERROR(summarize_locked(sink, static_cast<int64_t>(window * 0.5)));
       continue;
@@ -527,12 +540,17 @@ Result<TurnResult> Agent::run_turn(std::optional<store::MessageRecord> input, co
     if (options.cancel && options.cancel->load()) break;
     auto stepped = step(input ? &*input : nullptr, sink, options);
     if (!stepped.ok()) {
-      // Nothing is lost: when the model call fails before the first step is stored, the user's
-      // message is still stored (unanswered), so /retry can send it again.
-      if (turn.steps == 0 && input && unpack_user_message(input->text) &&
-          stepped.status().code() != ErrorCode::kCancelled) {
-        std::vector<store::MessageRecord> kept{*input};
-        (void)commit(kept);
+      // Nothing is lost: when the model call fails or is cancelled before the first step is
+      // stored, the user's message is still stored (unanswered), so /retry can send it again.
+      bool kept = false;
+      if (turn.steps == 0 && input && unpack_user_message(input->text)) {
+        std::vector<store::MessageRecord> message{*input};
+        kept = commit(message).ok();
+      }
+      if (stepped.status().code() == ErrorCode::kCancelled) {
+        return Status(ErrorCode::kCancelled,
+                      kept ? "your message is kept, unanswered: /retry sends it again"
+                           : "the agent is as it was before the step");
       }
       return stepped.status();
     }
@@ -599,7 +617,7 @@ Status Agent::summarize(const EventSink& sink) {
 }
 
 Result<std::string> Agent::summarize_text(const std::vector<store::MessageRecord>& messages,
-                                          int depth) {
+                                          int depth, const EventSink& sink) {
   std::string transcript;
   for (const auto& m : messages) {
     std::string line = m.role + ": " + m.text;
@@ -618,13 +636,13 @@ Result<std::string> Agent::summarize_text(const std::vector<store::MessageRecord
     // Too long to summarise in one call: summarise the first half, then the summary + the rest.
     size_t half = messages.size() / 2;
     std::vector<store::MessageRecord> first(messages.begin(), messages.begin() + half);
-    MEMGPT_ASSIGN_OR_RETURN(std::string partial, summarize_text(first, depth + 1));
+    MEMGPT_ASSIGN_OR_RETURN(std::string partial, summarize_text(first, depth + 1, sink));
     store::MessageRecord carry;
     carry.role = "system";
     carry.text = "Summary of the earlier part: " + partial;
     std::vector<store::MessageRecord> rest{carry};
     rest.insert(rest.end(), messages.begin() + half, messages.end());
-    return summarize_text(rest, depth + 1);
+    return summarize_text(rest, depth + 1, sink);
   }
   if (static_cast<int64_t>(tok->count(transcript)) > budget) {
     // A single message larger than the budget: keep its beginning.
@@ -635,7 +653,7 @@ Result<std::string> Agent::summarize_text(const std::vector<store::MessageRecord
   llm::ChatRequest req;
   req.messages = {{"system", kSummarySystemPrompt, {}, "", ""}, {"user", transcript, {}, "", ""}};
   req.tool_choice = "none";
-  MEMGPT_ASSIGN_OR_RETURN(llm::ChatResponse resp, deps_.model->complete(req));
+  MEMGPT_ASSIGN_OR_RETURN(llm::ChatResponse resp, complete_with_events(req, "summary", sink));
   if (resp.message.content.empty()) {
     return Status(ErrorCode::kUnavailable, "the model returned an empty summary",
                   static_cast<int>(llm::LlmError::kBadResponse));
@@ -672,7 +690,7 @@ Status Agent::summarize_locked(const EventSink& sink, int64_t /*target_tokens*/)
   if (cut == 0) return failed_precondition("nothing can be evicted without splitting a call");
 
   std::vector<store::MessageRecord> evicted(records.begin(), records.begin() + cut);
-  MEMGPT_ASSIGN_OR_RETURN(std::string summary, summarize_text(evicted, 0));
+  MEMGPT_ASSIGN_OR_RETURN(std::string summary, summarize_text(evicted, 0, sink));
   MEMGPT_ASSIGN_OR_RETURN(int64_t in_recall, recall_count());
   std::string alert = summary_alert_text(static_cast<int64_t>(cut), in_recall,
                                          static_cast<int64_t>(cut), summary);

@@ -37,6 +37,12 @@ struct AgentEvent {
     kHeartbeat,         // text: why the agent runs again
     kUsage,             // usage of one model call
     kStreamDelta,       // text: a piece of the reply as it streams (only with streaming)
+    // The agent waits for the model: from kModelCallStarted (text: what for, "reply" or
+    // "summary") to kModelCallEnded (ok: whether it answered), with kModelRetry (text: why the
+    // last attempt failed) before each retry of a transient failure.
+    kModelCallStarted,
+    kModelRetry,
+    kModelCallEnded,
   };
   Kind kind;
   std::string text;
@@ -158,7 +164,11 @@ class Agent {
   Result<llm::ChatResponse> call_model(const std::vector<store::MessageRecord>& extra,
                                        const EventSink& sink, const TurnOptions& options);
   Status summarize_locked(const EventSink& sink, int64_t target_tokens);
-  Result<std::string> summarize_text(const std::vector<store::MessageRecord>& messages, int depth);
+  Result<std::string> summarize_text(const std::vector<store::MessageRecord>& messages, int depth,
+                                     const EventSink& sink);
+  // The model call, told to `sink` as kModelCallStarted / kModelRetry / kModelCallEnded.
+  Result<llm::ChatResponse> complete_with_events(llm::ChatRequest& request, const char* purpose,
+                                                 const EventSink& sink);
   Status commit(std::vector<store::MessageRecord>& new_messages);
   store::MessageRecord make_message(const std::string& role, const std::string& text);
   bool uses_inner_thoughts_kwarg() const;

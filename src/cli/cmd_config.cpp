@@ -36,6 +36,8 @@ constexpr SettingFlag kSettingFlags[] = {
     {"--model-endpoint", "model", "model_endpoint", "Endpoint URL of the LLM backend"},
     {"--model-wrapper", "model", "model_wrapper", "Prompt wrapper for local models (chatml, ...)"},
     {"--context-window", "model", "context_window", "Context window in tokens"},
+    {"--model-timeout", "model", "timeout",
+     "Seconds one model call may take, retries included (default 120)"},
     {"--embedding-provider", "embedding", "embedding_endpoint_type",
      "Embeddings: local (built-in, offline), openai, azure, ollama, llamacpp, vllm, tei"},
     {"--embedding-endpoint-type", "embedding", "embedding_endpoint_type",
@@ -111,7 +113,8 @@ void show_config(const MemgptConfig& c, const Credentials& creds, bool json) {
                       {"model_endpoint", c.model_endpoint},
                       {"model_endpoint_type", c.model_endpoint_type},
                       {"model_wrapper", c.model_wrapper},
-                      {"context_window", c.context_window}};
+                      {"context_window", c.context_window},
+                      {"timeout", c.model_timeout}};
   section("embedding") = {{"embedding_endpoint_type", c.embedding_endpoint_type},
                           {"embedding_endpoint", c.embedding_endpoint},
                           {"embedding_model", c.embedding_model},

@@ -20,6 +20,7 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/printer.h"
+#include "cli/wait_indicator.h"
 #include "cli/progress.h"
 #include "cli/prompt.h"
 #include "cli/term.h"
@@ -104,7 +105,7 @@ agent::AgentDeps Session::deps() {
 }
 
 Status Session::connect_model(const Json& llm) {
-  MEMGPT_ASSIGN_OR_RETURN(model_, runtime::connect_model(llm, ctx_.credentials));
+  MEMGPT_ASSIGN_OR_RETURN(model_, runtime::connect_model(llm, ctx_.credentials, ctx_.config.model_timeout));
   return {};
 }
 
@@ -243,35 +244,20 @@ void Session::run_turn(
   opts.cancel = &g_cancel;
   g_cancel = false;
   g_in_step = true;
-  // A spinner on the terminal while the model thinks; cleared before anything is printed.
-  std::atomic<bool> spinning{interactive_ && use_color()};
-  std::mutex print_mu;
-  std::thread spinner;
-  if (spinning) {
-    spinner = std::thread([&] {
-      static const char* kFrames[] = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
-      for (int i = 0; spinning; ++i) {
-        {
-          std::lock_guard lock(print_mu);
-          if (spinning) fmt::print(stderr, "\r{} thinking...", kFrames[i % 10]);
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-    });
-  }
-  auto stop_spinner = [&] {
-    std::lock_guard lock(print_mu);
-    if (spinning.exchange(false)) fmt::print(stderr, "\r\x1b[K");
-  };
+  WaitIndicator waiting;  // "waiting for the model…" on the terminal while a call is out
   auto r = turn([&](const agent::AgentEvent& e) {
-    if (e.kind != agent::AgentEvent::Kind::kUsage) stop_spinner();
+    waiting.on_event(e);
     printer_.print(e);
   }, opts);
-  stop_spinner();
-  if (spinner.joinable()) spinner.join();
+  waiting.stop();
   g_in_step = false;
   if (g_cancel) {
-    fmt::print("Step cancelled (the agent is as it was before it).\n");
+    // A cancelled model call keeps the user's message (stored, unanswered), as a failed one does.
+    if (r.ok()) {
+      fmt::print("Step cancelled (the steps already taken are kept).\n");
+    } else {
+      fmt::print("Step cancelled: {}.\n", r.status().message());
+    }
     // Reload: whatever the cancelled step held in memory is dropped; the store has the truth.
     auto again = agent::Agent::load(deps(), agent_->id());
     if (again.ok()) {

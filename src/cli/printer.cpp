@@ -101,6 +101,12 @@ void Printer::print(const agent::AgentEvent& e) {
     case K::kHeartbeat:
       if (debug_) line(kGrey, "💓 " + e.text);
       break;
+    case K::kModelCallStarted:
+    case K::kModelCallEnded:
+      break;  // the wait indicator shows these on the terminal
+    case K::kModelRetry:
+      if (debug_) line(kGrey, "[model] retrying: " + e.text);
+      break;
     case K::kUsage:
       if (debug_) {
         line(kGrey, fmt::format("[usage] prompt {} + completion {} = {} tokens",

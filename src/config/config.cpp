@@ -94,6 +94,7 @@ const std::vector<Field>& fields() {
     f.push_back(endpoint_type);
     f.push_back(str_field("model", "model_wrapper", &MemgptConfig::model_wrapper));
     f.push_back(int_field("model", "context_window", &MemgptConfig::context_window));
+    f.push_back(int_field("model", "timeout", &MemgptConfig::model_timeout));
     Field emb_type = str_field("embedding", "embedding_endpoint_type",
                                &MemgptConfig::embedding_endpoint_type);
     emb_type.set = [](MemgptConfig& c, const std::string& v) -> Status {

@@ -35,6 +35,7 @@ struct MemgptConfig {
   std::string model_endpoint_type = "openai";
   std::string model_wrapper;  // local backends: chatml (default), llama3, ...
   int context_window = 8192;
+  int model_timeout = 120;  // seconds for one model call, retries included ([model] timeout)
   // [embedding]
   std::string embedding_endpoint_type = "local";
   std::string embedding_endpoint;

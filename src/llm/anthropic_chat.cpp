@@ -11,6 +11,7 @@
 #include <map>
 
 #include "llm/json_repair.h"
+#include "llm/model_call.h"
 #include "llm/stream_attempts.h"
 #include "util/json.h"
 
@@ -109,8 +110,6 @@ class AnthropicChatModel final : public ChatModel {
     HttpRequest req;
     req.url = url();
     req.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
-    req.timeout_ms = config_.timeout_ms;
-    req.cancel = request.cancel;
     req.headers = {{"Content-Type", "application/json"},
                    {"x-api-key", config_.api_key},
                    {"anthropic-version", kApiVersion}};
@@ -138,30 +137,27 @@ class AnthropicChatModel final : public ChatModel {
     std::string transport_error;
     StreamAttemptClient client(
         *http_, [&] { st = StreamState(); }, [&] { return st.started; }, &transport_error);
-    RetryPolicy policy;
-    policy.max_attempts = config_.max_attempts;
-    auto resp = send_with_retry(client, req, policy);
+    ModelCall call(config_, request);
+    auto resp = call.send(client, std::move(req));
     if (!resp.ok()) {
-      if (resp.status().code() == ErrorCode::kCancelled) return resp.status();
-      return Status(
-          resp.status().code(),
-          fmt::format("{} (is the Anthropic endpoint reachable? check [model] model_endpoint)",
-                      resp.status().message()));
+      return transport_failure(resp.status(),
+                               "is the Anthropic endpoint reachable? check [model] model_endpoint");
     }
-    if (resp->status != 200) return http_error(resp->status, stream ? st.raw : resp->body, false);
+    std::string after = "after " + call.attempts_text();
+    if (resp->status != 200) return http_error(resp->status, stream ? st.raw : resp->body, after);
     if (stream) return finish_stream(st, transport_error);
     try {
-      return parse_reply(resp->body);
+      return parse_reply(resp->body, after);
     } catch (const Json::exception& e) {
       return bad_response(e.what());
     }
   }
 
  private:
-  Result<ChatResponse> parse_reply(const std::string& text) {
+  Result<ChatResponse> parse_reply(const std::string& text, const std::string& after) {
     Json j = parse_json_or_discarded(text);
     if (!j.is_object()) return bad_response("the reply is not JSON");
-    if (j.value("type", "") == "error") return http_error(200, text, false);
+    if (j.value("type", "") == "error") return http_error(200, text, after);
     if (!j.contains("content") || !j["content"].is_array())
       return bad_response("the reply has no content");
     ChatResponse out;
@@ -265,7 +261,7 @@ class AnthropicChatModel final : public ChatModel {
 
   Result<ChatResponse> finish_stream(StreamState& st, const std::string& transport_error) {
     if (!st.malformed.empty()) return bad_response("an event could not be read: " + st.malformed);
-    if (!st.error.empty()) return classify(status_of_error_type(st.error_type), st.error, true);
+    if (!st.error.empty()) return classify(status_of_error_type(st.error_type), st.error, "during the stream");
     if (!st.started) {
       // A 200 without a single event: maybe a JSON reply although a stream was asked for.
       return bad_response(st.raw.empty() ? "the stream was empty"
@@ -310,7 +306,8 @@ class AnthropicChatModel final : public ChatModel {
                   static_cast<int>(LlmError::kBadResponse));
   }
 
-  Status http_error(int status, const std::string& body, bool in_stream) {
+  // `after` says when the error came: "after 2 attempts", "during the stream".
+  Status http_error(int status, const std::string& body, const std::string& after) {
     std::string message = body.substr(0, 500);
     Json j = parse_json_or_discarded(body);
     if (j.is_object() && j.contains("error")) {
@@ -322,12 +319,10 @@ class AnthropicChatModel final : public ChatModel {
         message = e;
       }
     }
-    return classify(status, message, in_stream);
+    return classify(status, message, after);
   }
 
-  Status classify(int status, const std::string& message, bool in_stream) {
-    std::string after =
-        in_stream ? "during the stream" : fmt::format("after {} attempts", config_.max_attempts);
+  Status classify(int status, const std::string& message, const std::string& after) {
     if ((status == 400 || status == 413) && mentions_context_overflow(message)) {
       return Status(ErrorCode::kResourceExhausted, message,
                     static_cast<int>(LlmError::kContextWindowExceeded));

@@ -46,14 +46,26 @@ struct ChatRequest {
   std::optional<int> max_tokens;
   // Streaming: called for each delta when set (backends that cannot stream ignore it).
   std::function<void(const StreamDelta&)> on_delta;
-  // Set to true from another thread to abandon the request (kCancelled).
+  // Set to true from another thread to abandon the request (kCancelled), even mid-wait.
   const std::atomic<bool>* cancel = nullptr;
+  // Told before each retry of a transient failure: the attempt about to start and why the last
+  // one failed (the call is still within its deadline).
+  std::function<void(int attempt, const std::string& reason)> on_retry;
 };
 
 struct Usage {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
   int64_t total_tokens = 0;
+
+  Usage& operator+=(const Usage& other) {
+    prompt_tokens += other.prompt_tokens;
+    completion_tokens += other.completion_tokens;
+    total_tokens += other.total_tokens;
+    return *this;
+  }
+  friend Usage operator+(Usage a, const Usage& b) { return a += b; }
+  friend bool operator==(const Usage&, const Usage&) = default;
 };
 
 struct ChatResponse {
@@ -78,6 +90,8 @@ inline bool is_context_overflow(const Status& s) {
   return s.detail() == static_cast<int>(LlmError::kContextWindowExceeded);
 }
 
+// Every backend bounds a call by LlmConfig::timeout_ms in total (all attempts included) and
+// retries only transient failures within it (see llm/model_call.h).
 class ChatModel {
  public:
   virtual ~ChatModel() = default;

@@ -9,6 +9,8 @@
 
 namespace memgpt::llm {
 
+inline constexpr int kDefaultModelTimeoutMs = 120000;
+
 struct LlmConfig {
   std::string model;
   std::string model_endpoint;       // base URL, e.g. https://api.openai.com/v1
@@ -18,8 +20,9 @@ struct LlmConfig {
   int context_window = 8192;
   std::string api_key;
   std::string api_version;  // azure
-  int timeout_ms = 120000;
-  int max_attempts = 4;     // retries on 429 / 5xx / connection errors
+  // One model call, every attempt and wait included, ends within this ([model] timeout).
+  int timeout_ms = kDefaultModelTimeoutMs;
+  int max_attempts = 4;  // attempts on 429 / 5xx / connection errors, all within timeout_ms
 };
 
 // The backend for `config`; kUnimplemented for endpoint types this build cannot speak.

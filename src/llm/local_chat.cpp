@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "llm/function_grammar.h"
+#include "llm/model_call.h"
 #include "llm/prompt_wrapper.h"
 #include "util/json.h"
 
@@ -95,32 +96,29 @@ class LocalChatModel final : public ChatModel {
     HttpRequest req;
     req.url = url();
     req.body = body(prompt, request).dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
-    req.timeout_ms = config_.timeout_ms;
-    req.cancel = request.cancel;
     req.headers = {{"Content-Type", "application/json"}};
     if (!config_.api_key.empty())
       req.headers.emplace_back("Authorization", "Bearer " + config_.api_key);
-    RetryPolicy policy;
-    policy.max_attempts = config_.max_attempts;
-    auto resp = send_with_retry(*http_, req, policy);
+    ModelCall call(config_, request);
+    auto resp = call.send(*http_, req);
     if (resp.ok() && rejects_schema_format(*resp)) {
-      // Ollama before 0.5 takes only format "json": still JSON, if not the exact shape.
+      // Ollama before 0.5 takes only format "json": still JSON, if not the exact shape. The
+      // second request shares the call's deadline.
       schema_format_unsupported_ = true;
       req.body = body(prompt, request).dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
-      resp = send_with_retry(*http_, req, policy);
+      resp = call.send(*http_, req);
     }
     if (!resp.ok()) {
-      if (resp.status().code() == ErrorCode::kCancelled) return resp.status();
       // The transport message already names the URL.
-      return Status(
-          resp.status().code(),
-          fmt::format("{} ({} backend): {} (is the server running? check [model] model_endpoint)",
-                      backend_.display, backend_.type, resp.status().message()));
+      Status failed = transport_failure(resp.status(), "is the server running? check [model] model_endpoint");
+      if (failed.code() == ErrorCode::kCancelled) return failed;
+      return Status(failed.code(), fmt::format("{} ({} backend): {}", backend_.display, backend_.type, failed.message()),
+                    failed.detail());
     }
-    if (resp->status != 200) return http_error(resp->status, resp->body);
+    if (resp->status != 200) return http_error(resp->status, resp->body, call);
     Json j = parse_json_or_discarded(resp->body);
     if (!j.is_object()) return bad_response("the reply is not a JSON object");
-    if (j.contains("error") && !j["error"].is_null()) return http_error(200, resp->body);
+    if (j.contains("error") && !j["error"].is_null()) return http_error(200, resp->body, call);
     ChatResponse out;
     out.model = config_.model;
     std::string text;
@@ -259,7 +257,7 @@ class LocalChatModel final : public ChatModel {
                   static_cast<int>(LlmError::kBadResponse));
   }
 
-  Status http_error(int status, const std::string& body) const {
+  Status http_error(int status, const std::string& body, const ModelCall& call) const {
     std::string message = error_message(body);
     if (mentions_context_overflow(message)) {
       return Status(ErrorCode::kResourceExhausted,
@@ -285,8 +283,8 @@ class LocalChatModel final : public ChatModel {
     }
     if (status == 429) {
       return Status(ErrorCode::kResourceExhausted,
-                    fmt::format("the {} server at {} is busy (HTTP 429) after {} attempts: {}",
-                                backend_.display, endpoint(), config_.max_attempts, message),
+                    fmt::format("the {} server at {} is busy (HTTP 429) after {}: {}",
+                                backend_.display, endpoint(), call.attempts_text(), message),
                     static_cast<int>(LlmError::kRateLimited));
     }
     return Status(ErrorCode::kUnavailable,

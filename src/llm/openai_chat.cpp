@@ -7,6 +7,7 @@
 #include "llm/llm_config.h"
 #include "llm/stream_attempts.h"
 #include "llm/local_chat.h"
+#include "llm/model_call.h"
 #include "util/json.h"
 
 namespace memgpt::llm {
@@ -70,8 +71,6 @@ class OpenAIChatModel final : public ChatModel {
     HttpRequest req;
     req.url = url();
     req.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
-    req.timeout_ms = config_.timeout_ms;
-    req.cancel = request.cancel;
     req.headers = {{"Content-Type", "application/json"}};
     if (config_.model_endpoint_type == "azure") {
       req.headers.emplace_back("api-key", config_.api_key);
@@ -105,26 +104,22 @@ class OpenAIChatModel final : public ChatModel {
         return true;
       };
     }
-    RetryPolicy policy;
-    policy.max_attempts = config_.max_attempts;
     // A retried stream starts from scratch; a stream broken after data is not replayed.
     std::string transport_error;
     StreamAttemptClient client(
         *http_, [&] { sse_buffer.clear(); state = StreamState(); }, [&] { return state.saw_data; },
         &transport_error);
-    auto resp = send_with_retry(client, req, policy);
-    if (!resp.ok()) {
-      if (resp.status().code() == ErrorCode::kCancelled) return resp.status();
-      return Status(resp.status().code(),
-                    fmt::format("{} (is the LLM server running? check [model] model_endpoint)",
-                                resp.status().message()));
-    }
+    ModelCall call(config_, request);
+    auto resp = call.send(client, std::move(req));
+    if (!resp.ok()) return transport_failure(resp.status(), "is the LLM server running? check [model] model_endpoint");
     std::string raw = stream ? (state.error_body.empty() ? sse_buffer : state.error_body) : resp->body;
-    if (resp->status != 200) return http_error(resp->status, stream && !state.saw_data ? raw + sse_buffer : raw);
+    if (resp->status != 200) {
+      return http_error(resp->status, stream && !state.saw_data ? raw + sse_buffer : raw, call);
+    }
     if (stream) return finish_stream(state, transport_error);
     Json j = parse_json_or_discarded(resp->body);
     if (!j.is_object()) return bad_response("the reply is not JSON");
-    if (j.contains("error")) return http_error(200, resp->body);
+    if (j.contains("error")) return http_error(200, resp->body, call);
     if (!j.contains("choices") || !j["choices"].is_array() || j["choices"].empty()) {
       return bad_response("the reply has no choices");
     }
@@ -275,7 +270,7 @@ class OpenAIChatModel final : public ChatModel {
                   static_cast<int>(LlmError::kBadResponse));
   }
 
-  Status http_error(int status, const std::string& body) {
+  Status http_error(int status, const std::string& body, const ModelCall& call) {
     std::string message = body.substr(0, 500);
     Json j = parse_json_or_discarded(body);
     std::string code;
@@ -305,8 +300,8 @@ class OpenAIChatModel final : public ChatModel {
     }
     if (status == 429) {
       return Status(ErrorCode::kResourceExhausted,
-                    fmt::format("{} is rate limiting requests (HTTP 429) after {} attempts: {}", url(),
-                                config_.max_attempts, message),
+                    fmt::format("{} is rate limiting requests (HTTP 429) after {}: {}", url(),
+                                call.attempts_text(), message),
                     static_cast<int>(LlmError::kRateLimited));
     }
     return Status(ErrorCode::kUnavailable, fmt::format("{} answered HTTP {}: {}", url(), status, message),

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "runtime/model_endpoints.h"
 #include "store/builtin_assets.h"
 #include "util/files.h"
@@ -96,8 +98,9 @@ Result<AppContext> open_context() {
   return ctx;
 }
 
-llm::LlmConfig llm_config_of(const Json& c, const Credentials& creds) {
+llm::LlmConfig llm_config_of(const Json& c, const Credentials& creds, int timeout_seconds) {
   llm::LlmConfig l;
+  if (timeout_seconds > 0) l.timeout_ms = static_cast<int>(std::min(timeout_seconds, 86400) * 1000);
   l.model = c.value("model", "");
   l.model_endpoint = c.value("model_endpoint", "");
   l.model_endpoint_type = c.value("model_endpoint_type", "openai");
@@ -131,14 +134,15 @@ Result<std::unique_ptr<llm::ChatModel>> connect(const llm::LlmConfig& cfg) {
 
 }  // namespace
 
-Result<std::unique_ptr<llm::ChatModel>> connect_model(const Json& agent_llm_config, const Credentials& creds) {
-  return connect(llm_config_of(agent_llm_config, creds));
+Result<std::unique_ptr<llm::ChatModel>> connect_model(const Json& agent_llm_config, const Credentials& creds,
+                                                      int timeout_seconds) {
+  return connect(llm_config_of(agent_llm_config, creds, timeout_seconds));
 }
 
 Result<std::unique_ptr<llm::ChatModel>> connect_model_with_operator_keys(const Json& agent_llm_config,
                                                                          const MemgptConfig& config,
                                                                          const Credentials& creds) {
-  llm::LlmConfig cfg = llm_config_of(agent_llm_config, creds);
+  llm::LlmConfig cfg = llm_config_of(agent_llm_config, creds, config.model_timeout);
   if (!is_operator_endpoint(config, creds, cfg.model_endpoint_type, cfg.model_endpoint)) {
     cfg.api_key.clear();
     cfg.api_version.clear();

@@ -42,13 +42,16 @@ embed::EmbedderConfig embedder_config(const MemgptConfig& config, const Credenti
 // Only the configuration (no store): for commands that must not touch the database.
 Result<MemgptConfig> load_config_or_default();
 
-// An agent's llm_config (as stored) with the key its backend needs from the credentials.
-llm::LlmConfig llm_config_of(const Json& agent_llm_config, const Credentials& creds);
+// An agent's llm_config (as stored) with the key its backend needs from the credentials, and
+// the time one model call may take ([model] timeout; 0 = the default, 120 s).
+llm::LlmConfig llm_config_of(const Json& agent_llm_config, const Credentials& creds,
+                             int timeout_seconds = 0);
 // Fails before anything is created when the model cannot be reached as configured (no key for
 // api.openai.com, unknown backend).
-Result<std::unique_ptr<llm::ChatModel>> connect_model(const Json& agent_llm_config, const Credentials& creds);
+Result<std::unique_ptr<llm::ChatModel>> connect_model(const Json& agent_llm_config, const Credentials& creds,
+                                                      int timeout_seconds = 0);
 // The same for a server: the keys go only to the operator's endpoints (model_endpoints.h); an
-// agent whose endpoint is elsewhere connects without them.
+// agent whose endpoint is elsewhere connects without them. The call deadline is [model] timeout.
 Result<std::unique_ptr<llm::ChatModel>> connect_model_with_operator_keys(const Json& agent_llm_config,
                                                                          const MemgptConfig& config,
                                                                          const Credentials& creds);

@@ -44,7 +44,9 @@ void add_model_routes(ServerContext& s) {
     return not_found_error(fmt::format("tool '{}' not found", q.params[0]));
   });
 
-  for (auto [path, kind] : {std::pair{"/humans", store::ProfileKind::kHuman}, std::pair{"/personas", store::ProfileKind::kPersona}}) {
+  for (auto entry : {std::pair{"/humans", store::ProfileKind::kHuman}, std::pair{"/personas", store::ProfileKind::kPersona}}) {
+    const char* path = entry.first;
+    store::ProfileKind kind = entry.second;  // a variable, not a binding: clang 14 cannot capture bindings
     std::string key = std::string(path).substr(1);
     s.route("GET", {"/v1", "/api"}, path, [&s, kind, key](auto&, auto& c) -> ApiResult<http::Response> {
       API_ASSIGN_OR_RETURN(auto profiles, s.app.store->list_profiles(kind, c.user_id));

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <ctime>
 #include <mutex>
 #include <random>
@@ -154,13 +155,47 @@ double retry_after_seconds(const HttpResponse& r) {
 
 std::unique_ptr<HttpClient> make_curl_http_client() { return std::make_unique<CurlHttpClient>(); }
 
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+bool cancelled(const HttpRequest& request) { return request.cancel && request.cancel->load(); }
+
+// Sleeps `ms`, waking early when the request is cancelled. False when cancelled.
+bool wait_unless_cancelled(const HttpRequest& request, double ms) {
+  auto until = Steady::now() + std::chrono::microseconds(static_cast<int64_t>(ms * 1000));
+  while (Steady::now() < until) {
+    if (cancelled(request)) return false;
+    auto slice = std::min<Steady::duration>(until - Steady::now(), std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(slice);
+  }
+  return !cancelled(request);
+}
+
+std::string failure_reason(const Result<HttpResponse>& r) {
+  if (!r.ok()) return r.status().message();
+  return fmt::format("HTTP {}", r->status);
+}
+
+}  // namespace
+
 Result<HttpResponse> send_with_retry(HttpClient& client, const HttpRequest& request,
                                      const RetryPolicy& policy,
                                      const std::function<bool(const HttpResponse&)>& is_retryable) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
+  auto ms_left = [&]() -> int64_t {
+    if (!policy.deadline) return INT64_MAX;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(*policy.deadline - Steady::now()).count();
+  };
   double backoff = policy.initial_backoff_ms;
+  HttpRequest attempt_request = request;
   for (int attempt = 1;; ++attempt) {
-    auto r = client.send(request);
+    int64_t left = ms_left();
+    if (left <= 0) {
+      return Status(ErrorCode::kTimeout, fmt::format("{} did not answer before the deadline", request.url));
+    }
+    attempt_request.timeout_ms = static_cast<int>(std::min<int64_t>(request.timeout_ms, left));
+    auto r = client.send(attempt_request);
     bool retry = false;
     double wait_ms = 0;
     if (!r.ok()) {
@@ -175,13 +210,19 @@ Result<HttpResponse> send_with_retry(HttpClient& client, const HttpRequest& requ
       }
     }
     if (!retry || attempt >= policy.max_attempts) return r;
-    if (request.cancel && request.cancel->load()) return Status(ErrorCode::kCancelled, "the request was cancelled");
+    if (cancelled(request)) return Status(ErrorCode::kCancelled, "the request was cancelled");
     if (wait_ms <= 0) {
       double cap = std::min<double>(backoff, policy.max_backoff_ms);
       wait_ms = policy.jitter ? std::uniform_real_distribution<double>(0, cap)(rng) : cap;
       backoff *= policy.multiplier;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(static_cast<int64_t>(wait_ms)));
+    // A retry that could not even start before the deadline is not made: the caller gets the
+    // real failure, not a timeout of our own.
+    if (static_cast<double>(ms_left()) <= wait_ms) return r;
+    if (policy.on_retry) policy.on_retry(attempt + 1, failure_reason(r));
+    if (!wait_unless_cancelled(request, wait_ms)) {
+      return Status(ErrorCode::kCancelled, "the request was cancelled");
+    }
   }
 }
 

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,12 @@ struct RetryPolicy {
   double multiplier = 2.0;
   bool jitter = true;            // full jitter, so many clients do not retry in lockstep
   bool honour_retry_after = true;
+  // One deadline for the whole call: every attempt's timeout is cut to the time left, and no
+  // wait starts that would end past it (so a timed-out attempt is never followed by another).
+  // Unset: each attempt has the request's own timeout and only max_attempts bounds the call.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  // Told before each retry: the attempt about to start (2, 3, ...) and why the last one failed.
+  std::function<void(int attempt, const std::string& reason)> on_retry;
 };
 
 class HttpClient {
@@ -57,7 +64,8 @@ class HttpClient {
 std::unique_ptr<HttpClient> make_curl_http_client();
 
 // Sends with retries per `policy`: retries transport errors, 429 and 5xx (and what
-// `is_retryable` adds, e.g. Milvus code 1807 in a 200 body); sleeps per backoff or Retry-After.
+// `is_retryable` adds, e.g. Milvus code 1807 in a 200 body); sleeps per backoff or Retry-After,
+// waking for `request.cancel`. Past the policy's deadline: kTimeout, or the last failure.
 Result<HttpResponse> send_with_retry(HttpClient& client, const HttpRequest& request,
                                      const RetryPolicy& policy,
                                      const std::function<bool(const HttpResponse&)>& is_retryable =

@@ -280,10 +280,11 @@ TEST_F(AgentTest, ModelErrorsKeepOnlyTheUsersMessage) {
   ASSERT_TRUE(agent->retry(sink_).ok());
   EXPECT_EQ(unpack_user_message(model_.requests.back().messages.back().content), "hello?");
   EXPECT_EQ(agent->context_messages()->size(), before + 3);
-  // A cancelled call (Ctrl-C) is the user's choice: nothing is kept.
+  // A cancelled call (Ctrl-C) keeps the message the same way: nothing the user typed is lost.
   model_.push({"", "", "", Status(ErrorCode::kCancelled, "cancelled")});
   EXPECT_EQ(agent->send_user_message("never mind", sink_).status().code(), ErrorCode::kCancelled);
-  EXPECT_EQ(agent->context_messages()->size(), before + 3);
+  EXPECT_EQ(agent->context_messages()->size(), before + 4);
+  EXPECT_EQ(unpack_user_message(agent->context_messages()->back().text), "never mind");
 }
 
 TEST_F(AgentTest, FirstMessageVerificationRetries) {
