@@ -26,7 +26,7 @@ TEST(ReadDocuments, TextWithALongRunOfContinuationBytesIsRefusedAsNotUtf8) {
         ++emitted;
         return Status();
       },
-      64);
+      ReadOptions{.piece_bytes = 64});
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("not valid UTF-8 text"), std::string::npos) << s.message();
 }
@@ -49,7 +49,7 @@ TEST(ReadDocuments, PiecesNeverSplitACharacter) {
         joined += d.text;
         return Status();
       },
-      64);
+      ReadOptions{.piece_bytes = 64});
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(joined, text);
 }
