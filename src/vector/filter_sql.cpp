@@ -120,7 +120,7 @@ class Compiler {
       // the label and a NUL the SQL text.
       if (k.find_first_of(std::string("\"\0", 2)) != std::string::npos) {
         return invalid_parameter(
-            fmt::format("the JSON key {} cannot contain '\"' or a NUL byte", filter_string_literal(k)));
+            fmt::format("invalid JSON key {}: a key cannot contain '\"' or a NUL byte", filter_string_literal(k)));
       }
       out.shown += "[" + filter_string_literal(k) + "]";
       out.key += '\x1f' + k;

@@ -171,7 +171,7 @@ TEST_F(FilterCompiler, TypeErrorsNameTheField) {
            {"text == [1, 2]", "a comparison needs one value; use 'in [...]' for a list"},
            {"embedding == 1", "cannot filter on vector field embedding"},
            {"text[\"a\"] == 1", "field text is not a JSON field"},
-           {"meta[\"a\\\"b\"] == 1", "the JSON key \"a\\\"b\" cannot contain '\"'"},
+           {"meta[\"a\\\"b\"] == 1", "invalid JSON key \"a\\\"b\": a key cannot contain '\"'"},
        }) {
     auto r = compile_filter(spec(), c.filter);
     ASSERT_FALSE(r.ok()) << c.filter;
