@@ -7,7 +7,7 @@
 #include "util/clock.h"
 #include "util/files.h"
 #include "sources/ingest.h"
-#include "store/recall_store.h"
+#include "runtime/agent_service.h"
 #include "util/json.h"
 
 namespace memgpt::cli {
@@ -207,10 +207,8 @@ void register_profile_commands(CLI::App& app) {
       auto agent = check(ctx.store->get_agent_by_name(ctx.user_id, del_name));
       Archival archival = check(open_archival(ctx));
       check(archival.passages->ensure_collections());
-      check(archival.passages->delete_agent_archival(agent.id).status());
-      store::RecallStore recall(ctx.store->shared_db());
-      check(recall.remove_agent(agent.id).status());
-      check(ctx.store->delete_agent(agent.id));
+      runtime::AgentService agents(ctx, archival, {});
+      check(agents.remove(agent.id));  // waits for a running step of the agent, as the server does
       fmt::print("Deleted agent '{}'\n", del_name);
       return;
     }

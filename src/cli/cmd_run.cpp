@@ -15,7 +15,6 @@
 
 #include "agent/agent.h"
 #include "agent/functions.h"
-#include "agent/passage_archival.h"
 #include "agent/protocol.h"
 #include "cli/commands.h"
 #include "cli/context.h"
@@ -25,9 +24,7 @@
 #include "cli/prompt.h"
 #include "cli/term.h"
 #include "llm/llm_config.h"
-#include "sources/ingest.h"
-#include "store/builtin_assets.h"
-#include "store/recall_store.h"
+#include "runtime/agent_service.h"
 #include "tokenizer/tokenizer.h"
 #include "util/files.h"
 
@@ -40,6 +37,7 @@ struct RunFlags {
   std::string persona, human, agent, model, endpoint, endpoint_type, wrapper, system, system_file;
   int context_window = 0;
   int core_memory_limit = agent::kDefaultCoreMemoryLimit;
+  double lock_wait = 120;  // seconds to wait for an agent busy in another process
   bool first = false, strip_ui = false, debug = false, no_verify = false, yes = false, stream = false;
 };
 RunFlags g_flags;
@@ -59,11 +57,15 @@ void on_sigint(int) {
   std::_Exit(0);
 }
 
+// One chat with one agent. Each step and command opens the agent through the agent service, as
+// the server does: it holds the agent's lock (so a step here and one in another `memgpt run` or
+// a `memgpt server` never interleave; a busy agent is waited for, with a line saying so) and
+// reloads the agent when another process changed it since.
 class Session {
  public:
   Session(AppContext& ctx, Archival& archival, bool interactive)
       : ctx_(ctx), archival_(archival), interactive_(interactive), printer_(g_flags.debug),
-        recall_(ctx.store->shared_db()) {
+        service_(ctx, archival, service_options()) {
     printer_.set_streaming(g_flags.stream);
   }
 
@@ -71,43 +73,43 @@ class Session {
   int loop();
 
  private:
-  agent::AgentDeps deps();
+  static runtime::AgentServiceOptions service_options() {
+    runtime::AgentServiceOptions o;
+    o.cache_capacity = 1;
+    o.lock_wait = std::chrono::milliseconds(static_cast<int64_t>(g_flags.lock_wait * 1000));
+    o.verify_first_message = !g_flags.no_verify;
+    return o;
+  }
   Json new_llm_config() const;
   Status create_agent(const std::string& name, const Json& llm);
   void apply_overrides(Json& cfg);
-  Status connect_model(const Json& llm);
-  void run_turn(const std::function<Result<agent::TurnResult>(const agent::EventSink&, const agent::TurnOptions&)>& turn);
+  // Opens the agent, saying so when it has to wait for another process's step.
+  Result<runtime::OpenAgent> open(bool with_model);
+  using Turn = std::function<Status(runtime::OpenAgent&, const agent::EventSink&, const agent::TurnOptions&)>;
+  void run_turn(const Turn& turn);
+  void agent_command(const std::string& line);
   bool command(const std::string& line);  // false: leave the REPL
   void attach(const std::string& name);
   void detach(const std::string& name);
   void show_memory();
   void help();
+  void report(const Status& s, const std::string& ok) {
+    if (s.ok()) {
+      if (!ok.empty()) fmt::print("{}\n", ok);
+    } else {
+      fmt::print(stderr, "error: {}\n", s.message());
+    }
+  }
 
   AppContext& ctx_;
   Archival& archival_;
   bool interactive_;
   Printer printer_;
-  store::RecallStore recall_;
-  std::unique_ptr<llm::ChatModel> model_;
-  std::unique_ptr<agent::PassageArchival> archival_memory_;
-  std::unique_ptr<agent::Agent> agent_;
+  runtime::AgentService service_;
+  store::AgentRecord record_;  // the agent as opened at the start (id, name, embedding)
   bool created_ = false;
   bool failed_ = false;
 };
-
-agent::AgentDeps Session::deps() {
-  agent::AgentDeps d;
-  d.meta = ctx_.store.get();
-  d.recall = &recall_;
-  d.archival = archival_memory_.get();
-  d.model = model_.get();
-  return d;
-}
-
-Status Session::connect_model(const Json& llm) {
-  MEMGPT_ASSIGN_OR_RETURN(model_, runtime::connect_model(llm, ctx_.credentials, ctx_.config.model_timeout));
-  return {};
-}
 
 Json Session::new_llm_config() const {
   const MemgptConfig& c = ctx_.config;
@@ -125,43 +127,25 @@ Json Session::new_llm_config() const {
 
 Status Session::create_agent(const std::string& name, const Json& llm) {
   fmt::print("🧬 Creating new agent...\n");
-  std::string persona = g_flags.persona.empty() ? ctx_.config.persona : g_flags.persona;
-  std::string human = g_flags.human.empty() ? ctx_.config.human : g_flags.human;
-  MEMGPT_ASSIGN_OR_RETURN(auto p, ctx_.store->get_profile(store::ProfileKind::kPersona, ctx_.user_id, persona));
-  MEMGPT_ASSIGN_OR_RETURN(auto h, ctx_.store->get_profile(store::ProfileKind::kHuman, ctx_.user_id, human));
-  // The document persona works best with the document-analysis preset.
-  std::string preset_name = persona == "memgpt_doc" && ctx_.config.preset == "memgpt_chat" ? "memgpt_docs" : ctx_.config.preset;
-  MEMGPT_ASSIGN_OR_RETURN(auto preset, ctx_.store->get_preset(ctx_.user_id, preset_name));
-  fmt::print("->  🤖 Using persona profile: '{}'\n", persona);
-  fmt::print("->  🧑 Using human profile: '{}'\n", human);
-  agent::AgentCreateOptions o;
-  o.user_id = ctx_.user_id;
-  o.name = name;
-  o.persona_name = persona;
-  o.persona_text = p.text;
-  o.human_name = human;
-  o.human_text = h.text;
-  o.preset = preset.name;
-  o.functions = preset.functions;
-  o.core_memory_limit = g_flags.core_memory_limit;
-  o.system_prompt = runtime::system_prompt_for(preset);
-  if (!g_flags.system.empty()) o.system_prompt = g_flags.system;
+  runtime::NewAgent n;
+  n.user_id = ctx_.user_id;
+  n.name = name;
+  n.persona = g_flags.persona.empty() ? ctx_.config.persona : g_flags.persona;
+  n.human = g_flags.human.empty() ? ctx_.config.human : g_flags.human;
+  // Unknown profiles stop here, before anything is printed about them.
+  MEMGPT_RETURN_IF_ERROR(ctx_.store->get_profile(store::ProfileKind::kPersona, ctx_.user_id, n.persona).status());
+  MEMGPT_RETURN_IF_ERROR(ctx_.store->get_profile(store::ProfileKind::kHuman, ctx_.user_id, n.human).status());
+  fmt::print("->  🤖 Using persona profile: '{}'\n", n.persona);
+  fmt::print("->  🧑 Using human profile: '{}'\n", n.human);
+  n.core_memory_limit = g_flags.core_memory_limit;
+  if (!g_flags.system.empty()) n.system_prompt = g_flags.system;
   if (!g_flags.system_file.empty()) {
-    MEMGPT_ASSIGN_OR_RETURN(o.system_prompt, read_file(expand_user(g_flags.system_file)));
+    MEMGPT_ASSIGN_OR_RETURN(n.system_prompt, read_file(expand_user(g_flags.system_file)));
   }
-  const MemgptConfig& c = ctx_.config;
-  o.llm_config = llm;
-  o.embedding_config = {{"embedding_endpoint_type", c.embedding_endpoint_type},
-                        {"embedding_endpoint", c.embedding_endpoint},
-                        {"embedding_model", archival_.embedder->model()},
-                        {"embedding_dim", archival_.embedder->dim()},
-                        {"embedding_chunk_size", c.embedding_chunk_size}};
-  archival_memory_ = std::make_unique<agent::PassageArchival>(archival_.passages.get(), ctx_.user_id, "",
-                                                              c.embedding_chunk_size);
-  MEMGPT_ASSIGN_OR_RETURN(agent_, agent::Agent::create(deps(), o));
-  archival_memory_->set_agent(agent_->id());
+  n.llm_config = llm;
+  MEMGPT_ASSIGN_OR_RETURN(record_, service_.create(n));
   created_ = true;
-  fmt::print("🎉 Created new agent '{}' (id={})\n", agent_->name(), agent_->id());
+  fmt::print("🎉 Created new agent '{}' (id={})\n", record_.name, record_.id);
   return {};
 }
 
@@ -205,7 +189,7 @@ Status Session::open_agent() {
   // is created.
   Json llm = existing ? existing->llm_config : new_llm_config();
   if (existing) apply_overrides(llm);
-  MEMGPT_RETURN_IF_ERROR(connect_model(llm));
+  MEMGPT_RETURN_IF_ERROR(runtime::connect_model(llm, ctx_.credentials).status());
   if (existing) {
     fmt::print("🔁 Using existing agent {}\n", name);
     const Json& emb = existing->embedding_config;
@@ -217,19 +201,20 @@ Status Session::open_agent() {
           name, emb.value("embedding_model", ""), emb.value("embedding_dim", 0),
           archival_.embedder->model(), archival_.embedder->dim()));
     }
-    archival_memory_ = std::make_unique<agent::PassageArchival>(
-        archival_.passages.get(), ctx_.user_id, existing->id, ctx_.config.embedding_chunk_size);
-    MEMGPT_ASSIGN_OR_RETURN(agent_, agent::Agent::load(deps(), existing->id));
-    if (llm != existing->llm_config) MEMGPT_RETURN_IF_ERROR(agent_->update_llm_config(llm));
+    record_ = *existing;
+    if (llm != existing->llm_config) {
+      runtime::AgentUpdate u;
+      u.llm_config = llm;
+      MEMGPT_ASSIGN_OR_RETURN(record_, service_.update(record_.id, u));
+    }
     if (!g_flags.persona.empty() || !g_flags.human.empty()) {
       fmt::print("Warning: --persona/--human apply to new agents; '{}' keeps its memory\n", name);
     }
   } else {
     MEMGPT_RETURN_IF_ERROR(create_agent(name, llm));
   }
-  agent_->set_verify_first_message(!g_flags.no_verify);
   if (g_flags.debug) {
-    std::string model = agent_->record().llm_config.value("model", "");
+    std::string model = record_.llm_config.value("model", "");
     auto choice = tokenizer::tokenizer_for_model(model);
     fmt::print("[debug] token counting with {}{}\n", choice.tokenizer->name(),
                choice.exact ? "" : fmt::format(" (an estimate: the tokenizer of '{}' is not known)", model));
@@ -237,15 +222,29 @@ Status Session::open_agent() {
   return {};
 }
 
-void Session::run_turn(
-    const std::function<Result<agent::TurnResult>(const agent::EventSink&, const agent::TurnOptions&)>& turn) {
+Result<runtime::OpenAgent> Session::open(bool with_model) {
+  return service_.open(record_.id, with_model, [&] {
+    std::fflush(stdout);
+    fmt::print(stderr, "⏳ agent '{}' is busy with a step of another memgpt process; waiting (up to {} s)...\n",
+               record_.name, std::chrono::duration_cast<std::chrono::seconds>(service_.options().lock_wait).count());
+  });
+}
+
+void Session::run_turn(const Turn& turn) {
+  auto open = this->open(true);
+  if (!open.ok()) {
+    std::fflush(stdout);
+    fmt::print(stderr, "error: {}\n", open.status().message());
+    failed_ = true;
+    return;
+  }
   agent::TurnOptions opts;
   opts.stream = g_flags.stream;
   opts.cancel = &g_cancel;
   g_cancel = false;
   g_in_step = true;
   WaitIndicator waiting;  // "waiting for the model…" on the terminal while a call is out
-  auto r = turn([&](const agent::AgentEvent& e) {
+  Status s = turn(*open, [&](const agent::AgentEvent& e) {
     waiting.on_event(e);
     printer_.print(e);
   }, opts);
@@ -253,53 +252,51 @@ void Session::run_turn(
   g_in_step = false;
   if (g_cancel) {
     // A cancelled model call keeps the user's message (stored, unanswered), as a failed one does.
-    if (r.ok()) {
+    // Whatever the step held in memory is dropped (not kept cached): the next step reloads the
+    // agent from the store, which has the truth.
+    if (s.ok()) {
       fmt::print("Step cancelled (the steps already taken are kept).\n");
     } else {
-      fmt::print("Step cancelled: {}.\n", r.status().message());
-    }
-    // Reload: whatever the cancelled step held in memory is dropped; the store has the truth.
-    auto again = agent::Agent::load(deps(), agent_->id());
-    if (again.ok()) {
-      bool verify = agent_->verify_first_message();
-      agent_ = std::move(*again);
-      agent_->set_verify_first_message(verify);
+      fmt::print("Step cancelled: {}.\n", s.message());
     }
     g_cancel = false;
     return;
   }
-  if (!r.ok()) {
+  if (!s.ok()) {
     std::fflush(stdout);
-    fmt::print(stderr, "error: {}\n", r.status().message());
+    fmt::print(stderr, "error: {}\n", s.message());
     failed_ = true;
+    return;
   }
+  open->keep_cached();
 }
 
 void Session::show_memory() {
+  auto open = this->open(false);
+  if (!open.ok()) return report(open.status(), "");
+  agent::Agent& a = open->agent();
   fmt::print("\nDumping memory contents:\n\n");
-  for (const auto& b : agent_->memory().blocks()) {
+  for (const auto& b : a.memory().blocks()) {
     fmt::print("### CORE MEMORY ###\n=== {} ({}/{} characters) ===\n{}\n\n", b.label,
                agent::utf8_chars(b.value), b.limit, b.value);
   }
-  auto recall = agent_->recall_count();
+  auto recall = a.recall_count();
   fmt::print("=== Recall memory ===\n{} messages ({} in the context window)\n\n",
-             recall.ok() ? *recall : 0, agent_->context_messages().ok() ? agent_->context_messages()->size() : 0);
-  auto count = archival_.passages->count_archival(agent_->id());
+             recall.ok() ? *recall : 0, a.context_messages().ok() ? a.context_messages()->size() : 0);
+  auto count = archival_.passages->count_archival(a.id());
   fmt::print("=== Archival memory ===\n{} passages\n", count.ok() ? *count : 0);
-  auto first = archival_.passages->list_archival(agent_->id(), 0, 3);
+  auto first = archival_.passages->list_archival(a.id(), 0, 3);
   if (first.ok()) {
     for (const auto& p : *first) fmt::print("- [{}] {}\n", p.doc_id.empty() ? "note" : p.doc_id, truncate_cell(p.text, 120));
   }
   fmt::print("\n");
+  open->keep_cached();
 }
 
 void Session::attach(const std::string& requested) {
   auto sources = ctx_.store->list_sources(ctx_.user_id);
-  if (!sources.ok()) {
-    fmt::print(stderr, "error: {}\n", sources.status().message());
-    return;
-  }
-  const Json& emb = agent_->record().embedding_config;
+  if (!sources.ok()) return report(sources.status(), "");
+  const Json& emb = record_.embedding_config;
   std::string model = emb.value("embedding_model", "");
   int dim = emb.value("embedding_dim", 0);
   std::vector<store::SourceRecord> compatible;
@@ -344,37 +341,21 @@ void Session::attach(const std::string& requested) {
     return;
   }
   ProgressBar bar("Attaching passages");
-  auto copied = archival_.passages->attach_source(chosen->id, agent_->id(), ctx_.user_id,
-                                                 [&](int64_t done, int64_t total) { bar.update(done, total); });
+  auto copied = service_.attach_source(record_.id, *chosen, [&](int64_t done, int64_t total) { bar.update(done, total); });
   bar.finish();
-  if (!copied.ok()) {
-    fmt::print(stderr, "error: {}\n", copied.status().message());
-    return;
-  }
-  Status s = ctx_.store->attach_source(agent_->id(), chosen->id);
-  if (!s.ok()) {
-    fmt::print(stderr, "error: {}\n", s.message());
-    return;
-  }
-  auto total = archival_.passages->count_archival(agent_->id());
+  if (!copied.ok()) return report(copied.status(), "");
+  auto total = archival_.passages->count_archival(record_.id);
   fmt::print("Attached data source {} to agent {}, consisting of {} passages. Agent now has {} passages in archival memory.\n",
-             chosen->name, agent_->name(), *copied, total.ok() ? *total : *copied);
+             chosen->name, record_.name, *copied, total.ok() ? *total : *copied);
 }
 
 void Session::detach(const std::string& name) {
   auto src = ctx_.store->get_source_by_name(ctx_.user_id, name);
-  if (!src.ok()) {
-    fmt::print(stderr, "error: {}\n", src.status().message());
-    return;
-  }
-  Status s = ctx_.store->detach_source(agent_->id(), src->id);
-  if (!s.ok()) {
-    fmt::print(stderr, "error: {}\n", s.message());
-    return;
-  }
-  auto removed = archival_.passages->detach_source(src->id, agent_->id());
+  if (!src.ok()) return report(src.status(), "");
+  auto removed = service_.detach_source(record_.id, *src);
+  if (!removed.ok()) return report(removed.status(), "");
   fmt::print("Detached data source {} from agent {} ({} passages removed from archival memory).\n", name,
-             agent_->name(), removed.ok() ? *removed : 0);
+             record_.name, *removed);
 }
 
 void Session::help() {
@@ -386,18 +367,39 @@ void Session::help() {
       "  /detach NAME     remove an attached data source\n"
       "  /dump [N]        print the last N messages in the context (all by default)\n"
       "  /dumpraw         print the context as raw JSON\n"
-      "  /memory          print core memory and archival/recall sizes\n"
-      "  /pop [N]         undo the last N messages (default 3)\n"
-      "  /retry           send the last user message again\n"
-      "  /rethink TEXT    replace the last inner monologue\n"
-      "  /rewrite TEXT    replace the last message the agent sent\n"
-      "  /summarize       summarise the older messages now\n"
-      "  /wipe            clear the context window (recall memory keeps everything)\n"
-      "  /heartbeat       send a heartbeat to the agent\n"
-      "  /memorywarning   send the memory-pressure warning\n"
-      "  /systemswap TEXT replace the system prompt\n"
+      "  /memory          print core memory and archival/recall sizes\n");
+  for (const auto& [verb, text] : runtime::agent_command_help()) {
+    std::string usage = "/" + verb;
+    if (verb == "pop") usage += " [N]";
+    else if (verb == "rethink" || verb == "rewrite" || verb == "systemswap") usage += " TEXT";
+    fmt::print("  {:<16} {}\n", usage, text);
+  }
+  fmt::print(
       "  //               toggle multi-line input (end with a line holding //)\n"
       "  /help            this list\n");
+}
+
+// A command that acts on the agent (shared with the server's command route).
+void Session::agent_command(const std::string& line) {
+  auto command = runtime::parse_agent_command(line);
+  if (!command.ok()) return report(command.status(), "");
+  const std::string& verb = command->verb;
+  if (verb == "retry" || verb == "heartbeat" || verb == "memorywarning") {
+    return run_turn([&](runtime::OpenAgent& open, const agent::EventSink& sink, const agent::TurnOptions& o) {
+      return service_.run_command(open, *command, sink, o).status();
+    });
+  }
+  auto open = this->open(runtime::command_needs_model(*command));
+  if (!open.ok()) return report(open.status(), "");
+  auto outcome = service_.run_command(*open, *command, [this](const agent::AgentEvent& e) { printer_.print(e); });
+  if (!outcome.ok()) return report(outcome.status(), "");
+  open->keep_cached();
+  if (verb == "pop") report({}, fmt::format("Popped {} messages", outcome->popped));
+  else if (verb == "rethink") report({}, "Rewrote the last inner monologue");
+  else if (verb == "rewrite") report({}, "Rewrote the last message");
+  else if (verb == "summarize") report({}, "Summarised the older messages");
+  else if (verb == "wipe") report({}, "Wiped the context window (recall memory keeps every message)");
+  else if (verb == "systemswap") report({}, "Replaced the system prompt");
 }
 
 bool Session::command(const std::string& line) {
@@ -407,33 +409,28 @@ bool Session::command(const std::string& line) {
     arg = line.substr(sp + 1);
     while (!arg.empty() && arg.front() == ' ') arg.erase(0, 1);
   }
-  auto report = [&](const Status& s, const std::string& ok) {
-    if (s.ok()) {
-      if (!ok.empty()) fmt::print("{}\n", ok);
-    } else {
-      fmt::print(stderr, "error: {}\n", s.message());
-    }
-  };
   if (cmd == "/exit") return false;
   if (cmd == "/save") {
-    fmt::print("💾 Saved agent '{}' (agents are also saved after every step)\n", agent_->name());
+    fmt::print("💾 Saved agent '{}' (agents are also saved after every step)\n", record_.name);
   } else if (cmd == "/attach") {
     attach(arg);
   } else if (cmd == "/detach") {
     if (arg.empty()) fmt::print(stderr, "error: /detach needs a source name\n");
     else detach(arg);
-  } else if (cmd == "/dump") {
-    auto msgs = agent_->context_messages();
+  } else if (cmd == "/dump" || cmd == "/dumpraw") {
+    auto open = this->open(false);
+    if (!open.ok()) {
+      report(open.status(), "");
+      return true;
+    }
+    auto msgs = open->agent().context_messages();
     if (!msgs.ok()) {
       report(msgs.status(), "");
-    } else {
+    } else if (cmd == "/dump") {
       size_t n = msgs->size();
       if (!arg.empty()) n = std::min<size_t>(n, static_cast<size_t>(std::max(1, std::atoi(arg.c_str()))));
       for (size_t i = msgs->size() - n; i < msgs->size(); ++i) printer_.print_message((*msgs)[i]);
-    }
-  } else if (cmd == "/dumpraw") {
-    auto msgs = agent_->context_messages();
-    if (msgs.ok()) {
+    } else {
       Json out = Json::array();
       for (const auto& m : *msgs) {
         Json j = {{"role", m.role}, {"content", m.text}};
@@ -443,38 +440,11 @@ bool Session::command(const std::string& line) {
       }
       fmt::print("{}\n", out.dump(2));
     }
+    open->keep_cached();
   } else if (cmd == "/memory") {
     show_memory();
-  } else if (cmd == "/pop") {
-    int n = arg.empty() ? 3 : std::atoi(arg.c_str());
-    auto before = agent_->context_messages();
-    Status s = agent_->pop(n);
-    auto after = agent_->context_messages();
-    size_t popped = before.ok() && after.ok() ? before->size() - after->size() : 0;
-    report(s, fmt::format("Popped {} messages", popped));
-  } else if (cmd == "/retry") {
-    run_turn([&](const agent::EventSink& sink, const agent::TurnOptions& o) { return agent_->retry(sink, o); });
-  } else if (cmd == "/rethink") {
-    if (arg.empty()) fmt::print(stderr, "error: /rethink needs the new inner monologue\n");
-    else report(agent_->rethink(arg), "Rewrote the last inner monologue");
-  } else if (cmd == "/rewrite") {
-    if (arg.empty()) fmt::print(stderr, "error: /rewrite needs the new message\n");
-    else report(agent_->rewrite(arg), "Rewrote the last message");
-  } else if (cmd == "/summarize") {
-    report(agent_->summarize([this](const agent::AgentEvent& e) { printer_.print(e); }), "Summarised the older messages");
-  } else if (cmd == "/wipe") {
-    report(agent_->wipe(), "Wiped the context window (recall memory keeps every message)");
-  } else if (cmd == "/heartbeat") {
-    run_turn([&](const agent::EventSink& sink, const agent::TurnOptions& o) {
-      return agent_->send_heartbeat(agent::kHeartbeatRequested, sink, o);
-    });
-  } else if (cmd == "/memorywarning") {
-    run_turn([&](const agent::EventSink& sink, const agent::TurnOptions& o) {
-      return agent_->send_system_alert(agent::memory_warning_text(), sink, o);
-    });
-  } else if (cmd == "/systemswap") {
-    if (arg.empty()) fmt::print(stderr, "error: /systemswap needs the new system prompt\n");
-    else report(agent_->swap_system_prompt(arg), "Replaced the system prompt");
+  } else if (runtime::is_agent_command(cmd.substr(1))) {
+    agent_command(line);
   } else if (cmd == "/help") {
     help();
   } else {
@@ -488,8 +458,8 @@ int Session::loop() {
     if (interactive_) {
       read_line("Hit enter to begin (will request first MemGPT message)\n", true);
     }
-    run_turn([&](const agent::EventSink& sink, const agent::TurnOptions& o) {
-      return agent_->send_first_message(sink, o);
+    run_turn([&](runtime::OpenAgent& open, const agent::EventSink& sink, const agent::TurnOptions& o) {
+      return service_.send(open, {{runtime::TurnInput::Kind::kFirstMessage, ""}}, sink, o).status();
     });
     if (failed_ && !interactive_) return kExitFailure;
   }
@@ -521,8 +491,8 @@ int Session::loop() {
     if (text[0] == '/' && text.rfind("//", 0) != 0) {
       if (!command(text)) break;
     } else {
-      run_turn([&](const agent::EventSink& sink, const agent::TurnOptions& o) {
-        return agent_->send_user_message(text, sink, o);
+      run_turn([&](runtime::OpenAgent& open, const agent::EventSink& sink, const agent::TurnOptions& o) {
+        return service_.send(open, {{runtime::TurnInput::Kind::kUser, text}}, sink, o).status();
       });
     }
     // From a script, a failure ends the run (with everything up to it saved).
@@ -583,6 +553,10 @@ void register_run_commands(CLI::App& app) {
   run->add_flag("--no-verify", f.no_verify, "Skip verification of the first message");
   run->add_flag("-y,--yes", f.yes, "Answer yes to all questions (create a new agent)");
   run->add_flag("--stream", f.stream, "Print tokens as they arrive");
+  run->add_option("--lock-wait", f.lock_wait,
+                  "Seconds to wait when the agent is busy with a step of another memgpt process (run or server)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
   run->add_option("--system", f.system, "System prompt text for a new agent");
   run->add_option("--system-file", f.system_file, "File holding the system prompt");
   run->add_option("--core-memory-limit", f.core_memory_limit, "Character limit of each core memory block")

@@ -13,20 +13,20 @@ namespace {
 struct CommandSpec {
   const char* verb;
   bool needs_model;
-  bool needs_text;  // the argument is required text
+  const char* required_text;  // what the argument must give (nullptr: optional)
   const char* help;
 };
 
 constexpr CommandSpec kCommands[] = {
-    {"pop", false, false, "undo the last N messages (default 3)"},
-    {"retry", true, false, "send the last user message again"},
-    {"rethink", false, true, "replace the last inner monologue"},
-    {"rewrite", false, true, "replace the last message the agent sent"},
-    {"summarize", true, false, "summarise the older messages now"},
-    {"wipe", false, false, "clear the context window (recall memory keeps everything)"},
-    {"heartbeat", true, false, "send a heartbeat to the agent"},
-    {"memorywarning", true, false, "send the memory-pressure warning"},
-    {"systemswap", false, true, "replace the system prompt"},
+    {"pop", false, nullptr, "undo the last N messages (default 3)"},
+    {"retry", true, nullptr, "send the last user message again"},
+    {"rethink", false, "the new inner monologue", "replace the last inner monologue"},
+    {"rewrite", false, "the new message", "replace the last message the agent sent"},
+    {"summarize", true, nullptr, "summarise the older messages now"},
+    {"wipe", false, nullptr, "clear the context window (recall memory keeps everything)"},
+    {"heartbeat", true, nullptr, "send a heartbeat to the agent"},
+    {"memorywarning", true, nullptr, "send the memory-pressure warning"},
+    {"systemswap", false, "the new system prompt", "replace the system prompt"},
 };
 
 const CommandSpec* find_spec(const std::string& verb) {
@@ -69,7 +69,9 @@ Result<AgentCommand> parse_agent_command(const std::string& line) {
   }
   const CommandSpec* spec = find_spec(c.verb);
   if (!spec) return invalid_argument(fmt::format("unknown command '{}' (known: {})", c.verb, known_verbs()));
-  if (spec->needs_text && c.arg.empty()) return invalid_argument(fmt::format("/{} needs the new text", c.verb));
+  if (spec->required_text && c.arg.empty()) {
+    return invalid_argument(fmt::format("/{} needs {}", c.verb, spec->required_text));
+  }
   if (c.verb == "pop") MEMGPT_RETURN_IF_ERROR(pop_count(c.arg).status());
   return c;
 }

@@ -70,11 +70,11 @@ Json AgentService::embedding_config() const {
 
 Result<std::unique_ptr<llm::ChatModel>> AgentService::connect(const Json& llm_config) const {
   return options_.operator_keys_only ? connect_model_with_operator_keys(llm_config, ctx_.config, ctx_.credentials)
-                                     : connect_model(llm_config, ctx_.credentials);
+                                     : connect_model(llm_config, ctx_.credentials, ctx_.config.model_timeout);
 }
 
 Result<AgentLocks::Guard> AgentService::lock(const std::string& agent_id, const std::function<void()>& on_wait) {
-  if (on_wait) {
+  if (on_wait && options_.lock_wait.count() > 0) {
     auto now = locks_.acquire(agent_id, std::chrono::milliseconds(0));
     if (now.ok() || now.status().code() != ErrorCode::kFailedPrecondition) return now;
     on_wait();
@@ -247,9 +247,11 @@ Result<int64_t> AgentService::attach_source(const std::string& agent_id, const s
 
 Result<int64_t> AgentService::detach_source(const std::string& agent_id, const store::SourceRecord& source) {
   MEMGPT_ASSIGN_OR_RETURN(AgentLocks::Guard guard, lock(agent_id, nullptr));
+  Status unlinked = ctx_.store->detach_source(agent_id, source.id);
+  if (!unlinked.ok() && unlinked.code() != ErrorCode::kNotFound) return unlinked;
+  // Copies go even when the link is already gone (a crash between the two steps).
   MEMGPT_ASSIGN_OR_RETURN(int64_t removed, archival_.passages->detach_source(source.id, agent_id));
-  Status s = ctx_.store->detach_source(agent_id, source.id);
-  if (!s.ok() && s.code() != ErrorCode::kNotFound) return s;
+  if (!unlinked.ok()) return unlinked;  // kNotFound: it was not attached
   return removed;
 }
 

@@ -117,7 +117,8 @@ class AgentService {
   // dimensions must match: kFailedPrecondition); returns the passages copied.
   Result<int64_t> attach_source(const std::string& agent_id, const store::SourceRecord& source,
                                 const std::function<void(int64_t done, int64_t total)>& progress = nullptr);
-  // Removes the source's copies from the agent and unlinks it; returns the passages removed.
+  // Unlinks the source and removes its copies from the agent; returns the passages removed
+  // (kNotFound when it was not attached).
   Result<int64_t> detach_source(const std::string& agent_id, const store::SourceRecord& source);
 
   // Runs one turn per input, in order, streaming the agent's events to `sink`.

@@ -136,7 +136,10 @@ ApiResult<http::Response> update_source(ServerContext& s, const http::Request& r
 ApiResult<http::Response> delete_source(ServerContext& s, const http::Request& req, const Caller& c) {
   API_ASSIGN_OR_RETURN(store::SourceRecord src, s.source_of(c, req.params[0]));
   API_ASSIGN_OR_RETURN(auto agents, s.app.store->list_source_agents(src.id));
-  for (const auto& agent_id : agents) API_CHECK(s.agents.detach_source(agent_id, src));
+  for (const auto& agent_id : agents) {
+    auto removed = s.agents.detach_source(agent_id, src);
+    if (!removed.ok() && removed.status().code() != ErrorCode::kNotFound) return removed.status();
+  }
   API_CHECK(sources::delete_source(*s.app.store, *s.archival.passages, src));
   return json_response(Json(nullptr));
 }
@@ -149,7 +152,8 @@ ApiResult<Ok> attach(ServerContext& s, const Caller& c, const std::string& agent
     if (src.embedding_dim != s.archival.passages->dim()) return dimension_mismatch(src, s.archival.passages->dim());
     API_CHECK(s.agents.attach_source(agent_id, src));
   } else {
-    API_CHECK(s.agents.detach_source(agent_id, src));
+    auto removed = s.agents.detach_source(agent_id, src);
+    if (!removed.ok() && removed.status().code() != ErrorCode::kNotFound) return removed.status();
   }
   return Ok{};
 }

@@ -1,0 +1,103 @@
+// Agents through the routes: create/get/modify/delete, MemGPT's config view, an agent's tools,
+// validation naming the field, and other users' ids answering 404.
+#include "server_fixture.h"
+
+namespace memgpt::server {
+namespace {
+
+class AgentRoutes : public RoutesTest {};
+
+TEST_F(AgentRoutes, CreateGetModifyAndDelete) {
+  start();
+  auto created = call("POST", "/v1/agents", {{"name", "ada"}, {"model", "openai/gpt-4o-mini"}, {"description", "d"},
+                                             {"tags", {"t1"}}});
+  ASSERT_EQ(created.status, 200) << created.body.dump();
+  std::string id = created.body["id"];
+  EXPECT_EQ(created.body["llm_config"]["model_endpoint"], llm_->base_url());
+  EXPECT_EQ(created.body["description"], "d");
+  EXPECT_EQ(call("GET", "/v1/agents/" + id).body["name"], "ada");
+  EXPECT_EQ(call("POST", "/v1/agents", {{"name", "ada"}}).status, 409);
+  auto renamed = call("PATCH", "/v1/agents/" + id, {{"name", "grace"}, {"system", "You are terse."}});
+  ASSERT_EQ(renamed.status, 200) << renamed.body.dump();
+  EXPECT_EQ(renamed.body["name"], "grace");
+  EXPECT_EQ(renamed.body["system"], "You are terse.");
+  EXPECT_EQ(call("GET", "/v1/agents?name=grace").body.size(), 1u);
+  EXPECT_EQ(call("DELETE", "/v1/agents/" + id).status, 200);
+  EXPECT_EQ(call("GET", "/v1/agents/" + id).status, 404);
+  EXPECT_EQ(call("GET", "/v1/agents").body, Json::array());
+}
+
+TEST_F(AgentRoutes, ValidationErrorsNameTheField) {
+  start();
+  std::string id = new_agent("ada");
+  struct Case {
+    std::string method, path;
+    Json body;
+    std::string field;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"POST", "/v1/agents", {{"name", 5}}, "name"},
+           {"POST", "/v1/agents", {{"name", "x"}, {"tools", {"no_such_tool"}}}, "tools"},
+           {"POST", "/v1/agents", {{"name", "x"}, {"memory_blocks", {{{"label", "persona"}}}}}, "value"},
+           {"POST", "/v1/agents", {{"name", "x"}, {"context_window_limit", 10}}, "context_window_limit"},
+           {"PATCH", "/v1/agents/" + id, {{"name", ""}}, "name"},
+           {"PATCH", "/v1/agents/" + id, {{"tags", "t"}}, "tags"},
+           {"POST", "/v1/agents/" + id + "/messages", {{"max_steps", 0}, {"input", "x"}}, "max_steps"},
+       }) {
+    auto r = call(c.method, c.path, c.body);
+    EXPECT_EQ(r.status, 422) << c.path << " " << c.body.dump() << " -> " << r.body.dump();
+    EXPECT_EQ(r.body["detail"][0]["loc"][1], c.field) << r.body.dump();
+  }
+  // A user may not name an endpoint (the password, the operator, may: see the docs).
+  Json foreign = {{"name", "x"}, {"llm_config", {{"model", "m"}, {"model_endpoint", "http://127.0.0.1:1/v1"}}}};
+  auto r = call("POST", "/v1/agents", foreign, new_user_key("bob"));
+  EXPECT_EQ(r.status, 422) << r.body.dump();
+  EXPECT_EQ(r.body["detail"][0]["loc"][1], "llm_config");
+  http::Request bad;
+  bad.method = "POST";
+  bad.path = "/v1/agents";
+  bad.body = "{not json";
+  bad.headers.emplace("Authorization", std::string("Bearer ") + kPassword);
+  EXPECT_EQ(finish(bad).status, 400);
+}
+
+TEST_F(AgentRoutes, MemgptConfigRouteShowsTheAgentStateToItsOwnerOnly) {
+  start();
+  std::string id = new_agent("ada");
+  auto r = call("GET", "/api/agents/" + id + "/config");
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  EXPECT_EQ(r.body["agent_state"]["id"], id);
+  EXPECT_EQ(r.body["agent_state"]["name"], "ada");
+  EXPECT_TRUE(r.body["agent_state"]["blocks"].is_array());
+  std::string bob = new_user_key("bob");
+  EXPECT_EQ(call("GET", "/api/agents/" + id + "/config", nullptr, bob).status, 404);
+  EXPECT_EQ(call("GET", "/api/agents/no-such-agent/config").status, 404);
+}
+
+TEST_F(AgentRoutes, AnAgentsToolsAreItsFunctions) {
+  start();
+  std::string id = new_agent("ada");
+  auto r = call("GET", "/v1/agents/" + id + "/tools");
+  ASSERT_EQ(r.status, 200);
+  bool send_message = false;
+  for (const auto& t : r.body) send_message = send_message || t["name"] == "send_message";
+  EXPECT_TRUE(send_message) << r.body.dump();
+  EXPECT_EQ(call("GET", "/v1/agents/" + id + "/tools?limit=1").body.size(), 1u);
+  EXPECT_EQ(call("GET", "/v1/agents/" + id + "/tools", nullptr, new_user_key("bob")).status, 404);
+}
+
+TEST_F(AgentRoutes, AnotherUsersAgentIsNotFoundForEveryVerb) {
+  start();
+  std::string id = new_agent("ada");
+  std::string bob = new_user_key("bob");
+  EXPECT_EQ(call("GET", "/v1/agents/" + id, nullptr, bob).status, 404);
+  EXPECT_EQ(call("PATCH", "/v1/agents/" + id, {{"name", "mine"}}, bob).status, 404);
+  EXPECT_EQ(call("DELETE", "/v1/agents/" + id, nullptr, bob).status, 404);
+  EXPECT_EQ(call("POST", "/v1/agents/" + id + "/messages", {{"input", "hi"}}, bob).status, 404);
+  EXPECT_EQ(call("POST", "/v1/agents/" + id + "/summarize", Json::object(), bob).status, 404);
+  EXPECT_EQ(call("GET", "/v1/agents/" + id).body["name"], "ada");
+  EXPECT_EQ(llm_->request_count(), 0u);
+}
+
+}  // namespace
+}  // namespace memgpt::server
