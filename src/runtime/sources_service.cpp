@@ -127,7 +127,10 @@ Result<int> SourcesService::recover() {
 Result<sources::LoadReport> SourcesService::load(const sources::LoadRequest& request,
                                                  const sources::LoadProgress& progress) {
   if (request.name.empty()) return invalid_argument("a source needs a name (--name)");
-  MEMGPT_ASSIGN_OR_RETURN(auto files, sources::collect_files(request));
+  MEMGPT_ASSIGN_OR_RETURN(auto listed, sources::collect_files(request));
+  // A folder that cannot be read is skipped like a file that cannot (--strict: the load fails).
+  if (request.strict && !listed.problems.empty()) return io_error(listed.problems.front());
+  const std::vector<std::string>& files = listed.files;
   // Loads a crash interrupted (this name's or others') are undone first; a failure here shows
   // again below if it matters to this load.
   (void)recover();
@@ -172,8 +175,12 @@ Result<sources::LoadReport> SourcesService::load(const sources::LoadRequest& req
     (void)discard_load(rec);
     return why;
   };
+  for (const auto& problem : listed.problems) {
+    if (progress.on_warning) progress.on_warning("skipped " + problem);
+  }
   auto report = sources::ingest_files(passages_, rec, files, request, progress);
   if (!report.ok()) return undo(report.status());
+  report->skipped.insert(report->skipped.begin(), listed.problems.begin(), listed.problems.end());
   auto stored = passages_.count_source_passages(rec.id);
   if (!stored.ok()) return undo(stored.status());
   if (*stored == 0) {

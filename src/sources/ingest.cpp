@@ -54,7 +54,8 @@ Status remove_ids(PassageStore& passages, const std::vector<Json>& ids) {
 
 }  // namespace
 
-Result<std::vector<std::string>> collect_files(const LoadRequest& request) {
+Result<FileList> collect_files(const LoadRequest& request) {
+  namespace fs = std::filesystem;
   std::vector<std::string> exts = request.extensions;
   if (exts.empty()) exts = default_extensions();
   for (auto& e : exts) {
@@ -64,44 +65,64 @@ Result<std::vector<std::string>> collect_files(const LoadRequest& request) {
       return invalid_argument(fmt::format("extension '{}' is not supported", e));
     }
   }
-  std::vector<std::string> files;
+  FileList list;
   for (const auto& f : request.input_files) {
     std::string path = expand_user(f);
-    if (!std::filesystem::exists(path)) return not_found(fmt::format("{}: no such file", f));
-    files.push_back(path);
+    // A named file that is a broken or looping symbolic link is the reader's one-line error
+    // for that file; only a name that is nothing at all is a mistake in the command.
+    std::error_code ec;
+    if (fs::symlink_status(path, ec).type() == fs::file_type::not_found) {
+      return not_found(fmt::format("{}: no such file", f));
+    }
+    list.files.push_back(path);
   }
   if (!request.input_dir.empty()) {
     std::string dir = expand_user(request.input_dir);
     std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec)) {
-      return not_found(fmt::format("{}: no such folder", request.input_dir));
-    }
+    if (!fs::is_directory(dir, ec)) return not_found(fmt::format("{}: no such folder", request.input_dir));
     std::vector<std::string> found;
-    auto consider = [&](const std::filesystem::directory_entry& e) {
-      if (!e.is_regular_file()) return;
-      std::string ext = lower(e.path().extension().string());
-      if (std::find(exts.begin(), exts.end(), ext) != exts.end()) found.push_back(e.path().string());
-    };
-    if (request.recursive) {
-      for (const auto& e : std::filesystem::recursive_directory_iterator(
-               dir, std::filesystem::directory_options::skip_permission_denied, ec)) {
-        consider(e);
+    // Folders still to read; symbolic links to folders are not followed (no loops).
+    std::vector<fs::path> folders{dir};
+    while (!folders.empty()) {
+      fs::path folder = std::move(folders.back());
+      folders.pop_back();
+      fs::directory_iterator it(folder, ec);
+      if (ec) {
+        list.problems.push_back(fmt::format("{}: folder not readable ({})", folder.string(), ec.message()));
+        continue;
       }
-    } else {
-      for (const auto& e : std::filesystem::directory_iterator(dir, ec)) consider(e);
+      for (; it != fs::directory_iterator(); it.increment(ec)) {
+        const fs::directory_entry& e = *it;
+        std::error_code sec;
+        fs::file_status link = e.symlink_status(sec);
+        if (fs::is_directory(link)) {
+          if (request.recursive) folders.push_back(e.path());
+          continue;
+        }
+        std::string ext = lower(e.path().extension().string());
+        if (std::find(exts.begin(), exts.end(), ext) == exts.end()) continue;
+        // Regular files, and symbolic links whatever they lead to (the reader names a loop or
+        // a missing target); a link to a folder, a pipe or a device is passed over.
+        fs::file_status target = e.status(sec);
+        if (fs::is_regular_file(link) ||
+            (fs::is_symlink(link) && (sec || fs::is_regular_file(target) || !fs::exists(target)))) {
+          found.push_back(e.path().string());
+        }
+      }
+      if (ec) list.problems.push_back(fmt::format("{}: folder not fully readable ({})", folder.string(), ec.message()));
     }
     std::sort(found.begin(), found.end());
-    files.insert(files.end(), found.begin(), found.end());
+    list.files.insert(list.files.end(), found.begin(), found.end());
   }
   if (request.input_files.empty() && request.input_dir.empty()) {
     return invalid_argument("name the files to load with --input-dir or --input-files");
   }
-  if (files.empty()) {
-    std::string list;
-    for (const auto& e : exts) list += (list.empty() ? "" : ",") + e;
-    return not_found(fmt::format("no files with extensions {} in {}", list, request.input_dir));
+  if (list.files.empty()) {
+    std::string names;
+    for (const auto& e : exts) names += (names.empty() ? "" : ",") + e;
+    return not_found(fmt::format("no files with extensions {} in {}", names, request.input_dir));
   }
-  return files;
+  return list;
 }
 
 Result<LoadReport> ingest_files(PassageStore& passages, const store::SourceRecord& source,

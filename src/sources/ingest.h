@@ -43,8 +43,16 @@ struct LoadReport {
   std::vector<std::string> warnings;  // one line per file loaded in part
 };
 
-// The files a request names: --input-files as given, plus --input-dir filtered by extension.
-Result<std::vector<std::string>> collect_files(const LoadRequest& request);
+// The files a request names: --input-files as given, plus --input-dir filtered by extension
+// (its sub-folders too when recursive; symbolic links to folders are not followed). A
+// symbolic link with a loaded extension is listed whatever it leads to, so that a loop or a
+// missing target is reported for that file alone. Folders that cannot be read are listed in
+// `problems`, one line each.
+struct FileList {
+  std::vector<std::string> files;
+  std::vector<std::string> problems;
+};
+Result<FileList> collect_files(const LoadRequest& request);
 
 // Reads `files` into passages of `source`. A file that cannot be read is skipped (reported in
 // `skipped` and through progress) unless request.strict; its passages stored so far are taken

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -149,6 +151,70 @@ TEST_F(LoadRobustnessTest, HtmlOfTwoHundredThousandNestedDivsLoadsItsText) {
   auto hits = Json::parse(s.out);
   ASSERT_EQ(hits.size(), 1u);
   EXPECT_EQ(hits[0]["text"], "The heron stands in the reeds.");
+}
+
+// A symbolic link to itself used to abort the whole folder with "internal error"; now it, a
+// dangling link and an unreadable file are each one line, and the rest of the folder loads.
+TEST_F(LoadRobustnessTest, BrokenLinksAndUnreadableFilesInAFolderAreSkippedOneByOne) {
+  file("docs/good.txt", "Otters hold hands while they sleep.");
+  file("docs/sub/deeper.md", "Herons stand still for hours.");
+  std::string loop = data_.file("docs/loop.txt");
+  ASSERT_EQ(::symlink(loop.c_str(), loop.c_str()), 0);
+  std::string dangling = data_.file("docs/dangling.txt");
+  ASSERT_EQ(::symlink(data_.file("docs/gone.txt").c_str(), dangling.c_str()), 0);
+  std::string up = data_.file("docs/sub/up");  // a link back up: not followed, no endless walk
+  ASSERT_EQ(::symlink(data_.file("docs").c_str(), up.c_str()), 0);
+  std::string secret = file("docs/secret.txt", "Kept from everyone but root.");
+  ::chmod(secret.c_str(), 0);
+  bool root = ::geteuid() == 0;  // root reads files whatever their mode
+
+  auto r = run({"load", "directory", "--name", "docs", "--input-dir", data_.file("docs"), "--recursive"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  int loaded = root ? 3 : 2;
+  EXPECT_EQ(r.out, fmt::format("Loaded {0} passages and {0} documents from docs\n", loaded));
+  EXPECT_NE(r.err.find("skipped " + loop + ": is a symbolic link that leads back to itself (a loop)"),
+            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("skipped " + dangling + ": is a symbolic link to a file that does not exist"),
+            std::string::npos) << r.err;
+  if (!root) {
+    EXPECT_NE(r.err.find("skipped " + secret + ": not readable (permission denied)"), std::string::npos);
+  }
+  EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
+  EXPECT_EQ(sources()[0]["metadata"]["passages"], loaded);
+
+  // Named on the command line, the loop is the same one-line skip.
+  auto named = run({"load", "directory", "--name", "named", "--input-files", loop, data_.file("docs/good.txt")});
+  ASSERT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_EQ(named.out, "Loaded 1 passages and 1 documents from named\n");
+  // --strict fails on the first bad file and leaves nothing.
+  auto strict = run({"load", "directory", "--name", "strict", "--strict", "--input-dir", data_.file("docs")});
+  EXPECT_EQ(strict.exit_code, 1);
+  EXPECT_NE(strict.err.find("error: " + dangling + ": is a symbolic link to a file that does not exist"),
+            std::string::npos) << strict.err;
+  EXPECT_EQ(sources().size(), 2u);
+}
+
+// One bad line of a JSON Lines file used to skip the whole file.
+TEST_F(LoadRobustnessTest, MalformedJsonLinesLoadTheGoodLinesAndNameTheBadOnes) {
+  std::string facts = file("facts.jsonl", "{\"text\": \"Herons wade in shallow water.\"}\n"
+                                          "{\"text\": \"broken\n"
+                                          "{\"text\": \"Cranes dance in winter.\"}\n"
+                                          "not json at all\n"
+                                          "{\"text\": \"Ibises probe the mud.\"}\n");
+  auto r = run({"load", "directory", "--name", "facts", "--input-files", facts});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Loaded 3 passages and 3 documents from facts\n");
+  EXPECT_NE(r.err.find(facts + ": lines 2 and 4 are not valid JSON (line 2: syntax error at byte 17); "
+                               "the other lines were loaded"),
+            std::string::npos) << r.err;
+  auto hits = run({"search", "--source", "facts", "--json", "--top-k", "1", "cranes dance"});
+  EXPECT_EQ(Json::parse(hits.out)[0]["text"], "Cranes dance in winter.");
+
+  auto strict = run({"load", "directory", "--name", "strict", "--strict", "--input-files", facts});
+  EXPECT_EQ(strict.exit_code, 1);
+  EXPECT_EQ(strict.err.substr(strict.err.rfind("error: ")),
+            "error: " + facts + ": line 2 is not valid JSON: syntax error at byte 17\n");
+  ASSERT_EQ(sources().size(), 1u);
 }
 
 bool wait_healthy(int port) {
