@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "util/clock.h"
@@ -299,6 +300,7 @@ Result<std::vector<SourceListing>> list_sources(store::MetadataStore& meta, cons
       auto a = meta.get_agent(id);
       l.agent_names.push_back(a.ok() ? a->name : id);
     }
+    std::sort(l.agent_names.begin(), l.agent_names.end());
     l.source = std::move(s);
     out.push_back(std::move(l));
   }

@@ -28,7 +28,7 @@ namespace memgpt::runtime {
 
 struct SourceListing {
   store::SourceRecord source;
-  std::vector<std::string> agent_names;  // the agents it is attached to
+  std::vector<std::string> agent_names;  // the agents it is attached to, by name
 };
 
 struct SourceDeleteReport {
