@@ -9,6 +9,7 @@
 #include "cli/context.h"
 #include "cli/progress.h"
 #include "cli/term.h"
+#include "runtime/sources_service.h"
 #include "sources/ingest.h"
 #include "util/files.h"
 
@@ -16,6 +17,32 @@ namespace memgpt::cli {
 namespace {
 
 std::atomic<bool> g_cancel{false};
+std::atomic<int> g_signal{0};
+
+// Ctrl-C and SIGTERM (and a closed terminal) stop a load the same way: at the next document,
+// removing what was stored. A second signal ends the process at once; the load it leaves is
+// undone by the next `memgpt load`.
+void on_stop_signal(int sig) {
+  if (g_cancel.exchange(true)) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+    return;
+  }
+  g_signal = sig;
+}
+
+class StopSignals {
+ public:
+  StopSignals() {
+    for (int sig : kSignals) std::signal(sig, on_stop_signal);
+  }
+  ~StopSignals() {
+    for (int sig : kSignals) std::signal(sig, SIG_DFL);
+  }
+
+ private:
+  static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
+};
 
 std::vector<std::string> split_csv(const std::string& s) {
   std::vector<std::string> out;
@@ -53,6 +80,7 @@ void register_load_commands(CLI::App& app) {
   dir->callback([] {
     AppContext ctx = check(open_context());
     Archival archival = check(open_archival(ctx));
+    runtime::SourcesService service(ctx, archival);
     sources::LoadRequest req;
     req.user_id = ctx.user_id;
     req.name = name;
@@ -75,15 +103,16 @@ void register_load_commands(CLI::App& app) {
     progress.on_warning = [&](const std::string& w) {
       fmt::print(stderr, "\n⚠️  {}\n", w);
     };
-    // Ctrl-C: stop at the next document and remove what was stored.
-    std::signal(SIGINT, [](int) { g_cancel = true; });
-    auto report = sources::load_source(*ctx.store, *archival.passages, req, progress);
-    std::signal(SIGINT, SIG_DFL);
+    Result<sources::LoadReport> report = unavailable("not run");
+    {
+      StopSignals stop;
+      report = service.load(req, progress);
+    }
     files_bar.finish();
     passages_bar.finish();
     if (!report.ok()) {
       if (report.status().code() == ErrorCode::kCancelled) {
-        fail("interrupted: nothing was loaded (the partial source was removed)", 130);
+        fail("interrupted: nothing was loaded (the partial source was removed)", 128 + (g_signal ? g_signal.load() : SIGINT));
       }
       fail(report.status());
     }

@@ -6,8 +6,10 @@
 #include "cli/term.h"
 #include "util/clock.h"
 #include "util/files.h"
-#include "sources/ingest.h"
 #include "runtime/agent_service.h"
+#include "runtime/sources_service.h"
+#include "sources/ingest.h"
+#include "store/recall_store.h"
 #include "util/json.h"
 
 namespace memgpt::cli {
@@ -72,16 +74,13 @@ void list_agents(AppContext& ctx, bool json) {
 }
 
 void list_sources(AppContext& ctx, bool json) {
-  auto sources = check(ctx.store->list_sources(ctx.user_id));
+  auto listings = check(runtime::list_sources(*ctx.store, ctx.user_id));
   Json out = Json::array();
   std::vector<std::vector<std::string>> rows;
-  for (const auto& s : sources) {
-    auto agent_ids = check(ctx.store->list_source_agents(s.id));
+  for (const auto& [s, names] : listings) {
     std::string agents;
     Json agent_names = Json::array();
-    for (const auto& id : agent_ids) {
-      auto a = ctx.store->get_agent(id);
-      std::string name = a.ok() ? a->name : id;
+    for (const auto& name : names) {
       agents += (agents.empty() ? "" : ", ") + name;
       agent_names.push_back(name);
     }
@@ -199,8 +198,14 @@ void register_profile_commands(CLI::App& app) {
     if (del_what == "source") {
       auto src = check(ctx.store->get_source_by_name(ctx.user_id, del_name));
       Archival archival = check(open_archival(ctx));
-      check(sources::delete_source(*ctx.store, *archival.passages, src));
-      fmt::print("Deleted source '{}'\n", del_name);
+      auto report = check(runtime::SourcesService(ctx, archival).remove(src));
+      fmt::print("Deleted source '{}'", del_name);
+      if (!report.detached_agents.empty()) {
+        size_t n = report.detached_agents.size();
+        fmt::print(" (detached from {} agent{}; {} passages removed from archival memory)", n, n == 1 ? "" : "s",
+                   report.archival_copies);
+      }
+      fmt::print("\n");
       return;
     }
     if (del_what == "agent") {

@@ -13,6 +13,8 @@
 namespace memgpt::sources {
 namespace {
 
+constexpr size_t kBatch = 128;  // passages embedded and stored together
+
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
@@ -20,7 +22,7 @@ std::string lower(std::string s) {
 
 // The passages of one document of a source: chunked, with ids stable across loads.
 std::vector<Passage> document_passages(const store::SourceRecord& source, const Document& doc,
-                                       const ChunkOptions& chunking, int64_t now) {
+                                       const ChunkOptions& chunking, int64_t now, const std::string& file_id) {
   std::vector<Passage> out;
   for (auto& chunk : chunk_text(doc.text, chunking)) {
     Passage p;
@@ -33,14 +35,27 @@ std::vector<Passage> document_passages(const store::SourceRecord& source, const 
     p.created_at = now;
     p.metadata = doc.metadata;
     p.metadata["file"] = std::filesystem::path(doc.path).filename().string();
+    if (!file_id.empty()) p.metadata["file_id"] = file_id;
     out.push_back(std::move(p));
   }
   return out;
 }
 
+// A read error that concerns the file only (its content, its existence, its permissions).
+bool is_per_file(const Status& s) {
+  return s.code() == ErrorCode::kInvalidArgument || s.code() == ErrorCode::kNotFound ||
+         s.code() == ErrorCode::kPermissionDenied || s.code() == ErrorCode::kIo;
+}
+
+Status remove_ids(PassageStore& passages, const std::vector<Json>& ids) {
+  if (ids.empty()) return {};
+  return passages.vector_store().remove_ids(passages.passages_collection(), ids).status();
+}
+
 }  // namespace
 
-Result<std::vector<std::string>> collect_files(const LoadRequest& request) {
+Result<FileList> collect_files(const LoadRequest& request) {
+  namespace fs = std::filesystem;
   std::vector<std::string> exts = request.extensions;
   if (exts.empty()) exts = default_extensions();
   for (auto& e : exts) {
@@ -50,87 +65,93 @@ Result<std::vector<std::string>> collect_files(const LoadRequest& request) {
       return invalid_argument(fmt::format("extension '{}' is not supported", e));
     }
   }
-  std::vector<std::string> files;
+  FileList list;
   for (const auto& f : request.input_files) {
     std::string path = expand_user(f);
-    if (!std::filesystem::exists(path)) return not_found(fmt::format("{}: no such file", f));
-    files.push_back(path);
+    // A named file that is a broken or looping symbolic link is the reader's one-line error
+    // for that file; only a name that is nothing at all is a mistake in the command.
+    std::error_code ec;
+    if (fs::symlink_status(path, ec).type() == fs::file_type::not_found) {
+      return not_found(fmt::format("{}: no such file", f));
+    }
+    list.files.push_back(path);
   }
   if (!request.input_dir.empty()) {
     std::string dir = expand_user(request.input_dir);
     std::error_code ec;
-    if (!std::filesystem::is_directory(dir, ec)) {
-      return not_found(fmt::format("{}: no such folder", request.input_dir));
-    }
+    if (!fs::is_directory(dir, ec)) return not_found(fmt::format("{}: no such folder", request.input_dir));
     std::vector<std::string> found;
-    auto consider = [&](const std::filesystem::directory_entry& e) {
-      if (!e.is_regular_file()) return;
-      std::string ext = lower(e.path().extension().string());
-      if (std::find(exts.begin(), exts.end(), ext) != exts.end()) found.push_back(e.path().string());
-    };
-    if (request.recursive) {
-      for (const auto& e : std::filesystem::recursive_directory_iterator(
-               dir, std::filesystem::directory_options::skip_permission_denied, ec)) {
-        consider(e);
+    // Folders still to read; symbolic links to folders are not followed (no loops).
+    std::vector<fs::path> folders{dir};
+    while (!folders.empty()) {
+      fs::path folder = std::move(folders.back());
+      folders.pop_back();
+      fs::directory_iterator it(folder, ec);
+      if (ec) {
+        list.problems.push_back(fmt::format("{}: folder not readable ({})", folder.string(), ec.message()));
+        continue;
       }
-    } else {
-      for (const auto& e : std::filesystem::directory_iterator(dir, ec)) consider(e);
+      for (; it != fs::directory_iterator(); it.increment(ec)) {
+        const fs::directory_entry& e = *it;
+        std::error_code sec;
+        fs::file_status link = e.symlink_status(sec);
+        if (fs::is_directory(link)) {
+          if (request.recursive) folders.push_back(e.path());
+          continue;
+        }
+        std::string ext = lower(e.path().extension().string());
+        if (std::find(exts.begin(), exts.end(), ext) == exts.end()) continue;
+        // Regular files, and symbolic links whatever they lead to (the reader names a loop or
+        // a missing target); a link to a folder, a pipe or a device is passed over.
+        fs::file_status target = e.status(sec);
+        if (fs::is_regular_file(link) ||
+            (fs::is_symlink(link) && (sec || fs::is_regular_file(target) || !fs::exists(target)))) {
+          found.push_back(e.path().string());
+        }
+      }
+      if (ec) list.problems.push_back(fmt::format("{}: folder not fully readable ({})", folder.string(), ec.message()));
     }
     std::sort(found.begin(), found.end());
-    files.insert(files.end(), found.begin(), found.end());
+    list.files.insert(list.files.end(), found.begin(), found.end());
   }
   if (request.input_files.empty() && request.input_dir.empty()) {
     return invalid_argument("name the files to load with --input-dir or --input-files");
   }
-  if (files.empty()) {
-    std::string list;
-    for (const auto& e : exts) list += (list.empty() ? "" : ",") + e;
-    return not_found(fmt::format("no files with extensions {} in {}", list, request.input_dir));
+  if (list.files.empty()) {
+    std::string names;
+    for (const auto& e : exts) names += (names.empty() ? "" : ",") + e;
+    return not_found(fmt::format("no files with extensions {} in {}", names, request.input_dir));
   }
-  return files;
+  return list;
 }
 
-Result<LoadReport> load_source(store::MetadataStore& meta, PassageStore& passages,
-                               const LoadRequest& request, const LoadProgress& progress) {
-  if (request.name.empty()) return invalid_argument("a source needs a name (--name)");
-  MEMGPT_ASSIGN_OR_RETURN(auto files, collect_files(request));
-  if (meta.get_source_by_name(request.user_id, request.name).ok()) {
-    return already_exists(fmt::format(
-        "a source named '{}' already exists (delete it first with `memgpt delete source {}`)",
-        request.name, request.name));
-  }
-  MEMGPT_RETURN_IF_ERROR(passages.ensure_collections());
-  store::SourceRecord rec;
-  rec.user_id = request.user_id;
-  rec.name = request.name;
-  rec.description = request.description;
-  rec.embedding_endpoint_type = passages.embedder().endpoint_type();
-  rec.embedding_model = passages.embedder().model();
-  rec.embedding_dim = passages.dim();
-  MEMGPT_ASSIGN_OR_RETURN(rec, meta.create_source(rec));
-
+Result<LoadReport> ingest_files(PassageStore& passages, const store::SourceRecord& source,
+                                const std::vector<std::string>& files, const LoadRequest& request,
+                                const LoadProgress& progress) {
   LoadReport report;
-  report.source = rec;
+  report.source = source;
   report.files = files.size();
-  auto rollback = [&](Status why) -> Status {
-    (void)passages.delete_source_passages(rec.id);
-    (void)meta.delete_source(rec.id);
-    return why;
-  };
+  const ChunkOptions chunking{request.chunk_tokens, request.overlap_tokens};
   int64_t now = SystemClock::instance().now_ms();
+  auto cancelled = [&] { return progress.cancel && progress.cancel->load(); };
   std::vector<Passage> pending;
+  std::vector<Json> file_ids;  // passages of the current file already stored
   auto flush = [&]() -> Status {
     if (pending.empty()) return {};
     MEMGPT_RETURN_IF_ERROR(passages.upsert_source_passages(pending));
+    for (const auto& p : pending) file_ids.push_back(p.id);
     report.passages += static_cast<int64_t>(pending.size());
     pending.clear();
     if (progress.on_passages) progress.on_passages(report.passages);
     return {};
   };
   for (size_t i = 0; i < files.size(); ++i) {
+    if (cancelled()) return Status(ErrorCode::kCancelled, "cancelled");
     const std::string& file = files[i];
     if (progress.on_file) progress.on_file(i, files.size(), file);
     int64_t docs_before = report.documents;
+    int64_t passages_before = report.passages;
+    file_ids.clear();
     ReadOptions read_options;
     read_options.strict = request.strict;
     read_options.warn = [&](const std::string& w) {
@@ -138,73 +159,65 @@ Result<LoadReport> load_source(store::MetadataStore& meta, PassageStore& passage
       if (progress.on_warning) progress.on_warning(w);
     };
     Status s = read_documents(file, [&](Document doc) -> Status {
-      if (progress.cancel && progress.cancel->load()) return Status(ErrorCode::kCancelled, "cancelled");
+      if (cancelled()) return Status(ErrorCode::kCancelled, "cancelled");
       ++report.documents;
-      for (auto& p : document_passages(rec, doc, {request.chunk_tokens, request.overlap_tokens}, now)) {
+      for (auto& p : document_passages(source, doc, chunking, now, "")) {
         pending.push_back(std::move(p));
-        if (pending.size() >= 128) MEMGPT_RETURN_IF_ERROR(flush());
+        if (pending.size() >= kBatch) MEMGPT_RETURN_IF_ERROR(flush());
       }
       return {};
     }, read_options);
     if (s.ok()) s = flush();
-    if (!s.ok()) {
-      bool per_file = s.code() == ErrorCode::kInvalidArgument || s.code() == ErrorCode::kNotFound ||
-                      s.code() == ErrorCode::kPermissionDenied || s.code() == ErrorCode::kIo;
-      if (!per_file || request.strict) return rollback(s);
-      // The file's passages stored so far stay out: drop what this file added.
-      report.documents = docs_before;
-      pending.clear();
-      report.skipped.push_back(s.message());
-      if (progress.on_warning) progress.on_warning("skipped " + s.message());
-    }
+    if (s.ok()) continue;
+    if (!is_per_file(s) || request.strict) return s;
+    // The file is skipped whole: what it stored so far comes out again.
+    pending.clear();
+    MEMGPT_RETURN_IF_ERROR(remove_ids(passages, file_ids));
+    report.documents = docs_before;
+    report.passages = passages_before;
+    report.skipped.push_back(s.message());
+    if (progress.on_warning) progress.on_warning("skipped " + s.message());
   }
   if (progress.on_file) progress.on_file(files.size(), files.size(), "");
-  MEMGPT_ASSIGN_OR_RETURN(int64_t stored, passages.count_source_passages(rec.id));
-  if (stored == 0) {
-    return rollback(invalid_argument(
-        report.skipped.empty() ? "the files hold no text to load"
-                               : fmt::format("nothing could be loaded ({} file{} skipped)",
-                                             report.skipped.size(), report.skipped.size() == 1 ? "" : "s")));
+  return report;
+}
+
+Result<FileLoadReport> ingest_file(PassageStore& passages, const store::SourceRecord& source,
+                                   const std::string& path, const FileIngest& how) {
+  MEMGPT_RETURN_IF_ERROR(passages.ensure_collections());
+  FileLoadReport report;
+  std::vector<Passage> all;
+  int64_t now = SystemClock::instance().now_ms();
+  ReadOptions read_options;
+  read_options.name = how.name.empty() ? std::filesystem::path(path).filename().string() : how.name;
+  read_options.warn = [&](const std::string& w) { report.warnings.push_back(w); };
+  MEMGPT_RETURN_IF_ERROR(read_documents(path, [&](Document doc) -> Status {
+    ++report.documents;
+    for (auto& p : document_passages(source, doc, {how.chunk_tokens, how.overlap_tokens}, now, how.file_id)) {
+      all.push_back(std::move(p));
+    }
+    return {};
+  }, read_options));
+  if (all.empty()) return invalid_argument(fmt::format("{}: holds no text to load", read_options.name));
+  for (size_t i = 0; i < all.size(); i += kBatch) {
+    std::vector<Passage> batch(all.begin() + static_cast<ptrdiff_t>(i),
+                               all.begin() + static_cast<ptrdiff_t>(std::min(all.size(), i + kBatch)));
+    Status s = passages.upsert_source_passages(batch);
+    if (!s.ok()) {
+      std::vector<Json> ids;
+      for (const auto& p : all) ids.push_back(p.id);
+      (void)remove_ids(passages, ids);
+      return s;
+    }
   }
-  report.passages = stored;
-  rec.metadata = {{"files", files.size() - report.skipped.size()},
-                  {"documents", report.documents},
-                  {"passages", stored}};
-  MEMGPT_RETURN_IF_ERROR(meta.update_source(rec));
-  report.source = rec;
+  report.passages = static_cast<int64_t>(all.size());
   return report;
 }
 
 Result<FileLoadReport> add_file(store::MetadataStore& meta, PassageStore& passages,
                                 const store::SourceRecord& source, const std::string& path,
                                 int chunk_tokens, int overlap_tokens) {
-  MEMGPT_RETURN_IF_ERROR(passages.ensure_collections());
-  FileLoadReport report;
-  std::vector<Passage> all;
-  int64_t now = SystemClock::instance().now_ms();
-  // Messages name the file by its name only: the path is the server's temporary folder.
-  ReadOptions read_options;
-  read_options.name = std::filesystem::path(path).filename().string();
-  MEMGPT_RETURN_IF_ERROR(read_documents(path, [&](Document doc) -> Status {
-    ++report.documents;
-    for (auto& p : document_passages(source, doc, {chunk_tokens, overlap_tokens}, now)) all.push_back(std::move(p));
-    return {};
-  }, read_options));
-  if (all.empty()) {
-    return invalid_argument(fmt::format("{} holds no text to load", std::filesystem::path(path).filename().string()));
-  }
-  for (size_t i = 0; i < all.size(); i += 128) {
-    std::vector<Passage> batch(all.begin() + static_cast<ptrdiff_t>(i),
-                               all.begin() + static_cast<ptrdiff_t>(std::min(all.size(), i + 128)));
-    Status s = passages.upsert_source_passages(batch);
-    if (!s.ok()) {
-      std::vector<Json> ids;
-      for (const auto& p : all) ids.push_back(p.id);
-      (void)passages.vector_store().remove_ids(passages.passages_collection(), ids);
-      return s;
-    }
-  }
-  report.passages = static_cast<int64_t>(all.size());
+  MEMGPT_ASSIGN_OR_RETURN(auto report, ingest_file(passages, source, path, {"", "", chunk_tokens, overlap_tokens}));
   store::SourceRecord updated = source;
   MEMGPT_ASSIGN_OR_RETURN(int64_t stored, passages.count_source_passages(source.id));
   if (!updated.metadata.is_object()) updated.metadata = Json::object();
@@ -217,9 +230,7 @@ Result<FileLoadReport> add_file(store::MetadataStore& meta, PassageStore& passag
 
 Status delete_source(store::MetadataStore& meta, PassageStore& passages,
                      const store::SourceRecord& source) {
-  if (source.embedding_dim == passages.dim()) {
-    MEMGPT_RETURN_IF_ERROR(passages.delete_source_passages(source.id).status());
-  }
+  MEMGPT_RETURN_IF_ERROR(passages.remove_source_everywhere(source.id, source.embedding_dim).status());
   return meta.delete_source(source.id);
 }
 

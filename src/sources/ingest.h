@@ -1,5 +1,6 @@
-// `memgpt load directory`: files -> documents -> chunks -> embeddings -> passages, recorded as
-// a named source. A failure or cancellation leaves no half-made source behind.
+// The loading pipeline: files -> documents -> chunks -> embeddings -> passages of a source.
+// The life of the source record around it (created hidden, shown when complete, undone on
+// failure or after a crash) is runtime::SourcesService's; this layer stores passages only.
 #pragma once
 
 #include <atomic>
@@ -20,7 +21,7 @@ struct LoadRequest {
   std::vector<std::string> input_files;
   bool recursive = false;
   std::vector<std::string> extensions;  // empty = default_extensions()
-  bool strict = false;                  // any unreadable file fails the load
+  bool strict = false;                  // any unreadable file (or bad JSONL line) fails the load
   int chunk_tokens = 300;
   int overlap_tokens = 20;
 };
@@ -30,36 +31,59 @@ struct LoadProgress {
   std::function<void(int64_t passages)> on_passages;
   // A file skipped ("skipped <file>: <why>"), or part of one (bad lines of a JSONL file).
   std::function<void(const std::string& warning)> on_warning;
-  const std::atomic<bool>* cancel = nullptr;
+  const std::atomic<bool>* cancel = nullptr;  // set: stop at the next document (kCancelled)
 };
 
 struct LoadReport {
   store::SourceRecord source;
   int64_t documents = 0;
-  int64_t passages = 0;  // new passages stored
+  int64_t passages = 0;  // passages stored
   size_t files = 0;
   std::vector<std::string> skipped;   // one line per file that could not be read
   std::vector<std::string> warnings;  // one line per file loaded in part
 };
 
-// The files a request names: --input-files as given, plus --input-dir filtered by extension.
-Result<std::vector<std::string>> collect_files(const LoadRequest& request);
+// The files a request names: --input-files as given, plus --input-dir filtered by extension
+// (its sub-folders too when recursive; symbolic links to folders are not followed). A
+// symbolic link with a loaded extension is listed whatever it leads to, so that a loop or a
+// missing target is reported for that file alone. Folders that cannot be read are listed in
+// `problems`, one line each.
+struct FileList {
+  std::vector<std::string> files;
+  std::vector<std::string> problems;
+};
+Result<FileList> collect_files(const LoadRequest& request);
 
-Result<LoadReport> load_source(store::MetadataStore& meta, PassageStore& passages,
-                               const LoadRequest& request, const LoadProgress& progress = {});
+// Reads `files` into passages of `source`. A file that cannot be read is skipped (reported in
+// `skipped` and through progress) unless request.strict; its passages stored so far are taken
+// out again. Any other error stops the load and is returned: the passages stored before stay
+// (the caller removes them with the source).
+Result<LoadReport> ingest_files(PassageStore& passages, const store::SourceRecord& source,
+                                const std::vector<std::string>& files, const LoadRequest& request,
+                                const LoadProgress& progress = {});
 
-// Deletes a source: its passages, its agent links and its record. Copies already attached to
-// agents' archival memory stay (as in MemGPT).
-// Adds one more file to an existing source (the server's uploads): its documents are chunked,
-// embedded and stored; on failure the file's passages are removed again.
+// One more file for an existing source (the server's uploads), all or nothing: on failure the
+// passages it stored are removed again. Its passages carry metadata["file_id"] = `file_id`.
 struct FileLoadReport {
   int64_t documents = 0;
   int64_t passages = 0;
+  std::vector<std::string> warnings;  // e.g. bad lines of a JSONL file that were skipped
 };
+struct FileIngest {
+  std::string name;     // how messages name the file (never the server's temporary path)
+  std::string file_id;  // recorded in each passage's metadata; empty: none
+  int chunk_tokens = 300;
+  int overlap_tokens = 20;
+};
+Result<FileLoadReport> ingest_file(PassageStore& passages, const store::SourceRecord& source,
+                                   const std::string& path, const FileIngest& how);
+
+// Until the server's routes call runtime::SourcesService: ingest_file, then the source's
+// counts updated; and a delete that removes the source's passages, every agent's copies of
+// them and the record.
 Result<FileLoadReport> add_file(store::MetadataStore& meta, PassageStore& passages,
                                 const store::SourceRecord& source, const std::string& path,
                                 int chunk_tokens = 300, int overlap_tokens = 20);
-
 Status delete_source(store::MetadataStore& meta, PassageStore& passages,
                      const store::SourceRecord& source);
 

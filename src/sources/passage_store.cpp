@@ -52,8 +52,10 @@ const char* search_mode_name(SearchMode mode) {
   return "?";
 }
 
-std::string PassageStore::passages_collection() const { return fmt::format("memgpt_passages_{}", dim()); }
-std::string PassageStore::archival_collection() const { return fmt::format("memgpt_archival_{}", dim()); }
+std::string PassageStore::passages_collection_for(int dim) { return fmt::format("memgpt_passages_{}", dim); }
+std::string PassageStore::archival_collection_for(int dim) { return fmt::format("memgpt_archival_{}", dim); }
+std::string PassageStore::passages_collection() const { return passages_collection_for(dim()); }
+std::string PassageStore::archival_collection() const { return archival_collection_for(dim()); }
 
 Status PassageStore::ensure_collections() {
   for (const auto& name : {passages_collection(), archival_collection()}) {
@@ -277,6 +279,36 @@ Result<int64_t> PassageStore::delete_agent_archival(const std::string& agent_id)
 Result<int64_t> PassageStore::detach_source(const std::string& source_id, const std::string& agent_id) {
   return store_->remove(archival_collection(),
                         "(" + eq("agent_id", agent_id) + ") and (" + eq("source_id", source_id) + ")");
+}
+
+namespace {
+
+// Removes the rows matching `filter` from `collection` when it exists.
+Result<int64_t> remove_where(vector::VectorStore& store, const std::string& collection, const std::string& filter) {
+  MEMGPT_ASSIGN_OR_RETURN(bool exists, store.has_collection(collection));
+  if (!exists) return int64_t{0};
+  return store.remove(collection, filter);
+}
+
+}  // namespace
+
+Result<PassageStore::Removed> PassageStore::remove_source_everywhere(const std::string& source_id, int dim) {
+  Removed r;
+  std::string filter = eq("source_id", source_id);
+  // Copies first: should this stop half way, the source's passages still say what to remove.
+  MEMGPT_ASSIGN_OR_RETURN(r.archival_copies, remove_where(*store_, archival_collection_for(dim), filter));
+  MEMGPT_ASSIGN_OR_RETURN(r.passages, remove_where(*store_, passages_collection_for(dim), filter));
+  return r;
+}
+
+Result<PassageStore::Removed> PassageStore::remove_file_everywhere(const std::string& source_id,
+                                                                   const std::string& file_id, int dim) {
+  Removed r;
+  std::string filter = "(" + eq("source_id", source_id) + ") and (metadata[\"file_id\"] == " +
+                       vector::filter_string_literal(file_id) + ")";
+  MEMGPT_ASSIGN_OR_RETURN(r.archival_copies, remove_where(*store_, archival_collection_for(dim), filter));
+  MEMGPT_ASSIGN_OR_RETURN(r.passages, remove_where(*store_, passages_collection_for(dim), filter));
+  return r;
 }
 
 Result<int64_t> PassageStore::attach_source(const std::string& source_id, const std::string& agent_id,

@@ -55,6 +55,10 @@ class PassageStore {
   vector::VectorStore& vector_store() { return *store_; }
   std::string passages_collection() const;
   std::string archival_collection() const;
+  // The collections of passages embedded with `dim` dimensions (a source keeps the dimension
+  // it was loaded with, whatever the embedder configured now).
+  static std::string passages_collection_for(int dim);
+  static std::string archival_collection_for(int dim);
   Status ensure_collections();
 
   // Source passages (upsert: loading the same text again changes nothing).
@@ -82,6 +86,17 @@ class PassageStore {
   Result<int64_t> delete_agent_archival(const std::string& agent_id);
   // Removes the passages an attach of `source_id` copied into the agent's archival memory.
   Result<int64_t> detach_source(const std::string& source_id, const std::string& agent_id);
+
+  // What removing a source (or one uploaded file of it) took out.
+  struct Removed {
+    int64_t passages = 0;        // the source's own passages
+    int64_t archival_copies = 0; // copies attached agents held in their archival memory
+  };
+  // Removes a source's passages and every agent's copies of them, from the collections of
+  // dimension `dim` (missing collections hold nothing). Safe to repeat.
+  Result<Removed> remove_source_everywhere(const std::string& source_id, int dim);
+  // The same for the passages of one uploaded file (metadata["file_id"]).
+  Result<Removed> remove_file_everywhere(const std::string& source_id, const std::string& file_id, int dim);
   // Copies a source's passages (with their embeddings) into the agent's archival memory; ids
   // derive from agent and passage, so attaching twice adds nothing. Returns passages copied.
   Result<int64_t> attach_source(const std::string& source_id, const std::string& agent_id,

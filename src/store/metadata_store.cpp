@@ -5,9 +5,11 @@
 #include <filesystem>
 
 #include "store/builtin_assets.h"
+#include "store/record_sql.h"
 #include "util/files.h"
 
 namespace memgpt::store {
+using namespace record_sql;
 namespace {
 
 // Each entry migrates version i to i+1. Never edit a released entry: append a new one.
@@ -145,6 +147,13 @@ CREATE TABLE source_files (
   created_at BIGINT NOT NULL);
 CREATE INDEX source_files_source ON source_files (source_id, created_at);
 )sql"},
+    // 4 -> 5: a source is visible only once loaded ('ready'); 'loading' and 'deleting' mark work
+    // a crash may have interrupted, finished or undone by the next load (runtime/sources_service).
+    // Uploaded files have the same states in their status ('loading' until stored).
+    {R"sql(
+ALTER TABLE sources ADD COLUMN state TEXT NOT NULL DEFAULT 'ready';
+CREATE INDEX sources_state ON sources (state);
+)sql"},
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -166,33 +175,8 @@ Status set_meta(SqlDatabase& db, const std::string& key, const std::string& valu
   return r.status();
 }
 
-Status not_found_named(const char* what, const std::string& name) {
-  return not_found(fmt::format("{} '{}' not found", what, name));
-}
-
-SqlValue v(const std::string& s) { return s; }
-SqlValue v(int64_t n) { return n; }
-
 ProfileRecord row_to_profile(const SqlRow& r) {
   return {r.text(0), r.text(1), r.text(2), r.text(3), r.integer(4) != 0, r.integer(5)};
-}
-
-constexpr const char* kSourceCols =
-    "id, user_id, name, description, embedding_endpoint_type, embedding_model, embedding_dim, "
-    "created_at, metadata";
-SourceRecord row_to_source(const SqlRow& r) {
-  SourceRecord s;
-  s.id = r.text(0);
-  s.user_id = r.text(1);
-  s.name = r.text(2);
-  s.description = r.text(3);
-  s.embedding_endpoint_type = r.text(4);
-  s.embedding_model = r.text(5);
-  s.embedding_dim = static_cast<int>(r.integer(6));
-  s.created_at = r.integer(7);
-  s.metadata = parse_json_or_discarded(r.text(8));
-  if (s.metadata.is_discarded()) s.metadata = Json::object();
-  return s;
 }
 
 constexpr const char* kAgentCols =
@@ -410,89 +394,6 @@ Status MetadataStore::delete_profile(ProfileKind kind, const std::string& user_i
   return {};
 }
 
-// ---- sources ----------------------------------------------------------------------------------
-
-Result<SourceRecord> MetadataStore::create_source(const SourceRecord& source) {
-  if (source.name.empty()) return invalid_argument("a source name is required");
-  SourceRecord out = source;
-  if (out.id.empty()) out.id = new_uuid();
-  if (out.created_at == 0) out.created_at = clock_.now_ms();
-  std::vector<SqlValue> p{v(out.id),
-                          v(out.user_id),
-                          v(out.name),
-                          v(out.description),
-                          v(out.embedding_endpoint_type),
-                          v(out.embedding_model),
-                          v(int64_t{out.embedding_dim}),
-                          v(out.created_at),
-                          v(out.metadata.dump())};
-  auto r = db_->exec(fmt::format("INSERT INTO sources ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                 kSourceCols),
-                     p);
-  if (!r.ok()) {
-    if (r.status().code() == ErrorCode::kAlreadyExists) {
-      return already_exists(fmt::format("a source named '{}' already exists", out.name));
-    }
-    return r.status();
-  }
-  return out;
-}
-
-Result<SourceRecord> MetadataStore::get_source(const std::string& id) {
-  std::vector<SqlValue> p{v(id)};
-  MEMGPT_ASSIGN_OR_RETURN(
-      auto rows, db_->query(fmt::format("SELECT {} FROM sources WHERE id = ?", kSourceCols), p));
-  if (rows.empty()) return not_found_named("source", id);
-  return row_to_source(rows[0]);
-}
-
-Result<SourceRecord> MetadataStore::get_source_by_name(const std::string& user_id,
-                                                       const std::string& name) {
-  std::vector<SqlValue> p{v(user_id), v(name)};
-  MEMGPT_ASSIGN_OR_RETURN(
-      auto rows,
-      db_->query(fmt::format("SELECT {} FROM sources WHERE user_id = ? AND name = ?", kSourceCols),
-                 p));
-  if (rows.empty()) return not_found_named("source", name);
-  return row_to_source(rows[0]);
-}
-
-Result<std::vector<SourceRecord>> MetadataStore::list_sources(const std::string& user_id) {
-  std::vector<SqlValue> p{v(user_id)};
-  MEMGPT_ASSIGN_OR_RETURN(
-      auto rows,
-      db_->query(fmt::format("SELECT {} FROM sources WHERE user_id = ? ORDER BY created_at, name",
-                             kSourceCols),
-                 p));
-  std::vector<SourceRecord> out;
-  for (const auto& r : rows) out.push_back(row_to_source(r));
-  return out;
-}
-
-Status MetadataStore::update_source(const SourceRecord& s) {
-  std::vector<SqlValue> p{v(s.name), v(s.description), v(s.embedding_endpoint_type),
-                          v(s.embedding_model), v(int64_t{s.embedding_dim}), v(s.metadata.dump()),
-                          v(s.id)};
-  MEMGPT_ASSIGN_OR_RETURN(
-      int64_t n,
-      db_->exec("UPDATE sources SET name = ?, description = ?, embedding_endpoint_type = ?, "
-                "embedding_model = ?, embedding_dim = ?, metadata = ? WHERE id = ?",
-                p));
-  if (n == 0) return not_found_named("source", s.id);
-  return {};
-}
-
-Status MetadataStore::delete_source(const std::string& id) {
-  return db_->transaction([&]() -> Status {
-    std::vector<SqlValue> p{v(id)};
-    MEMGPT_RETURN_IF_ERROR(db_->exec("DELETE FROM agent_sources WHERE source_id = ?", p).status());
-    MEMGPT_RETURN_IF_ERROR(db_->exec("DELETE FROM source_files WHERE source_id = ?", p).status());
-    MEMGPT_ASSIGN_OR_RETURN(int64_t n, db_->exec("DELETE FROM sources WHERE id = ?", p));
-    if (n == 0) return not_found_named("source", id);
-    return {};
-  });
-}
-
 // ---- agents -----------------------------------------------------------------------------------
 
 Result<AgentRecord> MetadataStore::create_agent(const AgentRecord& agent) {
@@ -578,52 +479,6 @@ Status MetadataStore::delete_agent(const std::string& id) {
   });
 }
 
-// ---- links ------------------------------------------------------------------------------------
-
-Status MetadataStore::attach_source(const std::string& agent_id, const std::string& source_id) {
-  std::vector<SqlValue> p{v(agent_id), v(source_id), v(clock_.now_ms())};
-  return db_
-      ->exec("INSERT INTO agent_sources (agent_id, source_id, created_at) VALUES (?, ?, ?) "
-             "ON CONFLICT (agent_id, source_id) DO NOTHING",
-             p)
-      .status();
-}
-
-Status MetadataStore::detach_source(const std::string& agent_id, const std::string& source_id) {
-  std::vector<SqlValue> p{v(agent_id), v(source_id)};
-  MEMGPT_ASSIGN_OR_RETURN(
-      int64_t n, db_->exec("DELETE FROM agent_sources WHERE agent_id = ? AND source_id = ?", p));
-  if (n == 0) return not_found("the source is not attached to this agent");
-  return {};
-}
-
-Result<std::vector<SourceRecord>> MetadataStore::list_agent_sources(const std::string& agent_id) {
-  std::vector<SqlValue> p{v(agent_id)};
-  std::string cols;
-  for (std::string_view c : {"id", "user_id", "name", "description", "embedding_endpoint_type",
-                             "embedding_model", "embedding_dim", "created_at", "metadata"}) {
-    cols += (cols.empty() ? "s." : ", s.") + std::string(c);
-  }
-  MEMGPT_ASSIGN_OR_RETURN(
-      auto rows, db_->query(fmt::format("SELECT {} FROM sources s JOIN agent_sources l ON "
-                                        "l.source_id = s.id WHERE l.agent_id = ? ORDER BY s.name",
-                                        cols),
-                            p));
-  std::vector<SourceRecord> out;
-  for (const auto& r : rows) out.push_back(row_to_source(r));
-  return out;
-}
-
-Result<std::vector<std::string>> MetadataStore::list_source_agents(const std::string& source_id) {
-  std::vector<SqlValue> p{v(source_id)};
-  MEMGPT_ASSIGN_OR_RETURN(
-      auto rows,
-      db_->query("SELECT agent_id FROM agent_sources WHERE source_id = ? ORDER BY agent_id", p));
-  std::vector<std::string> out;
-  for (const auto& r : rows) out.push_back(r.text(0));
-  return out;
-}
-
 // ---- presets and tools ------------------------------------------------------------------------
 
 Status MetadataStore::put_preset(const PresetRecord& preset) {
@@ -695,7 +550,7 @@ Result<std::vector<ToolRecord>> MetadataStore::list_tools(const std::string& use
   return out;
 }
 
-// ---- users, API keys, files -------------------------------------------------------------------
+// ---- users and API keys -------------------------------------------------------------------
 
 Result<UserRecord> MetadataStore::create_user(const std::string& name) {
   std::string id = "user-" + new_uuid();
@@ -722,53 +577,6 @@ Result<std::string> MetadataStore::user_for_api_key(const std::string& key_hash)
   MEMGPT_ASSIGN_OR_RETURN(auto rows, db_->query("SELECT user_id FROM api_keys WHERE key_hash = ?", p));
   if (rows.empty()) return not_found("unknown API key");
   return rows[0].text(0);
-}
-
-namespace {
-constexpr const char* kFileColumns =
-    "id, user_id, source_id, file_name, file_type, file_size, passages, status, error, created_at";
-FileRecord file_from_row(const SqlRow& r) {
-  return FileRecord{r.text(0), r.text(1), r.text(2), r.text(3), r.text(4),
-                    r.integer(5), r.integer(6), r.text(7), r.text(8), r.integer(9)};
-}
-}  // namespace
-
-Result<FileRecord> MetadataStore::add_file(const FileRecord& file) {
-  FileRecord out = file;
-  if (out.id.empty()) out.id = "file-" + new_uuid();
-  if (out.created_at == 0) out.created_at = clock_.now_ms();
-  std::vector<SqlValue> p{v(out.id), v(out.user_id), v(out.source_id), v(out.file_name), v(out.file_type),
-                          v(out.file_size), v(out.passages), v(out.status), v(out.error), v(out.created_at)};
-  MEMGPT_RETURN_IF_ERROR(
-      db_->exec(fmt::format("INSERT INTO source_files ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kFileColumns), p)
-          .status());
-  return out;
-}
-
-Result<std::vector<FileRecord>> MetadataStore::list_files(const std::string& source_id) {
-  std::vector<SqlValue> p{v(source_id)};
-  MEMGPT_ASSIGN_OR_RETURN(
-      auto rows, db_->query(fmt::format("SELECT {} FROM source_files WHERE source_id = ? ORDER BY created_at, id",
-                                        kFileColumns),
-                            p));
-  std::vector<FileRecord> out;
-  for (const auto& r : rows) out.push_back(file_from_row(r));
-  return out;
-}
-
-Result<FileRecord> MetadataStore::get_file(const std::string& id) {
-  std::vector<SqlValue> p{v(id)};
-  MEMGPT_ASSIGN_OR_RETURN(auto rows,
-                          db_->query(fmt::format("SELECT {} FROM source_files WHERE id = ?", kFileColumns), p));
-  if (rows.empty()) return not_found_named("file", id);
-  return file_from_row(rows[0]);
-}
-
-Status MetadataStore::delete_file(const std::string& id) {
-  std::vector<SqlValue> p{v(id)};
-  MEMGPT_ASSIGN_OR_RETURN(int64_t n, db_->exec("DELETE FROM source_files WHERE id = ?", p));
-  if (n == 0) return not_found_named("file", id);
-  return {};
 }
 
 }  // namespace memgpt::store

@@ -39,6 +39,13 @@ struct ProfileRecord {
   int64_t created_at = 0;
 };
 
+// A source is visible (listed, attachable, searchable) only when kReady. A load creates it
+// kLoading and marks it kReady when every passage is stored; a delete marks it kDeleting
+// first. Records left in the other states by a crash are finished or undone by
+// runtime::SourcesService::recover().
+enum class SourceState { kReady, kLoading, kDeleting };
+const char* source_state_name(SourceState state);  // "ready" | "loading" | "deleting"
+
 struct SourceRecord {
   std::string id;
   std::string user_id;
@@ -49,6 +56,7 @@ struct SourceRecord {
   int embedding_dim = 0;
   int64_t created_at = 0;
   Json metadata = Json::object();
+  SourceState state = SourceState::kReady;
 };
 
 struct AgentRecord {
@@ -93,7 +101,7 @@ struct FileRecord {
   std::string file_type;  // MIME type
   int64_t file_size = 0;
   int64_t passages = 0;
-  std::string status = "completed";  // completed | error
+  std::string status = "completed";  // completed | error | loading (passages being stored)
   std::string error;
   int64_t created_at = 0;
 };
@@ -127,13 +135,20 @@ class MetadataStore {
   Result<std::vector<ProfileRecord>> list_profiles(ProfileKind kind, const std::string& user_id);
   Status delete_profile(ProfileKind kind, const std::string& user_id, const std::string& name);
 
-  // Sources (names unique per user).
+  // Sources (names unique per user, whatever their state). get/list see ready sources only.
   Result<SourceRecord> create_source(const SourceRecord& source);
   Result<SourceRecord> get_source(const std::string& id);
   Result<SourceRecord> get_source_by_name(const std::string& user_id, const std::string& name);
   Result<std::vector<SourceRecord>> list_sources(const std::string& user_id);
-  Status update_source(const SourceRecord& source);
-  Status delete_source(const std::string& id);  // also removes its agent links
+  Status update_source(const SourceRecord& source);  // writes its state too
+  Status delete_source(const std::string& id);  // also removes its agent links and files
+  // The source of that name in any state (a load checks for one a crash left behind).
+  Result<SourceRecord> get_source_by_name_in_any_state(const std::string& user_id, const std::string& name);
+  // Every source not ready, of every user (work a crash may have interrupted).
+  Result<std::vector<SourceRecord>> list_unfinished_sources();
+  // In one transaction: marks the source kDeleting and removes its links to agents. Returns
+  // the agents it was attached to.
+  Result<std::vector<std::string>> begin_source_delete(const std::string& id);
 
   // Agents (names unique per user).
   Result<AgentRecord> create_agent(const AgentRecord& agent);
@@ -143,7 +158,8 @@ class MetadataStore {
   Status update_agent(const AgentRecord& agent);  // bumps last_updated
   Status delete_agent(const std::string& id);     // also removes its source links
 
-  // Agent <-> source links (attaching twice is a no-op).
+  // Agent <-> source links (attaching twice is a no-op; only a ready source can be attached:
+  // kFailedPrecondition otherwise).
   Status attach_source(const std::string& agent_id, const std::string& source_id);
   Status detach_source(const std::string& agent_id, const std::string& source_id);
   Result<std::vector<SourceRecord>> list_agent_sources(const std::string& agent_id);
@@ -162,11 +178,14 @@ class MetadataStore {
   Status add_api_key(const std::string& key_hash, const std::string& user_id, const std::string& name);
   Result<std::string> user_for_api_key(const std::string& key_hash);  // kNotFound when unknown
 
-  // Files uploaded to sources.
+  // Files uploaded to sources. list_files leaves out files still loading.
   Result<FileRecord> add_file(const FileRecord& file);
+  Status update_file(const FileRecord& file);  // status, passages, error
   Result<std::vector<FileRecord>> list_files(const std::string& source_id);
   Result<FileRecord> get_file(const std::string& id);
   Status delete_file(const std::string& id);
+  // Files whose upload has not finished ('loading'), of every source.
+  Result<std::vector<FileRecord>> list_unfinished_files();
 
  private:
   MetadataStore(std::shared_ptr<SqlDatabase> db, const Clock& clock) : db_(std::move(db)), clock_(clock) {}

@@ -12,11 +12,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <filesystem>
 #include <map>
 #include <thread>
 
+#include "scripted_llm.h"
 #include "support/test_env.h"
 #include "util/json.h"
 
@@ -83,14 +86,14 @@ class LiveMemgpt {
     ::kill(pid_, sig);
     return wait();
   }
+  // Reads stderr to its end (so the process never blocks on a full pipe), then reaps it.
   int wait() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    // The rest of stderr, for messages printed on the way out.
     char buf[4096];
     ssize_t n;
     while ((n = ::read(err_fd_, buf, sizeof buf)) > 0) stderr_.append(buf, static_cast<size_t>(n));
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
     return status;
   }
   const std::string& stderr_text() const { return stderr_; }
@@ -150,6 +153,70 @@ TEST_F(LoadRobustnessTest, HtmlOfTwoHundredThousandNestedDivsLoadsItsText) {
   EXPECT_EQ(hits[0]["text"], "The heron stands in the reeds.");
 }
 
+// A symbolic link to itself used to abort the whole folder with "internal error"; now it, a
+// dangling link and an unreadable file are each one line, and the rest of the folder loads.
+TEST_F(LoadRobustnessTest, BrokenLinksAndUnreadableFilesInAFolderAreSkippedOneByOne) {
+  file("docs/good.txt", "Otters hold hands while they sleep.");
+  file("docs/sub/deeper.md", "Herons stand still for hours.");
+  std::string loop = data_.file("docs/loop.txt");
+  ASSERT_EQ(::symlink(loop.c_str(), loop.c_str()), 0);
+  std::string dangling = data_.file("docs/dangling.txt");
+  ASSERT_EQ(::symlink(data_.file("docs/gone.txt").c_str(), dangling.c_str()), 0);
+  std::string up = data_.file("docs/sub/up");  // a link back up: not followed, no endless walk
+  ASSERT_EQ(::symlink(data_.file("docs").c_str(), up.c_str()), 0);
+  std::string secret = file("docs/secret.txt", "Kept from everyone but root.");
+  ::chmod(secret.c_str(), 0);
+  bool root = ::geteuid() == 0;  // root reads files whatever their mode
+
+  auto r = run({"load", "directory", "--name", "docs", "--input-dir", data_.file("docs"), "--recursive"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  int loaded = root ? 3 : 2;
+  EXPECT_EQ(r.out, fmt::format("Loaded {0} passages and {0} documents from docs\n", loaded));
+  EXPECT_NE(r.err.find("skipped " + loop + ": is a symbolic link that leads back to itself (a loop)"),
+            std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("skipped " + dangling + ": is a symbolic link to a file that does not exist"),
+            std::string::npos) << r.err;
+  if (!root) {
+    EXPECT_NE(r.err.find("skipped " + secret + ": not readable (permission denied)"), std::string::npos);
+  }
+  EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
+  EXPECT_EQ(sources()[0]["metadata"]["passages"], loaded);
+
+  // Named on the command line, the loop is the same one-line skip.
+  auto named = run({"load", "directory", "--name", "named", "--input-files", loop, data_.file("docs/good.txt")});
+  ASSERT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_EQ(named.out, "Loaded 1 passages and 1 documents from named\n");
+  // --strict fails on the first bad file and leaves nothing.
+  auto strict = run({"load", "directory", "--name", "strict", "--strict", "--input-dir", data_.file("docs")});
+  EXPECT_EQ(strict.exit_code, 1);
+  EXPECT_NE(strict.err.find("error: " + dangling + ": is a symbolic link to a file that does not exist"),
+            std::string::npos) << strict.err;
+  EXPECT_EQ(sources().size(), 2u);
+}
+
+// One bad line of a JSON Lines file used to skip the whole file.
+TEST_F(LoadRobustnessTest, MalformedJsonLinesLoadTheGoodLinesAndNameTheBadOnes) {
+  std::string facts = file("facts.jsonl", "{\"text\": \"Herons wade in shallow water.\"}\n"
+                                          "{\"text\": \"broken\n"
+                                          "{\"text\": \"Cranes dance in winter.\"}\n"
+                                          "not json at all\n"
+                                          "{\"text\": \"Ibises probe the mud.\"}\n");
+  auto r = run({"load", "directory", "--name", "facts", "--input-files", facts});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "Loaded 3 passages and 3 documents from facts\n");
+  EXPECT_NE(r.err.find(facts + ": lines 2 and 4 are not valid JSON (line 2: syntax error at byte 17); "
+                               "the other lines were loaded"),
+            std::string::npos) << r.err;
+  auto hits = run({"search", "--source", "facts", "--json", "--top-k", "1", "cranes dance"});
+  EXPECT_EQ(Json::parse(hits.out)[0]["text"], "Cranes dance in winter.");
+
+  auto strict = run({"load", "directory", "--name", "strict", "--strict", "--input-files", facts});
+  EXPECT_EQ(strict.exit_code, 1);
+  EXPECT_EQ(strict.err.substr(strict.err.rfind("error: ")),
+            "error: " + facts + ": line 2 is not valid JSON: syntax error at byte 17\n");
+  ASSERT_EQ(sources().size(), 1u);
+}
+
 bool wait_healthy(int port) {
   for (int i = 0; i < 400; ++i) {
     httplib::Client c("127.0.0.1", port);
@@ -205,6 +272,128 @@ TEST_F(LoadRobustnessTest, ServerUploadOfNestedJsonReportsTheErrorAndStaysUp) {
   auto ok = api.Post("/v1/sources/" + sid + "/upload", auth, good);
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->status, 200) << ok->body;
+}
+
+// `memgpt delete source` detaches the source from every agent first, as the server does: the
+// copies attached agents hold in their archival memory go with it (they used to stay).
+TEST_F(LoadRobustnessTest, DeletingASourceRemovesItsPassagesFromEveryAttachedAgent) {
+  testing::ScriptedLlmServer llm(Json{{"model", "gpt-4o-mini"}, {"replies", Json::array()}});
+  llm.start();
+  ASSERT_EQ(run({"configure", "--llm-provider", "openai", "--model", "gpt-4o-mini", "--model-endpoint",
+                 llm.base_url()}).exit_code, 0);
+  std::string zoo = file("zoo.txt", "Aardvarks dig burrows at night.");
+  ASSERT_EQ(run({"load", "directory", "--name", "zoo", "--input-files", zoo}).exit_code, 0);
+  for (const char* agent : {"Keeper", "Walker"}) {
+    auto r = testing::run_memgpt(home_.path(), {"run", "-y", "--first", "--agent", agent},
+                                 {.stdin_data = "/attach zoo\n", .timeout_ms = 120000});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto hits = run({"search", "--agent", agent, "--json", "aardvark burrows"});
+    ASSERT_EQ(Json::parse(hits.out).size(), 1u) << agent << hits.err;
+  }
+  auto del = run({"delete", "source", "zoo"});
+  ASSERT_EQ(del.exit_code, 0) << del.err;
+  EXPECT_EQ(del.out, "Deleted source 'zoo' (detached from 2 agents; 2 passages removed from archival memory)\n");
+  for (const char* agent : {"Keeper", "Walker"}) {
+    auto hits = run({"search", "--agent", agent, "aardvark burrows"});
+    EXPECT_EQ(hits.out, "No results in agent '" + std::string(agent) + "' (0 passages searched).\n") << agent;
+  }
+  for (const auto& a : Json::parse(run({"list", "agents", "--json"}).out)) {
+    EXPECT_EQ(a["data_sources"], Json::array()) << a.dump();
+  }
+  EXPECT_EQ(sources(), Json::array());
+}
+
+// A text file of `paragraphs` distinct paragraphs (about 1/3 passage each).
+std::string big_text(int paragraphs) {
+  std::string out;
+  const char* words[] = {"river", "mountain", "otter", "heron", "lake", "forest", "stone", "cloud",
+                         "meadow", "valley", "bridge", "lantern", "harbor", "island", "canyon", "glacier"};
+  uint32_t x = 12345;
+  for (int i = 0; i < paragraphs; ++i) {
+    for (int w = 0; w < 60; ++w) {
+      x = x * 1103515245 + 12345;
+      out += words[(x >> 16) % 16];
+      out += ' ';
+    }
+    out += "paragraph " + std::to_string(i) + ".\n\n";
+  }
+  return out;
+}
+
+class InterruptedLoadTest : public LoadRobustnessTest {
+ protected:
+  void SetUp() override {
+    big_ = file("big.txt", big_text(12000));
+    // The same file loaded whole under another name: the count a complete load gives.
+    auto ref = run({"load", "directory", "--name", "reference", "--input-files", big_});
+    ASSERT_EQ(ref.exit_code, 0) << ref.err;
+    full_ = ref.out.substr(0, ref.out.find(" from "));
+    ASSERT_EQ(full_.rfind("Loaded ", 0), 0u) << ref.out;
+  }
+  // Starts loading `big` and returns once passages are being stored.
+  std::unique_ptr<LiveMemgpt> start_load() {
+    auto load = std::make_unique<LiveMemgpt>(
+        std::vector<std::string>{"load", "directory", "--name", "big", "--input-files", big_},
+        std::map<std::string, std::string>{{"MEMGPT_HOME", home_.path()}});
+    EXPECT_TRUE(load->wait_for_stderr("Embedding passages: ")) << load->stderr_text();
+    return load;
+  }
+  std::vector<std::string> source_names() {
+    std::vector<std::string> names;
+    for (const auto& s : sources()) names.push_back(s["name"]);
+    return names;
+  }
+  void expect_rerun_completes() {
+    auto again = run({"load", "directory", "--name", "big", "--input-files", big_});
+    ASSERT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(again.out, full_ + " from big\n");
+    auto list = sources();
+    ASSERT_EQ(list.size(), 2u);
+    EXPECT_EQ(list[1]["name"], "big");
+    EXPECT_EQ(list[1]["metadata"]["passages"], list[0]["metadata"]["passages"]);
+    // Searching finds the source's passages only once (the interrupted load left no extras).
+    auto hits = run({"search", "--source", "big", "--json", "--top-k", "1", "paragraph 11999"});
+    ASSERT_EQ(hits.exit_code, 0) << hits.err;
+    EXPECT_NE(Json::parse(hits.out)[0]["text"].get<std::string>().find("paragraph 11999"), std::string::npos);
+  }
+  std::string big_, full_;
+};
+
+// kill -9 half way: the half-loaded source is never listed, and the next load of the same
+// name removes it and loads everything.
+TEST_F(InterruptedLoadTest, KilledLoadIsInvisibleAndAReRunCompletesIt) {
+  auto load = start_load();
+  int status = load->kill_and_wait(SIGKILL);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the load finished before the kill";
+  EXPECT_EQ(source_names(), std::vector<std::string>{"reference"});
+  auto search = run({"search", "--source", "big", "query"});
+  EXPECT_EQ(search.exit_code, 1);
+  EXPECT_EQ(search.err, "error: source 'big' not found\n");
+  expect_rerun_completes();
+}
+
+// SIGTERM stops a load as Ctrl-C does: it removes what it stored and says so.
+TEST_F(InterruptedLoadTest, TerminatedLoadRemovesItselfLikeCtrlC) {
+  auto load = start_load();
+  int status = load->kill_and_wait(SIGTERM);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by the signal instead of stopping: " << load->stderr_text();
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM);
+  EXPECT_NE(load->stderr_text().find("interrupted: nothing was loaded (the partial source was removed)"),
+            std::string::npos)
+      << load->stderr_text();
+  EXPECT_EQ(source_names(), std::vector<std::string>{"reference"});
+  expect_rerun_completes();
+}
+
+TEST_F(InterruptedLoadTest, ASecondLoadOfTheSameNameWhileTheFirstRunsIsRefused) {
+  auto load = start_load();
+  auto second = run({"load", "directory", "--name", "big", "--input-files", big_});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find("source 'big' is being loaded by another memgpt process"), std::string::npos)
+      << second.err;
+  int status = load->wait();
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << load->stderr_text();
+  EXPECT_EQ(source_names(), (std::vector<std::string>{"reference", "big"}));
 }
 
 }  // namespace

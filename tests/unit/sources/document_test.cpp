@@ -69,6 +69,28 @@ TEST_F(DocumentTest, TextFilesArriveInPiecesCutAtParagraphs) {
   EXPECT_EQ(r.docs[2].doc_id(), "long.md#part=2");
 }
 
+TEST_F(DocumentTest, PdfPagesAreDocumentsWithTheirPageNumbers) {
+  const std::string pdf = "/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf";
+  if (!std::filesystem::exists(pdf)) GTEST_SKIP() << "shared-mime-info is not installed";
+  auto r = read(pdf);
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  ASSERT_EQ(r.docs.size(), 17u);
+  EXPECT_EQ(r.docs[10].page, 11);
+  EXPECT_EQ(r.docs[10].doc_id(), "shared-mime-info-spec.pdf#page=11");
+  EXPECT_EQ(r.docs[10].metadata, Json({{"page", 11}, {"pages", 17}}));
+  EXPECT_NE(r.docs[10].text.find("glob"), std::string::npos);
+}
+
+TEST_F(DocumentTest, DamagedPdfIsNamedAsSuch) {
+  std::string path = file("broken.pdf", "%PDF-1.4\nthis is not really a pdf\n");
+  EXPECT_EQ(read(path).status.message(), path + ": is not a readable PDF (damaged or not a PDF)");
+}
+
+TEST(PdfText, LigaturesSpeltOutAndLineEndHyphensJoined) {
+  EXPECT_EQ(repair_pdf_text("The \xef\xac\x81rst e\xef\xac\x80" "ect of informa-\ntion on Well-\nKnown   words"),
+            "The first effect of information on Well-\nKnown words");
+}
+
 TEST_F(DocumentTest, HtmlOfTwoHundredThousandNestedDivsGivesItsText) {
   auto r = read(file("deep.html", "<html><body>" + repeat("<div>", 200000) + "deep text" +
                                       repeat("</div>", 200000) + "</body></html>"));

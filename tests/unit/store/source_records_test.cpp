@@ -1,0 +1,138 @@
+// Sources in the metadata store: visibility by state (a source is seen only when loaded),
+// the delete that detaches from every agent in one transaction, files still uploading, and
+// the migration that adds the state to sources already stored.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "store/metadata_store.h"
+#include "store_backend.h"
+
+namespace memgpt::store {
+namespace {
+
+class SourceRecordsTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    auto db = backend_.open();
+    if (!db) GTEST_SKIP() << backend_.why_unavailable();
+    auto s = MetadataStore::open(db);
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    store_ = std::move(*s);
+    ASSERT_TRUE(store_->ensure_user(kUser).ok());
+  }
+  SourceRecord make_source(const std::string& name, SourceState state) {
+    SourceRecord s;
+    s.user_id = kUser;
+    s.name = name;
+    s.embedding_dim = 4;
+    s.state = state;
+    auto r = store_->create_source(s);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? *r : s;
+  }
+  std::string make_agent(const std::string& name) {
+    AgentRecord a;
+    a.user_id = kUser;
+    a.name = name;
+    auto r = store_->create_agent(a);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? r->id : "";
+  }
+  static constexpr const char* kUser = "user-1";
+  StoreBackend backend_{GetParam()};
+  std::unique_ptr<MetadataStore> store_;
+};
+INSTANTIATE_TEST_SUITE_P(Backends, SourceRecordsTest, ::testing::Values("sqlite", "postgres"), backend_name);
+
+TEST_P(SourceRecordsTest, ASourceBeingLoadedIsInvisibleUntilReady) {
+  SourceRecord loading = make_source("docs", SourceState::kLoading);
+  EXPECT_EQ(store_->get_source(loading.id).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store_->get_source_by_name(kUser, "docs").status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(store_->list_sources(kUser)->empty());
+  std::string agent = make_agent("a");
+  EXPECT_EQ(store_->attach_source(agent, loading.id).code(), ErrorCode::kFailedPrecondition);
+  // The name stays taken, and a load can find what a crash left.
+  SourceRecord again = loading;
+  again.id.clear();
+  again.state = SourceState::kReady;
+  EXPECT_EQ(store_->create_source(again).status().code(), ErrorCode::kAlreadyExists);
+  auto found = store_->get_source_by_name_in_any_state(kUser, "docs");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->state, SourceState::kLoading);
+  auto unfinished = store_->list_unfinished_sources();
+  ASSERT_TRUE(unfinished.ok());
+  ASSERT_EQ(unfinished->size(), 1u);
+  EXPECT_EQ((*unfinished)[0].id, loading.id);
+
+  loading.state = SourceState::kReady;
+  loading.metadata = {{"passages", 3}};
+  ASSERT_TRUE(store_->update_source(loading).ok());
+  auto ready = store_->get_source_by_name(kUser, "docs");
+  ASSERT_TRUE(ready.ok());
+  EXPECT_EQ(ready->metadata["passages"], 3);
+  EXPECT_TRUE(store_->attach_source(agent, loading.id).ok());
+  EXPECT_EQ(store_->list_agent_sources(agent)->size(), 1u);
+  EXPECT_TRUE(store_->list_unfinished_sources()->empty());
+}
+
+TEST_P(SourceRecordsTest, BeginningADeleteHidesTheSourceAndDetachesEveryAgentAtOnce) {
+  SourceRecord s = make_source("docs", SourceState::kReady);
+  std::string a = make_agent("a"), b = make_agent("b");
+  ASSERT_TRUE(store_->attach_source(a, s.id).ok());
+  ASSERT_TRUE(store_->attach_source(b, s.id).ok());
+  auto detached = store_->begin_source_delete(s.id);
+  ASSERT_TRUE(detached.ok()) << detached.status().message();
+  std::vector<std::string> expected{a, b};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(*detached, expected);
+  EXPECT_TRUE(store_->list_agent_sources(a)->empty());
+  EXPECT_TRUE(store_->list_source_agents(s.id)->empty());
+  EXPECT_EQ(store_->get_source(s.id).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store_->list_unfinished_sources()->at(0).state, SourceState::kDeleting);
+  EXPECT_EQ(store_->begin_source_delete("nope").status().code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(store_->delete_source(s.id).ok());
+  EXPECT_TRUE(store_->list_unfinished_sources()->empty());
+}
+
+TEST_P(SourceRecordsTest, FilesStillUploadingAreNotListed) {
+  SourceRecord s = make_source("docs", SourceState::kReady);
+  FileRecord f;
+  f.user_id = kUser;
+  f.source_id = s.id;
+  f.file_name = "a.txt";
+  f.status = "loading";
+  auto added = store_->add_file(f);
+  ASSERT_TRUE(added.ok());
+  EXPECT_TRUE(store_->list_files(s.id)->empty());
+  ASSERT_EQ(store_->list_unfinished_files()->size(), 1u);
+  added->status = "completed";
+  added->passages = 7;
+  ASSERT_TRUE(store_->update_file(*added).ok());
+  auto files = store_->list_files(s.id);
+  ASSERT_EQ(files->size(), 1u);
+  EXPECT_EQ((*files)[0].passages, 7);
+  EXPECT_TRUE(store_->list_unfinished_files()->empty());
+}
+
+class SourceStateMigration : public ::testing::TestWithParam<std::string> {
+ protected:
+  StoreBackend backend_{GetParam()};
+};
+INSTANTIATE_TEST_SUITE_P(Backends, SourceStateMigration, ::testing::Values("sqlite", "postgres"), backend_name);
+
+TEST_P(SourceStateMigration, SourcesStoredBeforeStatesExistedAreReady) {
+  auto db = backend_.open("v4");
+  if (!db) GTEST_SKIP() << backend_.why_unavailable();
+  ASSERT_TRUE(MetadataStore::migrate_to(*db, 4).ok());
+  std::vector<SqlValue> p{std::string("s1"), std::string("u"), std::string("old"), int64_t{1}};
+  ASSERT_TRUE(db->exec("INSERT INTO sources (id, user_id, name, created_at) VALUES (?, ?, ?, ?)", p).ok());
+  auto store = MetadataStore::open(db);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  auto s = (*store)->get_source_by_name("u", "old");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->state, SourceState::kReady);
+}
+
+}  // namespace
+}  // namespace memgpt::store
