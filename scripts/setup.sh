@@ -13,7 +13,7 @@ apt_packages=(
   libsqlite3-dev libpq-dev postgresql
   libpoppler-cpp-dev poppler-utils libgumbo-dev libzip-dev libpugixml-dev shared-mime-info qpdf
   libcli11-dev libfmt-dev libreadline-dev
-  libfaiss-dev libhnswlib-dev libopenblas0
+  libfaiss-dev libhnswlib-dev libopenblas0 libxxhash-dev
   libpcre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev iproute2

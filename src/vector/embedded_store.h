@@ -1,15 +1,23 @@
 // The embedded engine: a Milvus-shaped store in one local file (the role Milvus Lite plays).
 //
-// Layout: <path> is an SQLite database (WAL) holding, per collection, a table of rows (primary
-// key, scalar columns, dynamic JSON, vector BLOB) and an FTS5 index over the text field; it is
-// the source of truth. Each collection's HNSW graph (hnswlib) is derived data, kept in memory and
-// saved beside the file as <path>.<collection>.hnsw (with .keys: primary keys by row id, and
-// .meta) on close; on open it is loaded without reading the rows and caught up
-// from SQLite (new rows by rowid, deletions from a tombstone table), or rebuilt when missing or
-// damaged. Every operation first catches up with changes other processes made, so several
-// processes can share one file safely; writes are serialised by SQLite's lock.
+// Layout (docs/storage.md): <path> is an SQLite database (WAL) holding, per collection, a table
+// of rows (primary key, scalar columns, dynamic JSON, vector BLOB) and an FTS5 index over the
+// text field; it is the source of truth. Each collection's HNSW graph is derived data, kept in
+// memory and saved beside the file as <path>.<collection>.hnsw (with .keys: primary keys by row
+// id, and .meta: the catch-up point and checksum) on close; on open it is loaded without
+// reading the rows and caught up from SQLite (new rows by rowid, deletions from a tombstone
+// table), or rebuilt when missing, damaged or from another state of the file. Every operation
+// first catches up with changes other processes made, so several processes can share one file
+// safely; writes are serialised by SQLite's lock.
+//
+// The engine in parts: embedded_schema (layout, DDL), filter_sql (filter -> SQL), row_codec
+// (rows and vector rules), hnsw_graph_file (graph format, mmap), key_table, index_catch_up
+// (load, catch up, save), filtered_search (the search plans), hybrid_search (BM25 and fusion),
+// embedded_caches; embedded_store.cpp joins them behind VectorStore.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -17,14 +25,31 @@
 
 namespace memgpt::vector {
 
+// How a vector search found its candidates.
+enum class SearchPlan {
+  kGraph,        // no filter: the whole graph (hnswlib's own search)
+  kExact,        // a filter few rows match: every matching row scored exactly
+  kFilteredWalk, // the graph walked with the filter applied inside the walk
+  kDeeperGraph,  // a filter most rows match: the whole graph searched deeper, the rest dropped
+};
+const char* search_plan_name(SearchPlan plan);
+
 struct EmbeddedOptions {
   bool save_index_on_close = true;
   // Threads that build the graph for large writes and catch-ups (hnswlib's concurrent addPoint).
   int index_threads = 2;
-  // Filtered searches whose matching rows are at most this many (or below the fraction of the
-  // collection) use exact search over those rows instead of the graph.
+  // Filtered search plans. A filter matching at most exact_search_max_rows rows, or less than
+  // exact_search_max_fraction of the collection, is scored exactly. One matching more than
+  // exact_search_max_rows rows and at least deeper_graph_min_fraction of the collection
+  // searches the whole graph deeper. Between the two, exact scoring (one distance per matching
+  // row) is still chosen when it costs less than the filtered walk (about graph_walk_cost_factor
+  // x M x beam / selectivity distances); a factor of 0 leaves the choice to the thresholds.
   int64_t exact_search_max_rows = 20000;
   double exact_search_max_fraction = 0.05;
+  double deeper_graph_min_fraction = 0.5;
+  double graph_walk_cost_factor = 2.0;
+  // Called with the plan of every vector search (tests and benchmarks watch the plans).
+  std::function<void(SearchPlan)> on_search_plan;
 };
 
 Result<std::unique_ptr<VectorStore>> open_embedded_store(const std::string& path,

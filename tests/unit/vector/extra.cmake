@@ -1,1 +1,1 @@
-target_link_libraries(test_vector PRIVATE PkgConfig::HTTPLIB)
+target_link_libraries(test_vector PRIVATE PkgConfig::HTTPLIB PkgConfig::XXHASH)

@@ -1,0 +1,50 @@
+// One collection as the embedded engine holds it in memory: its spec, row codec, and the state
+// derived from its rows (the HNSW graph, the key table, the catch-up point, the filter cache).
+// The rows in SQLite are the truth; everything here can be rebuilt from them
+// (index_catch_up.h keeps it current).
+//
+// Locking: `mu` shared for searches and key lookups, exclusive for any change of the graph,
+// keys or catch-up point. The fields above `mu` are fixed once the collection is loaded.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+
+#include "util/sql.h"
+#include "vector/embedded_caches.h"
+#include "vector/embedded_store.h"
+#include "vector/hnsw_graph_file.h"
+#include "vector/key_table.h"
+#include "vector/row_codec.h"
+
+namespace memgpt::vector::embedded {
+
+struct Collection {
+  CollectionSpec spec;
+  std::string uid;    // changes when the collection is dropped and created again
+  std::string table;  // quoted "c_<name>"
+  std::string fts;    // quoted "t_<name>", or "" when there is no text field
+  std::unique_ptr<RowCodec> codec;
+
+  std::unique_ptr<hnswlib::SpaceInterface<float>> space;
+  GraphHolder hnsw;
+  int64_t applied_rowid = 0;       // rows up to this rid are in the graph and keys
+  int64_t applied_tomb = 0;        // tombstones up to this seq are applied
+  int64_t seen_data_version = -1;  // SQLite's data_version when last caught up
+  KeyTable keys;
+  int64_t generation = 0;  // catch-ups that changed something (filter cache validity)
+  FilterRowsCache filter_cache;
+  std::shared_mutex mu;
+};
+
+// What the engine's parts share: the connection (errors already cleaned, embedded_db.h), the
+// store's path (index files sit beside it) and the options.
+struct EngineContext {
+  SqlDatabase& db;
+  std::string path;
+  EmbeddedOptions options;
+};
+
+}  // namespace memgpt::vector::embedded

@@ -1,0 +1,216 @@
+#include "vector/filtered_search.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <queue>
+#include <unordered_set>
+
+namespace memgpt::vector::embedded {
+
+using Hits = std::vector<std::pair<float, int64_t>>;
+
+Result<Hits> FilteredSearch::search(Collection& c, const std::vector<float>& q, size_t k, int ef, const SqlFilter& f) {
+  std::shared_lock lock(c.mu);
+  auto* h = c.hnsw.get();
+  size_t alive = h->cur_element_count - h->num_deleted_;
+  if (alive == 0) return Hits{};
+  const EmbeddedOptions& o = ctx_.options;
+  if (f.where == "1") {
+    report(SearchPlan::kGraph);
+    return graph_search(c, q.data(), k, ef, nullptr);
+  }
+  MEMGPT_ASSIGN_OR_RETURN(auto rows, filter_rows(c, f, alive));
+  if (rows->matching == 0) return Hits{};
+  double share = static_cast<double>(rows->matching) / static_cast<double>(alive);
+  if (rows->most_rows) {
+    report(SearchPlan::kDeeperGraph);
+    return deeper_graph(c, q.data(), k, ef, f, std::min(share, 1.0), alive);
+  }
+  if (rows->ids.empty()) return Hits{};  // the matching rows are not in the graph (yet)
+  // A selective filter needs a wider beam to find k matching rows.
+  double selectivity = static_cast<double>(rows->ids.size()) / static_cast<double>(alive);
+  int wide = static_cast<int>(std::max<double>(ef > 0 ? ef : 0, std::min(4096.0, 128.0 / std::sqrt(selectivity))));
+  // Exact scoring costs one distance per matching row; the filtered walk expands about
+  // wide / selectivity nodes to collect `wide` matching ones, scoring up to 2M neighbours each.
+  double walk_cost = o.graph_walk_cost_factor * c.spec.index.m * wide / selectivity;
+  bool exact_plan = static_cast<int64_t>(rows->ids.size()) <= o.exact_search_max_rows ||
+                    selectivity < o.exact_search_max_fraction || static_cast<double>(rows->ids.size()) <= walk_cost;
+  if (exact_plan) {
+    report(SearchPlan::kExact);
+    return exact(c, q.data(), k, *rows);
+  }
+  report(SearchPlan::kFilteredWalk);
+  return graph_search(c, q.data(), k, wide, &rows->allowed);
+}
+
+// How many rows match decides the plan; the count and the matching rows are cached per filter
+// until the collection changes. When most rows match, only the count is kept (that plan
+// checks its hits by SQL).
+Result<std::shared_ptr<const FilterRows>> FilteredSearch::filter_rows(Collection& c, const SqlFilter& f, size_t alive) {
+  std::string key = filter_key(f);
+  if (auto cached = c.filter_cache.find(key, c.generation)) return cached;
+  auto* h = c.hnsw.get();
+  SqlDatabase& db = ctx_.db;
+  MEMGPT_ASSIGN_OR_RETURN(auto counted, db.query(fmt::format("SELECT COUNT(*) FROM {} WHERE {}", c.table, f.where), f.params));
+  auto built = std::make_shared<FilterRows>();
+  built->matching = counted[0].integer(0);
+  built->most_rows = built->matching > ctx_.options.exact_search_max_rows &&
+                     static_cast<double>(built->matching) >=
+                         ctx_.options.deeper_graph_min_fraction * static_cast<double>(alive);
+  if (built->matching > 0 && !built->most_rows) {
+    MEMGPT_ASSIGN_OR_RETURN(auto found, db.query(fmt::format("SELECT rid FROM {} WHERE {}", c.table, f.where), f.params));
+    built->ids.reserve(found.size());
+    built->allowed.assign(static_cast<size_t>(c.applied_rowid) + 1, false);
+    for (const auto& r : found) {
+      auto rid = r.integer(0);
+      auto it = h->label_lookup_.find(static_cast<hnswlib::labeltype>(rid));
+      if (it == h->label_lookup_.end() || h->isMarkedDeleted(it->second)) continue;
+      built->ids.push_back(it->second);
+      if (static_cast<size_t>(rid) < built->allowed.size()) built->allowed[static_cast<size_t>(rid)] = true;
+    }
+  }
+  c.filter_cache.put(key, c.generation, built);
+  return std::shared_ptr<const FilterRows>(built);
+}
+
+// Most rows match: search the whole graph a little deeper and drop the few that do not; double
+// the depth until k rows remain or the graph has no more.
+Result<Hits> FilteredSearch::deeper_graph(Collection& c, const float* q, size_t k, int ef, const SqlFilter& f,
+                                          double share, size_t alive) {
+  for (size_t want = static_cast<size_t>(static_cast<double>(k) / share * 1.5) + 8;; want *= 2) {
+    Hits hits = graph_search(c, q, want, std::max<int>(ef, static_cast<int>(std::min<size_t>(want, INT32_MAX))), nullptr);
+    // The hits' rids as one JSON parameter: a deep search may hold more than SQLite's
+    // parameter limit.
+    Json rids = Json::array();
+    for (const auto& hit : hits) rids.push_back(hit.second);
+    std::vector<SqlValue> p{rids.dump()};
+    p.insert(p.end(), f.params.begin(), f.params.end());
+    MEMGPT_ASSIGN_OR_RETURN(
+        auto kept, ctx_.db.query(fmt::format("SELECT rid FROM {} WHERE rid IN (SELECT value FROM json_each(?)) AND ({})",
+                                             c.table, f.where),
+                                 p));
+    std::unordered_set<int64_t> keep;
+    for (const auto& r : kept) keep.insert(r.integer(0));
+    Hits out;
+    for (const auto& hit : hits) {
+      if (keep.count(hit.second)) out.push_back(hit);
+    }
+    if (out.size() >= k || hits.size() < want || want > alive) {
+      if (out.size() > k) out.resize(k);
+      return out;
+    }
+  }
+}
+
+Hits FilteredSearch::exact(Collection& c, const float* q, size_t k, const FilterRows& rows) const {
+  auto* h = c.hnsw.get();
+  Hits scored;
+  scored.reserve(rows.ids.size());
+  for (hnswlib::tableint id : rows.ids) {
+    float d = h->fstdistfunc_(q, h->getDataByInternalId(id), h->dist_func_param_);
+    scored.emplace_back(d, static_cast<int64_t>(h->getExternalLabel(id)));
+  }
+  size_t top = std::min(k, scored.size());
+  std::partial_sort(scored.begin(), scored.begin() + static_cast<ptrdiff_t>(top), scored.end());
+  scored.resize(top);
+  return scored;
+}
+
+// HNSW search with the filter applied inside the base-layer search: nodes that do not match are
+// still walked through, but never returned. Without a filter it is hnswlib's own base-layer
+// search, so it runs at the library's speed.
+Hits FilteredSearch::graph_search(Collection& c, const float* q, size_t k, int ef_req,
+                                  const std::vector<bool>* allowed) const {
+  auto* h = c.hnsw.get();
+  using hnswlib::tableint;
+  using Queue = std::priority_queue<std::pair<float, tableint>, std::vector<std::pair<float, tableint>>,
+                                    hnswlib::HierarchicalNSW<float>::CompareByFirst>;
+  size_t ef = std::max<size_t>(k, ef_req > 0 ? static_cast<size_t>(ef_req) : std::max<size_t>(k, 100));
+  tableint cur = h->enterpoint_node_;
+  float curdist = h->fstdistfunc_(q, h->getDataByInternalId(cur), h->dist_func_param_);
+  for (int level = h->maxlevel_; level > 0; level--) {
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      unsigned int* data = h->get_linklist(cur, level);
+      int size = h->getListCount(data);
+      auto* datal = reinterpret_cast<tableint*>(data + 1);
+      for (int i = 0; i < size; i++) {
+        float d = h->fstdistfunc_(q, h->getDataByInternalId(datal[i]), h->dist_func_param_);
+        if (d < curdist) {
+          curdist = d;
+          cur = datal[i];
+          changed = true;
+        }
+      }
+    }
+  }
+  Queue top;  // worst on top
+  if (!allowed) {
+    top = h->num_deleted_ ? h->searchBaseLayerST<true>(cur, q, ef) : h->searchBaseLayerST<false>(cur, q, ef);
+  } else {
+    auto ok = [&](tableint id) {
+      if (h->isMarkedDeleted(id)) return false;
+      size_t label = h->getExternalLabel(id);
+      return label < allowed->size() && (*allowed)[label];
+    };
+    hnswlib::VisitedList* vl = h->visited_list_pool_->getFreeVisitedList();
+    hnswlib::vl_type* visited = vl->mass;
+    hnswlib::vl_type tag = vl->curV;
+    Queue candidates;  // -distance: best on top
+    float lower_bound = std::numeric_limits<float>::max();
+    if (ok(cur)) {
+      top.emplace(curdist, cur);
+      lower_bound = curdist;
+    }
+    candidates.emplace(-curdist, cur);
+    visited[cur] = tag;
+    while (!candidates.empty()) {
+      auto [neg, node] = candidates.top();
+      if (-neg > lower_bound && top.size() >= ef) break;
+      candidates.pop();
+      unsigned int* data = h->get_linklist0(node);
+      size_t size = h->getListCount(data);
+      auto* datal = reinterpret_cast<tableint*>(data + 1);
+#ifdef USE_SSE
+      if (size) {
+        _mm_prefetch(reinterpret_cast<const char*>(visited + datal[0]), _MM_HINT_T0);
+        _mm_prefetch(h->getDataByInternalId(datal[0]), _MM_HINT_T0);
+      }
+#endif
+      for (size_t j = 0; j < size; j++) {
+        tableint n = datal[j];
+#ifdef USE_SSE
+        // Fetch the next neighbour while this one is scored, as hnswlib does.
+        if (j + 1 < size) {
+          _mm_prefetch(reinterpret_cast<const char*>(visited + datal[j + 1]), _MM_HINT_T0);
+          _mm_prefetch(h->getDataByInternalId(datal[j + 1]), _MM_HINT_T0);
+        }
+#endif
+        if (visited[n] == tag) continue;
+        visited[n] = tag;
+        float d = h->fstdistfunc_(q, h->getDataByInternalId(n), h->dist_func_param_);
+        if (top.size() < ef || d < lower_bound) {
+          candidates.emplace(-d, n);
+          if (ok(n)) {
+            top.emplace(d, n);
+            if (top.size() > ef) top.pop();
+            lower_bound = top.top().first;
+          }
+        }
+      }
+    }
+    h->visited_list_pool_->releaseVisitedList(vl);
+  }
+  while (top.size() > k) top.pop();
+  std::vector<std::pair<float, int64_t>> out(top.size());
+  for (size_t i = out.size(); i-- > 0; top.pop()) {
+    out[i] = {top.top().first, static_cast<int64_t>(h->getExternalLabel(top.top().second))};
+  }
+  return out;
+}
+
+}  // namespace memgpt::vector::embedded

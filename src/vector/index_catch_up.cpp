@@ -1,0 +1,279 @@
+#include "vector/index_catch_up.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <charconv>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "util/files.h"
+
+namespace memgpt::vector::embedded {
+namespace {
+
+constexpr int kMetaFormat = 1;
+
+// Names one saved state of the graph; the keys file carries it so a keys file from another
+// save (a crash between the two writes) is never used with this graph.
+std::string save_stamp(const std::string& uid, int64_t rowid, int64_t tomb, size_t count) {
+  return fmt::format("{}:{}:{}:{}", uid, rowid, tomb, count);
+}
+
+// An flock on `<store>.lock`, released on scope exit (no lock when the file cannot be opened:
+// loading then relies on the hash and stamps alone).
+class FileLock {
+ public:
+  FileLock(const std::string& path, int mode) : fd_(::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644)) {
+    if (fd_ >= 0) ::flock(fd_, mode);
+  }
+  ~FileLock() {
+    if (fd_ < 0) return;
+    ::flock(fd_, LOCK_UN);
+    ::close(fd_);
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  bool held() const { return fd_ >= 0; }
+
+ private:
+  int fd_;
+};
+
+// What the meta file says, when it is readable and of a known format.
+struct Meta {
+  std::string uid;
+  int dim = 0;
+  int64_t applied_rowid = 0, applied_tomb = 0;
+  size_t count = 0;
+  std::optional<uint64_t> graph_hash;  // none: format 0 (before the hash)
+};
+
+std::optional<Meta> read_meta(const std::string& path) {
+  auto text = read_file(path);
+  if (!text.ok()) return std::nullopt;
+  Json j = parse_json_or_discarded(*text);
+  if (!j.is_object()) return std::nullopt;
+  Meta m;
+  try {  // a value of the wrong type is damage
+    int format = j.value("format", 0);
+    if (format != 0 && format != kMetaFormat) return std::nullopt;
+    m.uid = j.at("uid").get<std::string>();
+    m.dim = j.at("dim").get<int>();
+    m.applied_rowid = j.at("applied_rowid").get<int64_t>();
+    m.applied_tomb = j.at("applied_tomb").get<int64_t>();
+    m.count = j.at("count").get<size_t>();
+    if (format == kMetaFormat) {
+      const std::string hex = j.at("graph_xxh3").get<std::string>();
+      uint64_t hash = 0;
+      auto [end, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), hash, 16);
+      if (hex.size() != 16 || ec != std::errc() || end != hex.data() + hex.size()) return std::nullopt;
+      m.graph_hash = hash;
+    }
+  } catch (const Json::exception&) {
+    return std::nullopt;
+  }
+  if (m.applied_rowid < 0 || m.applied_tomb < 0) return std::nullopt;
+  return m;
+}
+
+}  // namespace
+
+void IndexKeeper::make_space(Collection& c) const {
+  int dim = c.spec.dim();
+  if (c.spec.index.metric == MetricType::kL2) c.space = std::make_unique<hnswlib::L2Space>(dim);
+  else c.space = std::make_unique<hnswlib::InnerProductSpace>(dim);
+}
+
+void IndexKeeper::make_index(Collection& c, size_t capacity) const {
+  make_space(c);
+  c.hnsw = std::make_unique<Graph>(c.space.get(), std::max<size_t>(capacity, 1024), static_cast<size_t>(c.spec.index.m),
+                                   static_cast<size_t>(c.spec.index.ef_construction));
+  c.applied_rowid = 0;
+  c.applied_tomb = 0;
+}
+
+void IndexKeeper::remove_files(const std::string& collection) const {
+  std::error_code ec;
+  for (const char* suffix : {"", ".meta", ".keys"}) std::filesystem::remove(graph_path(collection) + suffix, ec);
+}
+
+// Loads the saved graph when it matches this collection and this state of the file (false: it
+// must be rebuilt), and the saved keys when they belong to that graph (`keys_loaded`).
+bool IndexKeeper::load_saved(Collection& c, int64_t max_rid, int64_t max_tomb, bool& keys_loaded) {
+  keys_loaded = false;
+  std::optional<Meta> meta = read_meta(graph_path(c.spec.name) + ".meta");
+  if (!meta || meta->uid != c.uid || meta->dim != c.spec.dim()) return false;
+  if (meta->applied_rowid > max_rid || meta->applied_tomb > max_tomb) return false;  // ahead of the file
+  make_space(c);
+  c.hnsw = load_graph(graph_path(c.spec.name), c.space.get(), c.spec.index.m, c.spec.index.ef_construction,
+                      meta->graph_hash);
+  if (!c.hnsw) return false;
+  if (meta->count != c.hnsw->cur_element_count) {
+    c.hnsw.reset();
+    return false;
+  }
+  c.applied_rowid = meta->applied_rowid;
+  c.applied_tomb = meta->applied_tomb;
+  auto keys_file = read_file(graph_path(c.spec.name) + ".keys");
+  if (keys_file.ok()) {
+    keys_loaded = c.keys.parse(*keys_file, save_stamp(c.uid, c.applied_rowid, c.applied_tomb, c.hnsw->cur_element_count),
+                               c.spec.primary_field()->type == DataType::kInt64);
+  }
+  return true;
+}
+
+Status IndexKeeper::save(Collection& c) {
+  std::unique_lock lock(c.mu);
+  if (!c.hnsw) return {};
+  // Savers in other processes take the same lock: graph, keys and meta are replaced together;
+  // the meta goes last.
+  FileLock files(ctx_.path + ".lock", LOCK_EX);
+  if (!files.held()) return io_error("cannot lock the Milvus store's index files");
+  const std::string graph = graph_path(c.spec.name);
+  MEMGPT_ASSIGN_OR_RETURN(uint64_t hash, save_graph(*c.hnsw.get(), graph));
+  size_t count = c.hnsw->cur_element_count;
+  Status s = write_file_atomic(graph + ".keys", c.keys.serialize(save_stamp(c.uid, c.applied_rowid, c.applied_tomb, count)));
+  Json meta = {{"format", kMetaFormat},
+               {"uid", c.uid},
+               {"dim", c.spec.dim()},
+               {"applied_rowid", c.applied_rowid},
+               {"applied_tomb", c.applied_tomb},
+               {"count", count},
+               {"graph_xxh3", fmt::format("{:016x}", hash)}};
+  if (s.ok()) s = write_file_atomic(graph + ".meta", meta.dump());
+  if (!s.ok()) return io_error(fmt::format("cannot save the index of {} (disk full or not writable?)", c.spec.name));
+  return {};
+}
+
+// Adds new points to the graph; a large batch on several threads (hnswlib supports concurrent
+// addPoint on distinct labels; the caller holds the collection exclusively and has made room,
+// since resizing is not concurrent).
+Status IndexKeeper::add_points(Collection& c, const std::vector<std::pair<hnswlib::labeltype, const char*>>& points) const {
+  auto* h = c.hnsw.get();
+  constexpr size_t kParallelMin = 256;  // below this, starting threads costs more than it saves
+  size_t threads = points.size() >= kParallelMin ? static_cast<size_t>(std::max(1, ctx_.options.index_threads)) : 1;
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex error_mu;
+  std::string error;
+  auto work = [&] {
+    for (size_t i = next++; i < points.size() && !failed; i = next++) {
+      try {
+        h->addPoint(points[i].second, points[i].first);
+      } catch (const std::exception& e) {
+        std::lock_guard g(error_mu);
+        error = e.what();
+        failed = true;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) {
+    try {
+      pool.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads: the ones running finish the batch
+    }
+  }
+  work();
+  for (auto& t : pool) t.join();
+  if (failed) return internal_error(fmt::format("cannot index {}: {}", c.spec.name, error));
+  return {};
+}
+
+Status IndexKeeper::catch_up(Collection& c, bool force) {
+  SqlDatabase& db = ctx_.db;
+  // PRAGMA data_version changes only when another connection commits: when it has not moved
+  // and this process made no write since, the graph is current without a query.
+  MEMGPT_ASSIGN_OR_RETURN(auto dv, db.query("PRAGMA data_version"));
+  int64_t data_version = dv[0].integer(0);
+  {
+    std::shared_lock read(c.mu);
+    if (!force && c.hnsw && data_version == c.seen_data_version) return {};
+  }
+  std::vector<SqlValue> p{"c_" + c.spec.name, c.spec.name};
+  MEMGPT_ASSIGN_OR_RETURN(auto marks, db.query("SELECT (SELECT seq FROM sqlite_sequence WHERE name = ?), "
+                                               "(SELECT MAX(seq) FROM _tombstones WHERE collection = ?)",
+                                               p));
+  int64_t max_rid = marks[0].integer(0), max_tomb = marks[0].integer(1);
+  {
+    std::unique_lock write(c.mu);
+    if (c.hnsw && max_rid <= c.applied_rowid && max_tomb <= c.applied_tomb) {
+      c.seen_data_version = data_version;
+      return {};
+    }
+  }
+  std::unique_lock lock(c.mu);
+  bool int_pk = c.spec.primary_field()->type == DataType::kInt64;
+  if (!c.hnsw) {
+    bool keys_loaded = false;
+    bool loaded = false;
+    {
+      FileLock files(ctx_.path + ".lock", LOCK_SH);
+      loaded = load_saved(c, max_rid, max_tomb, keys_loaded);
+    }
+    if (!loaded) {
+      c.keys.reset(int_pk);
+      MEMGPT_ASSIGN_OR_RETURN(auto n, db.query(fmt::format("SELECT COUNT(*) FROM {}", c.table)));
+      make_index(c, static_cast<size_t>(n[0].integer(0)) + 1024);
+    } else if (!keys_loaded) {
+      // The saved graph covers rows up to applied_rowid but its keys file is missing, damaged
+      // or from another save: read the keys from the table. No WHERE on rid, so SQLite scans
+      // the small pk index instead of every row with its vector.
+      c.keys.reset(int_pk);
+      MEMGPT_ASSIGN_OR_RETURN(auto keys, db.query(fmt::format("SELECT rid, pk FROM {}", c.table)));
+      for (const auto& k : keys) {
+        if (k.integer(0) <= c.applied_rowid) c.keys.set(k.integer(0), k, 1);
+      }
+    }
+  }
+  // New rows, in batches.
+  std::vector<std::pair<hnswlib::labeltype, const char*>> points;
+  for (;;) {
+    std::vector<SqlValue> q{c.applied_rowid};
+    MEMGPT_ASSIGN_OR_RETURN(
+        auto rows,
+        db.query(fmt::format("SELECT rid, vec, pk FROM {} WHERE rid > ? ORDER BY rid LIMIT 4096", c.table), q));
+    if (rows.empty()) break;
+    size_t need = c.hnsw->cur_element_count + rows.size();
+    if (need > c.hnsw->max_elements_) c.hnsw.resize(std::max(need, c.hnsw->max_elements_ * 2));
+    points.clear();
+    int64_t last = c.applied_rowid;
+    for (const auto& r : rows) {
+      auto label = static_cast<hnswlib::labeltype>(r.integer(0));
+      const std::string& b = r.blob(1);
+      if (b.size() != static_cast<size_t>(c.spec.dim()) * sizeof(float)) {
+        return corrupt(fmt::format("row {} of collection {} has a damaged vector", label, c.spec.name));
+      }
+      if (c.hnsw->label_lookup_.count(label) == 0) points.emplace_back(label, b.data());
+      c.keys.set(r.integer(0), r, 2);
+      last = std::max<int64_t>(last, r.integer(0));
+    }
+    MEMGPT_RETURN_IF_ERROR(add_points(c, points));
+    c.applied_rowid = last;
+  }
+  c.applied_rowid = std::max(c.applied_rowid, max_rid);
+  // Deletions.
+  std::vector<SqlValue> t{c.spec.name, c.applied_tomb};
+  MEMGPT_ASSIGN_OR_RETURN(auto tombs,
+                          db.query("SELECT seq, rid FROM _tombstones WHERE collection = ? AND seq > ? ORDER BY seq", t));
+  for (const auto& r : tombs) {
+    auto label = static_cast<hnswlib::labeltype>(r.integer(1));
+    auto it = c.hnsw->label_lookup_.find(label);
+    if (it != c.hnsw->label_lookup_.end() && !c.hnsw->isMarkedDeleted(it->second)) c.hnsw->markDelete(label);
+    c.keys.erase(r.integer(1));
+    c.applied_tomb = r.integer(0);
+  }
+  c.seen_data_version = data_version;
+  ++c.generation;
+  c.filter_cache.clear();
+  return {};
+}
+
+}  // namespace memgpt::vector::embedded

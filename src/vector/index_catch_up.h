@@ -1,0 +1,55 @@
+// Catch-up: keeps each collection's derived state (HNSW graph and key table, in
+// embedded_collection.h) equal to its rows in SQLite, whoever wrote them.
+//
+// Files beside the store, per collection, replaced together under an exclusive flock of
+// `<store>.lock` (readers take it shared while loading):
+//   <store>.<collection>.hnsw        the graph (hnsw_graph_file.h)
+//   <store>.<collection>.hnsw.keys   the key table (key_table.h)
+//   <store>.<collection>.hnsw.meta   JSON, written last: {"format":1, "uid", "dim",
+//       "applied_rowid", "applied_tomb", "count", "graph_xxh3": "<16 hex digits>"}
+// The meta names the catch-up point the saved graph reached: rows up to applied_rowid are in
+// it, tombstones up to applied_tomb applied, `count` elements, and the hash of the graph file.
+//
+// Contract of catch_up():
+//  - On first use the saved index is loaded when its meta is readable, of a known format, for
+//    this collection (uid, dim), not ahead of the file (a catch-up point past the file's last
+//    row or tombstone: the file was restored or replaced), and the graph file matches its hash
+//    and count; otherwise the graph is rebuilt from the rows. Keys that do not belong to that
+//    graph are read from the rows. A meta without "format" (written by builds before the hash)
+//    is trusted to the graph's structural checks alone, once: the next save adds the hash.
+//  - Then new rows (rid > applied_rowid) are added and new tombstones applied. Nothing is
+//    queried when SQLite's data_version and this process's writes say nothing changed.
+// save() writes graph, keys, then meta; a crash part-way leaves files that the next load
+// refuses (hash or stamp) or catches up from. Its errors never name files.
+#pragma once
+
+#include <string>
+
+#include "util/status.h"
+#include "vector/embedded_collection.h"
+
+namespace memgpt::vector::embedded {
+
+class IndexKeeper {
+ public:
+  explicit IndexKeeper(EngineContext& context) : ctx_(context) {}
+
+  // Brings `c` up to date with the file; `force` checks even when data_version did not move
+  // (after this process's own writes).
+  Status catch_up(Collection& c, bool force = false);
+  // Saves the graph, the keys and the meta of `c` (nothing when it was never loaded).
+  Status save(Collection& c);
+  // Removes the index files of a dropped collection.
+  void remove_files(const std::string& collection) const;
+  std::string graph_path(const std::string& collection) const { return ctx_.path + "." + collection + ".hnsw"; }
+
+ private:
+  bool load_saved(Collection& c, int64_t max_rid, int64_t max_tomb, bool& keys_loaded);
+  void make_space(Collection& c) const;
+  void make_index(Collection& c, size_t capacity) const;
+  Status add_points(Collection& c, const std::vector<std::pair<hnswlib::labeltype, const char*>>& points) const;
+
+  EngineContext& ctx_;
+};
+
+}  // namespace memgpt::vector::embedded
