@@ -1,7 +1,6 @@
 // `memgpt milvus serve` (vector/milvus_rest.h): REST v2 requests against the real server in
 // this process, over loopback, in front of the embedded engine. The server object exposes no
-// in-process request entry point (httplib owns the socket), so each input is one HTTP request
-// from a keep-alive client; handler code still runs in this process under the sanitizers.
+// in-process request entry point (httplib owns the socket), so each input is one HTTP request; handler code still runs in this process under the sanitizers.
 // Input: the action on the first line ("entities/query"), the JSON body after it.
 // Properties: no crash; every answer is HTTP 200 with a Milvus envelope ({"code": ...}), an
 // error never an HTTP 500 (exception text must not leave the process) nor the engine's path.
@@ -84,8 +83,10 @@ Served& served() {
     auto port = out.server->start("127.0.0.1", 0);
     if (!port.ok()) memgpt::fuzz::finding("cannot start the server: " + port.status().message());
     out.client = std::make_unique<httplib::Client>("127.0.0.1", *port);
-    out.client->set_keep_alive(true);
-    out.client->set_tcp_nodelay(true);  // else Nagle and delayed ACKs cost 40 ms per request
+    // A new connection per request: the server writes headers and body separately without
+    // TCP_NODELAY, so on a kept-alive connection every answer waits ~30 ms for a delayed ACK.
+    out.client->set_keep_alive(false);
+    out.client->set_tcp_nodelay(true);
     out.client->set_read_timeout(30, 0);
     out.reset("collections/create");
     return out;

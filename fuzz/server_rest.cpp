@@ -1,7 +1,7 @@
 // `memgpt server` (server/server.h): Letta /v1 and MemGPT /api requests against the real server
 // in this process, over loopback, on a SQLite store and the embedded engine in a scratch home.
 // The server exposes no in-process request entry point (httplib owns the socket), so each input
-// is one HTTP request from a keep-alive client; the handlers still run in this process under the
+// is one HTTP request on its own connection; the handlers still run in this process under the
 // sanitizers. The chat model is a small OpenAI-compatible endpoint in this process that always
 // calls send_message, so message routes run whole agent steps. No request leaves the machine:
 // other hosts go through a closed proxy port (and fuzz/run.sh adds a network namespace).
@@ -107,8 +107,10 @@ Served& served() {
     out->server = std::make_unique<memgpt::server::Server>(out->ctx, out->archival, options);
     int port = must(out->server->start(), "server start");
     out->client = std::make_unique<httplib::Client>("127.0.0.1", port);
-    out->client->set_keep_alive(true);
-    out->client->set_tcp_nodelay(true);  // else Nagle and delayed ACKs cost 40 ms per request
+    // A new connection per request: the server writes headers and body separately without
+    // TCP_NODELAY, so on a kept-alive connection every answer waits ~30 ms for a delayed ACK.
+    out->client->set_keep_alive(false);
+    out->client->set_tcp_nodelay(true);
     out->client->set_read_timeout(60, 0);
 
     auto agent = out->client->Post("/v1/agents", R"({"name":"fuzz-agent"})", "application/json");

@@ -43,6 +43,12 @@ size_t invalid_utf8_at(std::string_view s) {
     for (size_t k = 1; k < n; ++k) {
       if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return i;
     }
+    // Overlong 3- and 4-byte forms, UTF-16 surrogates (CESU-8) and code points past U+10FFFF:
+    // JSON encoders refuse them later, so they are not UTF-8 here either.
+    unsigned char d = n > 1 ? static_cast<unsigned char>(s[i + 1]) : 0;
+    if ((c == 0xe0 && d < 0xa0) || (c == 0xed && d > 0x9f) || (c == 0xf0 && d < 0x90) || (c == 0xf4 && d > 0x8f)) {
+      return i;
+    }
     i += n;
   }
   return std::string_view::npos;

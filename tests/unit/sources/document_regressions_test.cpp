@@ -31,6 +31,22 @@ TEST(ReadDocuments, TextWithALongRunOfContinuationBytesIsRefusedAsNotUtf8) {
   EXPECT_NE(s.message().find("not valid UTF-8 text"), std::string::npos) << s.message();
 }
 
+// Found by fuzz/document_txt: an encoded UTF-16 surrogate (CESU-8, "\xed\xb7\xa5") passed as
+// UTF-8 and reached the passages, where a strict JSON encoder throws on it.
+TEST(ReadDocuments, SurrogatesAndOverlongFormsAreNotUtf8) {
+  testing::TempDir dir;
+  for (std::string bad : {std::string("g\xed\xb7\xa5"), std::string("g\xe0\x80\xaf"), std::string("g\xf4\x90\x80\x80")}) {
+    std::string path = dir.file("bad.txt");
+    {
+      std::ofstream out(path, std::ios::binary | std::ios::trunc);
+      out << bad;
+    }
+    Status s = read_documents(path, [](Document) { return Status(); });
+    ASSERT_FALSE(s.ok()) << "accepted " << bad;
+    EXPECT_NE(s.message().find("not valid UTF-8 text (byte 1)"), std::string::npos) << s.message();
+  }
+}
+
 // The same splitter keeps a multi-byte character whole when a piece ends inside it.
 TEST(ReadDocuments, PiecesNeverSplitACharacter) {
   testing::TempDir dir;
