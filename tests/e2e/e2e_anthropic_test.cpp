@@ -74,11 +74,13 @@ TEST_F(AnthropicRunTest, ChatsThroughTheMessagesApi) {
 
 TEST_F(AnthropicRunTest, MissingKeyIsOneLineNamingWhatToSet) {
   start(Json::array({say("never", "never")}), "");
+  server_->allow_violations();  // the request without a key is the point
   auto r = run({"run", "-y", "--first", "--no-verify", "--agent", "Keyless"}, "hi\n");
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("ANTHROPIC_API_KEY"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_EQ(server_->replies_left(), 1u);
+  for (const auto& v : server_->violations()) EXPECT_EQ(v, "x-api-key header is required");
 }
 
 }  // namespace

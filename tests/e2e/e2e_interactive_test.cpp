@@ -68,7 +68,8 @@ TEST(Interactive, TerminalSessionThroughTmux) {
     o.stdin_data = input;
     return testing::run_memgpt(home.path(), args, o);
   };
-  ASSERT_EQ(run({"configure", "--llm-provider", "openai", "--model-endpoint", llm.base_url()}).exit_code, 0);
+  ASSERT_EQ(run({"configure", "--llm-provider", "openai", "--model-endpoint", llm.base_url(),
+                 "--openai-key", "sk-test"}).exit_code, 0);
   testing::write_text(home.file("notes.txt"), "The secret ingredient of the soup is saffron.");
   ASSERT_EQ(run({"load", "directory", "--name", "notes", "--input-files", home.file("notes.txt")}).exit_code, 0);
   auto created = run({"run", "-y", "--first", "--agent", "Existing"}, "hi\n");

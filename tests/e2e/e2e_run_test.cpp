@@ -27,7 +27,8 @@ class RunTest : public ::testing::Test {
     server_ = std::make_unique<testing::ScriptedLlmServer>(Json{{"model", "gpt-4o-mini"}, {"replies", replies}});
     server_->start();
     auto c = run({"configure", "--llm-provider", "openai", "--model", "gpt-4o-mini", "--model-endpoint",
-                  server_->base_url(), "--archival-storage", "milvus", "--archival-uri", home_.file("milvus.db")});
+                  server_->base_url(), "--openai-key", "sk-test", "--archival-storage", "milvus",
+                  "--archival-uri", home_.file("milvus.db")});
     ASSERT_EQ(c.exit_code, 0) << c.err;
   }
   testing::ProcessResult run(const std::vector<std::string>& args, const std::string& input = "") {

@@ -30,7 +30,14 @@ int main(int argc, char** argv) {
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  memgpt::testing::ScriptedLlmServer server(memgpt::Json::parse(ss.str()));
+  auto scenario = memgpt::parse_json(ss.str(), "the scenario");
+  if (!scenario.ok()) {
+    std::fprintf(stderr, "scripted_llm_server: %s\n", scenario.status().message().c_str());
+    return 2;
+  }
+  memgpt::testing::ScriptedLlmServer server(*scenario);
+  // The caller reads violations from GET /_violations (no gtest in this process).
+  server.allow_violations();
   int bound = server.start(port);
   if (bound <= 0) {
     std::fprintf(stderr, "scripted_llm_server: cannot listen\n");

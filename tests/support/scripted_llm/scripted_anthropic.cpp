@@ -57,56 +57,11 @@ std::string stop_reason_for(const std::string& finish_reason) {
   return finish_reason;
 }
 
-// Pieces of at most `n` bytes that never split a UTF-8 sequence (each must dump as JSON).
-std::vector<std::string> utf8_pieces(const std::string& s, size_t n) {
-  std::vector<std::string> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    size_t end = std::min(s.size(), i + n);
-    while (end < s.size() && end > i + 1 && (static_cast<unsigned char>(s[end]) & 0xc0) == 0x80)
-      --end;
-    out.push_back(s.substr(i, end - i));
-    i = end;
-  }
-  return out;
-}
-
 std::string sse(const Json& event) {
   return "event: " + event.value("type", "") + "\ndata: " + event.dump() + "\n\n";
 }
 
 }  // namespace
-
-std::vector<std::pair<std::string, std::string>> ScriptedLlmServer::reply_tool_calls(
-    const Json& reply) {
-  std::vector<std::pair<std::string, std::string>> calls;
-  auto add = [&](const Json& r) {
-    std::string args;
-    if (r.contains("arguments"))
-      args = r["arguments"].is_string() ? r["arguments"].get<std::string>() : r["arguments"].dump();
-    calls.emplace_back(r.value("tool", ""), args);
-  };
-  if (!reply.value("tool", "").empty()) add(reply);
-  if (reply.contains("tool_calls")) {
-    for (const auto& c : reply["tool_calls"]) add(c);
-  }
-  return calls;
-}
-
-void ScriptedLlmServer::record_request(const Json& body) {
-  std::lock_guard lock(mu_);
-  requests_.push_back(body);
-}
-
-void ScriptedLlmServer::record_violation(const std::string& problem) {
-  std::lock_guard lock(mu_);
-  violations_.push_back(problem);
-}
-
-void ScriptedLlmServer::drop_connection(httplib::Response& res) {
-  res.set_content_provider(1000, "application/json",
-                           [](size_t, size_t, httplib::DataSink&) { return false; });
-}
 
 std::string ScriptedLlmServer::validate_anthropic_request(const Json& body) {
   if (!body.is_object()) return "the body is not a JSON object";
@@ -273,9 +228,9 @@ std::string ScriptedLlmServer::validate_anthropic_request(const Json& body) {
   return "";
 }
 
-void ScriptedLlmServer::add_anthropic_routes(const std::string& model) {
-  server_->Post("/v1/messages", [this, model](const httplib::Request& req, httplib::Response& res) {
-    Json body = Json::parse(req.body, nullptr, false);
+void ScriptedLlmServer::add_anthropic_routes() {
+  server_->Post("/v1/messages", [this](const httplib::Request& req, httplib::Response& res) {
+    Json body = parse_json_or_discarded(req.body);
     record_request(body);
     auto refuse = [&](int status, const std::string& problem) {
       record_violation(problem);
@@ -289,52 +244,40 @@ void ScriptedLlmServer::add_anthropic_routes(const std::string& model) {
     std::string problem = validate_anthropic_request(body);
     if (!problem.empty()) return refuse(400, problem);
 
-    Json reply = next_reply();
-    if (reply.is_null()) {
-      res.status = 500;
-      res.set_content(error_body("api_error", "scenario exhausted").dump(), "application/json");
-      return;
-    }
-    if (reply.value("delay_ms", 0) > 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(reply.value("delay_ms", 0)));
-    }
-    if (reply.value("drop_connection", false)) return drop_connection(res);
-    int status = reply.value("status", 200);
-    if (status != 200) {
+    auto reply = take_reply(res, [&](int status, const Json& err) {
       res.status = status;
-      if (reply.contains("retry_after"))
-        res.set_header("Retry-After", std::to_string(reply["retry_after"].get<int>()));
-      Json err = reply.value("error", Json::object());
       res.set_content(error_body(err.value("type", error_type_for(status)),
                                  err.value("message", "scripted error"))
                           .dump(),
                       "application/json");
-      return;
-    }
-    std::string content = reply.value("content", "");
-    auto calls = reply_tool_calls(reply);
-    std::string stop =
-        stop_reason_for(reply.value("finish_reason", calls.empty() ? "stop" : "tool_calls"));
+    });
+    if (!reply) return;
+    ScriptedAnswer answer = answer_of(*reply);
+    const std::string& content = answer.content;
+    std::string stop = stop_reason_for(answer.finish_reason);
     std::string msg_id = "msg_scripted_" + std::to_string(request_count());
-    auto id_of = [&](size_t k) {
-      return "toolu_" + std::to_string(request_count()) + "_" + std::to_string(k);
-    };
+    for (size_t k = 0; k < answer.calls.size(); ++k) {
+      if (answer.calls[k].id.empty()) {
+        answer.calls[k].id = "toolu_" + std::to_string(request_count()) + "_" + std::to_string(k);
+      }
+    }
     Json usage = {{"input_tokens", 100}, {"output_tokens", 20}};
 
     if (!body.value("stream", false)) {
       Json blocks = Json::array();
       if (!content.empty()) blocks.push_back({{"type", "text"}, {"text", content}});
-      for (size_t k = 0; k < calls.size(); ++k) {
+      for (const auto& c : answer.calls) {
         // A cut-off (invalid) argument text has no object form: the real API sends what it parsed.
-        Json input = Json::parse(calls[k].second, nullptr, false);
+        Json input = parse_json_or_discarded(c.arguments);
         blocks.push_back({{"type", "tool_use"},
-                          {"id", id_of(k)},
-                          {"name", calls[k].first},
+                          {"id", c.id},
+                          {"name", c.name},
                           {"input", input.is_object() ? input : Json::object()}});
       }
-      Json j = {
-          {"id", msg_id},      {"type", "message"},   {"role", "assistant"},      {"model", model},
-          {"content", blocks}, {"stop_reason", stop}, {"stop_sequence", nullptr}, {"usage", usage}};
+      Json j = {{"id", msg_id},        {"type", "message"},
+                {"role", "assistant"}, {"model", model_},
+                {"content", blocks},   {"stop_reason", stop},
+                {"stop_sequence", nullptr}, {"usage", usage}};
       res.set_content(j.dump(), "application/json");
       return;
     }
@@ -345,13 +288,13 @@ void ScriptedLlmServer::add_anthropic_routes(const std::string& model) {
                            {{"id", msg_id},
                             {"type", "message"},
                             {"role", "assistant"},
-                            {"model", model},
+                            {"model", model_},
                             {"content", Json::array()},
                             {"stop_reason", nullptr},
                             {"usage", {{"input_tokens", 100}, {"output_tokens", 1}}}}}}));
     events.push_back(sse({{"type", "ping"}}));
-    if (reply.contains("stream_error")) {
-      const Json& e = reply["stream_error"];
+    if (reply->contains("stream_error")) {
+      const Json& e = (*reply)["stream_error"];
       events.push_back(
           sse(error_body(e.value("type", "overloaded_error"), e.value("message", "Overloaded"))));
     } else {
@@ -368,37 +311,29 @@ void ScriptedLlmServer::add_anthropic_routes(const std::string& model) {
         events.push_back(sse({{"type", "content_block_stop"}, {"index", index}}));
         ++index;
       }
-      for (size_t k = 0; k < calls.size(); ++k, ++index) {
+      for (const auto& c : answer.calls) {
         events.push_back(sse({{"type", "content_block_start"},
                               {"index", index},
                               {"content_block",
                                {{"type", "tool_use"},
-                                {"id", id_of(k)},
-                                {"name", calls[k].first},
+                                {"id", c.id},
+                                {"name", c.name},
                                 {"input", Json::object()}}}}));
-        for (const auto& piece : utf8_pieces(calls[k].second, 9)) {
+        for (const auto& piece : utf8_pieces(c.arguments, 9)) {
           events.push_back(
               sse({{"type", "content_block_delta"},
                    {"index", index},
                    {"delta", {{"type", "input_json_delta"}, {"partial_json", piece}}}}));
         }
         events.push_back(sse({{"type", "content_block_stop"}, {"index", index}}));
+        ++index;
       }
       events.push_back(sse({{"type", "message_delta"},
                             {"delta", {{"stop_reason", stop}, {"stop_sequence", nullptr}}},
                             {"usage", {{"output_tokens", 20}}}}));
       events.push_back(sse({{"type", "message_stop"}}));
     }
-    bool cut = reply.value("cut_stream", false);
-    if (cut) events.resize(events.size() / 2);
-    auto shared = std::make_shared<std::vector<std::string>>(std::move(events));
-    res.set_chunked_content_provider("text/event-stream",
-                                     [shared, cut](size_t, httplib::DataSink& sink) {
-                                       for (const auto& e : *shared) sink.write(e.data(), e.size());
-                                       if (cut) return false;  // drop the connection mid-stream
-                                       sink.done();
-                                       return true;
-                                     });
+    send_events(res, "text/event-stream", std::move(events), reply->value("cut_stream", false));
   });
 }
 

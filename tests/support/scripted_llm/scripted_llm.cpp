@@ -1,86 +1,53 @@
-#include "util/listen_backlog.h"
+// What every route of the scripted server shares: the script, the request and violation logs,
+// the transport behaviour of a reply (delays, drops, scripted errors) and the server's life.
 #include "scripted_llm.h"
 
+#include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <chrono>
-#include <set>
+
+#include "util/listen_backlog.h"
 
 namespace memgpt::testing {
 
-ScriptedLlmServer::ScriptedLlmServer(Json scenario) : scenario_(std::move(scenario)) {}
+ScriptedLlmServer::ScriptedLlmServer(Json scenario)
+    : scenario_(std::move(scenario)), model_(scenario_.value("model", "gpt-4o-mini")) {
+  if (!scenario_.contains("replies")) scenario_["replies"] = Json::array();
+}
 
 ScriptedLlmServer::~ScriptedLlmServer() { stop(); }
 
-std::string ScriptedLlmServer::validate_request(const Json& body) {
-  if (!body.is_object()) return "the body is not a JSON object";
-  if (!body.contains("model") || !body["model"].is_string()) return "'model' is required";
-  if (!body.contains("messages") || !body["messages"].is_array() || body["messages"].empty()) {
-    return "'messages' must be a non-empty array";
-  }
-  std::set<std::string> tool_names;
-  if (body.contains("tools")) {
-    if (!body["tools"].is_array()) return "'tools' must be an array";
-    for (const auto& t : body["tools"]) {
-      if (t.value("type", "") != "function" || !t.contains("function") ||
-          !t["function"].contains("name") || !t["function"].contains("parameters") ||
-          t["function"]["parameters"].value("type", "") != "object") {
-        return "each tool must be {type: function, function: {name, parameters: {type: object}}}";
-      }
-      tool_names.insert(t["function"]["name"].get<std::string>());
+ScriptedAnswer ScriptedLlmServer::answer_of(const Json& reply) {
+  ScriptedAnswer out;
+  auto text_of = [](const Json& args) {
+    if (args.is_null()) return std::string();
+    return args.is_string() ? args.get<std::string>() : args.dump();
+  };
+  if (reply.contains("message")) {
+    const Json& m = reply["message"];
+    if (m.contains("content") && m["content"].is_string()) out.content = m["content"];
+    for (const auto& tc : m.value("tool_calls", Json::array())) {
+      const Json& fn = tc.value("function", Json::object());
+      out.calls.push_back({tc.value("id", ""), fn.value("name", ""),
+                           text_of(fn.value("arguments", Json()))});
+    }
+  } else {
+    out.content = reply.value("content", "");
+    if (!reply.value("tool", "").empty()) {
+      out.calls.push_back({"", reply["tool"], text_of(reply.value("arguments", Json()))});
+    }
+    for (const auto& c : reply.value("tool_calls", Json::array())) {
+      out.calls.push_back({"", c.value("tool", ""), text_of(c.value("arguments", Json()))});
     }
   }
-  const Json& msgs = body["messages"];
-  std::set<std::string> open_calls;
-  for (size_t i = 0; i < msgs.size(); ++i) {
-    const Json& m = msgs[i];
-    std::string role = m.value("role", "");
-    if (role != "system" && role != "user" && role != "assistant" && role != "tool") {
-      return "messages[" + std::to_string(i) + "]: invalid role '" + role + "'";
-    }
-    if (!open_calls.empty() && role != "tool") {
-      return "messages[" + std::to_string(i) +
-             "]: an assistant message with 'tool_calls' must be followed by tool messages "
-             "responding to each 'tool_call_id'";
-    }
-    if (role == "tool") {
-      std::string id = m.value("tool_call_id", "");
-      if (!open_calls.count(id)) {
-        return "messages[" + std::to_string(i) +
-               "]: messages with role 'tool' must be a response to a preceeding message with "
-               "'tool_calls'";
-      }
-      open_calls.erase(id);
-      if (!m.contains("content") || !m["content"].is_string()) {
-        return "messages[" + std::to_string(i) + "]: a tool message needs string content";
-      }
-      continue;
-    }
-    if (role == "assistant" && m.contains("tool_calls")) {
-      for (const auto& tc : m["tool_calls"]) {
-        std::string id = tc.value("id", "");
-        if (id.empty()) return "messages[" + std::to_string(i) + "]: a tool call needs an id";
-        if (!tc.contains("function") || !tc["function"].contains("arguments") ||
-            !tc["function"]["arguments"].is_string()) {
-          return "messages[" + std::to_string(i) + "]: tool call arguments must be a string";
-        }
-        open_calls.insert(id);
-      }
-      continue;
-    }
-    if (!m.contains("content") || !(m["content"].is_string())) {
-      return "messages[" + std::to_string(i) + "]: 'content' must be a string";
-    }
-  }
-  if (!open_calls.empty()) return "a tool call at the end of 'messages' has no tool response";
-  return "";
+  out.finish_reason = reply.value("finish_reason", out.calls.empty() ? "stop" : "tool_calls");
+  return out;
 }
 
-Json ScriptedLlmServer::next_reply() {
+void ScriptedLlmServer::add_replies(const Json& replies) {
   std::lock_guard lock(mu_);
-  const Json& replies = scenario_["replies"];
-  if (next_ >= replies.size()) return Json();
-  return replies[next_++];
+  for (const auto& r : replies) scenario_["replies"].push_back(r);
 }
 
 size_t ScriptedLlmServer::replies_left() const {
@@ -93,6 +60,12 @@ size_t ScriptedLlmServer::request_count() const {
   return requests_.size();
 }
 
+bool ScriptedLlmServer::wait_for_requests(size_t n, int timeout_ms) const {
+  std::unique_lock lock(mu_);
+  return arrived_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                           [&] { return requests_.size() >= n; });
+}
+
 std::vector<Json> ScriptedLlmServer::requests() const {
   std::lock_guard lock(mu_);
   return requests_;
@@ -103,15 +76,89 @@ std::vector<std::string> ScriptedLlmServer::violations() const {
   return violations_;
 }
 
+void ScriptedLlmServer::record_request(const Json& body) {
+  {
+    std::lock_guard lock(mu_);
+    requests_.push_back(body);
+  }
+  arrived_.notify_all();
+}
+
+void ScriptedLlmServer::record_violation(const std::string& problem) {
+  std::lock_guard lock(mu_);
+  violations_.push_back(problem);
+}
+
 std::string ScriptedLlmServer::base_url() const {
   return "http://127.0.0.1:" + std::to_string(port_) + "/v1";
 }
 
+std::optional<Json> ScriptedLlmServer::take_reply(httplib::Response& res,
+                                                  const ErrorWriter& write_error) {
+  Json reply;
+  {
+    std::lock_guard lock(mu_);
+    const Json& replies = scenario_["replies"];
+    if (next_ < replies.size()) reply = replies[next_++];
+  }
+  if (reply.is_null()) {
+    write_error(500, {{"type", "server_error"}, {"message", "scenario exhausted"}});
+    return std::nullopt;
+  }
+  if (reply.value("delay_ms", 0) > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(reply.value("delay_ms", 0)));
+  }
+  if (reply.value("drop_connection", false)) {
+    drop_connection(res);
+    return std::nullopt;
+  }
+  int status = reply.value("status", 200);
+  if (status != 200) {
+    if (reply.contains("retry_after")) {
+      res.set_header("Retry-After", std::to_string(reply["retry_after"].get<int>()));
+    }
+    write_error(status, reply.value("error", Json::object()));
+    return std::nullopt;
+  }
+  return reply;
+}
+
+void ScriptedLlmServer::drop_connection(httplib::Response& res) {
+  res.set_content_provider(1000, "application/json",
+                           [](size_t, size_t, httplib::DataSink&) { return false; });
+}
+
+std::vector<std::string> ScriptedLlmServer::utf8_pieces(const std::string& s, size_t n) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    size_t end = std::min(s.size(), i + n);
+    while (end < s.size() && end > i + 1 && (static_cast<unsigned char>(s[end]) & 0xc0) == 0x80) {
+      --end;
+    }
+    out.push_back(s.substr(i, end - i));
+    i = end;
+  }
+  return out;
+}
+
+void ScriptedLlmServer::send_events(httplib::Response& res, const char* content_type,
+                                    std::vector<std::string> events, bool cut) {
+  if (cut) events.resize(events.size() / 2);
+  auto shared = std::make_shared<std::vector<std::string>>(std::move(events));
+  res.set_chunked_content_provider(content_type, [shared, cut](size_t, httplib::DataSink& sink) {
+    for (const auto& e : *shared) sink.write(e.data(), e.size());
+    if (cut) return false;  // drop the connection mid-stream
+    sink.done();
+    return true;
+  });
+}
+
 int ScriptedLlmServer::start(int port) {
   server_ = std::make_unique<httplib::Server>();
-  std::string model = scenario_.value("model", "gpt-4o-mini");
-  server_->Get("/v1/models", [model](const httplib::Request&, httplib::Response& res) {
-    Json j = {{"object", "list"}, {"data", {{{"id", model}, {"object", "model"}, {"owned_by", "scripted"}}}}};
+  server_->Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
+    Json j = {{"object", "list"},
+              {"data", {{{"id", model_}, {"object", "model"}, {"owned_by", "scripted"}}}}};
     res.set_content(j.dump(), "application/json");
   });
   server_->Get("/_requests", [this](const httplib::Request&, httplib::Response& res) {
@@ -120,93 +167,15 @@ int ScriptedLlmServer::start(int port) {
   server_->Get("/_violations", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(Json(violations()).dump(), "application/json");
   });
-  add_anthropic_routes(model);
-  server_->Post("/v1/chat/completions", [this, model](const httplib::Request& req, httplib::Response& res) {
-    Json body = Json::parse(req.body, nullptr, false);
-    {
-      std::lock_guard lock(mu_);
-      requests_.push_back(body);
-    }
-    std::string problem = validate_request(body);
-    if (!problem.empty()) {
-      {
-        std::lock_guard lock(mu_);
-        violations_.push_back(problem);
-      }
-      res.status = 400;
-      res.set_content(Json({{"error", {{"message", problem}, {"type", "invalid_request_error"}, {"code", nullptr}}}}).dump(),
-                      "application/json");
-      return;
-    }
-    Json reply = next_reply();
-    if (reply.is_null()) {
-      res.status = 500;
-      res.set_content(R"({"error":{"message":"scenario exhausted","type":"server_error"}})", "application/json");
-      return;
-    }
-    if (reply.value("delay_ms", 0) > 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(reply.value("delay_ms", 0)));
-    }
-    if (reply.value("drop_connection", false)) return drop_connection(res);
-    int status = reply.value("status", 200);
-    if (status != 200) {
-      res.status = status;
-      if (reply.contains("retry_after")) res.set_header("Retry-After", std::to_string(reply["retry_after"].get<int>()));
-      Json err = reply.value("error", Json({{"message", "scripted error"}, {"type", "server_error"}}));
-      res.set_content(Json({{"error", err}}).dump(), "application/json");
-      return;
-    }
-    std::string content = reply.value("content", "");
-    auto calls = reply_tool_calls(reply);
-    std::string finish = reply.value("finish_reason", calls.empty() ? "stop" : "tool_calls");
-    std::string call_id = "call_" + std::to_string(request_count());
-    auto id_of = [&](size_t k) { return k == 0 ? call_id : call_id + "_" + std::to_string(k); };
-    bool stream = body.value("stream", false);
-    if (!stream) {
-      Json msg = {{"role", "assistant"}, {"content", content.empty() ? Json(nullptr) : Json(content)}};
-      for (size_t k = 0; k < calls.size(); ++k) {
-        msg["tool_calls"].push_back({{"id", id_of(k)}, {"type", "function"}, {"function", {{"name", calls[k].first}, {"arguments", calls[k].second}}}});
-      }
-      Json j = {{"id", "chatcmpl-scripted"}, {"object", "chat.completion"}, {"model", model},
-                {"choices", {{{"index", 0}, {"message", msg}, {"finish_reason", finish}}}},
-                {"usage", {{"prompt_tokens", 100}, {"completion_tokens", 20}, {"total_tokens", 120}}}};
-      std::string text = j.dump();
-      if (reply.value("truncate_body", false)) text = text.substr(0, text.size() / 2);
-      res.set_content(text, "application/json");
-      return;
-    }
-    bool cut = reply.value("cut_stream", false);
-    std::vector<std::string> events;
-    auto chunk = [&](const Json& delta, const Json& finish_reason) {
-      Json j = {{"id", "chatcmpl-scripted"}, {"object", "chat.completion.chunk"}, {"model", model},
-                {"choices", {{{"index", 0}, {"delta", delta}, {"finish_reason", finish_reason}}}}};
-      events.push_back("data: " + j.dump() + "\n\n");
-    };
-    chunk({{"role", "assistant"}}, nullptr);
-    for (size_t i = 0; i < content.size(); i += 7) chunk({{"content", content.substr(i, 7)}}, nullptr);
-    for (size_t k = 0; k < calls.size(); ++k) {
-      const std::string& args = calls[k].second;
-      chunk({{"tool_calls", {{{"index", k}, {"id", id_of(k)}, {"type", "function"}, {"function", {{"name", calls[k].first}, {"arguments", ""}}}}}}}, nullptr);
-      for (size_t i = 0; i < args.size(); i += 9) {
-        chunk({{"tool_calls", {{{"index", k}, {"function", {{"arguments", args.substr(i, 9)}}}}}}}, nullptr);
-      }
-    }
-    chunk(Json::object(), finish);
-    events.push_back("data: " + Json({{"choices", Json::array()}, {"usage", {{"prompt_tokens", 100}, {"completion_tokens", 20}, {"total_tokens", 120}}}}).dump() + "\n\n");
-    events.push_back("data: [DONE]\n\n");
-    if (cut) events.resize(events.size() / 2);
-    auto shared = std::make_shared<std::vector<std::string>>(std::move(events));
-    res.set_chunked_content_provider("text/event-stream", [shared, cut](size_t, httplib::DataSink& sink) {
-      for (const auto& e : *shared) sink.write(e.data(), e.size());
-      if (cut) return false;  // drop the connection mid-stream
-      sink.done();
-      return true;
-    });
-  });
-  add_local_routes(*server_);
-  port_ = port == 0 ? server_->bind_to_any_port("127.0.0.1") : (server_->bind_to_port("127.0.0.1", port) ? port : -1);
-  if (port_ > 0) raise_listen_backlog(port_);  // load tests connect many clients at once
+  add_openai_routes();
+  add_anthropic_routes();
+  add_local_routes();
+  port_ = port == 0 ? server_->bind_to_any_port("127.0.0.1")
+                    : (server_->bind_to_port("127.0.0.1", port) ? port : -1);
+  if (port_ <= 0) return port_;
+  raise_listen_backlog(port_);  // load tests connect many clients at once
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // The socket listens from bind on; wait for the accept loop so stop() cannot race it.
   while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return port_;
 }
@@ -214,6 +183,12 @@ int ScriptedLlmServer::start(int port) {
 void ScriptedLlmServer::stop() {
   if (server_) server_->stop();
   if (thread_.joinable()) thread_.join();
+  if (report_violations_ && !reported_) {
+    reported_ = true;
+    for (const auto& v : violations()) {
+      ADD_FAILURE() << "the scripted LLM server refused an invalid request: " << v;
+    }
+  }
 }
 
 }  // namespace memgpt::testing

@@ -10,9 +10,6 @@
 // /v1/completions (text-generation-webui, LM Studio).
 #include <httplib.h>
 
-#include <chrono>
-#include <thread>
-
 #include "scripted_llm.h"
 
 namespace memgpt::testing {
@@ -103,8 +100,8 @@ std::string completion_text(const Json& reply, const std::string& prompt) {
   OrderedJson args = OrderedJson::object();
   if (reply.contains("arguments")) {
     args = reply["arguments"].is_string()
-               ? OrderedJson::parse(reply["arguments"].get<std::string>(), nullptr, false)
-               : OrderedJson::parse(reply["arguments"].dump());
+               ? parse_ordered_json_or_discarded(reply["arguments"].get<std::string>())
+               : parse_ordered_json_or_discarded(reply["arguments"].dump());
   }
   if (args.is_object()) {
     OrderedJson params = {{"inner_thoughts", content}};
@@ -120,10 +117,10 @@ std::string completion_text(const Json& reply, const std::string& prompt) {
   return text;
 }
 
-std::string error_text(const Json& reply) {
-  const Json e = reply.value("error", Json("scripted error"));
-  if (e.is_string()) return e.get<std::string>();
-  return e.value("message", e.dump());
+std::string error_text(const Json& error) {
+  if (error.is_string()) return error.get<std::string>();
+  if (error.is_object() && !error.empty()) return error.value("message", error.dump());
+  return "scripted error";
 }
 
 Json error_body(Api api, int status, const std::string& message) {
@@ -170,29 +167,23 @@ Json success_body(Api api, const Json& reply, const std::string& text, const std
 
 }  // namespace
 
-void ScriptedLlmServer::add_local_routes(httplib::Server& server) {
+void ScriptedLlmServer::add_local_routes() {
   const std::pair<const char*, Api> routes[] = {{"/api/generate", Api::kOllama},
                                                 {"/completion", Api::kLlamaCpp},
                                                 {"/api/v1/generate", Api::kKobold},
                                                 {"/v1/completions", Api::kCompletions}};
   for (const auto& [path, api] : routes) {
-    server.Post(path, [this, api = api](const httplib::Request& req, httplib::Response& res) {
+    server_->Post(path, [this, api = api](const httplib::Request& req, httplib::Response& res) {
       std::string model = scenario_.value("model", "local-model");
-      Json body = Json::parse(req.body, nullptr, false);
-      {
-        std::lock_guard lock(mu_);
-        requests_.push_back(body);
-      }
+      Json body = parse_json_or_discarded(req.body);
+      record_request(body);
       auto reply_json = [&](int status, const Json& j) {
         res.status = status;
         res.set_content(j.dump(), "application/json");
       };
       std::string problem = validate(api, body, scenario_);
       if (!problem.empty()) {
-        {
-          std::lock_guard lock(mu_);
-          violations_.push_back(problem);
-        }
+        record_violation(problem);
         return reply_json(400, error_body(api, 400, problem));
       }
       // Ollama before 0.5 reads `format` into a string field.
@@ -208,22 +199,13 @@ void ScriptedLlmServer::add_local_routes(httplib::Server& server) {
                                           "model \"" + body["model"].get<std::string>() +
                                               "\" not found, try pulling it first"));
       }
-      Json reply = next_reply();
-      if (reply.is_null()) return reply_json(500, error_body(api, 500, "scenario exhausted"));
-      if (reply.value("delay_ms", 0) > 0) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(reply.value("delay_ms", 0)));
-      }
-      if (reply.value("drop_connection", false)) {
-        // Headers promise a body that never comes: the client sees the connection break.
-        res.set_content_provider(64, "application/json",
-                                 [](size_t, size_t, httplib::DataSink&) { return false; });
-        return;
-      }
-      int status = reply.value("status", 200);
-      if (status != 200) return reply_json(status, error_body(api, status, error_text(reply)));
-      reply_json(200,
-                 success_body(api, reply, completion_text(reply, body["prompt"].get<std::string>()),
-                              model));
+      auto reply = take_reply(res, [&](int status, const Json& error) {
+        reply_json(status, error_body(api, status, error_text(error)));
+      });
+      if (!reply) return;
+      reply_json(200, success_body(api, *reply,
+                                   completion_text(*reply, body["prompt"].get<std::string>()),
+                                   model));
     });
   }
 }

@@ -231,10 +231,13 @@ TEST(AnthropicChat, BadKeyAndUnknownModelAreClassified) {
   EXPECT_EQ(auth.server.requests().size(), 1u);  // not retried
 
   Fixture no_key(Json::array({{{"content", "never"}}}), 3, "");
+  no_key.server.allow_violations();  // the missing key is the point
   r = no_key.model->complete(request());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().detail(), static_cast<int>(LlmError::kAuthentication));
   EXPECT_NE(r.status().message().find("x-api-key header is required"), std::string::npos);
+  EXPECT_EQ(no_key.server.violations(),
+            std::vector<std::string>{"x-api-key header is required"});
 
   Fixture missing(
       Json::array({{{"status", 404},
