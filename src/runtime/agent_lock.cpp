@@ -47,11 +47,18 @@ std::timed_mutex& AgentLocks::local_mutex(const std::string& agent_id) {
   return *m;
 }
 
+namespace {
+constexpr const char* kBusySuffix = " is busy with another request; try again when it has finished";
+}  // namespace
+
+bool AgentLocks::is_busy(const Status& s) {
+  return s.code() == ErrorCode::kFailedPrecondition && s.message().ends_with(kBusySuffix);
+}
+
 Result<AgentLocks::Guard> AgentLocks::acquire(const std::string& agent_id, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto busy = [&] {
-    return failed_precondition(
-        fmt::format("agent {} is busy with another request; try again when it has finished", agent_id));
+    return failed_precondition(fmt::format("agent {}{}", agent_id, kBusySuffix));
   };
   Guard g;
   g.owner_ = this;

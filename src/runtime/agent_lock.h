@@ -42,6 +42,8 @@ class AgentLocks {
 
   // Waits up to `timeout` for the agent; kFailedPrecondition ("busy") when another step holds it.
   Result<Guard> acquire(const std::string& agent_id, std::chrono::milliseconds timeout);
+  // True for the status acquire() returns when the key stayed held past the timeout.
+  static bool is_busy(const Status& s);
 
  private:
   std::timed_mutex& local_mutex(const std::string& agent_id);

@@ -25,7 +25,7 @@ std::string load_key(const std::string& user_id, const std::string& name) {
 // Held by uploads to and the delete of an existing source.
 std::string source_key(const std::string& source_id) { return "source-" + sources::passage_id({source_id}); }
 
-bool is_busy(const Status& s) { return s.code() == ErrorCode::kUnavailable; }
+bool is_busy(const Status& s) { return AgentLocks::is_busy(s); }
 
 // A private folder for one upload, removed with everything in it.
 class UploadFolder {

@@ -22,7 +22,7 @@ TEST(HungModel, RunGivesUpAtTheConfiguredTimeoutAfterOneAttemptAndRetryResendsTh
     o.stdin_data = input;
     return testing::run_memgpt(home.path(), args, o);
   };
-  auto configured = run({"configure", "--llm-provider", "openai", "--model-endpoint", hung.base_url(),
+  auto configured = run({"configure", "--llm-provider", "openai", "--model-endpoint", hung.base_url(), "--openai-key", "sk-test",
                          "--model-timeout", "1"});
   ASSERT_EQ(configured.exit_code, 0) << configured.err;
   auto shown = run({"configure", "--show", "--json"});
