@@ -267,8 +267,10 @@ RequestState request_state(std::string_view unread, const ServerLimits& limits) 
 
 // ---- ConnectionPool ------------------------------------------------------------------------------
 
-ConnectionPool::ConnectionPool(const ServerLimits& limits, SSL_CTX* tls, std::string overload_response, Serve serve)
-    : limits_(limits), tls_(tls), overload_response_(std::move(overload_response)), serve_(std::move(serve)) {
+ConnectionPool::ConnectionPool(const ServerLimits& limits, SSL_CTX* tls, std::string overload_response,
+                               std::string head_too_large_response, Serve serve)
+    : limits_(limits), tls_(tls), overload_response_(std::move(overload_response)),
+      head_too_large_response_(std::move(head_too_large_response)), serve_(std::move(serve)) {
   limits_.worker_threads = std::max<size_t>(1, limits_.worker_threads);
   in_flight_cap_ = limits_.max_in_flight_per_client > 0 ? limits_.max_in_flight_per_client
                                                         : std::max<size_t>(1, limits_.worker_threads / 2);
@@ -421,6 +423,10 @@ void ConnectionPool::poller_loop() {
           RequestState state = request_state(conn.unread(), limits_);
           ready = state == RequestState::kReady;
           drop = state == RequestState::kHeadTooLarge;
+          if (drop && !conn.tls()) {
+            (void)!::send(conn.fd(), head_too_large_response_.data(), head_too_large_response_.size(),
+                          MSG_NOSIGNAL | MSG_DONTWAIT);
+          }
         }
       }
       if (!ready && !drop && now >= conn.deadline) drop = true;  // the head (or body) took too long

@@ -81,8 +81,10 @@ class ConnectionPool {
   // Serves one request of the connection on a worker; returns false when the connection must
   // close. `close_connection` asks the response to close it.
   using Serve = std::function<bool(Connection&, bool close_connection)>;
-  // `overload_response` is written (plain HTTP only) to a connection refused for the caps.
-  ConnectionPool(const ServerLimits& limits, SSL_CTX* tls, std::string overload_response, Serve serve);
+  // Written (plain HTTP only, best effort) before closing a connection: `overload_response` when
+  // it is refused for the caps, `head_too_large_response` when its head passes the limit.
+  ConnectionPool(const ServerLimits& limits, SSL_CTX* tls, std::string overload_response,
+                 std::string head_too_large_response, Serve serve);
   ~ConnectionPool();
 
   void start();
@@ -110,6 +112,7 @@ class ConnectionPool {
   size_t in_flight_cap_;
   SSL_CTX* tls_;
   std::string overload_response_;
+  std::string head_too_large_response_;
   Serve serve_;
   int wake_fd_ = -1;
 

@@ -164,10 +164,11 @@ struct HttpServer::Impl {
     return {};
   }
 
-  std::string overload_response() const {
-    Response r = router.error(503, "too many connections from this address; try again later");
-    return fmt::format("HTTP/1.1 503 Service Unavailable\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
-                       r.content_type, r.body.size(), r.body);
+  // A whole response for the pool to write itself, then close.
+  std::string closing_response(int status, const char* reason, const std::string& message) const {
+    Response r = router.error(status, message);
+    return fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+                       status, reason, r.content_type, r.body.size(), r.body);
   }
 
   void configure_transport() {
@@ -180,14 +181,13 @@ struct HttpServer::Impl {
       Request request = to_request(req);
       to_response(router.dispatch(request), res);
     };
-    for (const char* pattern : {".*"}) {
-      http->Get(pattern, handle);
-      http->Post(pattern, handle);
-      http->Put(pattern, handle);
-      http->Patch(pattern, handle);
-      http->Delete(pattern, handle);
-      http->Options(pattern, handle);
-    }
+    // Every path goes to the router, which matches it.
+    http->Get(".*", handle);
+    http->Post(".*", handle);
+    http->Put(".*", handle);
+    http->Patch(".*", handle);
+    http->Delete(".*", handle);
+    http->Options(".*", handle);
     http->set_error_handler(httplib::Server::HandlerWithResponse(
         [this](const httplib::Request&, httplib::Response& res) {
           if (!res.body.empty() || res.has_header("Content-Length")) return httplib::Server::HandlerResponse::Unhandled;
@@ -229,11 +229,13 @@ Result<int> HttpServer::start() {
   m.configure_transport();
   const ServerLimits limits = m.options.limits;
   Transport* transport = m.http.get();
-  m.pool = std::make_unique<ConnectionPool>(limits, m.tls, m.overload_response(),
-                                            [transport, limits](Connection& conn, bool close_connection) {
-                                              t_served_at = std::chrono::steady_clock::now();
-                                              return transport->serve(conn, limits, close_connection);
-                                            });
+  m.pool = std::make_unique<ConnectionPool>(
+      limits, m.tls, m.closing_response(503, "Service Unavailable", "too many connections from this address; try again later"),
+      m.closing_response(431, "Request Header Fields Too Large", "the request head is too large"),
+      [transport, limits](Connection& conn, bool close_connection) {
+        t_served_at = std::chrono::steady_clock::now();
+        return transport->serve(conn, limits, close_connection);
+      });
   m.http->pool = m.pool.get();
   const std::string& host = m.options.host;
   int port = m.options.port == 0 ? m.http->bind_to_any_port(host)
