@@ -12,6 +12,8 @@ namespace memgpt::vector::embedded {
 
 using Hits = std::vector<std::pair<float, int64_t>>;
 
+constexpr size_t kDefaultEf = 100;  // the beam when the caller leaves ef to the engine
+
 Result<Hits> FilteredSearch::search(Collection& c, const std::vector<float>& q, size_t k, int ef, const SqlFilter& f) {
   std::shared_lock lock(c.mu);
   auto* h = c.hnsw.get();
@@ -81,7 +83,9 @@ Result<std::shared_ptr<const FilterRows>> FilteredSearch::filter_rows(Collection
 Result<Hits> FilteredSearch::deeper_graph(Collection& c, const float* q, size_t k, int ef, const SqlFilter& f,
                                           double share, size_t alive) {
   for (size_t want = static_cast<size_t>(static_cast<double>(k) / share * 1.5) + 8;; want *= 2) {
-    Hits hits = graph_search(c, q, want, std::max<int>(ef, static_cast<int>(std::min<size_t>(want, INT32_MAX))), nullptr);
+    // At least the beam of an unfiltered search: deeper, never narrower.
+    size_t beam = std::max(ef > 0 ? static_cast<size_t>(ef) : kDefaultEf, want);
+    Hits hits = graph_search(c, q, want, static_cast<int>(std::min<size_t>(beam, INT32_MAX)), nullptr);
     // The hits' rids as one JSON parameter: a deep search may hold more than SQLite's
     // parameter limit.
     Json rids = Json::array();
@@ -128,7 +132,7 @@ Hits FilteredSearch::graph_search(Collection& c, const float* q, size_t k, int e
   using hnswlib::tableint;
   using Queue = std::priority_queue<std::pair<float, tableint>, std::vector<std::pair<float, tableint>>,
                                     hnswlib::HierarchicalNSW<float>::CompareByFirst>;
-  size_t ef = std::max<size_t>(k, ef_req > 0 ? static_cast<size_t>(ef_req) : std::max<size_t>(k, 100));
+  size_t ef = std::max<size_t>(k, ef_req > 0 ? static_cast<size_t>(ef_req) : kDefaultEf);
   tableint cur = h->enterpoint_node_;
   float curdist = h->fstdistfunc_(q, h->getDataByInternalId(cur), h->dist_func_param_);
   for (int level = h->maxlevel_; level > 0; level--) {
