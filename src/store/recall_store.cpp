@@ -197,6 +197,7 @@ Status RecallStore::update_text(const std::string& id, const std::string& text,
 }
 
 Status RecallStore::remove(const std::vector<std::string>& ids) {
+  if (ids.empty()) return {};
   return db_->transaction([&]() -> Status {
     for (const auto& id : ids) {
       std::vector<SqlValue> p{id};

@@ -1,7 +1,7 @@
 // Recall memory: every message of every agent, in order, searchable by text (case-insensitive
-// substring; FTS5 trigram index on SQLite, pg_trgm on PostgreSQL) and by date. Shares the
-// metadata store's database, so an agent step can write messages and agent state in one
-// transaction (SqlDatabase::transaction).
+// substring; FTS5 trigram index on SQLite, pg_trgm on PostgreSQL) and by date. Usually in the
+// metadata store's database, so an agent's messages and state are saved in one transaction
+// (store/agent_commit.h).
 #pragma once
 
 #include <cstdint>
@@ -38,6 +38,7 @@ struct MessagePage {
 class RecallStore {
  public:
   explicit RecallStore(std::shared_ptr<SqlDatabase> db) : db_(std::move(db)) {}
+  const std::shared_ptr<SqlDatabase>& database() const { return db_; }
 
   // Appends messages (assigning seq after the agent's last); all or none.
   Status append(std::vector<MessageRecord>& messages);
