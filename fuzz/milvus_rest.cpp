@@ -40,8 +40,9 @@ struct Served {
   std::unique_ptr<MilvusRestServer> server;
   std::unique_ptr<httplib::Client> client;
 
-  // Back to one collection "c" with its six rows: inputs must not depend on earlier ones more
-  // than necessary, and the database must not grow without bound.
+  // Back to one collection "c" holding its six seed ids and at most a few more rows: inputs
+  // must not depend on earlier ones more than necessary, and the database must not grow without
+  // bound. (Rewriting the rows after every write would cost most of the run's time.)
   void reset(const std::string& action) {
     if (action.rfind("collections/", 0) == 0) {
       auto names = engine->list_collections();
@@ -65,7 +66,10 @@ struct Served {
       spec.index.field_name = "vector";
       if (auto s = engine->create_collection(spec); !s.ok()) memgpt::fuzz::finding("cannot create the collection: " + s.message());
     } else {
-      (void)engine->remove("c", "id not in [1, 2, 3, 4, 5, 6]");
+      auto n = engine->count("c", "");
+      if (n.ok() && *n > 16) (void)engine->remove("c", "id not in [1, 2, 3, 4, 5, 6]");
+      auto seeds = engine->count("c", "id in [1, 2, 3, 4, 5, 6]");
+      if (seeds.ok() && *seeds == 6) return;
     }
     if (auto n = engine->upsert("c", seed_rows()); !n.ok()) memgpt::fuzz::finding("cannot restore the rows: " + n.status().message());
   }

@@ -6,8 +6,9 @@
 #   fuzz/run.sh [--smoke] BUILD_DIR [TARGET...]     (TARGET without the fuzz_ prefix)
 #
 # Campaign (default): FUZZ_SECONDS per target (60; doubled for the filter and document
-# targets), in fork mode so a crash is saved and the run goes on; the corpus grows in
-# BUILD_DIR/fuzz-work/<target>; crash inputs land in BUILD_DIR/fuzz-work/<target>/artifacts.
+# targets); after a crash the target starts again on its grown corpus until its time is up, so
+# one finding does not end the run. The corpus grows in BUILD_DIR/fuzz-work/<target>/corpus;
+# crash inputs land in BUILD_DIR/fuzz-work/<target>/artifacts.
 # Smoke (CI): FUZZ_SMOKE_SECONDS per target (5) from a fixed seed; any crash fails the run.
 # Each target runs in a fresh network namespace with only loopback when the system allows it.
 set -uo pipefail
@@ -77,33 +78,41 @@ for t in "${targets[@]}"; do
   mkdir -p "$dir/corpus" "$dir/artifacts"
   seeds="$here/corpus/$t"
   budget="$(budget_for "$t")"
-  args=(-max_total_time="$budget" -timeout=25 -rss_limit_mb=2048 -max_len="$(max_len_for "$t")"
+  args=(-timeout=25 -rss_limit_mb=2048 -max_len="$(max_len_for "$t")"
         -artifact_prefix="$dir/artifacts/" -print_final_stats=1)
   dict="$(dict_for "$t")"
   [[ -n "$dict" && -f "$dict" ]] && args+=(-dict="$dict")
-  if ((smoke)); then
-    args+=(-seed=1)
-  else
-    args+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
-  fi
+  ((smoke)) && args+=(-seed=1)
   corpora=("$dir/corpus")
   [[ -d "$seeds" ]] && corpora+=("$seeds")
   before=$(find "$dir/artifacts" -type f | wc -l)
   start=$(date +%s)
-  ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}" \
-  UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
-  LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$here/lsan.supp:print_suppressions=0}" \
-    "${sandbox[@]}" "$bin" "${args[@]}" "${corpora[@]}" >"$dir/log" 2>&1
-  rc=$?
+  : >"$dir/log"
+  runs=0
+  rc=0
+  execs=0
+  while :; do
+    left=$((budget - ($(date +%s) - start)))
+    ((left < 1)) && break
+    runs=$((runs + 1))
+    ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}" \
+    UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
+    LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$here/lsan.supp:print_suppressions=0}" \
+      "${sandbox[@]}" "$bin" "${args[@]}" -max_total_time="$left" "${corpora[@]}" >"$dir/run.log" 2>&1
+    rc=$?
+    cat "$dir/run.log" >>"$dir/log"
+    # Executions of this run: the final stats, or the last progress line when it crashed.
+    n=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$dir/run.log" | tail -1 | awk '{print $2}')
+    [[ -z "$n" ]] && n=$(grep -oE '^#[0-9]+' "$dir/run.log" | tail -1 | tr -d '#')
+    execs=$((execs + ${n:-0}))
+    # A smoke run stops at the first crash; a campaign goes on (at most 50 starts).
+    ((rc == 0 || smoke || runs >= 50)) && break
+  done
   elapsed=$(($(date +%s) - start))
   crashes=$(($(find "$dir/artifacts" -type f | wc -l) - before))
-  # Figures: the final stats in plain mode, the last progress line in fork mode.
-  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$dir/log" | tail -1 | awk '{print $2}')
-  [[ -z "$execs" ]] && execs=$(grep -oE '^#[0-9]+' "$dir/log" | tail -1 | tr -d '#')
-  cov=$(grep -oE 'cov: [0-9]+' "$dir/log" | tail -1 | awk '{print $2}')
-  ft=$(grep -oE 'ft: [0-9]+' "$dir/log" | tail -1 | awk '{print $2}')
+  cov=$(grep -oE 'cov: [0-9]+' "$dir/run.log" | tail -1 | awk '{print $2}')
+  ft=$(grep -oE 'ft: [0-9]+' "$dir/run.log" | tail -1 | awk '{print $2}')
   corpus=$(find "$dir/corpus" -type f | wc -l)
-  execs=${execs:-0}
   rate=$((elapsed > 0 ? execs / elapsed : execs))
   result=ok
   if ((rc != 0 || crashes > 0)); then
