@@ -260,13 +260,50 @@ TEST_F(AgentTest, ContextOverflowErrorTriggersSummaryAndRetry) {
     model_.say("", "reply " + std::to_string(i));
     ASSERT_TRUE(agent->send_user_message("message " + std::to_string(i), sink_).ok());
   }
+  int64_t recall_before = *agent->recall_count();
+  size_t calls_before = model_.requests.size();
   model_.push({"", "", "", Status(ErrorCode::kResourceExhausted, "context_length_exceeded",
                                   static_cast<int>(llm::LlmError::kContextWindowExceeded))});
-  model_.push({"A summary.", "", ""});
+  model_.push({"We exchanged five messages.", "", ""});
   model_.say("", "after summary");
+  log_.clear();
   auto turn = agent->send_user_message("go on", sink_);
   ASSERT_TRUE(turn.ok()) << turn.status().message();
-  EXPECT_EQ(said().back(), "after summary");
+  EXPECT_EQ(said(), std::vector<std::string>{"after summary"});
+
+  // Three model calls: the refused request, the summary, the same turn sent again.
+  ASSERT_EQ(model_.requests.size(), calls_before + 3);
+  const auto& refused = model_.requests[calls_before];
+  const auto& summary = model_.requests[calls_before + 1];
+  const auto& retried = model_.requests[calls_before + 2];
+  // The summary call has no tools and reads the evicted messages.
+  EXPECT_TRUE(summary.tools.empty());
+  ASSERT_EQ(summary.messages.size(), 2u);
+  EXPECT_NE(summary.messages[1].content.find("message 0"), std::string::npos);
+  // The summary alert (shown once) takes position 1 of the retried request, which is shorter
+  // and still ends with the user's message.
+  auto alerts = log_.texts(AgentEvent::Kind::kSystemAlert);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_NE(alerts[0].find("have been hidden from view due to conversation memory constraints"),
+            std::string::npos);
+  EXPECT_NE(alerts[0].find("We exchanged five messages."), std::string::npos);
+  EXPECT_EQ(packed_type(retried.messages[1].content), "system_alert");
+  EXPECT_NE(retried.messages[1].content.find("We exchanged five messages."), std::string::npos);
+  EXPECT_LT(retried.messages.size(), refused.messages.size());
+  EXPECT_EQ(unpack_user_message(retried.messages.back().content), "go on");
+  EXPECT_EQ(unpack_user_message(refused.messages.back().content), "go on");
+
+  // The evicted messages left the context but stay in recall (plus the note, the user's
+  // message, the call and its result).
+  bool in_context = false;
+  for (const auto& m : *agent->context_messages()) in_context |= unpack_user_message(m.text) == "message 0";
+  EXPECT_FALSE(in_context);
+  auto recall = stores_.recall().list(agent->id(), 0, 0, -1, false);
+  ASSERT_TRUE(recall.ok());
+  bool in_recall = false;
+  for (const auto& m : *recall) in_recall |= unpack_user_message(m.text) == "message 0";
+  EXPECT_TRUE(in_recall);
+  EXPECT_EQ(*agent->recall_count(), recall_before + 4);
 }
 
 TEST_F(AgentTest, HugeFunctionResultIsCutWithANote) {
@@ -298,9 +335,21 @@ TEST_F(AgentTest, PopRetryRethinkRewrite) {
   EXPECT_EQ(unpack_user_message(model_.requests.back().messages.back().content), "question");
   EXPECT_EQ(agent->context_messages()->size(), 7u);
   ASSERT_TRUE(agent->pop(3).ok());
-  EXPECT_EQ(agent->context_messages()->size(), 4u);
-  EXPECT_FALSE(agent->pop(999).ok() && agent->context_messages()->size() < 2);
-  EXPECT_GE(agent->context_messages()->size(), 2u);
+  EXPECT_EQ(agent->context_messages()->size(), 4u);  // system, boot call, its result, login
+  // Popping more than there is keeps the system message and the boot call with its result
+  // (a call is never split from its result): only the login event goes.
+  ASSERT_TRUE(agent->pop(999).ok());
+  auto left = agent->context_messages();
+  ASSERT_EQ(left->size(), 3u);
+  EXPECT_EQ((*left)[0].role, "system");
+  EXPECT_EQ((*left)[1].text, kBootThought);
+  EXPECT_EQ((*left)[2].role, "tool");
+  EXPECT_EQ((*left)[2].tool_call_id, (*left)[1].tool_calls[0]["id"]);
+  // Then nothing can go without splitting the call from its result.
+  Status nothing = agent->pop(1);
+  EXPECT_EQ(nothing.code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(agent->context_messages()->size(), 3u);
+  EXPECT_EQ(agent->pop(0).code(), ErrorCode::kInvalidArgument);
 }
 
 }  // namespace
