@@ -5,6 +5,7 @@
 
 #include "llm/anthropic_chat.h"
 #include "llm/llm_config.h"
+#include "llm/openai_chat.h"
 #include "llm/stream_attempts.h"
 #include "llm/local_chat.h"
 #include "llm/model_call.h"
@@ -48,21 +49,7 @@ class OpenAIChatModel final : public ChatModel {
   std::string endpoint_type() const override { return config_.model_endpoint_type; }
 
   Result<ChatResponse> complete(const ChatRequest& request) override {
-    Json body = {{"model", config_.model}};
-    Json messages = Json::array();
-    for (const auto& m : request.messages) messages.push_back(message_json(m));
-    body["messages"] = messages;
-    if (!request.tools.empty() && request.tool_choice != "none") {
-      body["tools"] = request.tools;
-      if (request.tool_choice == "auto" || request.tool_choice == "required") {
-        body["tool_choice"] = request.tool_choice;
-      } else {
-        body["tool_choice"] = {{"type", "function"}, {"function", {{"name", request.tool_choice}}}};
-      }
-      body["parallel_tool_calls"] = false;
-    }
-    if (request.temperature) body["temperature"] = *request.temperature;
-    if (request.max_tokens) body["max_tokens"] = *request.max_tokens;
+    Json body = openai_request_body(config_.model, request);
     bool stream = static_cast<bool>(request.on_delta);
     if (stream) {
       body["stream"] = true;
@@ -313,6 +300,25 @@ class OpenAIChatModel final : public ChatModel {
 };
 
 }  // namespace
+
+Json openai_request_body(const std::string& model, const ChatRequest& request) {
+  Json body = {{"model", model}};
+  Json messages = Json::array();
+  for (const auto& m : request.messages) messages.push_back(message_json(m));
+  body["messages"] = messages;
+  if (!request.tools.empty() && request.tool_choice != "none") {
+    body["tools"] = request.tools;
+    if (request.tool_choice == "auto" || request.tool_choice == "required") {
+      body["tool_choice"] = request.tool_choice;
+    } else {
+      body["tool_choice"] = {{"type", "function"}, {"function", {{"name", request.tool_choice}}}};
+    }
+    body["parallel_tool_calls"] = false;
+  }
+  if (request.temperature) body["temperature"] = *request.temperature;
+  if (request.max_tokens) body["max_tokens"] = *request.max_tokens;
+  return body;
+}
 
 int known_context_window(const std::string& raw) {
   std::string model = raw.substr(raw.rfind('/') == std::string::npos ? 0 : raw.rfind('/') + 1);

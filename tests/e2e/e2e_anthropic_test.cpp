@@ -37,9 +37,7 @@ class AnthropicRunTest : public ::testing::Test {
     ASSERT_EQ(c.exit_code, 0) << c.err;
   }
   testing::ProcessResult run(const std::vector<std::string>& args, const std::string& input = "") {
-    testing::RunOptions o;
-    o.stdin_data = input;
-    o.timeout_ms = 120000;
+    testing::RunOptions o = testing::with_input(input);
     o.unset_env = {"ANTHROPIC_API_KEY"};
     return testing::run_memgpt(home_.path(), args, o);
   }

@@ -53,7 +53,7 @@ class Tmux {
 };
 
 TEST(Interactive, TerminalSessionThroughTmux) {
-  if (!std::filesystem::exists("/usr/bin/tmux")) GTEST_SKIP() << "tmux is not installed";
+  if (!std::filesystem::exists("/usr/bin/tmux")) MEMGPT_SKIP_OR_FAIL("tmux is not installed (scripts/setup.sh installs it)");
   testing::TempDir home;
   auto say = [](const std::string& m) {
     return Json{{"content", "Replying."}, {"tool", "send_message"}, {"arguments", {{"message", m}}}};
@@ -64,9 +64,7 @@ TEST(Interactive, TerminalSessionThroughTmux) {
   testing::ScriptedLlmServer llm({{"model", "gpt-4o-mini"}, {"replies", replies}});
   llm.start();
   auto run = [&](const std::vector<std::string>& args, const std::string& input = "") {
-    testing::RunOptions o;
-    o.stdin_data = input;
-    return testing::run_memgpt(home.path(), args, o);
+    return testing::run_memgpt(home.path(), args, testing::with_input(input));
   };
   ASSERT_EQ(run({"configure", "--llm-provider", "openai", "--model-endpoint", llm.base_url(),
                  "--openai-key", "sk-test"}).exit_code, 0);
@@ -94,6 +92,8 @@ TEST(Interactive, TerminalSessionThroughTmux) {
   t.type("/memory");
   ASSERT_TRUE(t.wait_for("### CORE MEMORY ###")) << t.screen();
   t.type("this one will be cancelled");
+  // Ctrl-C while the step runs: once its request reached the model (which answers in 4 s).
+  ASSERT_TRUE(llm.wait_for_requests(3)) << t.screen();
   ASSERT_TRUE(t.wait_for("waiting for the model")) << t.screen();  // not a silent terminal
   t.keys({"C-c"});
   ASSERT_TRUE(t.wait_for("Step cancelled: your message is kept")) << t.screen();

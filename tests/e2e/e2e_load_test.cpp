@@ -40,7 +40,7 @@ class LoadTest : public ::testing::Test {
 };
 
 TEST_F(LoadTest, PdfPagesAreDocumentsAndAPhraseFindsItsPage) {
-  if (!std::filesystem::exists(kPdf)) GTEST_SKIP() << "shared-mime-info is not installed";
+  if (!std::filesystem::exists(kPdf)) MEMGPT_SKIP_OR_FAIL("shared-mime-info is not installed (scripts/setup.sh installs it)");
   auto r = run({"load", "directory", "--name", "spec", "--input-files", kPdf});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "Loaded 38 passages and 17 documents from spec\n");
@@ -133,7 +133,7 @@ TEST_F(LoadTest, BadFilesAreSkippedWithAReasonOrFailUnderStrict) {
 }
 
 TEST_F(LoadTest, EncryptedPdfIsNamedAsSuch) {
-  if (!std::filesystem::exists(kPdf) || !std::filesystem::exists("/usr/bin/qpdf")) GTEST_SKIP() << "qpdf missing";
+  if (!std::filesystem::exists(kPdf) || !std::filesystem::exists("/usr/bin/qpdf")) MEMGPT_SKIP_OR_FAIL("qpdf or shared-mime-info is missing (scripts/setup.sh installs them)");
   std::string locked = data_.file("locked.pdf");
   auto q = testing::run_process({"/usr/bin/qpdf", "--encrypt", "secret", "secret", "256", "--", kPdf, locked});
   ASSERT_EQ(q.exit_code, 0) << q.err;

@@ -23,10 +23,7 @@ class LocalLlmRunTest : public ::testing::Test {
     ASSERT_EQ(c.exit_code, 0) << c.err;
   }
   testing::ProcessResult run(const std::vector<std::string>& args, const std::string& input = "") {
-    testing::RunOptions o;
-    o.stdin_data = input;
-    o.timeout_ms = 120000;
-    return testing::run_memgpt(home_.path(), args, o);
+    return testing::run_memgpt(home_.path(), args, testing::with_input(input));
   }
   testing::TempDir home_;
   std::unique_ptr<testing::ScriptedLlmServer> server_;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "scripted_llm.h"
+#include "support/server_process.h"
 #include "support/test_env.h"
 #include "util/json.h"
 
@@ -104,11 +105,14 @@ inline Json say(const std::string& message) {
 class ServerFixture : public ::testing::Test {
  protected:
   void SetUp() override { llm_port_ = 0; }
+  void start_llm(Json replies) {
+    llm_ = std::make_unique<testing::ScriptedLlmServer>(Json{{"model", "gpt-4o-mini"}, {"replies", replies}});
+    ASSERT_GT(llm_->start(), 0);
+  }
   void start_llm(size_t replies) {
     Json r = Json::array();
     for (size_t i = 0; i < replies; ++i) r.push_back(say("ok " + std::to_string(i)));
-    llm_ = std::make_unique<testing::ScriptedLlmServer>(Json{{"model", "gpt-4o-mini"}, {"replies", r}});
-    llm_->start();
+    start_llm(r);
   }
   void configure(const std::vector<std::string>& extra = {}) {
     std::vector<std::string> args = {"configure", "--llm-provider", "openai", "--model", "gpt-4o-mini",
@@ -126,6 +130,16 @@ class ServerFixture : public ::testing::Test {
     auto child = std::make_unique<Child>(argv, env);
     EXPECT_TRUE(wait_healthy(port)) << "server did not come up";
     return child;
+  }
+  // `memgpt server` on a port of its choosing (it prints the port once it listens).
+  std::unique_ptr<testing::ServerProcess> start_server(const std::string& password = "",
+                                                       const std::vector<std::string>& extra = {}) {
+    std::map<std::string, std::string> env = {{"MEMGPT_HOME", home_.path()}};
+    if (!password.empty()) env["MEMGPT_SERVER_PASS"] = password;
+    auto server = std::make_unique<testing::ServerProcess>(testing::memgpt_server_argv(extra), env,
+                                                           testing::kMemgptServerReady);
+    EXPECT_TRUE(server->ready()) << "the server did not come up: " << server->log();
+    return server;
   }
   std::string create_agent(Api& api, const std::string& name) {
     auto r = api.post("/v1/agents", {{"name", name}, {"model", "openai/gpt-4o-mini"}});

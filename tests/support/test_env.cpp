@@ -4,10 +4,12 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -56,24 +58,43 @@ ScopedHome::~ScopedHome() {
   }
 }
 
+std::vector<std::string> environment_with(const std::map<std::string, std::string>& set,
+                                          const std::vector<std::string>& unset) {
+  std::vector<std::string> out;
+  for (char** e = environ; *e; ++e) {
+    std::string entry = *e;
+    std::string name = entry.substr(0, entry.find('='));
+    if (set.count(name) || std::find(unset.begin(), unset.end(), name) != unset.end()) continue;
+    out.push_back(std::move(entry));
+  }
+  for (const auto& [k, v] : set) out.push_back(k + "=" + v);
+  return out;
+}
+
 ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions& options) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (::pipe2(in_pipe, O_CLOEXEC) || ::pipe2(out_pipe, O_CLOEXEC) || ::pipe2(err_pipe, O_CLOEXEC)) {
     throw std::runtime_error("pipe failed");
   }
+  // Built before fork: the child of a process with threads may only make async-signal-safe
+  // calls until exec.
+  std::vector<std::string> env = environment_with(options.env, options.unset_env);
+  std::vector<char*> envp, args;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) _exit(126);
     ::dup2(in_pipe[0], 0);
     ::dup2(out_pipe[1], 1);
     ::dup2(err_pipe[1], 2);
-    for (const auto& name : options.unset_env) ::unsetenv(name.c_str());
-    for (const auto& [k, v] : options.env) ::setenv(k.c_str(), v.c_str(), 1);
+    ::close_range(3, ~0U, 0);
     if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) _exit(127);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execve(args[0], args.data(), environ);
+    ::execve(args[0], args.data(), envp.data());
     _exit(127);
   }
   ::close(in_pipe[0]);
@@ -147,18 +168,35 @@ ProcessResult run_memgpt(const std::string& home, const std::vector<std::string>
   return run_process(argv, options);
 }
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+ClosedPort::ClosedPort() {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
+  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    throw std::runtime_error("cannot bind a loopback port");
+  }
+  port_ = ntohs(addr.sin_port);
+}
+
+ClosedPort::~ClosedPort() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool running_in_ci() {
+  const char* ci = std::getenv("CI");
+  if (!ci) return false;
+  std::string v = ci;
+  return !v.empty() && v != "0" && v != "false";
+}
+
+RunOptions with_input(std::string input) {
+  RunOptions o;
+  o.stdin_data = std::move(input);
+  o.timeout_ms = 120000;
+  return o;
 }
 
 std::string read_text(const std::string& path) {

@@ -49,15 +49,40 @@ struct RunOptions {
   int timeout_ms = 60000;  // killed (SIGKILL) after this
 };
 
-// Runs `argv` (argv[0] a path) and waits, capturing stdout/stderr.
+// This process's environment with `set` added (or replaced) and `unset` removed, as
+// NAME=value entries: for exec after fork.
+std::vector<std::string> environment_with(const std::map<std::string, std::string>& set,
+                                          const std::vector<std::string>& unset = {});
+
+// Options for a run that types `input` (and may take up to two minutes).
+RunOptions with_input(std::string input);
+
+// Runs `argv` (argv[0] a path) and waits, capturing stdout/stderr. The child dies with the
+// test process and inherits none of its other descriptors.
 ProcessResult run_process(const std::vector<std::string>& argv, const RunOptions& options = {});
 
 // Runs the built memgpt binary with `args`; MEMGPT_HOME = `home` unless options.env sets it.
 ProcessResult run_memgpt(const std::string& home, const std::vector<std::string>& args,
                          RunOptions options = {});
 
-// A loopback TCP port nobody listens on right now.
-int free_port();
+// A loopback TCP port that refuses connections for as long as this object lives: bound (so no
+// other process can take it) but not listening. For tests of unreachable servers.
+class ClosedPort {
+ public:
+  ClosedPort();
+  ~ClosedPort();
+  ClosedPort(const ClosedPort&) = delete;
+  ClosedPort& operator=(const ClosedPort&) = delete;
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+// True under CI (CI=true, as CI services set it): a tool scripts/setup.sh installs must be
+// there, and a test that would skip without it fails instead.
+bool running_in_ci();
 
 std::string read_text(const std::string& path);
 void write_text(const std::string& path, const std::string& text);
@@ -69,3 +94,10 @@ std::string shared_dir();
 std::string memgpt_binary();
 
 }  // namespace memgpt::testing
+
+// Skips the test for a missing tool, or fails it under CI (see running_in_ci()).
+#define MEMGPT_SKIP_OR_FAIL(why)                                                   \
+  do {                                                                             \
+    if (::memgpt::testing::running_in_ci()) GTEST_FAIL() << (why) << " (CI=true)"; \
+    GTEST_SKIP() << (why);                                                         \
+  } while (0)

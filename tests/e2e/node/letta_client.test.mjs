@@ -3,40 +3,18 @@
 // core-memory blocks, archival passages, folder upload + attach, message paging, delete. Every
 // result is checked, and the LLM double must have seen only valid Chat Completions requests.
 // Usage: MEMGPT_BIN=... SCRIPTED_LLM_BIN=... MEMGPT_NODE_MODULES=... node letta_client.test.mjs
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import assert from "node:assert/strict";
 import test from "node:test";
 
+import { READY, requireModule, startServer } from "./support.mjs";
+
 const memgpt = process.env.MEMGPT_BIN;
 const scriptedLlm = process.env.SCRIPTED_LLM_BIN;
-const require = createRequire(path.join(process.env.MEMGPT_NODE_MODULES, "noop.js"));
-const { Letta, toFile, APIError } = require("@letta-ai/letta-client");
-
-function freePort() {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function started(child, text) {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += String(d);
-      if (out.includes(text)) resolve();
-    });
-    child.on("exit", (code) => reject(new Error(`${child.spawnargs[0]} exited with ${code}: ${out}`)));
-  });
-}
+const { Letta, toFile, APIError } = requireModule("@letta-ai/letta-client");
 
 async function expectStatus(promise, status) {
   try {
@@ -62,18 +40,15 @@ const scenario = {
 test("official Letta client drives memgpt server", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "memgpt-letta-"));
   const env = { ...process.env, MEMGPT_HOME: path.join(dir, "home"), MEMGPT_SERVER_PASS: "e2e-password" };
-  const llmPort = await freePort();
-  const port = await freePort();
   writeFileSync(path.join(dir, "scenario.json"), JSON.stringify(scenario));
-  const llm = spawn(scriptedLlm, ["--scenario", path.join(dir, "scenario.json"), "--port", String(llmPort)],
-                    { stdio: ["ignore", "pipe", "inherit"] });
-  let server;
+  let llm, server;
   try {
-    await started(llm, "listening on");
+    let llmPort, port;
+    ({ child: llm, port: llmPort } = await startServer(
+      scriptedLlm, ["--scenario", path.join(dir, "scenario.json"), "--port", "0"], { ready: READY.scriptedLlm }));
     execFileSync(memgpt, ["configure", "--llm-provider", "openai", "--model", "gpt-4o-mini", "--model-endpoint",
                           `http://127.0.0.1:${llmPort}/v1`, "--openai-key", "sk-test"], { env, stdio: "ignore" });
-    server = spawn(memgpt, ["server", "--port", String(port)], { env, stdio: ["ignore", "pipe", "inherit"] });
-    await started(server, "server running at");
+    ({ child: server, port } = await startServer(memgpt, ["server", "--port", "0"], { env, ready: READY.memgptServer }));
     const client = new Letta({ baseURL: `http://127.0.0.1:${port}`, apiKey: "e2e-password", maxRetries: 0 });
 
     // Models.
@@ -220,8 +195,8 @@ test("official Letta client drives memgpt server", async () => {
     const violations = await (await fetch(`http://127.0.0.1:${llmPort}/_violations`)).json();
     assert.deepEqual(violations, []);
   } finally {
-    if (server) server.kill("SIGTERM");
-    llm.kill("SIGTERM");
+    server?.kill("SIGTERM");
+    llm?.kill("SIGTERM");
     rmSync(dir, { recursive: true, force: true });
   }
 });

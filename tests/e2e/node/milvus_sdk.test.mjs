@@ -1,40 +1,25 @@
 // The official Milvus Node SDK's REST client (HttpClient) against `memgpt milvus serve`:
 // create, insert, search, query, get, delete, with every result checked.
 // Usage: MEMGPT_BIN=... MEMGPT_NODE_MODULES=... node milvus_sdk.test.mjs
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import assert from "node:assert/strict";
 import test from "node:test";
 
-const memgpt = process.env.MEMGPT_BIN;
-const modules = process.env.MEMGPT_NODE_MODULES;
-const require = createRequire(path.join(modules, "noop.js"));
-const { HttpClient } = require("@zilliz/milvus2-sdk-node");
+import { READY, requireModule, startServer } from "./support.mjs";
 
-function freePort() {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
+const memgpt = process.env.MEMGPT_BIN;
+const { HttpClient } = requireModule("@zilliz/milvus2-sdk-node");
 
 test("Milvus Node SDK HttpClient drives memgpt milvus serve", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "memgpt-sdk-"));
-  const port = await freePort();
-  const server = spawn(memgpt, ["milvus", "serve", "--uri", path.join(dir, "milvus.db"), "--port", String(port),
-                                "--token", "root:Milvus"], { stdio: ["ignore", "pipe", "inherit"] });
+  let server;
   try {
-    await new Promise((resolve, reject) => {
-      server.stdout.on("data", (d) => { if (String(d).includes("Serving")) resolve(); });
-      server.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
-    });
+    let port;
+    ({ child: server, port } = await startServer(
+      memgpt, ["milvus", "serve", "--uri", path.join(dir, "milvus.db"), "--port", "0", "--token", "root:Milvus"],
+      { ready: READY.milvusServe }));
     const client = new HttpClient({ endpoint: `http://127.0.0.1:${port}`, username: "root", password: "Milvus" });
 
     let r = await client.createCollection({ collectionName: "books", dimension: 4, metricType: "COSINE",
@@ -96,7 +81,7 @@ test("Milvus Node SDK HttpClient drives memgpt milvus serve", async () => {
     r = await client.listCollections();
     assert.deepEqual(r.data, []);
   } finally {
-    server.kill("SIGTERM");
+    server?.kill("SIGTERM");
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -4,19 +4,13 @@
 
 #include "agent/agent.h"
 #include "agent/protocol.h"
-#include "llm/llm_config.h"
-#include "scripted_llm.h"
-#include "support/test_env.h"
+#include "support/agent/agent_fixtures.h"
 
 namespace memgpt::agent {
 namespace {
 
 TEST(AgentAnthropic, TurnsWithSendMessageAndAMemoryEdit) {
-  memgpt::testing::TempDir dir;
-  auto meta = store::MetadataStore::open_sqlite_file(dir.file("sqlite.db"));
-  ASSERT_TRUE(meta.ok());
-  ASSERT_TRUE((*meta)->ensure_user("u").ok());
-  store::RecallStore recall((*meta)->shared_db());
+  memgpt::testing::AgentStores stores;
   memgpt::testing::ScriptedLlmServer server(
       {{"model", "claude-3-5-sonnet-20241022"},
        {"replies",
@@ -31,50 +25,32 @@ TEST(AgentAnthropic, TurnsWithSendMessageAndAMemoryEdit) {
           {"tool", "send_message"},
           {"arguments", {{"message", "Noted: tea."}}}}}}});
   ASSERT_GT(server.start(), 0);
-  llm::LlmConfig c;
-  c.model = "claude-3-5-sonnet-20241022";
-  c.model_endpoint = server.base_url();
-  c.model_endpoint_type = "anthropic";
-  c.api_key = "sk-ant-test";
-  c.max_attempts = 1;
-  auto model = llm::make_chat_model(c);
-  ASSERT_TRUE(model.ok()) << model.status().message();
-  AgentDeps deps{meta->get(), &recall, nullptr, model->get()};
-  AgentCreateOptions o;
-  o.user_id = "u";
-  o.name = "Claudette";
-  o.persona_text = "I am Sam.";
-  o.human_text = "Name: Ann";
-  o.system_prompt = "You are MemGPT.";
-  o.llm_config = {
-      {"model", c.model}, {"model_endpoint_type", "anthropic"}, {"context_window", 200000}};
-  auto agent = Agent::create(deps, o);
-  ASSERT_TRUE(agent.ok()) << agent.status().message();
-  std::vector<AgentEvent> events;
-  auto sink = [&](const AgentEvent& e) { events.push_back(e); };
+  auto model = memgpt::testing::connect_model(
+      memgpt::testing::scripted_llm_config(server, "anthropic", "claude-3-5-sonnet-20241022"));
+  AgentDeps deps = stores.deps(model.get());
+  auto agent = memgpt::testing::create_agent(
+      deps, memgpt::testing::sam_and_ann("Claudette", {{"model", "claude-3-5-sonnet-20241022"},
+                                                       {"model_endpoint_type", "anthropic"},
+                                                       {"context_window", 200000}}),
+      true);
+  memgpt::testing::EventLog log;
+  auto sink = log.sink();
 
-  auto turn = (*agent)->send_user_message("hi, I'm Ann", sink);
+  auto turn = agent->send_user_message("hi, I'm Ann", sink);
   ASSERT_TRUE(turn.ok()) << turn.status().message();
   TurnOptions stream;
   stream.stream = true;
-  turn = (*agent)->send_user_message("I like tea", sink, stream);
+  turn = agent->send_user_message("I like tea", sink, stream);
   ASSERT_TRUE(turn.ok()) << turn.status().message();
   EXPECT_EQ(turn->steps, 2);
 
-  std::vector<std::string> said, thoughts;
   std::string streamed;
-  for (const auto& e : events) {
-    if (e.kind == AgentEvent::Kind::kAssistantMessage) said.push_back(e.text);
-    if (e.kind == AgentEvent::Kind::kInnerThoughts) thoughts.push_back(e.text);
-    if (e.kind == AgentEvent::Kind::kStreamDelta) streamed += e.text;
-  }
-  EXPECT_EQ(said, (std::vector<std::string>{"Hi Ann!", "Noted: tea."}));
-  EXPECT_EQ(thoughts.front(), "Ann says hi; I should greet her.");
+  for (const auto& piece : log.texts(AgentEvent::Kind::kStreamDelta)) streamed += piece;
+  EXPECT_EQ(log.said(), (std::vector<std::string>{"Hi Ann!", "Noted: tea."}));
+  EXPECT_EQ(log.thoughts().front(), "Ann says hi; I should greet her.");
   EXPECT_EQ(streamed, "She likes tea: remember it.Saved; tell her.");
-  EXPECT_EQ((*agent)->memory().block("human")->value, "Name: Ann\nLikes tea");
+  EXPECT_EQ(agent->memory().block("human")->value, "Name: Ann\nLikes tea");
 
-  auto violations = server.violations();
-  ASSERT_TRUE(violations.empty()) << violations[0];
   auto reqs = server.requests();
   ASSERT_EQ(reqs.size(), 3u);
   // The system prompt with core memory is on top; the boot call and its result became blocks.

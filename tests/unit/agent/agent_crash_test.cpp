@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "agent/agent.h"
-#include "support/test_env.h"
+#include "support/agent/agent_fixtures.h"
 
 namespace memgpt::agent {
 namespace {
@@ -50,13 +50,9 @@ TEST(AgentCrash, KillDuringStepsLeavesAConsistentAgent) {
     store::RecallStore recall((*meta)->shared_db());
     EndlessModel model;
     AgentDeps deps{meta->get(), &recall, nullptr, &model};
-    AgentCreateOptions o;
-    o.user_id = "u";
-    o.name = "Crashy";
-    o.persona_text = "I am Crashy.";
+    // Human "count": the model's core_memory_replace(count -> count) keeps it valid.
+    AgentCreateOptions o = testing::sam_and_ann("Crashy", {{"model", "gpt-4"}, {"context_window", 1000000}});
     o.human_text = "count";
-    o.system_prompt = "test";
-    o.llm_config = {{"model", "gpt-4"}, {"context_window", 1000000}};
     auto a = Agent::create(deps, o);
     ASSERT_TRUE(a.ok()) << a.status().message();
     agent_id = (*a)->id();

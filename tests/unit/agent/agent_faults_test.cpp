@@ -7,9 +7,7 @@
 
 #include "agent/agent.h"
 #include "agent/protocol.h"
-#include "llm/llm_config.h"
-#include "scripted_llm.h"
-#include "support/test_env.h"
+#include "support/agent/agent_fixtures.h"
 
 namespace memgpt::agent {
 namespace {
@@ -18,60 +16,27 @@ using memgpt::testing::ScriptedLlmServer;
 
 class AgentFaults : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto s = store::MetadataStore::open_sqlite_file(dir_.file("sqlite.db"));
-    ASSERT_TRUE(s.ok());
-    meta_ = std::move(*s);
-    ASSERT_TRUE(meta_->ensure_user("u").ok());
-    recall_ = std::make_unique<store::RecallStore>(meta_->shared_db());
-  }
-  void TearDown() override {
-    if (server_) {
-      auto v = server_->violations();
-      EXPECT_TRUE(v.empty()) << "the agent sent an invalid request: " << v[0];
-    }
-  }
   // Starts the server with `replies` and creates the agent talking to it.
   void start(Json replies, int attempts = 1, int timeout_ms = 5000) {
     server_ =
         std::make_unique<ScriptedLlmServer>(Json{{"model", "gpt-4o-mini"}, {"replies", replies}});
     ASSERT_GT(server_->start(), 0);
-    llm::LlmConfig c;
-    c.model = "gpt-4o-mini";
-    c.model_endpoint = server_->base_url();
-    c.model_endpoint_type = "openai";
-    c.api_key = "sk-test";
+    llm::LlmConfig c = memgpt::testing::scripted_llm_config(*server_, "openai", "gpt-4o-mini");
     c.max_attempts = attempts;
     c.timeout_ms = timeout_ms;
-    auto m = llm::make_chat_model(c);
-    ASSERT_TRUE(m.ok()) << m.status().message();
-    model_ = std::move(*m);
-    deps_ = {meta_.get(), recall_.get(), nullptr, model_.get()};
-    AgentCreateOptions o;
-    o.user_id = "u";
-    o.name = "Faulty";
-    o.persona_text = "I am Sam.";
-    o.human_text = "Name: Ann";
-    o.system_prompt = "You are MemGPT.";
-    o.llm_config = {
-        {"model", "gpt-4o-mini"}, {"model_endpoint_type", "openai"}, {"context_window", 8192}};
-    auto a = Agent::create(deps_, o);
-    ASSERT_TRUE(a.ok()) << a.status().message();
-    agent_ = std::move(*a);
-    agent_->set_verify_first_message(false);
+    model_ = memgpt::testing::connect_model(c);
+    deps_ = stores_.deps(model_.get());
+    agent_ = memgpt::testing::create_agent(
+        deps_, memgpt::testing::sam_and_ann("Faulty", {{"model", "gpt-4o-mini"},
+                                                       {"model_endpoint_type", "openai"},
+                                                       {"context_window", 8192}}));
   }
   std::vector<std::string> context_ids() {
     std::vector<std::string> ids;
     for (const auto& m : *agent_->context_messages()) ids.push_back(m.id);
     return ids;
   }
-  std::vector<std::string> said() const {
-    std::vector<std::string> out;
-    for (const auto& e : events_) {
-      if (e.kind == AgentEvent::Kind::kAssistantMessage) out.push_back(e.text);
-    }
-    return out;
-  }
+  std::vector<std::string> said() const { return log_.said(); }
   // A failed turn leaves the context as before plus the user's message (stored in recall too),
   // the same after a reload; the error is one line.
   void expect_failed_turn_kept_message(const Result<TurnResult>& turn,
@@ -104,15 +69,13 @@ class AgentFaults : public ::testing::Test {
     EXPECT_EQ(copies, 1);
   }
 
-  memgpt::testing::TempDir dir_;
-  std::unique_ptr<store::MetadataStore> meta_;
-  std::unique_ptr<store::RecallStore> recall_;
-  std::unique_ptr<ScriptedLlmServer> server_;
+  memgpt::testing::AgentStores stores_;
+  std::unique_ptr<ScriptedLlmServer> server_;  // reports invalid requests as failures
   std::unique_ptr<llm::ChatModel> model_;
   AgentDeps deps_;
   std::unique_ptr<Agent> agent_;
-  std::vector<AgentEvent> events_;
-  EventSink sink_ = [this](const AgentEvent& e) { events_.push_back(e); };
+  memgpt::testing::EventLog log_;
+  EventSink sink_ = log_.sink();
 };
 
 Json say(const std::string& thoughts, const std::string& message) {

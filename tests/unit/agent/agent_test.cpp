@@ -4,122 +4,30 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
-
 #include "agent/protocol.h"
-#include "support/test_env.h"
+#include "support/agent/agent_fixtures.h"
+#include "support/agent/scripted_model.h"
 
 namespace memgpt::agent {
 namespace {
 
-// Plays scripted replies in order and records every request.
-class ScriptedModel : public llm::ChatModel {
- public:
-  struct Reply {
-    std::string content;
-    std::string tool;
-    std::string arguments;  // raw JSON text
-    Status error;
-    std::string finish_reason = "stop";
-  };
-  void push(Reply r) { replies_.push_back(std::move(r)); }
-  void say(const std::string& thoughts, const std::string& message, bool heartbeat = false) {
-    (void)heartbeat;
-    push({thoughts, "send_message", Json({{"message", message}}).dump()});
-  }
-  void call(const std::string& thoughts, const std::string& tool, Json args) {
-    push({thoughts, tool, args.dump()});
-  }
-  Result<llm::ChatResponse> complete(const llm::ChatRequest& request) override {
-    requests.push_back(request);
-    if (replies_.empty()) return internal_error("the script has no reply left");
-    Reply r = replies_.front();
-    replies_.pop_front();
-    if (!r.error.ok()) return r.error;
-    llm::ChatResponse resp;
-    resp.message.role = "assistant";
-    resp.message.content = r.content;
-    if (!r.tool.empty()) {
-      resp.message.tool_calls.push_back({"call_" + std::to_string(requests.size()), r.tool, r.arguments});
-      resp.finish_reason = "tool_calls";
-    } else {
-      resp.finish_reason = r.finish_reason;
-    }
-    resp.usage = {100, 10, 110};
-    resp.model = "scripted";
-    return resp;
-  }
-  std::string model_name() const override { return "scripted"; }
-  std::string endpoint_type() const override { return "openai"; }
-  std::vector<llm::ChatRequest> requests;
-  size_t remaining() const { return replies_.size(); }
-
- private:
-  std::deque<Reply> replies_;
-};
-
-class ListArchival : public ArchivalMemory {
- public:
-  Result<std::string> insert(const std::string& text) override {
-    rows.push_back({"p" + std::to_string(rows.size()), text, 1000, 0});
-    return rows.back().id;
-  }
-  Result<ArchivalPage> search(const std::string& query, int64_t offset, int64_t limit) override {
-    ArchivalPage page;
-    std::vector<ArchivalHit> hits;
-    for (const auto& r : rows) {
-      if (r.text.find(query) != std::string::npos) hits.push_back(r);
-    }
-    page.total = static_cast<int64_t>(hits.size());
-    for (int64_t i = offset; i < offset + limit && i < page.total; ++i) page.hits.push_back(hits[i]);
-    return page;
-  }
-  Result<int64_t> count() override { return static_cast<int64_t>(rows.size()); }
-  std::vector<ArchivalHit> rows;
-};
+using memgpt::testing::ListArchival;
+using memgpt::testing::ScriptedModel;
 
 class AgentTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto s = store::MetadataStore::open_sqlite_file(dir_.file("sqlite.db"));
-    ASSERT_TRUE(s.ok());
-    meta_ = std::move(*s);
-    ASSERT_TRUE(meta_->ensure_user("u").ok());
-    recall_ = std::make_unique<store::RecallStore>(meta_->shared_db());
-    deps_.meta = meta_.get();
-    deps_.recall = recall_.get();
-    deps_.archival = &archival_;
-    deps_.model = &model_;
-  }
   std::unique_ptr<Agent> make(int context_window = 8192, bool verify = false, int limit = 2000) {
-    AgentCreateOptions o;
-    o.user_id = "u";
-    o.name = "TestAgent";
-    o.persona_text = "I am Sam.";
-    o.human_text = "Name: Ann";
-    o.system_prompt = "You are MemGPT.";
-    o.core_memory_limit = limit;
-    o.llm_config = {{"model", "gpt-4"}, {"context_window", context_window}};
-    auto a = Agent::create(deps_, o);
-    EXPECT_TRUE(a.ok()) << a.status().message();
-    (*a)->set_verify_first_message(verify);
-    return std::move(*a);
+    return memgpt::testing::create_agent(
+        deps_, memgpt::testing::sam_and_ann("TestAgent", {{"model", "gpt-4"}, {"context_window", context_window}}, limit),
+        verify);
   }
-  std::vector<AgentEvent> events_;
-  EventSink sink_ = [this](const AgentEvent& e) { events_.push_back(e); };
-  std::vector<std::string> said() {
-    std::vector<std::string> out;
-    for (const auto& e : events_) {
-      if (e.kind == AgentEvent::Kind::kAssistantMessage) out.push_back(e.text);
-    }
-    return out;
-  }
-  testing::TempDir dir_;
-  std::unique_ptr<store::MetadataStore> meta_;
-  std::unique_ptr<store::RecallStore> recall_;
+  std::vector<std::string> said() const { return log_.said(); }
+  memgpt::testing::AgentStores stores_;
   ListArchival archival_;
   ScriptedModel model_;
-  AgentDeps deps_;
+  AgentDeps deps_ = stores_.deps(&model_, &archival_);
+  memgpt::testing::EventLog log_;
+  EventSink sink_ = log_.sink();
 };
 
 TEST_F(AgentTest, NewAgentStartsWithTheBootSequence) {
@@ -194,10 +102,7 @@ TEST_F(AgentTest, FailuresBecomeFailedResultsAndForceAHeartbeat) {
   auto turn = agent->send_user_message("do things", sink_);
   ASSERT_TRUE(turn.ok()) << turn.status().message();
   EXPECT_EQ(turn->steps, 4);
-  std::vector<std::string> failures;
-  for (const auto& e : events_) {
-    if (e.kind == AgentEvent::Kind::kFunctionResult && !e.ok) failures.push_back(e.text);
-  }
+  auto failures = log_.failures();
   ASSERT_EQ(failures.size(), 3u);
   EXPECT_EQ(failures[0], "No function named 'launch_rocket'.");
   EXPECT_NE(failures[1].find("not a JSON object"), std::string::npos);
@@ -237,30 +142,17 @@ TEST_F(AgentTest, CoreMemoryOverItsLimitIsReportedToTheModel) {
 
 TEST_F(AgentTest, OnlyTheFirstOfSeveralToolCallsRuns) {
   auto agent = make();
-  model_.push({"two calls", "send_message", R"({"message":"one"})"});
-  // Add a second call to the same reply by scripting through the raw response path.
-  class Two : public llm::ChatModel {
-   public:
-    Result<llm::ChatResponse> complete(const llm::ChatRequest& r) override {
-      requests.push_back(r);
-      llm::ChatResponse resp;
-      resp.message.role = "assistant";
-      resp.message.content = "both";
-      resp.message.tool_calls = {{"c1", "send_message", R"({"message":"first"})"},
-                                 {"c2", "send_message", R"({"message":"second"})"}};
-      return resp;
-    }
-    std::string model_name() const override { return "two"; }
-    std::string endpoint_type() const override { return "openai"; }
-    std::vector<llm::ChatRequest> requests;
-  } two;
-  deps_.model = &two;
-  auto agent2 = Agent::load(deps_, agent->id());
-  ASSERT_TRUE(agent2.ok());
-  ASSERT_TRUE((*agent2)->send_user_message("hi", sink_).ok());
+  model_.push({"both", "send_message", R"({"message":"first"})", {}, "tool_calls",
+               {{"c2", "send_message", R"({"message":"second"})"}}});
+  model_.say("", "next");
+  ASSERT_TRUE(agent->send_user_message("hi", sink_).ok());
   EXPECT_EQ(said(), std::vector<std::string>{"first"});
-  auto ctx = (*agent2)->context_messages();
+  auto ctx = agent->context_messages();
   EXPECT_EQ((*ctx)[ctx->size() - 2].tool_calls.size(), 1u);
+  // The stored reply keeps only the call that ran, so the next request is valid (the model
+  // refuses a call left without its result).
+  ASSERT_TRUE(agent->send_user_message("again", sink_).ok());
+  EXPECT_EQ(said(), (std::vector<std::string>{"first", "next"}));
 }
 
 TEST_F(AgentTest, ModelErrorsKeepOnlyTheUsersMessage) {
@@ -324,18 +216,14 @@ TEST_F(AgentTest, MemoryWarningAtThreeQuartersOfTheWindowIsSentOnce) {
   model_.call("Saving.", "archival_memory_insert", {{"content", "important"}, {"request_heartbeat", false}});
   auto turn = agent->send_user_message(long_message, sink_);
   ASSERT_TRUE(turn.ok()) << turn.status().message();
-  int warnings = 0;
-  for (const auto& e : events_) {
-    if (e.kind == AgentEvent::Kind::kSystemAlert) ++warnings;
-  }
-  EXPECT_EQ(warnings, 1);
+  EXPECT_EQ(log_.count(AgentEvent::Kind::kSystemAlert), 1u);
   EXPECT_EQ(turn->steps, 2);  // the warning came as the next input
   EXPECT_EQ(packed_type(model_.requests[1].messages.back().content), "system_alert");
   // Not again on the next turn.
-  events_.clear();
+  log_.clear();
   model_.say("", "ok");
   ASSERT_TRUE(agent->send_user_message("x", sink_).ok());
-  for (const auto& e : events_) EXPECT_NE(e.kind, AgentEvent::Kind::kSystemAlert);
+  EXPECT_EQ(log_.count(AgentEvent::Kind::kSystemAlert), 0u);
 }
 
 TEST_F(AgentTest, SummarisationEvictsOldMessagesButKeepsThemInRecall) {
@@ -373,13 +261,50 @@ TEST_F(AgentTest, ContextOverflowErrorTriggersSummaryAndRetry) {
     model_.say("", "reply " + std::to_string(i));
     ASSERT_TRUE(agent->send_user_message("message " + std::to_string(i), sink_).ok());
   }
+  int64_t recall_before = *agent->recall_count();
+  size_t calls_before = model_.requests.size();
   model_.push({"", "", "", Status(ErrorCode::kResourceExhausted, "context_length_exceeded",
                                   static_cast<int>(llm::LlmError::kContextWindowExceeded))});
-  model_.push({"A summary.", "", ""});
+  model_.push({"We exchanged five messages.", "", ""});
   model_.say("", "after summary");
+  log_.clear();
   auto turn = agent->send_user_message("go on", sink_);
   ASSERT_TRUE(turn.ok()) << turn.status().message();
-  EXPECT_EQ(said().back(), "after summary");
+  EXPECT_EQ(said(), std::vector<std::string>{"after summary"});
+
+  // Three model calls: the refused request, the summary, the same turn sent again.
+  ASSERT_EQ(model_.requests.size(), calls_before + 3);
+  const auto& refused = model_.requests[calls_before];
+  const auto& summary = model_.requests[calls_before + 1];
+  const auto& retried = model_.requests[calls_before + 2];
+  // The summary call has no tools and reads the evicted messages.
+  EXPECT_TRUE(summary.tools.empty());
+  ASSERT_EQ(summary.messages.size(), 2u);
+  EXPECT_NE(summary.messages[1].content.find("message 0"), std::string::npos);
+  // The summary alert (shown once) takes position 1 of the retried request, which is shorter
+  // and still ends with the user's message.
+  auto alerts = log_.texts(AgentEvent::Kind::kSystemAlert);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_NE(alerts[0].find("have been hidden from view due to conversation memory constraints"),
+            std::string::npos);
+  EXPECT_NE(alerts[0].find("We exchanged five messages."), std::string::npos);
+  EXPECT_EQ(packed_type(retried.messages[1].content), "system_alert");
+  EXPECT_NE(retried.messages[1].content.find("We exchanged five messages."), std::string::npos);
+  EXPECT_LT(retried.messages.size(), refused.messages.size());
+  EXPECT_EQ(unpack_user_message(retried.messages.back().content), "go on");
+  EXPECT_EQ(unpack_user_message(refused.messages.back().content), "go on");
+
+  // The evicted messages left the context but stay in recall (plus the note, the user's
+  // message, the call and its result).
+  bool in_context = false;
+  for (const auto& m : *agent->context_messages()) in_context |= unpack_user_message(m.text) == "message 0";
+  EXPECT_FALSE(in_context);
+  auto recall = stores_.recall().list(agent->id(), 0, 0, -1, false);
+  ASSERT_TRUE(recall.ok());
+  bool in_recall = false;
+  for (const auto& m : *recall) in_recall |= unpack_user_message(m.text) == "message 0";
+  EXPECT_TRUE(in_recall);
+  EXPECT_EQ(*agent->recall_count(), recall_before + 4);
 }
 
 TEST_F(AgentTest, HugeFunctionResultIsCutWithANote) {
@@ -411,9 +336,21 @@ TEST_F(AgentTest, PopRetryRethinkRewrite) {
   EXPECT_EQ(unpack_user_message(model_.requests.back().messages.back().content), "question");
   EXPECT_EQ(agent->context_messages()->size(), 7u);
   ASSERT_TRUE(agent->pop(3).ok());
-  EXPECT_EQ(agent->context_messages()->size(), 4u);
-  EXPECT_FALSE(agent->pop(999).ok() && agent->context_messages()->size() < 2);
-  EXPECT_GE(agent->context_messages()->size(), 2u);
+  EXPECT_EQ(agent->context_messages()->size(), 4u);  // system, boot call, its result, login
+  // Popping more than there is keeps the system message and the boot call with its result
+  // (a call is never split from its result): only the login event goes.
+  ASSERT_TRUE(agent->pop(999).ok());
+  auto left = agent->context_messages();
+  ASSERT_EQ(left->size(), 3u);
+  EXPECT_EQ((*left)[0].role, "system");
+  EXPECT_EQ((*left)[1].text, kBootThought);
+  EXPECT_EQ((*left)[2].role, "tool");
+  EXPECT_EQ((*left)[2].tool_call_id, (*left)[1].tool_calls[0]["id"]);
+  // Then nothing can go without splitting the call from its result.
+  Status nothing = agent->pop(1);
+  EXPECT_EQ(nothing.code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(agent->context_messages()->size(), 3u);
+  EXPECT_EQ(agent->pop(0).code(), ErrorCode::kInvalidArgument);
 }
 
 }  // namespace

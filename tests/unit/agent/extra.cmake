@@ -1,2 +1,2 @@
-# Agent tests that talk to a real backend over loopback (OpenAI-compatible, Anthropic, local).
-target_link_libraries(test_agent PRIVATE memgpt_scripted_llm)
+# Agent tests share the fixtures of tests/support/agent (which bring the scripted LLM server).
+target_link_libraries(test_agent PRIVATE memgpt_agent_fixtures)

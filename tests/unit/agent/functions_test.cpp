@@ -4,31 +4,12 @@
 
 #include "agent/protocol.h"
 #include "store/metadata_store.h"
-#include "support/test_env.h"
+#include "support/agent/agent_fixtures.h"
 
 namespace memgpt::agent {
 namespace {
 
-// Archival memory over a plain list: ranks by how many query words a passage contains.
-class ListArchival : public ArchivalMemory {
- public:
-  Result<std::string> insert(const std::string& text) override {
-    rows_.push_back({"p" + std::to_string(rows_.size()), text, 1000 * (int64_t)rows_.size(), 0});
-    return rows_.back().id;
-  }
-  Result<ArchivalPage> search(const std::string& query, int64_t offset, int64_t limit) override {
-    ArchivalPage page;
-    page.total = static_cast<int64_t>(rows_.size());
-    auto sorted = rows_;
-    std::stable_sort(sorted.begin(), sorted.end(), [&](const auto& a, const auto& b) {
-      return (a.text.find(query) != std::string::npos) > (b.text.find(query) != std::string::npos);
-    });
-    for (int64_t i = offset; i < offset + limit && i < page.total; ++i) page.hits.push_back(sorted[i]);
-    return page;
-  }
-  Result<int64_t> count() override { return static_cast<int64_t>(rows_.size()); }
-  std::vector<ArchivalHit> rows_;
-};
+using memgpt::testing::ListArchival;
 
 class FunctionsTest : public ::testing::Test {
  protected:

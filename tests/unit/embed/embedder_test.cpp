@@ -118,7 +118,8 @@ TEST(OpenAIEmbedder, DimensionMismatchIsAnErrorNeverAMix) {
 TEST(OpenAIEmbedder, UnreachableEndpointIsAClearError) {
   EmbedderConfig c;
   c.endpoint_type = "openai";
-  c.endpoint = "http://127.0.0.1:" + std::to_string(testing::free_port()) + "/v1";
+  testing::ClosedPort closed;
+  c.endpoint = "http://127.0.0.1:" + std::to_string(closed.port()) + "/v1";
   c.model = "m";
   c.max_attempts = 1;
   auto e = make_embedder(c);

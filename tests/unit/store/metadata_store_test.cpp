@@ -13,19 +13,16 @@
 namespace memgpt::store {
 namespace {
 
-class MetadataStoreTest : public ::testing::TestWithParam<std::string> {
+class MetadataStoreTest : public BackendTest {
  protected:
   void SetUp() override {
-    auto db = backend_.open();
-    if (!db) GTEST_SKIP() << backend_.why_unavailable();
-    auto s = MetadataStore::open(db);
-    ASSERT_TRUE(s.ok()) << s.status().message();
-    store_ = std::move(*s);
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    store_ = meta_.get();
     ASSERT_TRUE(store_->ensure_user(kUser).ok());
   }
   static constexpr const char* kUser = "user-1";
-  StoreBackend backend_{GetParam()};
-  std::unique_ptr<MetadataStore> store_;
+  MetadataStore* store_ = nullptr;
 };
 INSTANTIATE_TEST_SUITE_P(Backends, MetadataStoreTest, ::testing::Values("sqlite", "postgres"),
                          backend_name);
@@ -179,7 +176,7 @@ INSTANTIATE_TEST_SUITE_P(Backends, MetadataStoreMigration, ::testing::Values("sq
 
 TEST_P(MetadataStoreMigration, OlderDatabaseMigratesForward) {
   auto db = backend_.open("old");
-  if (!db) GTEST_SKIP() << backend_.why_unavailable();
+  if (!db) MEMGPT_SKIP_OR_FAIL(backend_.why_unavailable());
   ASSERT_TRUE(MetadataStore::migrate_to(*db, 1).ok());
   std::vector<SqlValue> p{std::string("u"), int64_t{1}};
   ASSERT_TRUE(db->exec("INSERT INTO users (id, name, created_at) VALUES (?, 'old', ?)", p).ok());
@@ -194,7 +191,7 @@ TEST_P(MetadataStoreMigration, OlderDatabaseMigratesForward) {
 
 TEST_P(MetadataStoreMigration, NewerDatabaseIsRefused) {
   auto db = backend_.open("new");
-  if (!db) GTEST_SKIP() << backend_.why_unavailable();
+  if (!db) MEMGPT_SKIP_OR_FAIL(backend_.why_unavailable());
   {
     auto s = MetadataStore::open(db);
     ASSERT_TRUE(s.ok());
@@ -268,7 +265,7 @@ TEST(MetadataStoreConcurrency, TwoProcessesWriteTheSameFile) {
 
 TEST_P(MetadataStoreMigration, TransactionRollsBackOnError) {
   auto db = backend_.open("tx");
-  if (!db) GTEST_SKIP() << backend_.why_unavailable();
+  if (!db) MEMGPT_SKIP_OR_FAIL(backend_.why_unavailable());
   ASSERT_TRUE(db->exec_script("CREATE TABLE t (x INTEGER PRIMARY KEY, s TEXT)").ok());
   Status s = db->transaction([&]() -> Status {
     std::vector<SqlValue> p{int64_t{1}};

@@ -9,14 +9,11 @@
 namespace memgpt::store {
 namespace {
 
-class RecallStoreTest : public ::testing::TestWithParam<std::string> {
+class RecallStoreTest : public BackendTest {
  protected:
   void SetUp() override {
-    auto db = backend_.open();
-    if (!db) GTEST_SKIP() << backend_.why_unavailable();
-    auto s = MetadataStore::open(db);
-    ASSERT_TRUE(s.ok()) << s.status().message();
-    meta_ = std::move(*s);
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     recall_ = std::make_unique<RecallStore>(meta_->shared_db());
   }
   MessageRecord msg(const std::string& id, const std::string& role, const std::string& search,
@@ -31,8 +28,6 @@ class RecallStoreTest : public ::testing::TestWithParam<std::string> {
     m.created_at = at;
     return m;
   }
-  StoreBackend backend_{GetParam()};
-  std::unique_ptr<MetadataStore> meta_;
   std::unique_ptr<RecallStore> recall_;
 };
 INSTANTIATE_TEST_SUITE_P(Backends, RecallStoreTest, ::testing::Values("sqlite", "postgres"),

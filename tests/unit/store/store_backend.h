@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "store/metadata_store.h"
 #include "store/sql.h"
 #include "support/postgres_server.h"
 #include "support/test_env.h"
@@ -37,6 +38,21 @@ class StoreBackend {
   std::string kind_;
   testing::TempDir dir_;
   std::unique_ptr<testing::PostgresServer> pg_;
+};
+
+// A test run against each backend: SetUp opens a fresh metadata store on it (the test skips,
+// or fails under CI, when the backend is not installed).
+class BackendTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    auto db = backend_.open();
+    if (!db) MEMGPT_SKIP_OR_FAIL(backend_.why_unavailable());
+    auto s = MetadataStore::open(db);
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    meta_ = std::move(*s);
+  }
+  StoreBackend backend_{GetParam()};
+  std::unique_ptr<MetadataStore> meta_;
 };
 
 inline std::string backend_name(const ::testing::TestParamInfo<std::string>& info) {

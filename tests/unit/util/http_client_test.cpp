@@ -91,7 +91,8 @@ TEST_F(HttpClientTest, HttpErrorsAreResultsNotFailures) {
 }
 
 TEST_F(HttpClientTest, ConnectionRefusedIsUnavailableAndNamesTheUrl) {
-  int dead = testing::free_port();
+  testing::ClosedPort closed;
+  int dead = closed.port();
   HttpRequest req{"GET", "http://127.0.0.1:" + std::to_string(dead) + "/x"};
   auto r = client_->send(req);
   ASSERT_FALSE(r.ok());

@@ -150,7 +150,8 @@ TEST(MilvusRestClient, OddRepliesAreErrorsNotExceptions) {
 TEST(MilvusRestClient, UnreachableServerNamesTheUriAndTheFix) {
   VectorStoreOptions o;
   o.max_retries = 0;
-  int dead = testing::free_port();
+  testing::ClosedPort closed;
+  int dead = closed.port();
   auto client = open_milvus_rest_store("http://127.0.0.1:" + std::to_string(dead), o);
   auto r = (*client)->list_collections();
   ASSERT_FALSE(r.ok());

@@ -1,0 +1,40 @@
+// What the Node e2e tests share: starting a server that binds port 0 and reports the port it got
+// (no port is picked before it is bound, so parallel tests cannot collide), tied to the test.
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import path from "node:path";
+
+// require() for the npm packages that scripts/setup.sh installs (MEMGPT_NODE_MODULES).
+export const requireModule = createRequire(path.join(process.env.MEMGPT_NODE_MODULES, "noop.js"));
+
+const started = new Set();
+// A test that dies must not leave its servers running (they would hold ports and files).
+process.on("exit", () => {
+  for (const child of started) child.kill("SIGKILL");
+});
+
+// Starts `cmd args` (with `env`) and resolves { child, port, output } once a line of its stdout
+// matches `ready`, a RegExp whose first group is the port. Its stderr is kept in output(), not
+// passed to ours: the test runner reads our output until every holder closes it.
+export function startServer(cmd, args, { env = process.env, ready }) {
+  const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  started.add(child);
+  child.on("exit", () => started.delete(child));
+  let out = "";
+  child.stderr.on("data", (d) => { out += String(d); });
+  return new Promise((resolve, reject) => {
+    child.stdout.on("data", (d) => {
+      out += String(d);
+      const m = out.match(ready);
+      if (m) resolve({ child, port: Number(m[1]), output: () => out });
+    });
+    child.on("exit", (code) => reject(new Error(`${cmd} ${args.join(" ")} exited with ${code}: ${out}`)));
+  });
+}
+
+// The ready lines of the servers the tests start (each binds the port given, 0 = any).
+export const READY = {
+  memgptServer: /running at https?:\/\/[^:]+:(\d+)/,
+  milvusServe: /Milvus REST API at http:\/\/[^:]+:(\d+)/,
+  scriptedLlm: /listening on (\d+)/,
+};
