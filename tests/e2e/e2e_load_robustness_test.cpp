@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "scripted_llm.h"
+#include "support/server_process.h"
 #include "support/test_env.h"
 #include "util/json.h"
 
@@ -217,22 +218,15 @@ TEST_F(LoadRobustnessTest, MalformedJsonLinesLoadTheGoodLinesAndNameTheBadOnes) 
   ASSERT_EQ(sources().size(), 1u);
 }
 
-bool wait_healthy(int port) {
-  for (int i = 0; i < 400; ++i) {
-    httplib::Client c("127.0.0.1", port);
-    if (auto r = c.Get("/v1/health"); r && r->status == 200) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
 
 // The same depth bomb uploaded by a user with their own API key: the server stays up, the
 // upload reports the reason (naming the upload, not a server path), and nothing is stored.
 TEST_F(LoadRobustnessTest, ServerUploadOfNestedJsonReportsTheErrorAndStaysUp) {
-  int port = testing::free_port();
-  LiveMemgpt server({"server", "--port", std::to_string(port), "--quiet"},
-                    {{"MEMGPT_HOME", home_.path()}, {"MEMGPT_SERVER_PASS", "s3cret"}});
-  ASSERT_TRUE(wait_healthy(port)) << server.stderr_text();
+  testing::ServerProcess server(testing::memgpt_server_argv(),
+                                {{"MEMGPT_HOME", home_.path()}, {"MEMGPT_SERVER_PASS", "s3cret"}},
+                                testing::kMemgptServerReady);
+  ASSERT_TRUE(server.ready()) << server.log();
+  int port = server.port();
   httplib::Client admin("127.0.0.1", port);
   admin.set_read_timeout(60, 0);
   auto user = admin.Post("/v1/admin/users", httplib::Headers{{"Authorization", "Bearer s3cret"}},

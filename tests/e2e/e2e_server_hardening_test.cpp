@@ -138,8 +138,8 @@ TEST_F(ServerHardeningTest, AUserCannotSendTheOperatorsKeyToAnEndpointTheyName) 
   llm_->start();
   configure();  // the operator's key is "sk-test"
   RecordingListener stranger;
-  int port = testing::free_port();
-  auto server = start_server(port, "s3cret");
+  auto server = start_server("s3cret");
+  int port = server->port();
   Api admin(port, "s3cret");
   auto u = admin.post("/v1/admin/users", {{"name", "bob"}});
   ASSERT_EQ(u.status, 200) << u.body.dump();
@@ -202,8 +202,8 @@ TEST_F(ServerHardeningTest, AUserCannotSendTheOperatorsKeyToAnEndpointTheyName) 
 TEST_F(ServerHardeningTest, HalfOpenConnectionsDoNotMakeTheServerUnresponsive) {
   start_llm(5);
   configure();
-  int port = testing::free_port();
-  auto server = start_server(port, "s3cret");
+  auto server = start_server("s3cret");
+  int port = server->port();
   Api admin(port, "s3cret");
   std::string id = create_agent(admin, "busy");
   // 80 sockets send one request line and stop; 40 send a whole head and half of the body.
@@ -229,8 +229,8 @@ TEST_F(ServerHardeningTest, HalfOpenConnectionsDoNotMakeTheServerUnresponsive) {
 TEST_F(ServerHardeningTest, AConnectionThatNeverFinishesItsHeadIsClosed) {
   start_llm(1);
   configure();
-  int port = testing::free_port();
-  auto server = start_server(port, "", {"--header-timeout", "1"});
+  auto server = start_server("", {"--header-timeout", "1"});
+  int port = server->port();
   // One byte a quarter second: each read is quick, the head as a whole never arrives.
   RawClient slow(port);
   ASSERT_TRUE(slow.connected());
@@ -247,8 +247,8 @@ TEST_F(ServerHardeningTest, AConnectionThatNeverFinishesItsHeadIsClosed) {
 TEST_F(ServerHardeningTest, OneClientCannotHoldEveryConnection) {
   start_llm(1);
   configure();
-  int port = testing::free_port();
-  auto server = start_server(port);
+  auto server = start_server();
+  int port = server->port();
   // A client address may hold 256 connections; more are answered 503 and closed.
   auto held = half_open(port, 256, "GET /v1/health HTTP/1.1\r\n");
   RawClient extra(port);
@@ -267,8 +267,8 @@ TEST_F(ServerHardeningTest, OneClientCannotHoldEveryConnection) {
 TEST_F(ServerHardeningTest, ABodyNested100000DeepIsRefusedAndTheServerStaysUp) {
   start_llm(1);
   configure();
-  int port = testing::free_port();
-  auto server = start_server(port);
+  auto server = start_server();
+  int port = server->port();
   Api api(port);
   std::string deep = std::string(100000, '[') + std::string(100000, ']');
   auto r = api.call("POST", "/v1/agents", deep);
@@ -283,17 +283,10 @@ TEST_F(ServerHardeningTest, ABodyNested100000DeepIsRefusedAndTheServerStaysUp) {
 }
 
 TEST_F(ServerHardeningTest, HalfOpenConnectionsDoNotMakeMilvusServeUnresponsive) {
-  int port = testing::free_port();
-  e2e::Child milvus({testing::memgpt_binary(), "milvus", "serve", "--uri", home_.file("served.db"), "--port",
-                     std::to_string(port)},
-                    {{"MEMGPT_HOME", home_.path()}});
-  bool up = false;
-  for (int i = 0; i < 200 && !up; ++i) {
-    httplib::Client c("127.0.0.1", port);
-    up = static_cast<bool>(c.Post("/v2/vectordb/collections/list", "{}", "application/json"));
-    if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_TRUE(up) << "memgpt milvus serve did not come up";
+  testing::ServerProcess milvus(testing::milvus_serve_argv(home_.file("served.db")), {{"MEMGPT_HOME", home_.path()}},
+                                testing::kMilvusServeReady);
+  ASSERT_TRUE(milvus.ready()) << "memgpt milvus serve did not come up: " << milvus.log();
+  int port = milvus.port();
   auto lines = half_open(port, 80, "POST /v2/vectordb/collections/list HTTP/1.1\r\n");
   auto list = time_boxed(port, [](httplib::Client& c) {
     return c.Post("/v2/vectordb/collections/list", "{}", "application/json");

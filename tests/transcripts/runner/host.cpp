@@ -15,6 +15,7 @@
 #include "agent/protocol.h"
 #include "embed/embedder.h"
 #include "llm/llm_config.h"
+#include "runtime/sources_service.h"
 #include "sources/ingest.h"
 #include "sources/passage_store.h"
 #include "support/test_env.h"
@@ -138,7 +139,8 @@ class AgentHost final : public Host {
       testing::write_text(folder + "/" + file, text.get<std::string>());
       req.input_files.push_back(folder + "/" + file);
     }
-    need(sources::load_source(*meta_, *passages_, req).status(), "load source " + name);
+    runtime::SourcesService service(*meta_, *passages_, dir_.file("sqlite.db"));
+    need(service.load(req).status(), "load source " + name);
   }
 
   Outcome user_message(const std::string& text, bool stream) override {

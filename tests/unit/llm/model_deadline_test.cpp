@@ -132,7 +132,8 @@ TEST(ModelDeadline, ARetryThatCannotFinishBeforeTheDeadlineIsNotMade) {
 }
 
 TEST(ModelDeadline, ConnectionErrorsAreRetriedUpToTheAttemptLimit) {
-  int port = memgpt::testing::free_port();  // nobody listens: every attempt is refused at once
+  memgpt::testing::ClosedPort closed;  // nobody listens: every attempt is refused at once
+  int port = closed.port();
   auto model = make_chat_model(config_for("openai", "http://127.0.0.1:" + std::to_string(port) + "/v1", 60000, 3));
   ASSERT_TRUE(model.ok());
   int retries = 0;
