@@ -170,7 +170,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (res->status >= 400 && res->status != 404 && res->status != 405) {
     Json err = memgpt::parse_json_or_discarded(res->body);
     if (!err.is_object() || !err.contains("message")) {
-      memgpt::fuzz::finding(method + " " + path + " -> an error without a JSON message: " + res->body.substr(0, 200));
+      memgpt::fuzz::finding(method + " " + path + " -> HTTP " + std::to_string(res->status) +
+                            ", an error without a JSON message: " + res->body.substr(0, 200));
     }
   }
   // Keep the two fixtures: a deleted agent or source is made again under the same name.
