@@ -373,8 +373,8 @@ TEST_F(AgentTest, ContextOverflowErrorTriggersSummaryAndRetry) {
     model_.say("", "reply " + std::to_string(i));
     ASSERT_TRUE(agent->send_user_message("message " + std::to_string(i), sink_).ok());
   }
-  model_.push({"", "", "", Status(ErrorCode::kResourceExhausted, "context_length_exceeded",
-                                  static_cast<int>(llm::LlmError::kContextWindowExceeded))});
+  model_.push({"", "", "", llm::llm_failure(ErrorCode::kResourceExhausted, "context_length_exceeded",
+                                            llm::LlmError::kContextWindowExceeded)});
   model_.push({"A summary.", "", ""});
   model_.say("", "after summary");
   auto turn = agent->send_user_message("go on", sink_);
