@@ -107,9 +107,9 @@ Result<llm::ChatResponse> StepLoop::call_model(const std::vector<store::MessageR
     }
     return resp;
   }
-  return Status(ErrorCode::kResourceExhausted,
-                "the conversation does not fit in the context window even after summarising",
-                static_cast<int>(llm::LlmError::kContextWindowExceeded));
+  return llm::llm_failure(ErrorCode::kResourceExhausted,
+                          "the conversation does not fit in the context window even after summarising",
+                          llm::LlmError::kContextWindowExceeded);
 }
 
 Result<StepLoop::Reply> StepLoop::verified_reply(const std::vector<store::MessageRecord>& pending,
@@ -124,10 +124,12 @@ Result<StepLoop::Reply> StepLoop::verified_reply(const std::vector<store::Messag
     reply.thoughts = inner_thoughts(reply.response.message, kwarg);
     if (!verify || verify_first_reply(reply.response.message, reply.thoughts)) return reply;
     if (attempt >= kFirstMessageAttempts) {
-      return Status(ErrorCode::kUnavailable,
-                    fmt::format("the model's first reply failed verification {} times (it must "
-                                "call send_message); try another model or run with --no-verify",
-                                kFirstMessageAttempts));
+      return llm::llm_failure(ErrorCode::kUnavailable,
+                              fmt::format("the model's first reply failed verification {} times (it "
+                                          "must call send_message); try another model or run with "
+                                          "--no-verify",
+                                          kFirstMessageAttempts),
+                              llm::LlmError::kBadResponse);
     }
   }
 }
@@ -202,9 +204,9 @@ Result<StepLoop::StepOutcome> StepLoop::step(const store::MessageRecord* input, 
   const llm::ChatResponse& resp = reply.response;
   if (sink) sink({AgentEvent::Kind::kUsage, "", "", Json::object(), true, resp.usage});
   if (resp.finish_reason == "length" && resp.message.tool_calls.empty() && reply.thoughts.empty()) {
-    return Status(ErrorCode::kResourceExhausted,
-                  "the model stopped at its output token limit before replying",
-                  static_cast<int>(llm::LlmError::kOutputTruncated));
+    return llm::llm_failure(ErrorCode::kResourceExhausted,
+                            "the model stopped at its output token limit before replying",
+                            llm::LlmError::kOutputTruncated);
   }
 
   store::MessageRecord assistant = conversation_.make_message("assistant", reply.thoughts);

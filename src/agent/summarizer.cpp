@@ -65,8 +65,8 @@ Result<std::string> Summarizer::summary_of(const std::vector<store::MessageRecor
   req.cancel = cancel;
   MEMGPT_ASSIGN_OR_RETURN(llm::ChatResponse resp, complete_with_events(*model, req, "summary", sink));
   if (resp.message.content.empty()) {
-    return Status(ErrorCode::kUnavailable, "the model returned an empty summary",
-                  static_cast<int>(llm::LlmError::kBadResponse));
+    return llm::llm_failure(ErrorCode::kUnavailable, "the model returned an empty summary",
+                            llm::LlmError::kBadResponse);
   }
   return resp.message.content;
 }

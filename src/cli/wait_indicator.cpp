@@ -62,7 +62,7 @@ void WaitIndicator::on_event(const agent::AgentEvent& e) {
     case K::kModelRetry:
       note_ = e.text;
       if (!spinner_ && waiting_) {
-        fmt::print(stderr, "retrying {}: {}\n", what_, note_);
+        fmt::print(stderr, "retrying {} ({})\n", what_, note_);
         std::fflush(stderr);
       }
       break;

@@ -268,13 +268,12 @@ class AnthropicChatModel final : public ChatModel {
                                          : "the reply is not an event stream");
     }
     if (!st.stopped) {
-      return Status(
-          ErrorCode::kUnavailable,
-          transport_error.empty()
-              ? std::string("the LLM stream was cut off before the reply was complete")
-              : fmt::format("the LLM stream was cut off before the reply was complete ({})",
-                            transport_error),
-          static_cast<int>(LlmError::kBadResponse));
+      return llm_failure(ErrorCode::kUnavailable,
+                         transport_error.empty()
+                             ? std::string("the LLM stream was cut off before the reply was complete")
+                             : fmt::format("the LLM stream was cut off before the reply was complete ({})",
+                                           transport_error),
+                         LlmError::kBadResponse);
     }
     ChatResponse& out = st.response;
     out.message.role = "assistant";
@@ -301,9 +300,9 @@ class AnthropicChatModel final : public ChatModel {
   }
 
   Status bad_response(const std::string& what) {
-    return Status(ErrorCode::kUnavailable,
-                  fmt::format("{} at {} sent a malformed reply: {}", config_.model, url(), what),
-                  static_cast<int>(LlmError::kBadResponse));
+    return llm_failure(ErrorCode::kUnavailable,
+                       fmt::format("{} at {} sent a malformed reply: {}", config_.model, url(), what),
+                       LlmError::kBadResponse);
   }
 
   // `after` says when the error came: "after 2 attempts", "during the stream".
@@ -324,42 +323,41 @@ class AnthropicChatModel final : public ChatModel {
 
   Status classify(int status, const std::string& message, const std::string& after) {
     if ((status == 400 || status == 413) && mentions_context_overflow(message)) {
-      return Status(ErrorCode::kResourceExhausted, message,
-                    static_cast<int>(LlmError::kContextWindowExceeded));
+      return llm_failure(ErrorCode::kResourceExhausted, message, LlmError::kContextWindowExceeded);
     }
     if (status == 413) {
-      return Status(ErrorCode::kResourceExhausted,
-                    fmt::format("the request is too large for {}: {}", url(), message),
-                    static_cast<int>(LlmError::kContextWindowExceeded));
+      return llm_failure(ErrorCode::kResourceExhausted,
+                         fmt::format("the request is too large for {}: {}", url(), message),
+                         LlmError::kContextWindowExceeded);
     }
     if (status == 401 || status == 403) {
-      return Status(
-          ErrorCode::kPermissionDenied,
-          fmt::format("{} refused the API key (HTTP {}): {} — set it with `memgpt configure "
-                      "--anthropic-key` or ANTHROPIC_API_KEY",
-                      url(), status, message),
-          static_cast<int>(LlmError::kAuthentication));
+      return llm_failure(ErrorCode::kPermissionDenied,
+                         fmt::format("{} refused the API key (HTTP {}): {} — set it with `memgpt configure "
+                                     "--anthropic-key` or ANTHROPIC_API_KEY",
+                                     url(), status, message),
+                         LlmError::kAuthentication);
     }
     if (status == 404) {
-      return Status(ErrorCode::kNotFound,
-                    fmt::format("model '{}' or endpoint {} not found (HTTP 404): {}", config_.model,
-                                url(), message),
-                    static_cast<int>(LlmError::kModelNotFound));
+      return llm_failure(ErrorCode::kNotFound,
+                         fmt::format("model '{}' or endpoint {} not found (HTTP 404): {}", config_.model,
+                                     url(), message),
+                         LlmError::kModelNotFound);
     }
     if (status == 429) {
-      return Status(
-          ErrorCode::kResourceExhausted,
-          fmt::format("{} is rate limiting requests (HTTP 429) {}: {}", url(), after, message),
-          static_cast<int>(LlmError::kRateLimited));
+      return llm_failure(ErrorCode::kResourceExhausted,
+                         fmt::format("{} is rate limiting requests (HTTP 429) {}: {}", url(), after,
+                                     message),
+                         LlmError::kRateLimited);
     }
     if (status == 529) {
-      return Status(ErrorCode::kUnavailable,
-                    fmt::format("Anthropic at {} is overloaded (HTTP 529) {}: {}; try again later",
-                                url(), after, message));
+      return llm_failure(ErrorCode::kUnavailable,
+                         fmt::format("Anthropic at {} is overloaded (HTTP 529) {}: {}; try again later",
+                                     url(), after, message),
+                         LlmError::kRateLimited);
     }
-    return Status(ErrorCode::kUnavailable,
-                  fmt::format("{} answered HTTP {}: {}", url(), status, message),
-                  static_cast<int>(LlmError::kBadResponse));
+    return llm_failure(ErrorCode::kUnavailable,
+                       fmt::format("{} answered HTTP {}: {}", url(), status, message),
+                       LlmError::kBadResponse);
   }
 
   LlmConfig config_;

@@ -75,19 +75,51 @@ struct ChatResponse {
   std::string model;
 };
 
-// Status::detail() values for classified failures.
+// The class of a failed model call, so callers can react without reading messages: summarise
+// on context overflow, report a bad key, wait on rate limits, and answer an HTTP client with
+// the right status (the server's table maps these classes; see llm_error_of). Only this header
+// puts a class into a Status or reads it back: use llm_failure() and llm_error_of(), never
+// Status::detail() directly.
 enum class LlmError : int {
-  kNone = 0,
+  kNone = 0,                      // not a classified failure of a model call
   kContextWindowExceeded = 1001,  // the prompt is too long for the model
-  kAuthentication = 1002,         // bad or missing key
-  kModelNotFound = 1003,
-  kRateLimited = 1004,
-  kBadResponse = 1005,            // the reply could not be understood
+  kAuthentication = 1002,         // bad or missing key (the operator's, not the client's)
+  kModelNotFound = 1003,          // no such model or endpoint at the configured server
+  kRateLimited = 1004,            // still rate limited after the retries the deadline allowed
+  kBadResponse = 1005,            // the reply could not be understood, or the server failed
   kOutputTruncated = 1006,        // finish_reason "length" before a usable reply
+  kUnreachable = 1007,            // the server could not be reached or the connection broke
+  kTimedOut = 1008,               // no answer within the call's deadline ([model] timeout)
 };
 
+inline Status llm_failure(ErrorCode code, std::string message, LlmError kind) {
+  return Status(code, std::move(message), static_cast<int>(kind), DetailDomain::kLlm);
+}
+
+// The class of `s` (kNone for success and for failures that are not a model call's).
+inline LlmError llm_error_of(const Status& s) {
+  if (s.ok() || s.detail_domain() != DetailDomain::kLlm) return LlmError::kNone;
+  return static_cast<LlmError>(s.detail());
+}
+
+// "context_window_exceeded", "authentication", ... ("" for kNone): for logs and error bodies.
+inline const char* llm_error_name(LlmError kind) {
+  switch (kind) {
+    case LlmError::kNone: return "";
+    case LlmError::kContextWindowExceeded: return "context_window_exceeded";
+    case LlmError::kAuthentication: return "authentication";
+    case LlmError::kModelNotFound: return "model_not_found";
+    case LlmError::kRateLimited: return "rate_limited";
+    case LlmError::kBadResponse: return "bad_response";
+    case LlmError::kOutputTruncated: return "output_truncated";
+    case LlmError::kUnreachable: return "unreachable";
+    case LlmError::kTimedOut: return "timed_out";
+  }
+  return "";
+}
+
 inline bool is_context_overflow(const Status& s) {
-  return s.detail() == static_cast<int>(LlmError::kContextWindowExceeded);
+  return llm_error_of(s) == LlmError::kContextWindowExceeded;
 }
 
 // Every backend bounds a call by LlmConfig::timeout_ms in total (all attempts included) and

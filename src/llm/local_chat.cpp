@@ -112,8 +112,9 @@ class LocalChatModel final : public ChatModel {
       // The transport message already names the URL.
       Status failed = transport_failure(resp.status(), "is the server running? check [model] model_endpoint");
       if (failed.code() == ErrorCode::kCancelled) return failed;
-      return Status(failed.code(), fmt::format("{} ({} backend): {}", backend_.display, backend_.type, failed.message()),
-                    failed.detail());
+      return llm_failure(failed.code(),
+                         fmt::format("{} ({} backend): {}", backend_.display, backend_.type, failed.message()),
+                         llm_error_of(failed));
     }
     if (resp->status != 200) return http_error(resp->status, resp->body, call);
     Json j = parse_json_or_discarded(resp->body);
@@ -212,12 +213,11 @@ class LocalChatModel final : public ChatModel {
         return bad_response("no 'content' text");
       // Older servers cut the prompt's beginning (the system prompt) instead of failing.
       if (j.value("truncated", false)) {
-        return Status(
-            ErrorCode::kResourceExhausted,
-            fmt::format("the prompt does not fit the context size of the llama.cpp server at {} "
-                        "(it truncated the prompt)",
-                        endpoint()),
-            static_cast<int>(LlmError::kContextWindowExceeded));
+        return llm_failure(ErrorCode::kResourceExhausted,
+                           fmt::format("the prompt does not fit the context size of the llama.cpp server at {} "
+                                       "(it truncated the prompt)",
+                                       endpoint()),
+                           LlmError::kContextWindowExceeded);
       }
       text = j["content"].get<std::string>();
       if (j.value("stopped_limit", false)) out.finish_reason = "length";
@@ -251,46 +251,46 @@ class LocalChatModel final : public ChatModel {
   }
 
   Status bad_response(const std::string& what) const {
-    return Status(ErrorCode::kUnavailable,
-                  fmt::format("the {} server at {} sent a malformed reply: {}", backend_.display,
-                              url(), what),
-                  static_cast<int>(LlmError::kBadResponse));
+    return llm_failure(ErrorCode::kUnavailable,
+                       fmt::format("the {} server at {} sent a malformed reply: {}", backend_.display,
+                                   url(), what),
+                       LlmError::kBadResponse);
   }
 
   Status http_error(int status, const std::string& body, const ModelCall& call) const {
     std::string message = error_message(body);
     if (mentions_context_overflow(message)) {
-      return Status(ErrorCode::kResourceExhausted,
-                    fmt::format("the prompt is too long for the {} server at {}: {}",
-                                backend_.display, endpoint(), message),
-                    static_cast<int>(LlmError::kContextWindowExceeded));
+      return llm_failure(ErrorCode::kResourceExhausted,
+                         fmt::format("the prompt is too long for the {} server at {}: {}",
+                                     backend_.display, endpoint(), message),
+                         LlmError::kContextWindowExceeded);
     }
     if (status == 404) {
       std::string hint =
           std::string(backend_.type) == "ollama"
               ? fmt::format(" — run `ollama pull {}` or set [model] model", config_.model)
               : " — check [model] model and model_endpoint";
-      return Status(ErrorCode::kNotFound,
-                    fmt::format("model '{}' or {} not found on the {} server (HTTP 404): {}{}",
-                                config_.model, url(), backend_.display, message, hint),
-                    static_cast<int>(LlmError::kModelNotFound));
+      return llm_failure(ErrorCode::kNotFound,
+                         fmt::format("model '{}' or {} not found on the {} server (HTTP 404): {}{}",
+                                     config_.model, url(), backend_.display, message, hint),
+                         LlmError::kModelNotFound);
     }
     if (status == 401 || status == 403) {
-      return Status(ErrorCode::kPermissionDenied,
-                    fmt::format("the {} server at {} refused the request (HTTP {}): {}",
-                                backend_.display, endpoint(), status, message),
-                    static_cast<int>(LlmError::kAuthentication));
+      return llm_failure(ErrorCode::kPermissionDenied,
+                         fmt::format("the {} server at {} refused the request (HTTP {}): {}",
+                                     backend_.display, endpoint(), status, message),
+                         LlmError::kAuthentication);
     }
     if (status == 429) {
-      return Status(ErrorCode::kResourceExhausted,
-                    fmt::format("the {} server at {} is busy (HTTP 429) after {}: {}",
-                                backend_.display, endpoint(), call.attempts_text(), message),
-                    static_cast<int>(LlmError::kRateLimited));
+      return llm_failure(ErrorCode::kResourceExhausted,
+                         fmt::format("the {} server at {} is busy (HTTP 429) after {}: {}",
+                                     backend_.display, endpoint(), call.attempts_text(), message),
+                         LlmError::kRateLimited);
     }
-    return Status(ErrorCode::kUnavailable,
-                  fmt::format("the {} server at {} answered HTTP {}: {}", backend_.display, url(),
-                              status, message),
-                  static_cast<int>(LlmError::kBadResponse));
+    return llm_failure(ErrorCode::kUnavailable,
+                       fmt::format("the {} server at {} answered HTTP {}: {}", backend_.display, url(),
+                                   status, message),
+                       LlmError::kBadResponse);
   }
 
   // Ollama's answer to a schema in `format` when it only knows "json".

@@ -33,10 +33,10 @@ Result<HttpResponse> ModelCall::send(HttpClient& client, HttpRequest http_reques
   } counting(client, attempts_);
   auto r = send_with_retry(counting, http_request, policy);
   if (!r.ok() && r.status().code() == ErrorCode::kTimeout) {
-    return Status(ErrorCode::kTimeout,
-                  fmt::format("{} did not answer within {} ({})", http_request.url,
-                              format_duration_ms(config_.timeout_ms), attempts_text()),
-                  r.status().detail());
+    return llm_failure(ErrorCode::kTimeout,
+                       fmt::format("{} did not answer within {} ({})", http_request.url,
+                                   format_duration_ms(config_.timeout_ms), attempts_text()),
+                       LlmError::kTimedOut);
   }
   return r;
 }
@@ -50,11 +50,12 @@ Status transport_failure(const Status& failure, const std::string& hint) {
     case ErrorCode::kCancelled:
       return failure;
     case ErrorCode::kTimeout:
-      return Status(failure.code(),
-                    failure.message() + "; a slower model needs a longer [model] timeout (seconds)",
-                    failure.detail());
+      return llm_failure(failure.code(),
+                         failure.message() + "; a slower model needs a longer [model] timeout (seconds)",
+                         LlmError::kTimedOut);
     default:
-      return Status(failure.code(), fmt::format("{} ({})", failure.message(), hint), failure.detail());
+      return llm_failure(failure.code(), fmt::format("{} ({})", failure.message(), hint),
+                         LlmError::kUnreachable);
   }
 }
 

@@ -36,8 +36,9 @@ class ModelCall {
   int attempts_ = 0;
 };
 
-// A failed send as the user reads it: a cancel as it is; a timeout says how to allow more time;
-// anything else gets `hint` (where to look), e.g. "is the LLM server running? ...".
+// A failed send as the user reads it, classified (kTimedOut, kUnreachable): a cancel as it is;
+// a timeout says how to allow more time; anything else gets `hint` (where to look), e.g.
+// "is the LLM server running? ...".
 Status transport_failure(const Status& failure, const std::string& hint);
 
 // "500 ms", "2 s", "1.5 s", "120 s".

@@ -220,17 +220,20 @@ class OpenAIChatModel final : public ChatModel {
     }
     if (!st.error.empty()) {
       if (mentions_context_overflow(st.error)) {
-        return Status(ErrorCode::kResourceExhausted, st.error, static_cast<int>(LlmError::kContextWindowExceeded));
+        return llm_failure(ErrorCode::kResourceExhausted, st.error,
+                           LlmError::kContextWindowExceeded);
       }
-      return unavailable(fmt::format("the LLM stream reported an error: {}", st.error));
+      return llm_failure(ErrorCode::kUnavailable,
+                         fmt::format("the LLM stream reported an error: {}", st.error),
+                         LlmError::kBadResponse);
     }
     if (!st.done && st.response.finish_reason.empty()) {
-      return Status(ErrorCode::kUnavailable,
-                    transport_error.empty()
-                        ? std::string("the LLM stream was cut off before the reply was complete")
-                        : fmt::format("the LLM stream was cut off before the reply was complete ({})",
-                                      transport_error),
-                    static_cast<int>(LlmError::kBadResponse));
+      return llm_failure(ErrorCode::kUnavailable,
+                         transport_error.empty()
+                             ? std::string("the LLM stream was cut off before the reply was complete")
+                             : fmt::format("the LLM stream was cut off before the reply was complete ({})",
+                                           transport_error),
+                         LlmError::kBadResponse);
     }
     st.response.message.role = "assistant";
     st.response.message.tool_calls = st.calls;
@@ -253,8 +256,9 @@ class OpenAIChatModel final : public ChatModel {
   }
 
   Status bad_response(const std::string& what) {
-    return Status(ErrorCode::kUnavailable, fmt::format("{} at {} sent a malformed reply: {}", config_.model, url(), what),
-                  static_cast<int>(LlmError::kBadResponse));
+    return llm_failure(ErrorCode::kUnavailable,
+                       fmt::format("{} at {} sent a malformed reply: {}", config_.model, url(), what),
+                       LlmError::kBadResponse);
   }
 
   Status http_error(int status, const std::string& body, const ModelCall& call) {
@@ -271,28 +275,29 @@ class OpenAIChatModel final : public ChatModel {
       }
     }
     if (code == "context_length_exceeded" || mentions_context_overflow(message)) {
-      return Status(ErrorCode::kResourceExhausted, message, static_cast<int>(LlmError::kContextWindowExceeded));
+      return llm_failure(ErrorCode::kResourceExhausted, message, LlmError::kContextWindowExceeded);
     }
     if (status == 401 || status == 403) {
-      return Status(ErrorCode::kPermissionDenied,
-                    fmt::format("{} refused the API key (HTTP {}): {} — set it with `memgpt configure "
-                                "--openai-key` or OPENAI_API_KEY",
-                                url(), status, message),
-                    static_cast<int>(LlmError::kAuthentication));
+      return llm_failure(ErrorCode::kPermissionDenied,
+                         fmt::format("{} refused the API key (HTTP {}): {} — set it with `memgpt configure "
+                                     "--openai-key` or OPENAI_API_KEY",
+                                     url(), status, message),
+                         LlmError::kAuthentication);
     }
     if (status == 404) {
-      return Status(ErrorCode::kNotFound,
-                    fmt::format("model '{}' or endpoint {} not found (HTTP 404): {}", config_.model, url(), message),
-                    static_cast<int>(LlmError::kModelNotFound));
+      return llm_failure(ErrorCode::kNotFound,
+                         fmt::format("model '{}' or endpoint {} not found (HTTP 404): {}", config_.model, url(), message),
+                         LlmError::kModelNotFound);
     }
     if (status == 429) {
-      return Status(ErrorCode::kResourceExhausted,
-                    fmt::format("{} is rate limiting requests (HTTP 429) after {}: {}", url(),
-                                call.attempts_text(), message),
-                    static_cast<int>(LlmError::kRateLimited));
+      return llm_failure(ErrorCode::kResourceExhausted,
+                         fmt::format("{} is rate limiting requests (HTTP 429) after {}: {}", url(),
+                                     call.attempts_text(), message),
+                         LlmError::kRateLimited);
     }
-    return Status(ErrorCode::kUnavailable, fmt::format("{} answered HTTP {}: {}", url(), status, message),
-                  static_cast<int>(LlmError::kBadResponse));
+    return llm_failure(ErrorCode::kUnavailable,
+                       fmt::format("{} answered HTTP {}: {}", url(), status, message),
+                       LlmError::kBadResponse);
   }
 
   LlmConfig config_;

@@ -29,11 +29,19 @@ enum class ErrorCode {
 
 const char* error_code_name(ErrorCode code);
 
+// Whose code detail() carries, so one domain's codes are never read as another's (each domain
+// reads its own through a typed helper, e.g. llm::llm_error_of).
+enum class DetailDomain : unsigned char {
+  kUntagged = 0,  // a protocol code without a declared domain (e.g. Milvus codes today)
+  kLlm,           // llm::LlmError
+};
+
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(ErrorCode code, std::string message, int detail = 0)
-      : code_(code), message_(std::move(message)), detail_(detail) {}
+  Status(ErrorCode code, std::string message, int detail = 0,
+         DetailDomain domain = DetailDomain::kUntagged)
+      : code_(code), message_(std::move(message)), detail_(detail), domain_(domain) {}
 
   static Status ok_status() { return {}; }
   bool ok() const { return code_ == ErrorCode::kOk; }
@@ -41,10 +49,11 @@ class [[nodiscard]] Status {
   const std::string& message() const { return message_; }
   // A protocol-specific code carried along (e.g. Milvus error code 100, HTTP status 429).
   int detail() const { return detail_; }
+  DetailDomain detail_domain() const { return domain_; }
 
   // Returns a copy whose message is "<prefix>: <message>".
   Status with_context(const std::string& prefix) const {
-    return {code_, prefix + ": " + message_, detail_};
+    return {code_, prefix + ": " + message_, detail_, domain_};
   }
   std::string to_string() const;
 
@@ -52,6 +61,7 @@ class [[nodiscard]] Status {
   ErrorCode code_ = ErrorCode::kOk;
   std::string message_;
   int detail_ = 0;
+  DetailDomain domain_ = DetailDomain::kUntagged;
 };
 
 inline Status invalid_argument(std::string m) { return {ErrorCode::kInvalidArgument, std::move(m)}; }

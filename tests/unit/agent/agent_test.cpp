@@ -263,8 +263,8 @@ TEST_F(AgentTest, ContextOverflowErrorTriggersSummaryAndRetry) {
   }
   int64_t recall_before = *agent->recall_count();
   size_t calls_before = model_.requests.size();
-  model_.push({"", "", "", Status(ErrorCode::kResourceExhausted, "context_length_exceeded",
-                                  static_cast<int>(llm::LlmError::kContextWindowExceeded))});
+  model_.push({"", "", "", llm::llm_failure(ErrorCode::kResourceExhausted, "context_length_exceeded",
+                                            llm::LlmError::kContextWindowExceeded)});
   model_.push({"We exchanged five messages.", "", ""});
   model_.say("", "after summary");
   log_.clear();

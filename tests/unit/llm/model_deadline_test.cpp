@@ -57,6 +57,7 @@ TEST_P(EveryBackend, HungServerIsAskedOnceAndTheCallEndsAtTheDeadline) {
   auto r = (*model)->complete(req);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kTimeout) << r.status().message();
+  EXPECT_EQ(llm_error_of(r.status()), LlmError::kTimedOut);
   EXPECT_EQ(hung.requests(), 1);  // not one per attempt
   EXPECT_TRUE(retries.empty());
   EXPECT_NE(r.status().message().find("did not answer within 400 ms (1 attempt)"), std::string::npos)
@@ -128,6 +129,7 @@ TEST(ModelDeadline, ARetryThatCannotFinishBeforeTheDeadlineIsNotMade) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable) << r.status().message();
   EXPECT_NE(r.status().message().find("HTTP 503"), std::string::npos) << r.status().message();
+  EXPECT_EQ(llm_error_of(r.status()), LlmError::kBadResponse);
   EXPECT_EQ(server.request_count(), 1u);
 }
 
@@ -142,6 +144,7 @@ TEST(ModelDeadline, ConnectionErrorsAreRetriedUpToTheAttemptLimit) {
   auto r = (*model)->complete(req);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable) << r.status().message();
+  EXPECT_EQ(llm_error_of(r.status()), LlmError::kUnreachable);
   EXPECT_EQ(retries, 2);
 }
 
