@@ -69,6 +69,28 @@ TEST_F(DocumentTest, TextFilesArriveInPiecesCutAtParagraphs) {
   EXPECT_EQ(r.docs[2].doc_id(), "long.md#part=2");
 }
 
+// Pieces of a text file that hold only white space (form feeds between printed pages, blank
+// lines) are no documents; they used to be loaded as passages of "\f".
+TEST_F(DocumentTest, PiecesOfOnlyWhiteSpaceAreNoDocuments) {
+  std::string para = repeat("word ", 100) + "\n\n";  // 502 bytes
+  auto r = read(file("pages.txt", para + repeat(" \f\n\n", 600) + para), {.piece_bytes = 1200});
+  ASSERT_TRUE(r.status.ok()) << r.status.message();
+  ASSERT_EQ(r.docs.size(), 2u);
+  for (size_t i = 0; i < r.docs.size(); ++i) {
+    EXPECT_FALSE(is_blank(r.docs[i].text)) << i;
+    EXPECT_EQ(r.docs[i].part, static_cast<int>(i));
+  }
+}
+
+TEST_F(DocumentTest, ATextFileOfOnlyFormFeedsAndSpacesHoldsNoText) {
+  for (const std::string& blank : {std::string("\f"), std::string("\f\n\f\n"), std::string("\f \t\v\r\n\xc2\xa0\xe3\x80\x80")}) {
+    std::string path = file("blank.txt", blank);
+    auto r = read(path);
+    EXPECT_EQ(r.status.message(), path + ": holds no text") << ::testing::PrintToString(blank);
+    EXPECT_TRUE(r.docs.empty());
+  }
+}
+
 TEST_F(DocumentTest, PdfPagesAreDocumentsWithTheirPageNumbers) {
   const std::string pdf = "/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf";
   if (!std::filesystem::exists(pdf)) GTEST_SKIP() << "shared-mime-info is not installed";
