@@ -141,8 +141,12 @@ constexpr bool kAddressSanitizer = false;
 constexpr bool kAddressSanitizer = false;
 #endif
 
-[[noreturn]] void run_child(int fd, const std::string& path, const PdfLimits& limits) {
+[[noreturn]] void run_child(int fd, const std::string& path, const PdfLimits& limits, pid_t parent) {
+  // Dies with the parent (kill -9 of a server mid-upload), also if that came before this line.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) ::_exit(1);
+  rlimit no_core{0, 0};  // a reader stopped by its limits leaves no core file behind
+  ::setrlimit(RLIMIT_CORE, &no_core);
   // Signals meant for the parent (Ctrl-C in its terminal) are the parent's to act on: it kills
   // this process when it stops.
   ::signal(SIGINT, SIG_IGN);
@@ -234,6 +238,7 @@ class Child {
 Status read_isolated(const std::string& path, const PdfLimits& limits, const PdfPageSink& sink) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return io_error(fmt::format("cannot start the PDF reader ({})", std::strerror(errno)));
+  pid_t parent = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
     int err = errno;
@@ -243,7 +248,7 @@ Status read_isolated(const std::string& path, const PdfLimits& limits, const Pdf
   }
   if (pid == 0) {
     ::close(fds[0]);
-    run_child(fds[1], path, limits);
+    run_child(fds[1], path, limits, parent);
   }
   ::close(fds[1]);
   std::unique_ptr<int, void (*)(int*)> pipe_in(&fds[0], [](int* fd) { ::close(*fd); });
