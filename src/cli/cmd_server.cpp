@@ -34,7 +34,8 @@ void register_server_commands(CLI::App& app) {
   server->add_flag("--quiet", quiet, "No request log lines");
   server->footer(
       "Auth: set MEMGPT_SERVER_PASS to require 'Authorization: Bearer <password>' (required off loopback;\n"
-      "generated and printed once when missing). Users and their API keys: POST /v1/admin/users.");
+      "generated and printed once when missing). Users and their API keys: POST /v1/admin/users with the\n"
+      "password (a server without one refuses the admin routes).");
   server->callback([] {
     if (use_ssl && (opt.ssl_cert.empty() || opt.ssl_key.empty())) fail("--use-ssl needs --ssl-cert and --ssl-key");
     if (!use_ssl && (!opt.ssl_cert.empty() || !opt.ssl_key.empty())) use_ssl = true;

@@ -210,8 +210,10 @@ Result<UploadReport> SourcesService::upload(const UploadRequest& request) {
   auto guard = lock(source_key(source.id), kSourceWait);
   if (!guard.ok()) {
     if (!is_busy(guard.status())) return guard.status();
-    return unavailable(fmt::format("source '{}' is busy with another upload; try again", source.name));
+    return failed_precondition(fmt::format("source '{}' is busy with another upload; try again", source.name));
   }
+  // A delete may have finished while this upload waited for the source.
+  MEMGPT_RETURN_IF_ERROR(meta_.get_source(source.id).status());
   MEMGPT_ASSIGN_OR_RETURN(auto existing, meta_.list_files(source.id));
   for (const auto& f : existing) {
     if (f.file_name == request.file_name) {
@@ -279,7 +281,7 @@ Result<SourceDeleteReport> SourcesService::remove(const SourceRecord& source) {
   auto guard = lock(source_key(source.id), kSourceWait);
   if (!guard.ok()) {
     if (!is_busy(guard.status())) return guard.status();
-    return unavailable(fmt::format("source '{}' is busy with an upload; try again", source.name));
+    return failed_precondition(fmt::format("source '{}' is busy with an upload; try again", source.name));
   }
   MEMGPT_ASSIGN_OR_RETURN(auto detached, meta_.begin_source_delete(source.id));
   return finish_delete(source, std::move(detached));

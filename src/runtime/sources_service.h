@@ -67,11 +67,12 @@ class SourcesService {
   Result<sources::LoadReport> load(const sources::LoadRequest& request, const sources::LoadProgress& progress = {});
 
   // Adds a file to a ready source and copies its passages to the agents the source is attached
-  // to. A bad file (kInvalidArgument, naming the file by `file_name`) stores nothing.
+  // to. A bad file (kInvalidArgument, naming the file by `file_name`) stores nothing; a source
+  // busy past the wait is kFailedPrecondition, one deleted meanwhile kNotFound.
   Result<UploadReport> upload(const UploadRequest& request);
 
   // Deletes a source: detaches it from every agent (links and archival copies), then removes
-  // its passages, files and record.
+  // its passages, files and record. A source busy past the wait is kFailedPrecondition.
   Result<SourceDeleteReport> remove(const store::SourceRecord& source);
 
   // The user's sources (ready ones), oldest first, with the agents each is attached to.

@@ -38,16 +38,16 @@ ApiResult<Caller> Authenticator::authenticate(const http::Request& request) cons
     if (!password_.empty()) {
       return ApiError{401, "missing credentials: send 'Authorization: Bearer <server password or API key>'", ""};
     }
-    return Caller{local_user_id_, true, false};
+    return Caller{local_user_id_, false};
   }
   if (auth.rfind("Bearer ", 0) != 0) return ApiError{401, "the Authorization header must be 'Bearer <token>'", ""};
   std::string token = auth.substr(7);
   if (!password_.empty() && token.size() == password_.size() &&
       CRYPTO_memcmp(token.data(), password_.data(), token.size()) == 0) {
-    return Caller{local_user_id_, true, true};
+    return Caller{local_user_id_, true};
   }
   auto user = store_.user_for_api_key(sha256_hex(token));
-  if (user.ok()) return Caller{*user, false, false};
+  if (user.ok()) return Caller{*user, false};
   if (user.status().code() != ErrorCode::kNotFound) return user.status();
   return ApiError{401, "invalid API key", ""};
 }

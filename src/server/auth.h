@@ -1,8 +1,9 @@
 // Who is calling. With a server password (MEMGPT_SERVER_PASS) every request carries
 // `Authorization: Bearer <password or user API key>`: the password acts as the local user and
-// is the operator (manages users; may point agents at other endpoints); an API key acts as its
-// user. Without a password (loopback only) a request without a token acts as the local user,
-// who may manage users but is not the operator (a web page can reach a loopback server).
+// is the operator (manages users and keys; may point agents at other endpoints); an API key
+// acts as its user. Without a password (loopback only) a request without a token acts as the
+// local user but is not the operator: any local process, or a web page in the operator's
+// browser, can reach a loopback server, so nobody may manage users or keys there.
 #pragma once
 
 #include <string>
@@ -15,7 +16,6 @@ namespace memgpt::server {
 
 struct Caller {
   std::string user_id;
-  bool admin = false;        // may manage users and keys
   bool is_operator = false;  // proved the server password
 };
 

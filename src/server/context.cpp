@@ -20,8 +20,8 @@ runtime::AgentServiceOptions service_options(const ServerOptions& options) {
 
 ServerContext::ServerContext(runtime::AppContext& a, runtime::Archival& arch, const ServerOptions& o,
                              http::Router& r)
-    : app(a), archival(arch), options(o), agents(a, arch, service_options(o)), auth(*a.store, a.user_id, o.password),
-      router(r) {}
+    : app(a), archival(arch), options(o), agents(a, arch, service_options(o)), sources(a, arch),
+      auth(*a.store, a.user_id, o.password), router(r) {}
 
 void ServerContext::route(const char* method, const std::vector<const char*>& prefixes, const std::string& pattern,
                           Handler handler) {

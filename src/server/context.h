@@ -1,5 +1,5 @@
 // What the routes of `memgpt server` stand on: the configured parts, the agent service (locks
-// and the agent cache), auth, and the router they register on. One per server.
+// and the agent cache), the sources service, auth, and the router they register on. One per server.
 #pragma once
 
 #include <functional>
@@ -8,6 +8,7 @@
 
 #include "http/router.h"
 #include "runtime/agent_service.h"
+#include "runtime/sources_service.h"
 #include "server/api_result.h"
 #include "server/auth.h"
 #include "server/server.h"
@@ -22,6 +23,7 @@ struct ServerContext {
   runtime::Archival& archival;
   const ServerOptions& options;
   runtime::AgentService agents;
+  runtime::SourcesService sources;  // loads, uploads and deletes that survive a crash
   Authenticator auth;
   http::Router& router;
 

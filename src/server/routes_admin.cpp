@@ -1,5 +1,5 @@
 // Health (no token: load balancers probe it) and the server password's administration: users
-// and their API keys (/v1/admin/users, /admin/users).
+// and their API keys (/v1/admin/users, /admin/users), refused when the server has no password.
 #include "server/request_fields.h"
 #include "server/routes.h"
 #include "server/letta_views.h"
@@ -7,9 +7,14 @@
 namespace memgpt::server {
 namespace {
 
-ApiResult<Ok> admin_only(const Caller& c) {
-  if (!c.admin) return ApiError{403, "only the server password may manage users", ""};
-  return Ok{};
+// Users and keys are the operator's: only a caller holding the server password manages them.
+// A server without one has no operator (any local process can reach it), so it refuses.
+ApiResult<Ok> admin_only(const ServerContext& s, const Caller& c) {
+  if (c.is_operator) return Ok{};
+  if (s.options.password.empty()) {
+    return ApiError{403, "admin routes need a server password: start memgpt server with MEMGPT_SERVER_PASS set", ""};
+  }
+  return ApiError{403, "only the server password may manage users", ""};
 }
 
 }  // namespace
@@ -22,7 +27,7 @@ void add_admin_routes(ServerContext& s) {
   }
   for (const char* prefix : {"/v1/admin", "/admin"}) {
     s.route("POST", {prefix}, "/users", [&s](auto& q, auto& c) -> ApiResult<http::Response> {
-      API_CHECK(admin_only(c));
+      API_CHECK(admin_only(s, c));
       API_ASSIGN_OR_RETURN(Json body, parse_body(q));
       API_ASSIGN_OR_RETURN(auto name, opt_str(body, "name"));
       API_ASSIGN_OR_RETURN(auto user, s.app.store->create_user(name.value_or("")));
@@ -31,14 +36,14 @@ void add_admin_routes(ServerContext& s) {
       return json_response({{"id", user.id}, {"user_id", user.id}, {"name", user.name}, {"api_key", key}});
     });
     s.route("GET", {prefix}, "/users", [&s](auto&, auto& c) -> ApiResult<http::Response> {
-      API_CHECK(admin_only(c));
+      API_CHECK(admin_only(s, c));
       API_ASSIGN_OR_RETURN(auto users, s.app.store->list_users());
       Json out = Json::array();
       for (const auto& u : users) out.push_back({{"id", u.id}, {"name", u.name}, {"created_at", iso_time(u.created_at)}});
       return json_response(out);
     });
     s.route("POST", {prefix}, "/users/*/keys", [&s](auto& q, auto& c) -> ApiResult<http::Response> {
-      API_CHECK(admin_only(c));
+      API_CHECK(admin_only(s, c));
       const std::string& uid = q.params[0];
       API_CHECK(s.app.store->get_user(uid));
       API_ASSIGN_OR_RETURN(Json body, parse_body(q));

@@ -1,48 +1,23 @@
 // Data sources: /v1/folders (Letta 1.x) and /v1/sources (Letta 0.x, and MemGPT's /api/sources)
 // are the same records: create, list, get, modify, delete, upload a file, its files, passages
 // and agents; attaching to and detaching from agents; jobs (uploads finish inside the request).
-#include <filesystem>
-
 #include <fmt/format.h>
 
 #include "server/letta_views.h"
 #include "server/request_fields.h"
 #include "server/routes.h"
-#include "sources/ingest.h"
 #include "util/clock.h"
-#include "util/files.h"
 
 namespace memgpt::server {
 namespace {
-
-// Upload names become a file name inside a private temporary folder: anything that could
-// climb out of it or hide (separators, "..", control characters) is refused.
-ApiResult<std::string> safe_upload_name(const std::string& name) {
-  if (name.empty()) return bad_request("the uploaded file has no name");
-  if (name.size() > 255) return bad_request("the uploaded file name is longer than 255 bytes");
-  if (name == "." || name == ".." || name.find('/') != std::string::npos || name.find('\\') != std::string::npos) {
-    return bad_request(fmt::format("invalid file name '{}': names cannot contain path separators or be '.' / '..'", name));
-  }
-  for (unsigned char ch : name) {
-    if (ch < 0x20 || ch == 0x7f) return bad_request("invalid file name: control characters are not allowed");
-  }
-  return name;
-}
-
-// A private temporary folder, removed with what it holds.
-struct TempFolder {
-  std::filesystem::path path;
-  ~TempFolder() {
-    std::error_code e;
-    if (!path.empty()) std::filesystem::remove_all(path, e);
-  }
-};
 
 ApiError dimension_mismatch(const store::SourceRecord& source, int dim) {
   return conflict(fmt::format("source '{}' was embedded with {} dimensions; this server embeds with {}", source.name,
                               source.embedding_dim, dim));
 }
 
+// Uploads go through runtime::SourcesService: the file is recorded as loading until all its
+// passages are stored (a crash leaves it for recover() when the server starts again).
 ApiResult<http::Response> upload_file(ServerContext& s, const http::Request& req, const Caller& c, bool as_job) {
   const std::string& sid = req.params[0];
   API_ASSIGN_OR_RETURN(store::SourceRecord source, s.source_of(c, sid));
@@ -51,39 +26,22 @@ ApiResult<http::Response> upload_file(ServerContext& s, const http::Request& req
     return invalid("file", "upload the file as multipart/form-data in a field named 'file'");
   }
   std::string requested = query_str(req, "name");
-  API_ASSIGN_OR_RETURN(std::string name, safe_upload_name(requested.empty() ? part->filename : requested));
-  auto& passages = *s.archival.passages;
-  if (source.embedding_dim != passages.dim()) return dimension_mismatch(source, passages.dim());
-  API_ASSIGN_OR_RETURN(auto existing, s.app.store->list_files(sid));
-  for (const auto& f : existing) {
-    if (f.file_name == name) return conflict(fmt::format("source '{}' already has a file named '{}'", source.name, name));
-  }
-  // The loaders read files by path: write the upload into a fresh private folder.
-  std::error_code ec;
-  TempFolder dir{std::filesystem::temp_directory_path() / ("memgpt-upload-" + new_uuid())};
-  std::filesystem::create_directories(dir.path, ec);
-  if (ec) return ApiError{500, "cannot create a temporary folder for the upload", ""};
-  std::filesystem::permissions(dir.path, std::filesystem::perms::owner_all, ec);
-  auto path = dir.path / name;
-  API_CHECK(write_file_atomic(path.string(), part->content));
-  auto report = sources::add_file(*s.app.store, passages, source, path.string());
+  runtime::UploadRequest upload;
+  upload.source = source;
+  upload.file_name = requested.empty() ? part->filename : requested;
+  upload.content_type = part->content_type;
+  upload.content = part->content;
+  if (Status named = runtime::check_upload_name(upload.file_name); !named.ok()) return bad_request(named.message());
+  auto report = s.sources.upload(upload);
   if (!report.ok()) {
     ApiError e = public_error(report.status());
-    if (e.status == 400) e.status = 422;  // the file's content is what was wrong
-    e.field = "file";
+    if (e.status == 400) {  // the file's content is what was wrong
+      e.status = 422;
+      e.field = "file";
+    }
     return e;
   }
-  store::FileRecord f;
-  f.user_id = c.user_id;
-  f.source_id = sid;
-  f.file_name = name;
-  f.file_type = part->content_type;
-  f.file_size = static_cast<int64_t>(part->content.size());
-  f.passages = report->passages;
-  API_ASSIGN_OR_RETURN(f, s.app.store->add_file(f));
-  // Agents the source is attached to see the new passages at once.
-  API_ASSIGN_OR_RETURN(auto agents, s.app.store->list_source_agents(sid));
-  for (const auto& agent_id : agents) API_CHECK(passages.attach_source(sid, agent_id, c.user_id));
+  const store::FileRecord& f = report->file;
   if (!as_job) return json_response(file_view(f));
   return json_response({{"id", "job-" + f.id},
                         {"status", "completed"},
@@ -132,15 +90,11 @@ ApiResult<http::Response> update_source(ServerContext& s, const http::Request& r
   return json_response(source_view(src));
 }
 
-// Deleting a source detaches it from every agent first (their copies of its passages go).
+// Deleting a source detaches it from every agent first (their copies of its passages go), in
+// the order runtime::SourcesService keeps across crashes.
 ApiResult<http::Response> delete_source(ServerContext& s, const http::Request& req, const Caller& c) {
   API_ASSIGN_OR_RETURN(store::SourceRecord src, s.source_of(c, req.params[0]));
-  API_ASSIGN_OR_RETURN(auto agents, s.app.store->list_source_agents(src.id));
-  for (const auto& agent_id : agents) {
-    auto removed = s.agents.detach_source(agent_id, src);
-    if (!removed.ok() && removed.status().code() != ErrorCode::kNotFound) return removed.status();
-  }
-  API_CHECK(sources::delete_source(*s.app.store, *s.archival.passages, src));
+  API_CHECK(s.sources.remove(src));
   return json_response(Json(nullptr));
 }
 
@@ -194,7 +148,10 @@ void add_kind(ServerContext& s, const std::string& kind, bool folders) {
   s.route("GET", prefixes, kind + "/*/files/*", [&s](auto& q, auto& c) -> ApiResult<http::Response> {
     API_CHECK(s.source_of(c, q.params[0]));
     auto f = s.app.store->get_file(q.params[1]);
-    if (!f.ok() || f->source_id != q.params[0]) return not_found_error(fmt::format("file '{}' not found", q.params[1]));
+    // A file still loading is not one of the source's files yet (as in the listing).
+    if (!f.ok() || f->source_id != q.params[0] || f->status == "loading") {
+      return not_found_error(fmt::format("file '{}' not found", q.params[1]));
+    }
     return json_response(file_view(*f));
   });
   s.route("GET", prefixes, kind + "/*/agents", [&s](auto& q, auto& c) -> ApiResult<http::Response> {
@@ -252,7 +209,8 @@ void add_source_routes(ServerContext& s) {
     if (jid.rfind("job-", 0) != 0) return not_found_error(fmt::format("job '{}' not found", jid));
     auto f = s.app.store->get_file(jid.substr(4));
     if (!f.ok() || f->user_id != c.user_id) return not_found_error(fmt::format("job '{}' not found", jid));
-    return json_response({{"id", jid}, {"status", "completed"}, {"job_type", "job"},
+    const char* status = f->status == "loading" ? "running" : f->status == "completed" ? "completed" : "failed";
+    return json_response({{"id", jid}, {"status", status}, {"job_type", "job"},
                           {"created_at", iso_time(f->created_at)}, {"completed_at", iso_time(f->created_at)},
                           {"metadata", {{"source_id", f->source_id}, {"file_id", f->id}, {"num_passages", f->passages}}}});
   });

@@ -40,6 +40,12 @@ const http::Router& Server::router() const { return impl_->router; }
 
 Result<int> Server::start() {
   Impl& m = *impl_;
+  // Uploads and deletes a crash interrupted are settled before anyone can see them (as every
+  // `memgpt load` does). A failure leaves them for the next start; the server still serves.
+  if (auto settled = m.context.sources.recover(); !settled.ok()) {
+    fmt::print(stderr, "warning: unfinished source uploads or deletes were left as they are: {}\n",
+               settled.status().message());
+  }
   http::ServerOptions o;
   o.host = m.options.host;
   o.port = m.options.port;

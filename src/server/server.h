@@ -54,7 +54,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and serves on background threads; returns the port.
+  // Settles source uploads and deletes a crash interrupted (runtime::SourcesService::recover),
+  // then binds and serves on background threads; returns the port.
   Result<int> start();
   // Stops accepting requests and waits for the running ones (steps finish or roll back).
   void stop();

@@ -1,9 +1,6 @@
 #include "sources/document.h"
 
 #include <fmt/format.h>
-#include <poppler/cpp/poppler-document.h>
-#include <poppler/cpp/poppler-global.h>
-#include <poppler/cpp/poppler-page.h>
 #include <zip.h>
 
 #include <algorithm>
@@ -89,7 +86,7 @@ Status read_text(const FileRef& file, const std::function<Status(Document)>& emi
       return file.error(fmt::format("not valid UTF-8 text (byte {}); convert it to UTF-8 first", consumed + bad));
     }
     consumed += text.size();
-    if (text.find_first_not_of(" \t\r\n") == std::string::npos) return {};
+    if (is_blank(text)) return {};  // e.g. only form feeds between pages: nothing to read
     Document d;
     d.text = std::move(text);
     d.path = file.path;
@@ -132,30 +129,28 @@ Status read_text(const FileRef& file, const std::function<Status(Document)>& emi
   return {};
 }
 
+// One document per page, within file.options.pdf (extract.h): past a limit the file fails with
+// a line naming it (the caller removes what its earlier pages stored).
 Status read_pdf(const FileRef& file, const std::function<Status(Document)>& emit) {
-  // Poppler reports parse problems on stderr; our message below is the one the user needs.
-  poppler::set_debug_error_function([](const std::string&, void*) {}, nullptr);
-  std::unique_ptr<poppler::document> doc(poppler::document::load_from_file(file.path));
-  if (!doc) return file.error("is not a readable PDF (damaged or not a PDF)");
-  if (doc->is_locked()) return file.error("is password-protected; decrypt it first (e.g. qpdf --decrypt)");
-  int pages = doc->pages();
-  int emitted = 0;
-  for (int i = 0; i < pages; ++i) {
-    std::unique_ptr<poppler::page> page(doc->create_page(i));
-    if (!page) continue;
-    auto bytes = page->text(poppler::rectf(), poppler::page::physical_layout).to_utf8();
-    std::string text = repair_pdf_text(std::string(bytes.begin(), bytes.end()));
-    if (text.find_first_not_of(" \t\r\n\f") == std::string::npos) continue;
+  int emitted = 0, page_count = 0;
+  Status emitted_error;  // emit's own failure, passed on as it is
+  Status s = read_pdf_pages(file.path, file.options.pdf, [&](int page, int pages, std::string bytes) -> Status {
+    page_count = pages;
+    std::string text = repair_pdf_text(bytes);
+    if (is_blank(text)) return {};
     Document d;
     d.text = std::move(text);
     d.path = file.path;
-    d.page = i + 1;
-    d.metadata = {{"page", i + 1}, {"pages", pages}};
-    MEMGPT_RETURN_IF_ERROR(emit(std::move(d)));
+    d.page = page;
+    d.metadata = {{"page", page}, {"pages", pages}};
     ++emitted;
-  }
+    emitted_error = emit(std::move(d));
+    return emitted_error;
+  });
+  if (!emitted_error.ok()) return emitted_error;
+  if (!s.ok()) return Status(s.code(), fmt::format("{}: {}", file.label(), s.message()));
   if (emitted == 0) {
-    return file.error(fmt::format("has no text layer ({} pages; a scanned document needs OCR first)", pages));
+    return file.error(fmt::format("has no text layer ({} pages; a scanned document needs OCR first)", page_count));
   }
   return {};
 }
@@ -163,7 +158,7 @@ Status read_pdf(const FileRef& file, const std::function<Status(Document)>& emit
 Status emit_text(const FileRef& file, std::string text, const std::function<Status(Document)>& emit,
                  const char* empty_reason) {
   if (invalid_utf8_at(text) != std::string::npos) return file.error("is not valid UTF-8");
-  if (text.empty()) return file.error(empty_reason);
+  if (is_blank(text)) return file.error(empty_reason);
   Document d;
   d.text = std::move(text);
   d.path = file.path;
@@ -229,7 +224,7 @@ std::string json_error_reason(const Status& s) {
 Status emit_json_item(const FileRef& file, const Json& item, int part, const std::function<Status(Document)>& emit,
                       int& emitted) {
   std::string text = json_value_text(item);
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return {};
+  if (is_blank(text)) return {};
   Document d;
   d.text = std::move(text);
   d.path = file.path;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sources/extract.h"
 #include "util/json.h"
 #include "util/status.h"
 
@@ -37,6 +38,8 @@ struct ReadOptions {
   // How messages name the file (default: its path). The server passes the upload's name, so
   // no temporary path reaches a client.
   std::string name;
+  // Pages, text and CPU time one PDF may take (extract.h).
+  PdfLimits pdf;
   // Problems that skip part of a file (the file itself still loads).
   std::function<void(const std::string&)> warn;
 };

@@ -26,6 +26,29 @@ std::string json_value_text(const Json& value) {
   return out;
 }
 
+bool is_blank(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if (c != ' ' && (c < '\t' || c > '\r')) return false;  // \t \n \v \f \r
+      ++i;
+      continue;
+    }
+    // The spaces of Unicode's White_Space property beyond ASCII, and the invisible U+200B
+    // (zero width space) and U+FEFF (byte order mark).
+    size_t n = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+    if (i + n > text.size()) return false;
+    char32_t cp = n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+    for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3f);
+    bool space = cp == 0x85 || cp == 0xa0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200b) || cp == 0x2028 ||
+                 cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000 || cp == 0xfeff;
+    if (!space) return false;
+    i += n;
+  }
+  return true;
+}
+
 std::string tidy_text(std::string_view text) {
   // Collapse runs of spaces; at most one blank line in a row.
   std::string out;

@@ -214,24 +214,4 @@ Result<FileLoadReport> ingest_file(PassageStore& passages, const store::SourceRe
   return report;
 }
 
-Result<FileLoadReport> add_file(store::MetadataStore& meta, PassageStore& passages,
-                                const store::SourceRecord& source, const std::string& path,
-                                int chunk_tokens, int overlap_tokens) {
-  MEMGPT_ASSIGN_OR_RETURN(auto report, ingest_file(passages, source, path, {"", "", chunk_tokens, overlap_tokens}));
-  store::SourceRecord updated = source;
-  MEMGPT_ASSIGN_OR_RETURN(int64_t stored, passages.count_source_passages(source.id));
-  if (!updated.metadata.is_object()) updated.metadata = Json::object();
-  updated.metadata["passages"] = stored;
-  updated.metadata["files"] = updated.metadata.value("files", 0) + 1;
-  updated.metadata["documents"] = updated.metadata.value("documents", int64_t{0}) + report.documents;
-  MEMGPT_RETURN_IF_ERROR(meta.update_source(updated));
-  return report;
-}
-
-Status delete_source(store::MetadataStore& meta, PassageStore& passages,
-                     const store::SourceRecord& source) {
-  MEMGPT_RETURN_IF_ERROR(passages.remove_source_everywhere(source.id, source.embedding_dim).status());
-  return meta.delete_source(source.id);
-}
-
 }  // namespace memgpt::sources

@@ -78,13 +78,4 @@ struct FileIngest {
 Result<FileLoadReport> ingest_file(PassageStore& passages, const store::SourceRecord& source,
                                    const std::string& path, const FileIngest& how);
 
-// Until the server's routes call runtime::SourcesService: ingest_file, then the source's
-// counts updated; and a delete that removes the source's passages, every agent's copies of
-// them and the record.
-Result<FileLoadReport> add_file(store::MetadataStore& meta, PassageStore& passages,
-                                const store::SourceRecord& source, const std::string& path,
-                                int chunk_tokens = 300, int overlap_tokens = 20);
-Status delete_source(store::MetadataStore& meta, PassageStore& passages,
-                     const store::SourceRecord& source);
-
 }  // namespace memgpt::sources

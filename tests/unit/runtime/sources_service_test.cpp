@@ -117,6 +117,18 @@ TEST_F(SourcesServiceTest, AFailedOrCancelledLoadLeavesNothing) {
   EXPECT_EQ(all_passages(), 0);
 }
 
+// A file of form feeds is skipped as holding no text; it is no document of the load.
+TEST_F(SourcesServiceTest, AFileOfOnlyWhiteSpaceIsSkippedNotCountedAsADocument) {
+  std::string blank = file("pages.txt", "\f\n\f\n\f\n");
+  auto report = service_->load(request("mixed", {file("rivers.txt", "Herons wade in shallow water."), blank}));
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->documents, 1);
+  EXPECT_EQ(report->passages, 1);
+  EXPECT_EQ(report->skipped, std::vector<std::string>{blank + ": holds no text"});
+  auto alone = service_->load(request("blank", {blank}));
+  EXPECT_EQ(alone.status().message(), "nothing could be loaded (1 file skipped)");
+}
+
 // What kill -9 leaves: a record still loading and some of its passages, and no lock held.
 TEST_F(SourcesServiceTest, ALoadACrashLeftIsUndoneAndTheNameLoadsAgain) {
   store::SourceRecord crashed;

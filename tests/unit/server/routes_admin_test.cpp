@@ -58,5 +58,35 @@ TEST_F(AdminRoutes, ThePasswordAddsKeysThatActAsTheirUser) {
   EXPECT_EQ(call("POST", "/v1/admin/users/" + bob_id + "/keys", {{"name", 5}}).status, 422);
 }
 
+// Without a password any local process (or a web page in the operator's browser) reaches the
+// server: the agent routes are open to the local user as in Letta, but nobody is the operator,
+// so users and keys cannot be made (they used to be, by anyone).
+TEST_F(AdminRoutes, WithoutAPasswordTheAdminRoutesAreRefusedAndTheAgentRoutesStayOpen) {
+  start(Json::array(), "");
+  for (const char* prefix : {"/v1/admin", "/admin"}) {
+    std::string p = prefix;
+    auto made = call("POST", p + "/users", {{"name", "eve"}}, "");
+    EXPECT_EQ(made.status, 403) << p << made.body.dump();
+    EXPECT_EQ(made.body["message"],
+              "admin routes need a server password: start memgpt server with MEMGPT_SERVER_PASS set");
+    EXPECT_EQ(made.body.dump().find("api_key"), std::string::npos);
+    EXPECT_EQ(call("GET", p + "/users", nullptr, "").status, 403) << p;
+    EXPECT_EQ(call("POST", p + "/users/" + ctx_->user_id + "/keys", Json::object(), "").status, 403) << p;
+  }
+  // Nothing was made: only the local user exists.
+  auto users = ctx_->store->list_users();
+  ASSERT_TRUE(users.ok());
+  EXPECT_EQ(users->size(), 1u);
+  // A token that is no key is still refused; no token acts as the local user.
+  EXPECT_EQ(call("GET", "/v1/agents", nullptr, "s3cret").status, 401);
+  std::string agent = new_agent("open", "");
+  ASSERT_FALSE(agent.empty());
+  auto agents = call("GET", "/v1/agents", nullptr, "");
+  ASSERT_EQ(agents.status, 200);
+  ASSERT_EQ(agents.body.size(), 1u);
+  EXPECT_EQ(agents.body[0]["id"], agent);
+  EXPECT_EQ(call("GET", "/v1/health", nullptr, "").status, 200);
+}
+
 }  // namespace
 }  // namespace memgpt::server

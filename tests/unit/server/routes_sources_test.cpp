@@ -1,6 +1,7 @@
 // Folders (sources) through the routes: an upload's file record, a folder's files and agents,
-// and the built-in tools.
+// uploads and deletes a crash interrupted, and the built-in tools.
 #include "server_fixture.h"
+#include "sources/ingest.h"
 
 namespace memgpt::server {
 namespace {
@@ -68,6 +69,66 @@ TEST_F(SourceRoutes, DeletingAFolderDetachesItFromItsAgents) {
   EXPECT_EQ(call("DELETE", "/v1/folders/" + fid).status, 200);
   EXPECT_EQ(call("GET", "/v1/agents/" + agent + "/archival-memory").body, Json::array());
   EXPECT_EQ(call("GET", "/v1/agents/" + agent + "/folders").body, Json::array());
+}
+
+// An upload's passages carry the id of their file, which is what lets a crashed upload be
+// undone (the server's uploads used to store them without it).
+TEST_F(SourceRoutes, UploadedPassagesNameTheirFile) {
+  start();
+  std::string fid = call("POST", "/v1/folders", {{"name", "docs"}}).body["id"];
+  auto up = upload(fid, "boat.txt", "Chad's boat is called the Marlin.");
+  ASSERT_EQ(up.status, 200) << up.body.dump();
+  EXPECT_EQ(up.body["processing_status"], "completed");
+  auto passages = call("GET", "/v1/folders/" + fid + "/passages");
+  ASSERT_EQ(passages.status, 200);
+  ASSERT_EQ(passages.body.size(), 1u);
+  EXPECT_EQ(passages.body[0]["metadata"]["file_id"], up.body["id"]) << passages.body.dump();
+}
+
+// What a crash leaves (as in runtime/sources_service_test.cpp): an upload's file still
+// recorded as loading with some passages stored, and a delete begun (the source hidden and
+// unlinked) with its passages and the agents' copies still stored. A loading file is not shown
+// as a file; the server settles both when it starts, before it listens.
+TEST_F(SourceRoutes, UploadsAndDeletesACrashInterruptedAreSettledWhenTheServerStarts) {
+  start();
+  std::string kept = call("POST", "/v1/folders", {{"name", "kept"}}).body["id"];
+  ASSERT_EQ(upload(kept, "a.txt", "Aardvarks eat ants.").status, 200);
+  std::string doomed = call("POST", "/v1/folders", {{"name", "doomed"}}).body["id"];
+  ASSERT_EQ(upload(doomed, "b.txt", "Badgers dig setts.").status, 200);
+  std::string agent = new_agent("reader");
+  ASSERT_EQ(call("PATCH", "/v1/agents/" + agent + "/folders/attach/" + doomed, Json::object()).status, 200);
+  ASSERT_EQ(call("GET", "/v1/agents/" + agent + "/archival-memory").body.size(), 1u);
+
+  auto source = ctx_->store->get_source(kept);
+  ASSERT_TRUE(source.ok());
+  store::FileRecord half;
+  half.user_id = ctx_->user_id;
+  half.source_id = kept;
+  half.file_name = "half.txt";
+  half.status = "loading";
+  half = *ctx_->store->add_file(half);
+  testing::TempDir dir;
+  testing::write_text(dir.file("half.txt"), "Herons wade in shallow water.");
+  ASSERT_TRUE(sources::ingest_file(*archival_->passages, *source, dir.file("half.txt"), {"half.txt", half.id}).ok());
+  ASSERT_EQ(call("GET", "/v1/folders/" + kept + "/passages").body.size(), 2u);
+  ASSERT_TRUE(ctx_->store->begin_source_delete(doomed).ok());
+
+  // Until then the loading file is no file of the folder, and its job is still running.
+  EXPECT_EQ(call("GET", "/v1/folders/" + kept + "/files").body.size(), 1u);
+  EXPECT_EQ(call("GET", "/v1/folders/" + kept + "/files/" + half.id).status, 404);
+  EXPECT_EQ(call("GET", "/v1/jobs/job-" + half.id).body["status"], "running");
+
+  auto port = server_->start();
+  ASSERT_TRUE(port.ok()) << port.status().message();
+  server_->stop();
+  auto passages = call("GET", "/v1/folders/" + kept + "/passages");
+  ASSERT_EQ(passages.body.size(), 1u) << passages.body.dump();
+  EXPECT_EQ(passages.body[0]["text"], "Aardvarks eat ants.");
+  EXPECT_EQ(call("GET", "/v1/jobs/job-" + half.id).status, 404);
+  EXPECT_TRUE(ctx_->store->list_unfinished_files()->empty());
+  EXPECT_TRUE(ctx_->store->list_unfinished_sources()->empty());
+  EXPECT_EQ(call("GET", "/v1/agents/" + agent + "/archival-memory").body, Json::array());
+  EXPECT_EQ(call("GET", "/v1/folders/" + doomed).status, 404);
 }
 
 TEST_F(SourceRoutes, UploadNamesThatClimbOutAreRefused) {

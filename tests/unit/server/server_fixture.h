@@ -26,8 +26,9 @@ class RoutesTest : public ::testing::Test {
  protected:
   static constexpr const char* kPassword = "s3cret";
 
-  // `replies`: the scripted model's answers, in order.
-  void start(Json replies = Json::array()) {
+  // `replies`: the scripted model's answers, in order. `password`: the server password ("" for
+  // none, a loopback server's default).
+  void start(Json replies = Json::array(), const std::string& password = kPassword) {
     llm_ = std::make_unique<testing::ScriptedLlmServer>(Json{{"model", "gpt-4o-mini"}, {"replies", replies}});
     llm_->start();
     MemgptConfig config = *runtime::load_config_or_default();
@@ -47,8 +48,10 @@ class RoutesTest : public ::testing::Test {
     ASSERT_TRUE(archival.ok()) << archival.status().message();
     archival_ = std::make_unique<runtime::Archival>(std::move(*archival));
     ServerOptions options;
-    options.password = kPassword;
+    options.password = password;
     options.log_requests = false;
+    options.host = "127.0.0.1";
+    options.port = 0;  // for tests that also listen (start() settles unfinished work first)
     server_ = std::make_unique<Server>(*ctx_, *archival_, options);
   }
 

@@ -26,6 +26,18 @@ int div_depth(const std::string& html) {
   return deepest;
 }
 
+TEST(BlankText, OnlyWhiteSpaceOfAnyKindIsBlank) {
+  EXPECT_TRUE(is_blank(""));
+  EXPECT_TRUE(is_blank(" \t\n\v\f\r"));
+  // No-break space, ideographic space, line separator, zero width space, byte order mark.
+  EXPECT_TRUE(is_blank("\xc2\xa0 \xe3\x80\x80\xe2\x80\xa8\xe2\x80\x8b\xef\xbb\xbf"));
+  EXPECT_FALSE(is_blank("\f.\f"));
+  EXPECT_FALSE(is_blank(" \xc3\xa9 "));              // é
+  EXPECT_FALSE(is_blank("\xe2\x80\x8c"));           // zero width non-joiner: text, not space
+  EXPECT_FALSE(is_blank("\xf0\x9f\x98\x80"));      // an emoji
+  EXPECT_FALSE(is_blank("\xe2\x80"));                // cut short: not read as space
+}
+
 TEST(HtmlText, DropsScriptsAndStylesAndPutsBlocksOnTheirOwnLines) {
   auto text = html_to_text(
       "<html><head><title>Report</title><style>p{color:red}</style><script>var x = 1 < 2;</script></head>"
