@@ -163,7 +163,8 @@ class ServiceHost final : public Host {
   Outcome command(const std::string& line) override {
     Outcome out;
     std::string verb = line.substr(0, line.find(' '));
-    std::string arg = line.size() > verb.size() ? line.substr(line.find_first_not_of(' ', verb.size())) : "";
+    size_t rest = line.find_first_not_of(' ', verb.size());
+    std::string arg = rest == std::string::npos ? "" : line.substr(rest);
     Status s;
     if (verb == "/attach" || verb == "/detach") {
       s = source_command(verb, arg, out);
