@@ -82,6 +82,20 @@ TEST(OpenAIChat, RetriesRateLimitsHonouringRetryAfter) {
   EXPECT_EQ(f.server.requests().size(), 3u);
 }
 
+// A server of ours passes the wait on to its own client (Retry-After on its 503).
+TEST(OpenAIChat, ARateLimitOutlastingTheRetriesCarriesTheServersRetryAfter) {
+  Fixture f(Json::array({{{"status", 429}, {"retry_after", 7}, {"error", {{"message", "slow down"}}}}}), 1);
+  auto r = f.model->complete(request());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(llm_error_of(r.status()), LlmError::kRateLimited);
+  EXPECT_EQ(r.status().retry_after_seconds(), std::optional<int>(7));
+
+  Fixture plain(Json::array({{{"status", 500}, {"error", {{"message", "boom"}}}}}), 1);
+  auto failed = plain.model->complete(request());
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().retry_after_seconds(), std::nullopt) << "only a rate limit carries a wait";
+}
+
 TEST(OpenAIChat, PersistentFailuresAreClassified) {
   Fixture rate(Json::array({{{"status", 429}, {"retry_after", 0}}, {{"status", 429}, {"retry_after", 0}}}), 2);
   auto r = rate.model->complete(request());
