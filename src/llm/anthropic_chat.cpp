@@ -144,7 +144,9 @@ class AnthropicChatModel final : public ChatModel {
                                "is the Anthropic endpoint reachable? check [model] model_endpoint");
     }
     std::string after = "after " + call.attempts_text();
-    if (resp->status != 200) return http_error(resp->status, stream ? st.raw : resp->body, after);
+    if (resp->status != 200) {
+      return with_retry_hint(http_error(resp->status, stream ? st.raw : resp->body, after), retry_after_seconds(*resp));
+    }
     if (stream) return finish_stream(st, transport_error);
     try {
       return parse_reply(resp->body, after);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -100,6 +101,13 @@ inline Status llm_failure(ErrorCode code, std::string message, LlmError kind) {
 inline LlmError llm_error_of(const Status& s) {
   if (s.ok() || s.detail_domain() != DetailDomain::kLlm) return LlmError::kNone;
   return static_cast<LlmError>(s.detail());
+}
+
+// A rate-limited failure with the wait the server asked for (its Retry-After; < 0: none), so a
+// server of ours can pass it on to its client.
+inline Status with_retry_hint(Status s, double retry_after_seconds) {
+  if (llm_error_of(s) != LlmError::kRateLimited || retry_after_seconds < 0) return s;
+  return s.with_retry_after(static_cast<int>(std::ceil(retry_after_seconds)));
 }
 
 // "context_window_exceeded", "authentication", ... ("" for kNone): for logs and error bodies.

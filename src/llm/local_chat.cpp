@@ -116,7 +116,7 @@ class LocalChatModel final : public ChatModel {
                          fmt::format("{} ({} backend): {}", backend_.display, backend_.type, failed.message()),
                          llm_error_of(failed));
     }
-    if (resp->status != 200) return http_error(resp->status, resp->body, call);
+    if (resp->status != 200) return with_retry_hint(http_error(resp->status, resp->body, call), retry_after_seconds(*resp));
     Json j = parse_json_or_discarded(resp->body);
     if (!j.is_object()) return bad_response("the reply is not a JSON object");
     if (j.contains("error") && !j["error"].is_null()) return http_error(200, resp->body, call);

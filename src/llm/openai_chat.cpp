@@ -101,7 +101,8 @@ class OpenAIChatModel final : public ChatModel {
     if (!resp.ok()) return transport_failure(resp.status(), "is the LLM server running? check [model] model_endpoint");
     std::string raw = stream ? (state.error_body.empty() ? sse_buffer : state.error_body) : resp->body;
     if (resp->status != 200) {
-      return http_error(resp->status, stream && !state.saw_data ? raw + sse_buffer : raw, call);
+      return with_retry_hint(http_error(resp->status, stream && !state.saw_data ? raw + sse_buffer : raw, call),
+                             retry_after_seconds(*resp));
     }
     if (stream) return finish_stream(state, transport_error);
     Json j = parse_json_or_discarded(resp->body);

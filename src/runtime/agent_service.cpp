@@ -69,8 +69,19 @@ Json AgentService::embedding_config() const {
 }
 
 Result<std::unique_ptr<llm::ChatModel>> AgentService::connect(const Json& llm_config) const {
+  if (options_.connect_model) return options_.connect_model(llm_config);
   return options_.operator_keys_only ? connect_model_with_operator_keys(llm_config, ctx_.config, ctx_.credentials)
                                      : connect_model(llm_config, ctx_.credentials, ctx_.config.model_timeout);
+}
+
+agent::AgentDeps AgentService::deps_of(OpenAgent::Loaded& loaded) {
+  agent::AgentDeps d;
+  d.meta = ctx_.store.get();
+  d.recall = &recall_;
+  d.archival = loaded.archival.get();
+  d.model = loaded.model.get();
+  if (options_.clock) d.clock = options_.clock;
+  return d;
 }
 
 Result<AgentLocks::Guard> AgentService::lock(const std::string& agent_id, const std::function<void()>& on_wait) {
@@ -124,12 +135,7 @@ Result<store::AgentRecord> AgentService::create(const NewAgent& request) {
   MEMGPT_RETURN_IF_ERROR(archival_.passages->ensure_collections());
   loaded->archival = std::make_unique<agent::PassageArchival>(archival_.passages.get(), request.user_id, "",
                                                               cfg.embedding_chunk_size);
-  agent::AgentDeps d;
-  d.meta = ctx_.store.get();
-  d.recall = &recall_;
-  d.archival = loaded->archival.get();
-  d.model = loaded->model.get();
-  MEMGPT_ASSIGN_OR_RETURN(loaded->agent, agent::Agent::create(d, o));
+  MEMGPT_ASSIGN_OR_RETURN(loaded->agent, agent::Agent::create(deps_of(*loaded), o));
   loaded->archival->set_agent(loaded->agent->id());
   loaded->agent->set_verify_first_message(options_.verify_first_message);
   store::AgentRecord rec = loaded->agent->record();
@@ -167,12 +173,7 @@ Result<OpenAgent> AgentService::open(const std::string& agent_id, bool with_mode
     loaded->archival = std::make_unique<agent::PassageArchival>(archival_.passages.get(), rec.user_id, rec.id,
                                                                 ctx_.config.embedding_chunk_size);
     loaded->llm_config = rec.llm_config;
-    agent::AgentDeps d;
-    d.meta = ctx_.store.get();
-    d.recall = &recall_;
-    d.archival = loaded->archival.get();
-    d.model = loaded->model.get();
-    MEMGPT_ASSIGN_OR_RETURN(loaded->agent, agent::Agent::load(d, agent_id));
+    MEMGPT_ASSIGN_OR_RETURN(loaded->agent, agent::Agent::load(deps_of(*loaded), agent_id));
     loaded->agent->set_verify_first_message(options_.verify_first_message);
   }
   OpenAgent open;

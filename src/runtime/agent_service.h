@@ -33,6 +33,11 @@ struct AgentServiceOptions {
   std::chrono::milliseconds lock_wait{120000};
   size_t cache_capacity = 512;         // loaded agents kept between opens
   bool verify_first_message = false;   // MemGPT's check of an agent's first reply
+  // The clock agents read (the transcript tests set theirs); null: the system clock.
+  const Clock* clock = nullptr;
+  // How an agent's model is connected; unset: as configured (keys from the credentials, the
+  // [model] timeout). The transcript tests connect theirs without retries.
+  std::function<Result<std::unique_ptr<llm::ChatModel>>(const Json& llm_config)> connect_model;
 };
 
 struct NewAgent {
@@ -135,6 +140,7 @@ class AgentService {
  private:
   friend class OpenAgent;
   Result<std::unique_ptr<llm::ChatModel>> connect(const Json& llm_config) const;
+  agent::AgentDeps deps_of(OpenAgent::Loaded& loaded);
   Result<AgentLocks::Guard> lock(const std::string& agent_id, const std::function<void()>& on_wait);
   void release(OpenAgent& open);
 

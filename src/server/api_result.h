@@ -4,6 +4,7 @@
 // message a client may see (nothing of a remote body, a URL, a file path).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -18,6 +19,7 @@ struct ApiError {
   int status = 500;
   std::string message;
   std::string field;  // 422: the body field at fault
+  std::optional<int> retry_after_seconds;  // 503: when the client may try again (Retry-After)
 };
 
 // A failure of the request's input: 422 naming the field (FastAPI's shape), or 400.
@@ -26,8 +28,13 @@ inline ApiError bad_request(std::string message) { return {400, std::move(messag
 inline ApiError not_found_error(std::string message) { return {404, std::move(message), ""}; }
 inline ApiError conflict(std::string message) { return {409, std::move(message), ""}; }
 
-// The HTTP status of our own failures, by code (one table).
+// The HTTP status of a failure without a domain's code, by its ErrorCode (the table in
+// api_result.cpp, which also maps LLM error classes and Milvus codes).
 int http_status_of(ErrorCode code);
+
+// Whether `status` is our own failure (validation, not found, a taken name, a limit), whose
+// message a client may read; anything carrying a domain's code or a URL is a backend's.
+bool is_own_failure(const Status& status);
 
 // What a client may see of a Status: our own failures (validation, not found, taken names,
 // limits) as written; failures of the model, the embedder or archival storage (an upstream's

@@ -106,7 +106,7 @@ ApiResult<http::Response> create_agent(ServerContext& s, const http::Request& re
   if (!created.ok()) {
     // Blocks over their limit (or otherwise unacceptable) are a validation error of the blocks.
     const Status& st = created.status();
-    bool blocks = st.detail() == 0 && (st.code() == ErrorCode::kInvalidArgument || st.code() == ErrorCode::kResourceExhausted);
+    bool blocks = is_own_failure(st) && (st.code() == ErrorCode::kInvalidArgument || st.code() == ErrorCode::kResourceExhausted);
     return blocks ? invalid("memory_blocks", st.message()) : public_error(st);
   }
   API_ASSIGN_OR_RETURN(Json view, s.agent_json(*created));

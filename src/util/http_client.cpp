@@ -134,7 +134,8 @@ class CurlHttpClient final : public HttpClient {
   }
 };
 
-// Seconds from a Retry-After header: delta-seconds or an HTTP date. -1 when absent/unusable.
+}  // namespace
+
 double retry_after_seconds(const HttpResponse& r) {
   auto it = r.headers.find("retry-after");
   if (it == r.headers.end()) return -1;
@@ -150,8 +151,6 @@ double retry_after_seconds(const HttpResponse& r) {
   }
   return -1;
 }
-
-}  // namespace
 
 std::unique_ptr<HttpClient> make_curl_http_client() { return std::make_unique<CurlHttpClient>(); }
 

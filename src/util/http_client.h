@@ -36,6 +36,9 @@ struct HttpResponse {
   std::string body;
 };
 
+// Seconds from a Retry-After header: delta-seconds or an HTTP date. -1 when absent/unusable.
+double retry_after_seconds(const HttpResponse& response);
+
 // Retry policy for transient failures: connection errors, timeouts, HTTP 429 and 5xx.
 struct RetryPolicy {
   int max_attempts = 1;  // 1 = no retry

@@ -32,8 +32,9 @@ const char* error_code_name(ErrorCode code);
 // Whose code detail() carries, so one domain's codes are never read as another's (each domain
 // reads its own through a typed helper, e.g. llm::llm_error_of).
 enum class DetailDomain : unsigned char {
-  kUntagged = 0,  // a protocol code without a declared domain (e.g. Milvus codes today)
-  kLlm,           // llm::LlmError
+  kUntagged = 0,  // no detail
+  kLlm,           // llm::LlmError (llm/chat_model.h)
+  kMilvus,        // vector::MilvusCode (vector/milvus_errors.h)
 };
 
 class [[nodiscard]] Status {
@@ -47,13 +48,25 @@ class [[nodiscard]] Status {
   bool ok() const { return code_ == ErrorCode::kOk; }
   ErrorCode code() const { return code_; }
   const std::string& message() const { return message_; }
-  // A protocol-specific code carried along (e.g. Milvus error code 100, HTTP status 429).
+  // A domain's code carried along (a Milvus code, an LLM error class). Read it only through
+  // the domain's typed helper (vector::milvus_code_of, llm::llm_error_of), never as a number.
   int detail() const { return detail_; }
   DetailDomain detail_domain() const { return domain_; }
+  // When the failing service said to try again (its Retry-After), in seconds.
+  std::optional<int> retry_after_seconds() const {
+    return retry_after_ < 0 ? std::nullopt : std::optional<int>(retry_after_);
+  }
+  Status with_retry_after(int seconds) const {
+    Status s = *this;
+    s.retry_after_ = seconds < 0 ? -1 : seconds;
+    return s;
+  }
 
   // Returns a copy whose message is "<prefix>: <message>".
   Status with_context(const std::string& prefix) const {
-    return {code_, prefix + ": " + message_, detail_, domain_};
+    Status s = *this;
+    s.message_ = prefix + ": " + message_;
+    return s;
   }
   std::string to_string() const;
 
@@ -62,6 +75,7 @@ class [[nodiscard]] Status {
   std::string message_;
   int detail_ = 0;
   DetailDomain domain_ = DetailDomain::kUntagged;
+  int retry_after_ = -1;
 };
 
 inline Status invalid_argument(std::string m) { return {ErrorCode::kInvalidArgument, std::move(m)}; }

@@ -19,7 +19,7 @@ Status clean_error(const Status& s, const std::string& path) {
     case ErrorCode::kPermissionDenied:
       return {ErrorCode::kPermissionDenied, "the Milvus store is read-only or not accessible"};
     case ErrorCode::kAlreadyExists:
-      return milvus_error(ErrorCode::kAlreadyExists, kInsertFailed, "a row with this primary key already exists");
+      return milvus_error(ErrorCode::kAlreadyExists, MilvusCode::kInsertFailed, "a row with this primary key already exists");
     default:
       break;
   }

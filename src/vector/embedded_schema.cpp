@@ -68,7 +68,7 @@ Status validate_spec(CollectionSpec& spec) {
     if (f.is_primary) {
       ++primaries;
       if (f.type != DataType::kInt64 && f.type != DataType::kVarChar) {
-        return milvus_error(ErrorCode::kInvalidArgument, kBadPrimaryKeyType,
+        return milvus_error(ErrorCode::kInvalidArgument, MilvusCode::kBadPrimaryKeyType,
                             "the primary key must be Int64 or VarChar");
       }
     }

@@ -71,7 +71,7 @@ class EmbeddedStore final : public VectorStore {
       if (!rows.empty()) {
         MEMGPT_ASSIGN_OR_RETURN(CollectionSpec existing, spec_from_stored(rows[0].text(0)));
         if (same_schema(existing, spec)) return {};
-        return milvus_error(ErrorCode::kAlreadyExists, kInvalidParameter,
+        return milvus_error(ErrorCode::kAlreadyExists, MilvusCode::kInvalidParameter,
                             fmt::format("collection {} already exists with a different schema",
                                         spec.name));
       }
@@ -217,7 +217,7 @@ class EmbeddedStore final : public VectorStore {
     bool keyword_only = req.vector.empty() && req.text_query && !req.text_query->empty();
     if (!keyword_only) {
       if (static_cast<int>(req.vector.size()) != dim) {
-        return milvus_error(ErrorCode::kInvalidArgument, kInvalidJson,
+        return milvus_error(ErrorCode::kInvalidArgument, MilvusCode::kInvalidJson,
                             fmt::format("the dim ({}) of field data({}) is not equal to schema dim ({})",
                                         req.vector.size(), c->spec.vector_field()->name, dim));
       }
@@ -397,7 +397,7 @@ class EmbeddedStore final : public VectorStore {
             std::string shown = std::holds_alternative<std::string>(pr.pk)
                                     ? std::get<std::string>(pr.pk)
                                     : std::to_string(std::get<int64_t>(pr.pk));
-            return milvus_error(ErrorCode::kAlreadyExists, kInsertFailed,
+            return milvus_error(ErrorCode::kAlreadyExists, MilvusCode::kInsertFailed,
                                 fmt::format("duplicate primary key {} (row {}); use upsert to replace rows",
                                             shown, i));
           }

@@ -52,7 +52,7 @@ class MilvusRestClient final : public VectorStore {
     if (has) {
       MEMGPT_ASSIGN_OR_RETURN(CollectionSpec existing, describe_collection(spec.name));
       if (existing.dim() == spec.dim() && existing.fields.size() == spec.fields.size()) return {};
-      return milvus_error(ErrorCode::kAlreadyExists, kInvalidParameter,
+      return milvus_error(ErrorCode::kAlreadyExists, MilvusCode::kInvalidParameter,
                           fmt::format("collection {} already exists with a different schema", spec.name));
     }
     Json fields = Json::array();
@@ -298,7 +298,7 @@ class MilvusRestClient final : public VectorStore {
     policy.initial_backoff_ms = 200;
     auto rate_limited = [](const HttpResponse& r) {
       Json j = parse_json_or_discarded(r.body);
-      return j.is_object() && j["code"] == kRateLimited;
+      return j.is_object() && j["code"] == code_value(MilvusCode::kRateLimited);
     };
     auto resp = send_with_retry(*http_, req, policy, rate_limited);
     if (!resp.ok()) {
@@ -308,7 +308,7 @@ class MilvusRestClient final : public VectorStore {
                                 uri_, resp.status().message()));
     }
     if (resp->status == 401 || resp->status == 403) {
-      return milvus_error(ErrorCode::kPermissionDenied, kUnauthenticated,
+      return milvus_error(ErrorCode::kPermissionDenied, MilvusCode::kUnauthenticated,
                           fmt::format("Milvus at {} rejected the credentials (HTTP {}): set the token with "
                                       "`memgpt configure --milvus-token user:password` or MILVUS_TOKEN",
                                       uri_, resp->status));
@@ -317,21 +317,23 @@ class MilvusRestClient final : public VectorStore {
     if (!j.is_object()) {
       return unavailable(fmt::format("Milvus at {} answered HTTP {} with a body that is not JSON", uri_, resp->status));
     }
-    int code = j["code"].is_number_integer() ? j["code"].get<int>() : -1;
-    if (code == 0 || code == 200) return j;
+    int number = j["code"].is_number_integer() ? j["code"].get<int>() : -1;
+    if (number == 0 || number == 200) return j;
+    auto code = static_cast<MilvusCode>(number);
     std::string message = j["message"].is_string() ? j["message"].get<std::string>().substr(0, 1000) : "unknown error";
-    if (code == kCollectionNotLoaded && !retried) {
+    if (code == MilvusCode::kCollectionNotLoaded && !retried) {
       MEMGPT_RETURN_IF_ERROR(call_full("collections/load", {{"collectionName", body.value("collectionName", "")}}, true).status());
       return call_full(action, std::move(body), true);
     }
-    if (code == kUnauthenticated) {
+    if (code == MilvusCode::kUnauthenticated) {
       return milvus_error(ErrorCode::kPermissionDenied, code,
                           fmt::format("Milvus at {}: {} (set the token with `memgpt configure --milvus-token`)", uri_, message));
     }
-    ErrorCode ec = code == kCollectionNotFound ? ErrorCode::kNotFound
-                   : code == kRateLimited      ? ErrorCode::kResourceExhausted
-                   : code == kUnexpected       ? ErrorCode::kInternal
-                   : code == kInsertFailed && message.find("duplicate") != std::string::npos ? ErrorCode::kAlreadyExists
+    ErrorCode ec = code == MilvusCode::kCollectionNotFound ? ErrorCode::kNotFound
+                   : code == MilvusCode::kRateLimited      ? ErrorCode::kResourceExhausted
+                   : code == MilvusCode::kRequestTimeout   ? ErrorCode::kTimeout
+                   : code == MilvusCode::kUnexpected       ? ErrorCode::kInternal
+                   : code == MilvusCode::kInsertFailed && message.find("duplicate") != std::string::npos ? ErrorCode::kAlreadyExists
                                                                                            : ErrorCode::kInvalidArgument;
     return milvus_error(ec, code, message);
   }

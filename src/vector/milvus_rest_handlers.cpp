@@ -12,15 +12,17 @@
 namespace memgpt::vector {
 namespace {
 
-Json envelope_error(int code, const std::string& message) { return {{"code", code}, {"message", message}}; }
+Json envelope_error(MilvusCode code, const std::string& message) {
+  return {{"code", code_value(code)}, {"message", message}};
+}
 
-int milvus_code(const Status& s) {
-  if (s.detail() != 0) return s.detail();
+MilvusCode milvus_code(const Status& s) {
+  if (MilvusCode code = milvus_code_of(s); code != MilvusCode::kSuccess) return code;
   switch (s.code()) {
-    case ErrorCode::kInvalidArgument: return kInvalidParameter;
-    case ErrorCode::kNotFound: return kCollectionNotFound;
-    case ErrorCode::kAlreadyExists: return kInvalidParameter;
-    default: return kUnexpected;
+    case ErrorCode::kInvalidArgument: return MilvusCode::kInvalidParameter;
+    case ErrorCode::kNotFound: return MilvusCode::kCollectionNotFound;
+    case ErrorCode::kAlreadyExists: return MilvusCode::kInvalidParameter;
+    default: return MilvusCode::kUnexpected;
   }
 }
 
@@ -39,13 +41,13 @@ const char* json_type(const Json& v) {
 
 // A field of the wrong JSON type: what Milvus answers when its Go structs cannot take the body.
 Status wrong_type(const std::string& field, const char* expected, const Json& v) {
-  return milvus_error(ErrorCode::kInvalidArgument, kInvalidJson,
+  return milvus_error(ErrorCode::kInvalidArgument, MilvusCode::kInvalidJson,
                       fmt::format("can only accept json format request, error: {} must be {}, not {}", field,
                                   expected, json_type(v)));
 }
 
 Status missing(const std::string& field) {
-  return milvus_error(ErrorCode::kInvalidArgument, kMissingParameter,
+  return milvus_error(ErrorCode::kInvalidArgument, MilvusCode::kMissingParameter,
                       fmt::format("missing required parameters, error: {} is required", field));
 }
 
@@ -422,7 +424,7 @@ Result<Reply> dispatch(VectorStore& store, const std::string& action, const Fiel
     MEMGPT_ASSIGN_OR_RETURN(int64_t n, store.remove(name, filter));
     return Reply{Json{{"deleteCount", n}}, {}};
   }
-  return milvus_error(ErrorCode::kNotFound, kUnexpected, "unknown endpoint /v2/vectordb/" + action);
+  return milvus_error(ErrorCode::kNotFound, MilvusCode::kUnexpected, "unknown endpoint /v2/vectordb/" + action);
 }
 
 // Int64 values as strings, for clients that sent Accept-Type-Allow-Int64: false.
@@ -435,13 +437,13 @@ void int64_as_strings(Json& row) {
 MilvusResponse serve(VectorStore& store, const MilvusRequest& request) {
   Json body = parse_json_or_discarded(request.body.empty() ? std::string("{}") : request.body);
   if (!body.is_object()) {
-    return {200, envelope_error(kInvalidJson, "can only accept json format request, error: the body must be a JSON object")};
+    return {200, envelope_error(MilvusCode::kInvalidJson, "can only accept json format request, error: the body must be a JSON object")};
   }
   Fields b(body);
   auto db = b.string("dbName", request.db_header);
   if (!db.ok()) return {200, envelope_error(milvus_code(db.status()), db.status().message())};
   if (!db->empty() && *db != "default") {
-    return {200, envelope_error(kDatabaseNotFound, "database not found[database=" + db->substr(0, 255) + "]")};
+    return {200, envelope_error(MilvusCode::kDatabaseNotFound, "database not found[database=" + db->substr(0, 255) + "]")};
   }
   auto result = dispatch(store, request.action, b);
   if (!result.ok()) {
@@ -468,7 +470,7 @@ MilvusResponse serve_milvus_request(VectorStore& store, const MilvusRequest& req
   try {
     return serve(store, request);
   } catch (...) {  // a bug; its text stays in the process
-    return {200, envelope_error(kUnexpected, "internal error")};
+    return {200, envelope_error(MilvusCode::kUnexpected, "internal error")};
   }
 }
 

@@ -10,7 +10,9 @@
 namespace memgpt::vector {
 namespace {
 
-Json envelope_error(int code, const std::string& message) { return {{"code", code}, {"message", message}}; }
+Json envelope_error(MilvusCode code, const std::string& message) {
+  return {{"code", code_value(code)}, {"message", message}};
+}
 
 }  // namespace
 
@@ -40,7 +42,7 @@ MilvusRestServer::MilvusRestServer(VectorStore* store, Options options) : impl_(
     if (!impl->options.token.empty()) {
       std::string auth = req.header("Authorization");
       if (auth != "Bearer " + impl->options.token) {
-        reply(401, envelope_error(kUnauthenticated, "user hasn't authenticated"));
+        reply(401, envelope_error(MilvusCode::kUnauthenticated, "user hasn't authenticated"));
         return res;
       }
     }
@@ -51,7 +53,7 @@ MilvusRestServer::MilvusRestServer(VectorStore* store, Options options) : impl_(
   });
   // Errors of the transport (no route, body too large, a bug) in the Milvus envelope.
   impl->router.set_error_renderer([](int status, const std::string& message) {
-    int code = status == 413 ? kInvalidParameter : kUnexpected;
+    MilvusCode code = status == 413 ? MilvusCode::kInvalidParameter : MilvusCode::kUnexpected;
     std::string text = status == 413 ? "request body too large" : status == 404 ? "no such endpoint" : message;
     return http::Response::json_text(status, envelope_error(code, text).dump());
   });

@@ -49,7 +49,7 @@ bool as_int64(const Json& v, int64_t& out) {
 Status vector_from_json(const Json& values, const FieldSchema& field, MetricType metric, const std::string& where,
                         std::vector<float>& out) {
   if (static_cast<int>(values.size()) != field.dim) {
-    return milvus_error(ErrorCode::kInvalidArgument, kInvalidJson,
+    return milvus_error(ErrorCode::kInvalidArgument, MilvusCode::kInvalidJson,
                         fmt::format("the dim ({}) of field data({}) is not equal to schema dim ({}){}", values.size(),
                                     field.name, field.dim, where));
   }
@@ -114,7 +114,7 @@ Status RowCodec::encode(const Json& row, size_t index, EncodedRow& out) const {
   const FieldSchema* vf = spec_.vector_field();
   auto it = row.find(pkf->name);
   if (it == row.end() || it->is_null()) {
-    return milvus_error(ErrorCode::kInvalidArgument, kMissingParameter,
+    return milvus_error(ErrorCode::kInvalidArgument, MilvusCode::kMissingParameter,
                         fmt::format("the primary key {} is missing in row {}", pkf->name, index));
   }
   if (pkf->type == DataType::kInt64) {
@@ -126,13 +126,13 @@ Status RowCodec::encode(const Json& row, size_t index, EncodedRow& out) const {
       ok = !s.empty() && ec == std::errc() && end == s.data() + s.size();
     }
     if (!ok) {
-      return milvus_error(ErrorCode::kInvalidArgument, kBadPrimaryKeyType,
+      return milvus_error(ErrorCode::kInvalidArgument, MilvusCode::kBadPrimaryKeyType,
                           fmt::format("the primary key {} must be an Int64 (row {})", pkf->name, index));
     }
     out.pk = key;
   } else {
     if (!it->is_string()) {
-      return milvus_error(ErrorCode::kInvalidArgument, kBadPrimaryKeyType,
+      return milvus_error(ErrorCode::kInvalidArgument, MilvusCode::kBadPrimaryKeyType,
                           fmt::format("the primary key {} must be a VarChar (row {})", pkf->name, index));
     }
     const std::string& s = it->get_ref<const std::string&>();
@@ -144,7 +144,7 @@ Status RowCodec::encode(const Json& row, size_t index, EncodedRow& out) const {
   }
   auto vit = row.find(vf->name);
   if (vit == row.end() || !vit->is_array()) {
-    return milvus_error(ErrorCode::kInvalidArgument, kMissingParameter,
+    return milvus_error(ErrorCode::kInvalidArgument, MilvusCode::kMissingParameter,
                         fmt::format("the vector field {} is missing in row {}", vf->name, index));
   }
   MEMGPT_RETURN_IF_ERROR(vector_from_json(*vit, *vf, spec_.index.metric, fmt::format(" of row {}", index), out.vec));

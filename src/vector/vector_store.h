@@ -3,7 +3,7 @@
 // Contract (both implementations, enforced by tests/unit/vector conformance suite):
 //  - Rows are JSON objects: field name -> value. Fields outside the schema go to the dynamic
 //    field (when enabled) and come back merged at the top level, as in Milvus.
-//  - Errors are Status values whose detail() carries the Milvus error code where one exists
+//  - Errors are Status values carrying the Milvus error code (milvus_code_of) where one exists
 //    (100 collection not found, 1100 invalid parameter, 1801 dimension mismatch, ...).
 //  - Thread-safety: one instance may be used from several threads at once.
 #pragma once

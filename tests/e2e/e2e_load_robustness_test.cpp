@@ -30,12 +30,7 @@
 namespace memgpt {
 namespace {
 
-std::string repeat(std::string_view s, size_t n) {
-  std::string out;
-  out.reserve(s.size() * n);
-  for (size_t i = 0; i < n; ++i) out += s;
-  return out;
-}
+using testing::repeat;
 
 // A memgpt process whose stderr the test reads while it runs (to act on its progress lines);
 // killed on destruction.

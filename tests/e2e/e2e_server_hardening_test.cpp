@@ -5,11 +5,6 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <mutex>
 #include <string>
@@ -17,6 +12,7 @@
 #include <vector>
 
 #include "e2e/server_fixture.h"
+#include "support/raw_client.h"
 #include "support/test_env.h"
 #include "util/json.h"
 
@@ -67,47 +63,7 @@ class RecordingListener {
 
 class ServerHardeningTest : public e2e::ServerFixture {};
 
-// A client socket to 127.0.0.1:port from `source` (another loopback address is another client),
-// closed on destruction.
-class RawClient {
- public:
-  RawClient(int port, const char* source = "127.0.0.1") {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in from{};
-    from.sin_family = AF_INET;
-    ::inet_pton(AF_INET, source, &from.sin_addr);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(static_cast<uint16_t>(port));
-    ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0;
-  }
-  ~RawClient() { ::close(fd_); }
-  bool connected() const { return connected_; }
-  bool send(const std::string& data) { return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size()); }
-  // What the server sends until it closes the connection or `timeout_ms` passes.
-  std::string receive(int timeout_ms) {
-    std::string out;
-    char buf[4096];
-    for (;;) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, timeout_ms) <= 0) return out;
-      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-      if (n <= 0) {
-        closed_ = n == 0;
-        return out;
-      }
-      out.append(buf, static_cast<size_t>(n));
-    }
-  }
-  bool closed_by_server() const { return closed_; }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-  bool closed_ = false;
-};
+using testing::RawClient;
 
 // Sockets that send the start of a request and then nothing.
 std::vector<std::unique_ptr<RawClient>> half_open(int port, int count, const std::string& sent) {

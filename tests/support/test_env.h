@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace memgpt::testing {
@@ -86,6 +87,8 @@ bool running_in_ci();
 
 std::string read_text(const std::string& path);
 void write_text(const std::string& path, const std::string& text);
+// `s` written `n` times: text of a given size for limits and chunking.
+std::string repeat(std::string_view s, size_t n);
 
 // Paths of the source tree, build cache of npm data, and ../shared.
 std::string source_dir();

@@ -1,6 +1,7 @@
-// The seam of host.h on the Agent class. Everything product-specific the transcripts need is
-// here: building the parts, turning agent events and stored messages into views, and running
-// slash commands.
+// The seam of host.h on the runtime services (AgentService, the slash-command table,
+// SourcesService): the code paths of `memgpt run` and the server. Everything product-specific
+// the transcripts need is here: building the parts, turning agent events and stored messages
+// into views, and mapping steps onto service calls.
 #include "host.h"
 
 #include <fmt/format.h>
@@ -11,10 +12,11 @@
 #include <stdexcept>
 
 #include "agent/agent.h"
-#include "agent/passage_archival.h"
-#include "agent/protocol.h"
 #include "embed/embedder.h"
 #include "llm/llm_config.h"
+#include "runtime/agent_commands.h"
+#include "runtime/agent_service.h"
+#include "runtime/runtime.h"
 #include "runtime/sources_service.h"
 #include "sources/ingest.h"
 #include "sources/passage_store.h"
@@ -84,49 +86,56 @@ void add_event(const agent::AgentEvent& e, Outcome& out) {
   }
 }
 
-class AgentHost final : public Host {
+// The agent lives in the runtime services, as it does for `memgpt run` and the server: every
+// step opens it through AgentService (its lock, its cache) and runs there.
+class ServiceHost final : public Host {
  public:
-  AgentHost(const AgentSetup& setup, const std::string& base_url, int64_t start_ms)
+  ServiceHost(const AgentSetup& setup, const std::string& base_url, int64_t start_ms)
       : clock_(start_ms) {
-    meta_ = need(store::MetadataStore::open_sqlite_file(dir_.file("sqlite.db"), clock_), "stores");
-    need(meta_->ensure_user(kUser).status(), "user");
-    recall_ = std::make_unique<store::RecallStore>(meta_->shared_db());
-    vectors_ = need(vector::open_vector_store(dir_.file("milvus.db")), "archival store");
-    embedder_ = need(embed::make_builtin_embedder(), "embedder");
-    passages_ = std::make_unique<sources::PassageStore>(vectors_.get(), embedder_.get());
-    need(passages_->ensure_collections(), "archival collections");
-    archival_ = std::make_unique<agent::PassageArchival>(passages_.get(), kUser, "");
+    ctx_.config.metadata_storage.type = "sqlite";
+    ctx_.config.metadata_storage.path = dir_.file("sqlite.db");
+    ctx_.config.archival_storage.type = "milvus";
+    ctx_.config.archival_storage.uri = dir_.file("milvus.db");
+    ctx_.user_id = kUser;
+    ctx_.store = need(store::MetadataStore::open_sqlite_file(dir_.file("sqlite.db"), clock_), "stores");
+    need(ctx_.store->ensure_user(kUser).status(), "user");
+    archival_.store = need(vector::open_vector_store(dir_.file("milvus.db")), "archival store");
+    archival_.embedder = need(embed::make_builtin_embedder(), "embedder");
+    archival_.passages = std::make_unique<sources::PassageStore>(archival_.store.get(), archival_.embedder.get());
 
-    llm::LlmConfig c;
-    c.model = setup.model;
-    c.model_endpoint = base_url;
-    c.model_endpoint_type = "openai";
-    c.api_key = "sk-test";
-    c.max_attempts = 1;
-    c.timeout_ms = 30000;
-    model_ = need(llm::make_chat_model(c), "model");
+    runtime::AgentServiceOptions options;
+    options.verify_first_message = setup.verify_first_message;
+    options.clock = &clock_;
+    // The scripted server plays each reply once: a failure is not retried.
+    options.connect_model = [](const Json& llm_config) {
+      llm::LlmConfig c = runtime::llm_config_of(llm_config, Credentials{});
+      c.api_key = "sk-test";
+      c.max_attempts = 1;
+      c.timeout_ms = 30000;
+      return llm::make_chat_model(c);
+    };
+    service_ = std::make_unique<runtime::AgentService>(ctx_, archival_, options);
 
-    agent::AgentDeps deps;
-    deps.meta = meta_.get();
-    deps.recall = recall_.get();
-    deps.archival = archival_.get();
-    deps.model = model_.get();
-    deps.clock = &clock_;
-    agent::AgentCreateOptions o;
-    o.user_id = kUser;
-    o.name = "Transcript";
-    o.persona_text = setup.persona;
-    o.human_text = setup.human;
-    o.system_prompt = setup.system;
-    o.core_memory_limit = setup.core_memory_limit;
-    o.llm_config = {{"model", setup.model},
+    for (auto [kind, text] : {std::pair{store::ProfileKind::kPersona, setup.persona},
+                              std::pair{store::ProfileKind::kHuman, setup.human}}) {
+      store::ProfileRecord profile;
+      profile.user_id = kUser;
+      profile.name = "transcript";
+      profile.text = text;
+      need(ctx_.store->add_profile(kind, profile).status(), "profile");
+    }
+    runtime::NewAgent n;
+    n.user_id = kUser;
+    n.name = "Transcript";
+    n.persona = "transcript";
+    n.human = "transcript";
+    n.system_prompt = setup.system;
+    n.core_memory_limit = setup.core_memory_limit;
+    n.llm_config = {{"model", setup.model},
                     {"model_endpoint", base_url},
                     {"model_endpoint_type", "openai"},
                     {"context_window", setup.context_window}};
-    o.embedding_config = {{"embedding_model", embedder_->model()}, {"embedding_dim", embedder_->dim()}};
-    agent_ = need(agent::Agent::create(deps, o), "agent");
-    agent_->set_verify_first_message(setup.verify_first_message);
-    archival_->set_agent(agent_->id());
+    agent_id_ = need(service_->create(n), "agent").id;
   }
 
   void load_source(const std::string& name, const Json& files) override {
@@ -139,62 +148,28 @@ class AgentHost final : public Host {
       testing::write_text(folder + "/" + file, text.get<std::string>());
       req.input_files.push_back(folder + "/" + file);
     }
-    runtime::SourcesService service(*meta_, *passages_, dir_.file("sqlite.db"));
-    need(service.load(req).status(), "load source " + name);
+    runtime::SourcesService sources(*ctx_.store, *archival_.passages, dir_.file("sqlite.db"));
+    need(sources.load(req).status(), "load source " + name);
   }
 
   Outcome user_message(const std::string& text, bool stream) override {
     agent::TurnOptions options;
     options.stream = stream;
-    return turn([&](const agent::EventSink& sink) { return agent_->send_user_message(text, sink, options); });
+    return send({runtime::TurnInput::Kind::kUser, text}, options);
   }
 
-  Outcome first_message() override {
-    return turn([&](const agent::EventSink& sink) { return agent_->send_first_message(sink); });
-  }
+  Outcome first_message() override { return send({runtime::TurnInput::Kind::kFirstMessage, ""}, {}); }
 
   Outcome command(const std::string& line) override {
-    std::string cmd = line, arg;
-    if (auto sp = line.find(' '); sp != std::string::npos) {
-      cmd = line.substr(0, sp);
-      arg = line.substr(line.find_first_not_of(' ', sp));
-    }
-    if (cmd == "/retry") {
-      return turn([&](const agent::EventSink& sink) { return agent_->retry(sink); });
-    }
-    if (cmd == "/heartbeat") {
-      return turn([&](const agent::EventSink& sink) {
-        return agent_->send_heartbeat(agent::kHeartbeatRequested, sink);
-      });
-    }
-    if (cmd == "/memorywarning") {
-      return turn([&](const agent::EventSink& sink) {
-        return agent_->send_system_alert(agent::memory_warning_text(), sink);
-      });
-    }
     Outcome out;
-    auto sink = [&](const agent::AgentEvent& e) { add_event(e, out); };
+    std::string verb = line.substr(0, line.find(' '));
+    size_t rest = line.find_first_not_of(' ', verb.size());
+    std::string arg = rest == std::string::npos ? "" : line.substr(rest);
     Status s;
-    if (cmd == "/pop") {
-      size_t before = context_size();
-      s = agent_->pop(arg.empty() ? 3 : std::atoi(arg.c_str()));
-      out.result = {{"popped", before - context_size()}};
-    } else if (cmd == "/rethink") {
-      s = agent_->rethink(arg);
-    } else if (cmd == "/rewrite") {
-      s = agent_->rewrite(arg);
-    } else if (cmd == "/summarize") {
-      s = agent_->summarize(sink);
-    } else if (cmd == "/wipe") {
-      s = agent_->wipe();
-    } else if (cmd == "/systemswap") {
-      s = agent_->swap_system_prompt(arg);
-    } else if (cmd == "/attach") {
-      s = attach(arg, out);
-    } else if (cmd == "/detach") {
-      s = detach(arg, out);
+    if (verb == "/attach" || verb == "/detach") {
+      s = source_command(verb, arg, out);
     } else {
-      s = invalid_argument("Unknown command: " + cmd);
+      s = agent_command(line, out);
     }
     out.ok = s.ok();
     out.error = s.message();
@@ -202,78 +177,104 @@ class AgentHost final : public Host {
   }
 
   void set_time(int64_t epoch_ms) override { clock_.set(epoch_ms); }
-  int64_t context_tokens() override { return need(agent_->context_tokens(), "context tokens"); }
+
+  int64_t context_tokens() override {
+    runtime::OpenAgent open = need(service_->open(agent_id_, false), "open");
+    int64_t tokens = need(open.agent().context_tokens(), "context tokens");
+    open.keep_cached();
+    return tokens;
+  }
+
   void set_context_window(int tokens) override {
-    Json c = agent_->record().llm_config;
+    runtime::AgentUpdate update;
+    Json c = need(ctx_.store->get_agent(agent_id_), "agent").llm_config;
     c["context_window"] = tokens;
-    need(agent_->update_llm_config(c), "context window");
+    update.llm_config = c;
+    need(service_->update(agent_id_, update).status(), "context window");
   }
 
   Json memory() override {
+    runtime::OpenAgent open = need(service_->open(agent_id_, false), "open");
+    agent::Agent& a = open.agent();
     Json core = Json::object();
-    for (const auto& b : agent_->memory().blocks()) core[b.label] = b.value;
+    for (const auto& b : a.memory().blocks()) core[b.label] = b.value;
     Json context = Json::array();
-    for (const auto& m : need(agent_->context_messages(), "context")) context.push_back(view_of(m));
+    for (const auto& m : need(a.context_messages(), "context")) context.push_back(view_of(m));
     Json recall = Json::array();
-    for (const auto& m : need(recall_->list(agent_->id(), 0, 0, -1, false), "recall")) {
+    for (const auto& m : need(service_->recall().list(agent_id_, 0, 0, -1, false), "recall")) {
       recall.push_back(view_of(m));
     }
     Json archival = Json::array();
-    for (const auto& p : need(passages_->list_archival(agent_->id(), 0, 100000), "archival")) {
+    for (const auto& p : need(archival_.passages->list_archival(agent_id_, 0, 100000), "archival")) {
       archival.push_back(p.text);
     }
     std::sort(archival.begin(), archival.end());
+    open.keep_cached();
     return {{"core", core}, {"context", context}, {"recall", recall}, {"archival", archival}};
   }
 
  private:
   static constexpr const char* kUser = "transcript-user";
 
+  // Opens the agent for one step; kept in the service's cache only when the step succeeded, as
+  // the server and `memgpt run` keep it.
   template <typename Run>
-  Outcome turn(Run run) {
+  Status with_agent(bool with_model, Run run) {
+    MEMGPT_ASSIGN_OR_RETURN(runtime::OpenAgent open, service_->open(agent_id_, with_model));
+    Status s = run(open);
+    if (s.ok()) open.keep_cached();
+    return s;
+  }
+
+  Outcome send(const runtime::TurnInput& input, const agent::TurnOptions& options) {
     Outcome out;
-    auto result = run([&](const agent::AgentEvent& e) { add_event(e, out); });
-    out.ok = result.ok();
-    if (result.ok()) out.steps = result->steps;
-    else out.error = result.status().message();
+    auto sink = [&](const agent::AgentEvent& e) { add_event(e, out); };
+    Status s = with_agent(true, [&](runtime::OpenAgent& open) -> Status {
+      MEMGPT_ASSIGN_OR_RETURN(runtime::TurnTotals totals, service_->send(open, {input}, sink, options));
+      out.steps = totals.steps;
+      return {};
+    });
+    out.ok = s.ok();
+    out.error = s.message();
     return out;
   }
 
-  size_t context_size() { return need(agent_->context_messages(), "context").size(); }
-
-  Status attach(const std::string& name, Outcome& out) {
-    MEMGPT_ASSIGN_OR_RETURN(auto src, meta_->get_source_by_name(kUser, name));
-    MEMGPT_ASSIGN_OR_RETURN(int64_t copied, passages_->attach_source(src.id, agent_->id(), kUser));
-    MEMGPT_RETURN_IF_ERROR(meta_->attach_source(agent_->id(), src.id));
-    out.result = {{"copied", copied}};
-    return {};
+  Status agent_command(const std::string& line, Outcome& out) {
+    MEMGPT_ASSIGN_OR_RETURN(runtime::AgentCommand command, runtime::parse_agent_command(line));
+    auto sink = [&](const agent::AgentEvent& e) { add_event(e, out); };
+    return with_agent(runtime::command_needs_model(command), [&](runtime::OpenAgent& open) -> Status {
+      MEMGPT_ASSIGN_OR_RETURN(runtime::CommandOutcome outcome, service_->run_command(open, command, sink));
+      if (command.verb == "pop") out.result = {{"popped", outcome.popped}};
+      if (outcome.turn) out.steps = outcome.turn->steps;
+      return {};
+    });
   }
 
-  Status detach(const std::string& name, Outcome& out) {
-    MEMGPT_ASSIGN_OR_RETURN(auto src, meta_->get_source_by_name(kUser, name));
-    MEMGPT_RETURN_IF_ERROR(meta_->detach_source(agent_->id(), src.id));
-    MEMGPT_ASSIGN_OR_RETURN(int64_t removed, passages_->detach_source(src.id, agent_->id()));
-    out.result = {{"removed", removed}};
+  Status source_command(const std::string& verb, const std::string& name, Outcome& out) {
+    MEMGPT_ASSIGN_OR_RETURN(store::SourceRecord source, ctx_.store->get_source_by_name(kUser, name));
+    if (verb == "/attach") {
+      MEMGPT_ASSIGN_OR_RETURN(int64_t copied, service_->attach_source(agent_id_, source));
+      out.result = {{"copied", copied}};
+    } else {
+      MEMGPT_ASSIGN_OR_RETURN(int64_t removed, service_->detach_source(agent_id_, source));
+      out.result = {{"removed", removed}};
+    }
     return {};
   }
 
   testing::TempDir dir_;
   SetClock clock_;
-  std::unique_ptr<store::MetadataStore> meta_;
-  std::unique_ptr<store::RecallStore> recall_;
-  std::unique_ptr<vector::VectorStore> vectors_;
-  std::unique_ptr<embed::Embedder> embedder_;
-  std::unique_ptr<sources::PassageStore> passages_;
-  std::unique_ptr<agent::PassageArchival> archival_;
-  std::unique_ptr<llm::ChatModel> model_;
-  std::unique_ptr<agent::Agent> agent_;
+  runtime::AppContext ctx_;
+  runtime::Archival archival_;
+  std::unique_ptr<runtime::AgentService> service_;
+  std::string agent_id_;
 };
 
 }  // namespace
 
 std::unique_ptr<Host> Host::open(const AgentSetup& setup, const std::string& base_url,
                                  int64_t start_ms) {
-  return std::make_unique<AgentHost>(setup, base_url, start_ms);
+  return std::make_unique<ServiceHost>(setup, base_url, start_ms);
 }
 
 }  // namespace memgpt::transcripts

@@ -1,10 +1,9 @@
 // The seam between transcripts and the product: the only file of the runner that knows the
-// product's types. Today it drives the narrowest seam there is, the Agent class, on real parts:
-// SQLite stores, archival memory in an embedded Milvus file with the built-in embedder, the
-// OpenAI backend talking to the scripted server on loopback, and a clock the transcript sets.
-// Slash commands map onto Agent calls as `memgpt run` maps them. When the runtime services
-// (agents: send a message, run a slash command, attach/detach) exist, this file moves onto
-// them and no transcript changes.
+// product's types. It drives the runtime services that `memgpt run` and the server use
+// (runtime::AgentService: create, open under the agent's lock, send, slash commands,
+// attach/detach) on real parts: SQLite stores, archival memory in an embedded Milvus file with
+// the built-in embedder, the OpenAI backend talking to the scripted server on loopback, and a
+// clock the transcript sets.
 #pragma once
 
 #include <memory>

@@ -109,7 +109,7 @@ TEST_F(AgentFaults, LengthWithNothingUsableIsAClearErrorAndKeepsTheMessage) {
   int64_t recall_before = *agent_->recall_count();
   auto turn = agent_->send_user_message("hello", sink_);
   expect_failed_turn_kept_message(turn, before, recall_before, "hello");
-  EXPECT_EQ(turn.status().detail(), static_cast<int>(llm::LlmError::kOutputTruncated));
+  EXPECT_EQ(llm::llm_error_of(turn.status()), llm::LlmError::kOutputTruncated);
   EXPECT_NE(turn.status().message().find("output token limit"), std::string::npos);
   expect_retry_answers("hello", "Now complete.");
 }
@@ -219,7 +219,7 @@ TEST_F(AgentFaults, AFailureInALaterStepKeepsTheEarlierSteps) {
   size_t before = agent_->context_messages()->size();
   auto turn = agent_->send_user_message("I like tea", sink_);
   ASSERT_FALSE(turn.ok());
-  EXPECT_EQ(turn.status().detail(), static_cast<int>(llm::LlmError::kAuthentication));
+  EXPECT_EQ(llm::llm_error_of(turn.status()), llm::LlmError::kAuthentication);
   // The first step (user message, call, result) stays; the heartbeat that failed is not stored.
   EXPECT_EQ(agent_->context_messages()->size(), before + 3);
   EXPECT_EQ(agent_->memory().block("human")->value, "Name: Ann\nLikes tea");

@@ -13,6 +13,7 @@
 #include "llm/llm_config.h"
 #include "scripted_llm.h"
 #include "support/hanging_server.h"
+#include "support/agent/agent_fixtures.h"
 #include "support/test_env.h"
 
 namespace memgpt::agent {
@@ -45,13 +46,8 @@ class AgentHungModel : public ::testing::Test {
   }
   AgentDeps deps(llm::ChatModel* model) { return {meta_.get(), recall_.get(), nullptr, model}; }
   std::unique_ptr<Agent> create(llm::ChatModel* model) {
-    AgentCreateOptions o;
-    o.user_id = "u";
-    o.name = "Patient";
-    o.persona_text = "I am Sam.";
-    o.human_text = "Name: Ann";
-    o.system_prompt = "You are MemGPT.";
-    o.llm_config = {{"model", "gpt-4o-mini"}, {"model_endpoint_type", "openai"}, {"context_window", 8192}};
+    AgentCreateOptions o = testing::sam_and_ann(
+        "Patient", {{"model", "gpt-4o-mini"}, {"model_endpoint_type", "openai"}, {"context_window", 8192}});
     auto a = Agent::create(deps(model), o);
     EXPECT_TRUE(a.ok()) << a.status().message();
     (*a)->set_verify_first_message(false);

@@ -5,6 +5,7 @@
 
 #include "agent/agent.h"
 #include "agent/protocol.h"
+#include "support/agent/agent_fixtures.h"
 #include "support/test_env.h"
 
 namespace memgpt::agent {
@@ -39,13 +40,7 @@ TEST(AgentSeparateRecall, StepsEditsAndSummariesWorkWithRecallInItsOwnDatabase) 
   store::RecallStore recall(recall_meta->shared_db());
   PlainModel model;
   AgentDeps deps{meta.get(), &recall, nullptr, &model};
-  AgentCreateOptions o;
-  o.user_id = "u";
-  o.name = "Apart";
-  o.persona_text = "I am Sam.";
-  o.human_text = "Name: Ann";
-  o.system_prompt = "You are MemGPT.";
-  o.llm_config = {{"model", "gpt-4"}, {"context_window", 8192}};
+  AgentCreateOptions o = testing::sam_and_ann("Apart", {{"model", "gpt-4"}, {"context_window", 8192}});
   auto agent = std::move(*Agent::create(deps, o));
   agent->set_verify_first_message(false);
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(agent->send_user_message("hello " + std::to_string(i), nullptr).ok());

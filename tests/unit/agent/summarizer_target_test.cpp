@@ -9,6 +9,7 @@
 #include "agent/agent.h"
 #include "agent/message_records.h"
 #include "agent/protocol.h"
+#include "support/agent/agent_fixtures.h"
 #include "support/test_env.h"
 
 namespace memgpt::agent {
@@ -48,13 +49,8 @@ TEST(SummarizerTarget, OverflowEvictsUntilThePromptFitsHalfTheWindow) {
   store::RecallStore recall(meta->shared_db());
   SummaryThenReply model;
   AgentDeps deps{meta.get(), &recall, nullptr, &model};
-  AgentCreateOptions o;
-  o.user_id = "u";
-  o.name = "Wordy";
-  o.persona_text = "I am Sam.";
-  o.human_text = "Name: Ann";
+  AgentCreateOptions o = testing::sam_and_ann("Wordy", {{"model", "gpt-4"}, {"context_window", kWindow}});
   o.system_prompt = "You are MemGPT. " + words(2600);  // a large fixed part of every prompt
-  o.llm_config = {{"model", "gpt-4"}, {"context_window", kWindow}};
   auto created = Agent::create(deps, o);
   ASSERT_TRUE(created.ok()) << created.status().message();
   std::string id = (*created)->id();

@@ -199,7 +199,7 @@ TEST(AnthropicChat, RetriesRateLimitsHonouringRetryAfter) {
       2);
   r = persistent.model->complete(request());
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().detail(), static_cast<int>(LlmError::kRateLimited));
+  EXPECT_EQ(llm_error_of(r.status()), LlmError::kRateLimited);
   EXPECT_NE(r.status().message().find("HTTP 429"), std::string::npos);
 }
 
@@ -226,7 +226,7 @@ TEST(AnthropicChat, BadKeyAndUnknownModelAreClassified) {
   Fixture auth(Json::array({{{"status", 401}, {"error", {{"message", "invalid x-api-key"}}}}}));
   auto r = auth.model->complete(request());
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().detail(), static_cast<int>(LlmError::kAuthentication));
+  EXPECT_EQ(llm_error_of(r.status()), LlmError::kAuthentication);
   EXPECT_NE(r.status().message().find("ANTHROPIC_API_KEY"), std::string::npos);
   EXPECT_EQ(auth.server.requests().size(), 1u);  // not retried
 
@@ -234,7 +234,7 @@ TEST(AnthropicChat, BadKeyAndUnknownModelAreClassified) {
   no_key.server.allow_violations();  // the missing key is the point
   r = no_key.model->complete(request());
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().detail(), static_cast<int>(LlmError::kAuthentication));
+  EXPECT_EQ(llm_error_of(r.status()), LlmError::kAuthentication);
   EXPECT_NE(r.status().message().find("x-api-key header is required"), std::string::npos);
   EXPECT_EQ(no_key.server.violations(),
             std::vector<std::string>{"x-api-key header is required"});
@@ -245,7 +245,7 @@ TEST(AnthropicChat, BadKeyAndUnknownModelAreClassified) {
   r = missing.model->complete(request());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kNotFound);
-  EXPECT_EQ(r.status().detail(), static_cast<int>(LlmError::kModelNotFound));
+  EXPECT_EQ(llm_error_of(r.status()), LlmError::kModelNotFound);
   EXPECT_NE(r.status().message().find("claude-3-5-sonnet-20241022"), std::string::npos);
 }
 
@@ -278,7 +278,7 @@ TEST(AnthropicChat, StreamCutMidwayIsAClearErrorAndNotReplayed) {
   auto r = f.model->complete(req);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("cut off"), std::string::npos) << r.status().message();
-  EXPECT_EQ(r.status().detail(), static_cast<int>(LlmError::kBadResponse));
+  EXPECT_EQ(llm_error_of(r.status()), LlmError::kBadResponse);
   EXPECT_EQ(f.server.requests().size(), 1u);  // what was shown is not shown again
   EXPECT_EQ(seen.find("second"), std::string::npos);
 }
@@ -377,7 +377,7 @@ TEST(AnthropicChat, FieldsOfTheWrongTypeAreBadResponsesNotCrashes) {
   ASSERT_TRUE(plain.ok());
   auto r = (*plain)->complete(request());
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().detail(), static_cast<int>(LlmError::kBadResponse));
+  EXPECT_EQ(llm_error_of(r.status()), LlmError::kBadResponse);
   EXPECT_NE(r.status().message().find("malformed reply"), std::string::npos)
       << r.status().message();
 

@@ -275,7 +275,7 @@ TEST(LocalChat, MissingOllamaModelSaysHowToGetIt) {
   ASSERT_TRUE(m.ok());
   auto r = (*m)->complete(conversation());
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().detail(), static_cast<int>(LlmError::kModelNotFound));
+  EXPECT_EQ(llm_error_of(r.status()), LlmError::kModelNotFound);
   EXPECT_NE(r.status().message().find("ollama pull llama3.1"), std::string::npos)
       << r.status().message();
   EXPECT_EQ(f.server.replies_left(), 1u);

@@ -82,16 +82,30 @@ TEST(OpenAIChat, RetriesRateLimitsHonouringRetryAfter) {
   EXPECT_EQ(f.server.requests().size(), 3u);
 }
 
+// A server of ours passes the wait on to its own client (Retry-After on its 503).
+TEST(OpenAIChat, ARateLimitOutlastingTheRetriesCarriesTheServersRetryAfter) {
+  Fixture f(Json::array({{{"status", 429}, {"retry_after", 7}, {"error", {{"message", "slow down"}}}}}), 1);
+  auto r = f.model->complete(request());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(llm_error_of(r.status()), LlmError::kRateLimited);
+  EXPECT_EQ(r.status().retry_after_seconds(), std::optional<int>(7));
+
+  Fixture plain(Json::array({{{"status", 500}, {"error", {{"message", "boom"}}}}}), 1);
+  auto failed = plain.model->complete(request());
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().retry_after_seconds(), std::nullopt) << "only a rate limit carries a wait";
+}
+
 TEST(OpenAIChat, PersistentFailuresAreClassified) {
   Fixture rate(Json::array({{{"status", 429}, {"retry_after", 0}}, {{"status", 429}, {"retry_after", 0}}}), 2);
   auto r = rate.model->complete(request());
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().detail(), static_cast<int>(LlmError::kRateLimited));
+  EXPECT_EQ(llm_error_of(r.status()), LlmError::kRateLimited);
 
   Fixture auth(Json::array({{{"status", 401}, {"error", {{"message", "Incorrect API key provided"}}}}}));
   r = auth.model->complete(request());
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().detail(), static_cast<int>(LlmError::kAuthentication));
+  EXPECT_EQ(llm_error_of(r.status()), LlmError::kAuthentication);
   EXPECT_NE(r.status().message().find("OPENAI_API_KEY"), std::string::npos);
 
   Fixture overflow(Json::array({{{"status", 400}, {"error", {{"message", "This model's maximum context length is 8192 tokens"}, {"code", "context_length_exceeded"}}}}}));
@@ -104,7 +118,7 @@ TEST(OpenAIChat, BrokenRepliesAreErrorsNotCrashes) {
   Fixture truncated(Json::array({{{"content", "x"}, {"truncate_body", true}}}));
   auto r = truncated.model->complete(request());
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().detail(), static_cast<int>(LlmError::kBadResponse));
+  EXPECT_EQ(llm_error_of(r.status()), LlmError::kBadResponse);
 
   Fixture cut(Json::array({{{"content", "a long streamed reply that gets cut"}, {"cut_stream", true}}}), 1);
   ChatRequest req = request();
@@ -190,12 +204,12 @@ TEST(OpenAIChat, WrongTypedFieldsAreABadResponse) {
   auto model = std::move(*make_chat_model(c));
   auto r = model->complete(request());
   EXPECT_FALSE(r.ok());
-  EXPECT_EQ(r.ok() ? 0 : r.status().detail(), static_cast<int>(LlmError::kBadResponse));
+  EXPECT_EQ(llm_error_of(r.status()), LlmError::kBadResponse);
   ChatRequest streamed = request();
   streamed.on_delta = [](const StreamDelta&) {};
   r = model->complete(streamed);
   EXPECT_FALSE(r.ok());
-  EXPECT_EQ(r.ok() ? 0 : r.status().detail(), static_cast<int>(LlmError::kBadResponse));
+  EXPECT_EQ(llm_error_of(r.status()), LlmError::kBadResponse);
   srv.stop();
   t.join();
 }

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "llm/chat_model.h"
+#include "vector/milvus_errors.h"
 
 namespace memgpt::server {
 namespace {
@@ -19,15 +20,16 @@ TEST(PublicError, OurOwnFailuresPassThroughWithTheirStatus) {
 }
 
 TEST(PublicError, UpstreamWordsNeverReachTheClient) {
-  Status auth(ErrorCode::kPermissionDenied, "http://10.0.0.5/v1 refused the API key (HTTP 401): SECRET BODY",
-              static_cast<int>(llm::LlmError::kAuthentication));
+  Status auth = llm::llm_failure(ErrorCode::kPermissionDenied,
+                                 "http://10.0.0.5/v1 refused the API key (HTTP 401): SECRET BODY",
+                                 llm::LlmError::kAuthentication);
   ApiError e = public_error(auth);
   EXPECT_EQ(e.status, 502);
   EXPECT_EQ(e.message.find("SECRET"), std::string::npos);
   EXPECT_EQ(e.message.find("10.0.0.5"), std::string::npos);
   for (const Status& s : {unavailable("the embedding endpoint http://e/v1 answered HTTP 500: SECRET"),
                           not_found("embedding model 'm' or endpoint https://e/v1 not found"),
-                          Status(ErrorCode::kInvalidArgument, "filter parse error near SECRET", 1100),
+                          vector::invalid_parameter("filter parse error near SECRET"),
                           Status(ErrorCode::kTimeout, "SECRET timed out"),
                           internal_error("SECRET /home/op/.memgpt/sqlite.db")}) {
     ApiError pub = public_error(s);
@@ -37,8 +39,72 @@ TEST(PublicError, UpstreamWordsNeverReachTheClient) {
   }
   EXPECT_EQ(public_error(Status(ErrorCode::kTimeout, "x")).status, 504);
   EXPECT_EQ(public_error(unavailable("x")).status, 503);
-  EXPECT_EQ(public_error(Status(ErrorCode::kResourceExhausted, "429", static_cast<int>(llm::LlmError::kRateLimited))).status,
+}
+
+// The wanted statuses of a failed model call, one per LLM error class; each message is the
+// table's fixed reason, never the backend's words.
+TEST(PublicError, ModelFailuresMapToTheirStatusByErrorClass) {
+  struct Case {
+    llm::LlmError kind;
+    ErrorCode code;
+    int status;
+  };
+  const Case cases[] = {
+      {llm::LlmError::kAuthentication, ErrorCode::kPermissionDenied, 502},
+      {llm::LlmError::kModelNotFound, ErrorCode::kNotFound, 502},
+      {llm::LlmError::kBadResponse, ErrorCode::kUnavailable, 502},
+      {llm::LlmError::kOutputTruncated, ErrorCode::kResourceExhausted, 502},
+      {llm::LlmError::kUnreachable, ErrorCode::kUnavailable, 502},
+      {llm::LlmError::kRateLimited, ErrorCode::kResourceExhausted, 503},
+      {llm::LlmError::kTimedOut, ErrorCode::kTimeout, 504},
+      {llm::LlmError::kContextWindowExceeded, ErrorCode::kResourceExhausted, 413},
+  };
+  for (const auto& c : cases) {
+    ApiError e = public_error(llm::llm_failure(c.code, "http://10.0.0.5/v1 said SECRET", c.kind));
+    EXPECT_EQ(e.status, c.status) << llm::llm_error_name(c.kind);
+    EXPECT_EQ(e.message.find("SECRET"), std::string::npos) << llm::llm_error_name(c.kind);
+    EXPECT_FALSE(e.message.empty()) << llm::llm_error_name(c.kind);
+  }
+}
+
+TEST(PublicError, RateLimitedModelAnswersWithTheBackendsRetryAfter) {
+  Status limited = llm::llm_failure(ErrorCode::kResourceExhausted, "429 from upstream", llm::LlmError::kRateLimited);
+  http::Response with_hint = error_response(public_error(limited.with_retry_after(7)));
+  EXPECT_EQ(with_hint.status, 503);
+  auto header = with_hint.headers.find("Retry-After");
+  ASSERT_NE(header, with_hint.headers.end());
+  EXPECT_EQ(header->second, "7");
+  http::Response without = error_response(public_error(limited));
+  EXPECT_EQ(without.status, 503);
+  EXPECT_EQ(without.headers.count("Retry-After"), 0u) << "no hint from the backend, none invented";
+}
+
+// Milvus codes are read as Milvus codes only: an untagged detail number means nothing, and a
+// Milvus code equal to an LLM class's number is not that class.
+TEST(PublicError, ArchivalStorageFailuresMapByMilvusCode) {
+  EXPECT_EQ(public_error(vector::milvus_error(ErrorCode::kResourceExhausted, vector::MilvusCode::kRateLimited,
+                                              "rate limit exceeded"))
+                .status,
             503);
+  EXPECT_EQ(public_error(vector::milvus_error(ErrorCode::kPermissionDenied, vector::MilvusCode::kUnauthenticated,
+                                              "user hasn't authenticated"))
+                .status,
+            502);
+  EXPECT_EQ(public_error(vector::milvus_error(ErrorCode::kTimeout, vector::MilvusCode::kRequestTimeout, "timeout"))
+                .status,
+            504);
+  ApiError lost = public_error(vector::collection_not_found("SECRET_passages"));
+  EXPECT_EQ(lost.status, 502);
+  EXPECT_EQ(lost.message.find("SECRET"), std::string::npos);
+}
+
+TEST(PublicError, AnUntaggedOwnFailureKeepsItsMessageWhateverItsCodes) {
+  EXPECT_TRUE(is_own_failure(invalid_argument("block 'human' is over its limit")));
+  EXPECT_FALSE(is_own_failure(vector::invalid_parameter("invalid filter")));
+  EXPECT_FALSE(is_own_failure(
+      llm::llm_failure(ErrorCode::kResourceExhausted, "too long", llm::LlmError::kContextWindowExceeded)));
+  EXPECT_FALSE(is_own_failure(not_found("model 'm' or endpoint https://e/v1 not found")));
+  EXPECT_FALSE(is_own_failure(Status::ok_status()));
 }
 
 TEST(PublicError, ErrorBodiesHaveLettasShape) {

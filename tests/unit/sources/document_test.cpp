@@ -15,12 +15,7 @@
 namespace memgpt::sources {
 namespace {
 
-std::string repeat(std::string_view s, size_t n) {
-  std::string out;
-  out.reserve(s.size() * n);
-  for (size_t i = 0; i < n; ++i) out += s;
-  return out;
-}
+using testing::repeat;
 
 std::string pdf_string(const std::string& text) {
   std::string out;

@@ -6,15 +6,12 @@
 #include <algorithm>
 #include <string>
 
+#include "support/test_env.h"
+
 namespace memgpt::sources {
 namespace {
 
-std::string repeat(std::string_view s, size_t n) {
-  std::string out;
-  out.reserve(s.size() * n);
-  for (size_t i = 0; i < n; ++i) out += s;
-  return out;
-}
+using testing::repeat;
 
 // The deepest nesting of <div> elements in HTML that holds no other tags.
 int div_depth(const std::string& html) {

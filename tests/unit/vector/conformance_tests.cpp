@@ -28,18 +28,18 @@ TEST_P(VectorStoreConformance, CollectionLifecycle) {
   ASSERT_TRUE(store_->drop_collection("passages_4").ok());
   EXPECT_FALSE(*store_->has_collection("passages_4"));
   Status again = store_->drop_collection("passages_4");
-  EXPECT_EQ(again.detail(), kCollectionNotFound);
+  EXPECT_EQ(milvus_code_of(again), MilvusCode::kCollectionNotFound);
 }
 
 TEST_P(VectorStoreConformance, UnknownCollectionIsCode100) {
   auto r = store_->query("ghost", {});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().detail(), kCollectionNotFound);
+  EXPECT_EQ(milvus_code_of(r.status()), MilvusCode::kCollectionNotFound);
   EXPECT_NE(r.status().message().find("collection not found[collection=ghost]"), std::string::npos);
   SearchRequest s;
   s.vector = {1, 0};
-  EXPECT_EQ(store_->search("ghost", s).status().detail(), kCollectionNotFound);
-  EXPECT_EQ(store_->insert("ghost", {Json::object()}).status().detail(), kCollectionNotFound);
+  EXPECT_EQ(milvus_code_of(store_->search("ghost", s).status()), MilvusCode::kCollectionNotFound);
+  EXPECT_EQ(milvus_code_of(store_->insert("ghost", {Json::object()}).status()), MilvusCode::kCollectionNotFound);
 }
 
 TEST_P(VectorStoreConformance, InsertQueryGetCountDelete) {
@@ -162,7 +162,7 @@ TEST_P(VectorStoreConformance, BadRowsRejectTheWholeBatch) {
   ASSERT_TRUE(store_->create_collection(passages_spec("p", 4)).ok());
   auto wrong_dim = store_->insert("p", {row("a", unit(4, 0), "x", "ok"), row("b", {1, 2, 3}, "x", "bad")});
   ASSERT_FALSE(wrong_dim.ok());
-  EXPECT_EQ(wrong_dim.status().detail(), kInvalidJson);
+  EXPECT_EQ(milvus_code_of(wrong_dim.status()), MilvusCode::kInvalidJson);
   EXPECT_NE(wrong_dim.status().message().find("the dim (3) of field data(embedding) is not equal to schema dim (4)"),
             std::string::npos)
       << wrong_dim.status().message();
@@ -170,7 +170,7 @@ TEST_P(VectorStoreConformance, BadRowsRejectTheWholeBatch) {
   Json bad_utf8 = row("c", unit(4, 0), "x", std::string("bad \xff\xfe bytes"));
   auto u = store_->insert("p", {bad_utf8});
   ASSERT_FALSE(u.ok());
-  EXPECT_EQ(u.status().detail(), kInvalidParameter);
+  EXPECT_EQ(milvus_code_of(u.status()), MilvusCode::kInvalidParameter);
   CollectionSpec small = passages_spec("small", 4);
   small.fields[1].max_length = 10;
   ASSERT_TRUE(store_->create_collection(small).ok());
@@ -184,7 +184,7 @@ TEST_P(VectorStoreConformance, BadRowsRejectTheWholeBatch) {
   s.vector = {1, 0};
   auto sd = store_->search("p", s);
   ASSERT_FALSE(sd.ok());
-  EXPECT_EQ(sd.status().detail(), kInvalidJson);
+  EXPECT_EQ(milvus_code_of(sd.status()), MilvusCode::kInvalidJson);
 }
 
 // Issue 11, defect 6: 1e39 became inf and 1e-45 became NaN after normalisation; both were
@@ -199,12 +199,12 @@ TEST_P(VectorStoreConformance, VectorsMustBeFiniteFloat32) {
     r["embedding"] = bad;
     auto inserted = store_->insert("cos", {row("other", {1, 1, 0, 0}, "x", "fine"), r});
     ASSERT_FALSE(inserted.ok()) << Json(bad).dump();
-    EXPECT_EQ(inserted.status().detail(), kInvalidParameter) << inserted.status().message();
+    EXPECT_EQ(milvus_code_of(inserted.status()), MilvusCode::kInvalidParameter) << inserted.status().message();
     // An upsert with bad values leaves the row it would replace as it was.
     r["id"] = "good";
     auto upserted = store_->upsert("cos", {r});
     ASSERT_FALSE(upserted.ok()) << Json(bad).dump();
-    EXPECT_EQ(upserted.status().detail(), kInvalidParameter);
+    EXPECT_EQ(milvus_code_of(upserted.status()), MilvusCode::kInvalidParameter);
   }
   EXPECT_EQ(*store_->count("cos", ""), 1) << "nothing of the refused batches was written";
   auto good = store_->get("cos", {"good"}, {"embedding"});
@@ -230,13 +230,13 @@ TEST_P(VectorStoreConformance, VectorsMustBeFiniteFloat32) {
     s.vector = {v, 0, 0, 0};
     auto refused = store_->search("cos", s);
     ASSERT_FALSE(refused.ok());
-    EXPECT_EQ(refused.status().detail(), kInvalidParameter) << refused.status().message();
+    EXPECT_EQ(milvus_code_of(refused.status()), MilvusCode::kInvalidParameter) << refused.status().message();
   }
   // IP and L2 have no normalisation: a vector longer than 1e18 would overflow distances.
   ASSERT_TRUE(store_->create_collection(passages_spec("l2", 2, MetricType::kL2)).ok());
   auto too_long = store_->insert("l2", {row("far", {1e19, 0}, "x", "far")});
   ASSERT_FALSE(too_long.ok());
-  EXPECT_EQ(too_long.status().detail(), kInvalidParameter);
+  EXPECT_EQ(milvus_code_of(too_long.status()), MilvusCode::kInvalidParameter);
   ASSERT_TRUE(store_->insert("l2", {row("a", {1e17, 0}, "x", "a"), row("b", {-1e17, 0}, "x", "b")}).ok());
   SearchRequest far;
   far.vector = {-1e17f, 0};
@@ -248,7 +248,7 @@ TEST_P(VectorStoreConformance, VectorsMustBeFiniteFloat32) {
   EXPECT_TRUE(std::isfinite((*l2)[1].distance));
   EXPECT_NEAR((*l2)[1].distance, 4e34, 1e29);
   far.vector = {1e19f, 0};
-  EXPECT_EQ(store_->search("l2", far).status().detail(), kInvalidParameter);
+  EXPECT_EQ(milvus_code_of(store_->search("l2", far).status()), MilvusCode::kInvalidParameter);
 }
 
 TEST_P(VectorStoreConformance, FilterLanguage) {
@@ -286,7 +286,7 @@ TEST_P(VectorStoreConformance, FilterLanguage) {
                           "embedding == 1"}) {
     auto r = store_->count("p", bad);
     ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_EQ(r.status().detail(), kInvalidParameter) << bad;
+    EXPECT_EQ(milvus_code_of(r.status()), MilvusCode::kInvalidParameter) << bad;
     EXPECT_NE(r.status().message().find("cannot parse expression"), std::string::npos) << r.status().message();
   }
 }
@@ -302,7 +302,7 @@ TEST_P(VectorStoreConformance, JsonKeysAJsonPathCannotHoldAreFilterErrors) {
                           std::string("color[\"x\\\"\"] == 1")}) {
     auto n = store_->count("p", bad);
     ASSERT_FALSE(n.ok()) << bad;
-    EXPECT_EQ(n.status().detail(), kInvalidParameter) << n.status().message();
+    EXPECT_EQ(milvus_code_of(n.status()), MilvusCode::kInvalidParameter) << n.status().message();
     EXPECT_NE(n.status().message().find("invalid JSON key"), std::string::npos) << n.status().message();
     EXPECT_EQ(n.status().message().find(dir_.path()), std::string::npos) << n.status().message();
   }

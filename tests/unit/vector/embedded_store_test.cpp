@@ -140,7 +140,7 @@ TEST(EmbeddedStore, TwoInstancesShareOneFile) {
   expect_findable(*a, 3);
   EXPECT_EQ(*a->count("p", ""), 2);
   ASSERT_TRUE(a->drop_collection("p").ok());
-  EXPECT_EQ(b->count("p", "").status().detail(), kCollectionNotFound);
+  EXPECT_EQ(milvus_code_of(b->count("p", "").status()), MilvusCode::kCollectionNotFound);
   ASSERT_TRUE(b->create_collection(spec()).ok());
   ASSERT_TRUE(b->insert("p", {row(9)}).ok());
   expect_findable(*a, 9);  // a notices the collection was re-created

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "support/test_env.h"
+#include "support/vectors.h"
 #include "vector/embedded_store.h"
 
 namespace memgpt::vector {
@@ -18,18 +19,6 @@ namespace {
 constexpr int kDim = 16;
 constexpr int kRows = 6000;
 constexpr int kQueries = 100;
-
-std::vector<float> unit_vector(std::mt19937& rng) {
-  std::normal_distribution<float> g;
-  std::vector<float> v(kDim);
-  float n = 0;
-  for (auto& x : v) {
-    x = g(rng);
-    n += x * x;
-  }
-  for (auto& x : v) x /= std::sqrt(n);
-  return v;
-}
 
 float dot(const std::vector<float>& a, const std::vector<float>& b) {
   float s = 0;
@@ -42,8 +31,8 @@ class FilteredPlans : public ::testing::Test {
  protected:
   void SetUp() override {
     std::mt19937 rng(11);
-    for (int i = 0; i < kRows; ++i) vectors_.push_back(unit_vector(rng));
-    for (int q = 0; q < kQueries; ++q) queries_.push_back(unit_vector(rng));
+    for (int i = 0; i < kRows; ++i) vectors_.push_back(testing::unit_vector(rng, kDim));
+    for (int q = 0; q < kQueries; ++q) queries_.push_back(testing::unit_vector(rng, kDim));
     auto store = open({});
     CollectionSpec spec;
     spec.name = "p";

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "support/test_env.h"
+#include "support/vectors.h"
 #include "util/files.h"
 #include "vector/embedded_store.h"
 #include "vector/hnsw_graph_file.h"
@@ -26,18 +27,7 @@ using embedded::KeyTable;
 constexpr int kDim = 8;
 constexpr size_t kHeaderBytes = 96;
 
-std::vector<float> vec(int seed) {
-  std::mt19937 rng(static_cast<unsigned>(seed));
-  std::normal_distribution<float> g;
-  std::vector<float> v(kDim);
-  float n = 0;
-  for (auto& x : v) {
-    x = g(rng);
-    n += x * x;
-  }
-  for (auto& x : v) x /= std::sqrt(n);
-  return v;
-}
+std::vector<float> vec(int seed) { return testing::unit_vector(seed, kDim); }
 
 // A graph of `n` points labelled 1..n, some deleted.
 struct Built {

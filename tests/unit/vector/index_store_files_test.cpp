@@ -10,6 +10,7 @@
 #include <set>
 
 #include "support/test_env.h"
+#include "support/vectors.h"
 #include "util/files.h"
 #include "vector/embedded_store.h"
 
@@ -19,18 +20,7 @@ namespace {
 constexpr int kDim = 8;
 constexpr size_t kHeaderBytes = 96;
 
-std::vector<float> vec(int seed) {
-  std::mt19937 rng(static_cast<unsigned>(seed));
-  std::normal_distribution<float> g;
-  std::vector<float> v(kDim);
-  float n = 0;
-  for (auto& x : v) {
-    x = g(rng);
-    n += x * x;
-  }
-  for (auto& x : v) x /= std::sqrt(n);
-  return v;
-}
+std::vector<float> vec(int seed) { return testing::unit_vector(seed, kDim); }
 
 CollectionSpec spec() {
   CollectionSpec s;
@@ -51,12 +41,15 @@ std::unique_ptr<VectorStore> open(const std::string& path) {
 
 // Every live row finds itself first, deleted rows never appear, and ids are the rows' own.
 void expect_exact_answers(VectorStore& store, const std::set<int>& live, const std::set<int>& gone) {
-  for (int i : live) {
+  auto nearest_three = [&](int i) {
     SearchRequest s;
     s.vector = vec(i);
     s.limit = 3;
     s.ef = 200;
-    auto hits = store.search("p", s);
+    return store.search("p", s);
+  };
+  for (int i : live) {
+    auto hits = nearest_three(i);
     ASSERT_TRUE(hits.ok()) << hits.status().message();
     ASSERT_FALSE(hits->empty());
     EXPECT_EQ((*hits)[0].id, "r" + std::to_string(i));
@@ -66,11 +59,7 @@ void expect_exact_answers(VectorStore& store, const std::set<int>& live, const s
   // A deleted row's own vector finds three other rows (not fewer: a deleted row the graph
   // still returns and the keys then hide would leave a hole).
   for (int i : gone) {
-    SearchRequest s;
-    s.vector = vec(i);
-    s.limit = 3;
-    s.ef = 200;
-    auto hits = store.search("p", s);
+    auto hits = nearest_three(i);
     ASSERT_TRUE(hits.ok()) << hits.status().message();
     EXPECT_EQ(hits->size(), 3u) << "r" << i;
     for (const auto& h : *hits) EXPECT_EQ(gone.count(std::stoi(h.id.get<std::string>().substr(1))), 0u) << h.id;
