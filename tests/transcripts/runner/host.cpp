@@ -119,11 +119,12 @@ class AgentHost final : public Host {
     o.human_text = setup.human;
     o.system_prompt = setup.system;
     o.core_memory_limit = setup.core_memory_limit;
-    o.llm_config = {{"model", setup.model},
-                    {"model_endpoint", base_url},
-                    {"model_endpoint_type", "openai"},
-                    {"context_window", setup.context_window}};
-    o.embedding_config = {{"embedding_model", embedder_->model()}, {"embedding_dim", embedder_->dim()}};
+    o.llm_config = {.model = setup.model,
+                    .model_endpoint_type = "openai",
+                    .model_endpoint = base_url,
+                    .context_window = setup.context_window};
+    o.embedding_config.embedding_model = embedder_->model();
+    o.embedding_config.embedding_dim = embedder_->dim();
     agent_ = need(agent::Agent::create(deps, o), "agent");
     agent_->set_verify_first_message(setup.verify_first_message);
     archival_->set_agent(agent_->id());
@@ -204,8 +205,8 @@ class AgentHost final : public Host {
   void set_time(int64_t epoch_ms) override { clock_.set(epoch_ms); }
   int64_t context_tokens() override { return need(agent_->context_tokens(), "context tokens"); }
   void set_context_window(int tokens) override {
-    Json c = agent_->record().llm_config;
-    c["context_window"] = tokens;
+    store::AgentLlmConfig c = agent_->record().llm_config;
+    c.context_window = tokens;
     need(agent_->update_llm_config(c), "context window");
   }
 

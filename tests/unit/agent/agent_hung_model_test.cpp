@@ -51,7 +51,7 @@ class AgentHungModel : public ::testing::Test {
     o.persona_text = "I am Sam.";
     o.human_text = "Name: Ann";
     o.system_prompt = "You are MemGPT.";
-    o.llm_config = {{"model", "gpt-4o-mini"}, {"model_endpoint_type", "openai"}, {"context_window", 8192}};
+    o.llm_config = {.model = "gpt-4o-mini", .model_endpoint_type = "openai", .context_window = 8192};
     auto a = Agent::create(deps(model), o);
     EXPECT_TRUE(a.ok()) << a.status().message();
     (*a)->set_verify_first_message(false);

@@ -45,7 +45,7 @@ TEST(AgentSeparateRecall, StepsEditsAndSummariesWorkWithRecallInItsOwnDatabase) 
   o.persona_text = "I am Sam.";
   o.human_text = "Name: Ann";
   o.system_prompt = "You are MemGPT.";
-  o.llm_config = {{"model", "gpt-4"}, {"context_window", 8192}};
+  o.llm_config = {.model = "gpt-4", .context_window = 8192};
   auto agent = std::move(*Agent::create(deps, o));
   agent->set_verify_first_message(false);
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(agent->send_user_message("hello " + std::to_string(i), nullptr).ok());

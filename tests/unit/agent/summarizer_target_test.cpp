@@ -54,7 +54,7 @@ TEST(SummarizerTarget, OverflowEvictsUntilThePromptFitsHalfTheWindow) {
   o.persona_text = "I am Sam.";
   o.human_text = "Name: Ann";
   o.system_prompt = "You are MemGPT. " + words(2600);  // a large fixed part of every prompt
-  o.llm_config = {{"model", "gpt-4"}, {"context_window", kWindow}};
+  o.llm_config = {.model = "gpt-4", .context_window = kWindow};
   auto created = Agent::create(deps, o);
   ASSERT_TRUE(created.ok()) << created.status().message();
   std::string id = (*created)->id();
@@ -72,8 +72,8 @@ TEST(SummarizerTarget, OverflowEvictsUntilThePromptFitsHalfTheWindow) {
   }
   ASSERT_TRUE(recall.append(history).ok());
   auto rec = *meta->get_agent(id);
-  for (const auto& m : history) rec.state["message_ids"].push_back(m.id);
-  rec.state["alerted_memory_pressure"] = true;
+  for (const auto& m : history) rec.state.message_ids.push_back(m.id);
+  rec.state.alerted_memory_pressure = true;
   ASSERT_TRUE(meta->update_agent(rec).ok());
   auto agent = std::move(*Agent::load(deps, id));
   agent->set_verify_first_message(false);
