@@ -78,6 +78,7 @@ Result<std::unique_ptr<Agent>> Agent::create(const AgentDeps& deps,
 
 Result<std::unique_ptr<Agent>> Agent::load(const AgentDeps& deps, const std::string& agent_id) {
   MEMGPT_ASSIGN_OR_RETURN(store::AgentRecord rec, deps.meta->get_agent(agent_id));
+  if (!rec.state_problem.empty()) return store::unreadable_agent_state(rec);
   AgentState state = AgentState::from_saved(rec.state);
   return std::unique_ptr<Agent>(new Agent(deps, std::move(rec), std::move(state)));
 }

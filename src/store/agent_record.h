@@ -76,6 +76,9 @@ struct AgentRecord {
   std::vector<std::string> tags;
   Json metadata = Json::object();  // any JSON object the user gave
   AgentSavedState state;
+  // Why the stored state could not be read (then `state` is empty): the agent refuses to load
+  // and the store to overwrite it, but the record can still be listed and deleted.
+  std::string state_problem;
   int64_t created_at = 0;
   int64_t last_updated = 0;
 };

@@ -211,8 +211,8 @@ Json parse_or_empty(const std::string& text) {
   Json j = parse_json_or_discarded(text);
   return j.is_discarded() ? Json::object() : j;
 }
-// A stored agent; kCorrupt (naming the agent) when its saved state cannot be read.
-Result<AgentRecord> row_to_agent(const SqlRow& r) {
+// A stored agent; one whose saved state cannot be read comes with its state_problem.
+AgentRecord row_to_agent(const SqlRow& r) {
   AgentRecord a;
   a.id = r.text(0);
   a.user_id = r.text(1);
@@ -223,11 +223,8 @@ Result<AgentRecord> row_to_agent(const SqlRow& r) {
   a.llm_config = columns::llm_config_of(r.text(6));
   a.embedding_config = columns::embedding_config_of(r.text(7));
   auto state = columns::state_of(r.text(8));
-  if (!state.ok()) {
-    return corrupt(fmt::format("agent '{}' has an unreadable saved state ({}): restore the database from a backup",
-                               a.name, state.status().message()));
-  }
-  a.state = std::move(*state);
+  if (state.ok()) a.state = std::move(*state);
+  else a.state_problem = state.status().message();
   if (!r.is_null(9)) a.description = r.text(9);
   a.tags = columns::tags_of(r.text(10));
   a.metadata = columns::metadata_of(r.text(11));
@@ -235,6 +232,16 @@ Result<AgentRecord> row_to_agent(const SqlRow& r) {
   a.last_updated = r.integer(13);
   return a;
 }
+}  // namespace
+
+Status unreadable_agent_state(const AgentRecord& agent) {
+  return corrupt(fmt::format(
+      "agent '{}' has an unreadable saved state ({}): restore the database from a backup or delete the agent",
+      agent.name, agent.state_problem));
+}
+
+namespace {
+
 // The values of kAgentCols from name to metadata, in order (an INSERT or UPDATE adds the rest).
 std::vector<SqlValue> agent_values(const AgentRecord& a) {
   return {v(a.name),
@@ -492,14 +499,12 @@ Result<std::vector<AgentRecord>> MetadataStore::list_agents(const std::string& u
                              kAgentCols),
                  p));
   std::vector<AgentRecord> out;
-  for (const auto& r : rows) {
-    MEMGPT_ASSIGN_OR_RETURN(AgentRecord a, row_to_agent(r));
-    out.push_back(std::move(a));
-  }
+  for (const auto& r : rows) out.push_back(row_to_agent(r));
   return out;
 }
 
 Status MetadataStore::update_agent(const AgentRecord& a) {
+  if (!a.state_problem.empty()) return unreadable_agent_state(a);
   std::vector<SqlValue> p = agent_values(a);
   p.push_back(v(clock_.now_ms()));
   p.push_back(v(a.id));

@@ -93,6 +93,9 @@ struct FileRecord {
   int64_t created_at = 0;
 };
 
+// kCorrupt for an agent whose saved state cannot be read (AgentRecord::state_problem).
+Status unreadable_agent_state(const AgentRecord& agent);
+
 class MetadataStore {
  public:
   // Migrates `db` to the current schema (kFailedPrecondition when it is newer).

@@ -125,6 +125,23 @@ TEST_F(AgentServiceTest, UpdateRenamesAndRefusesATakenName) {
   EXPECT_EQ(renamed->description, "the first programmer");
 }
 
+TEST_F(AgentServiceTest, AnAgentWithAnUnreadableStateRefusesToOpenButCanBeDeleted) {
+  auto agents = service();
+  auto rec = agents->create(request("ada"));
+  ASSERT_TRUE(rec.ok()) << rec.status().message();
+  std::vector<SqlValue> p{std::string("{\"memory\": 7}"), rec->id};
+  ASSERT_TRUE(ctx_->store->db().exec("UPDATE agents SET state = ? WHERE id = ?", p).ok());
+  auto opened = agents->open(rec->id, false);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), ErrorCode::kCorrupt);
+  EXPECT_NE(opened.status().message().find("agent 'ada' has an unreadable saved state"), std::string::npos);
+  AgentUpdate u;
+  u.name = "lovelace";
+  EXPECT_EQ(agents->update(rec->id, u).status().code(), ErrorCode::kCorrupt);
+  EXPECT_TRUE(agents->remove(rec->id).ok());
+  EXPECT_EQ(ctx_->store->get_agent(rec->id).status().code(), ErrorCode::kNotFound);
+}
+
 TEST(AgentCommands, ParseKnownVerbsAndRefuseBadArguments) {
   auto pop = parse_agent_command("/pop 3");
   ASSERT_TRUE(pop.ok());

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "store_backend.h"
 #include "support/postgres_server.h"
 
@@ -33,8 +36,13 @@ TEST(AdvisoryLock, ANameHeldByOneConnectionIsRefusedToAnother) {
 
   ASSERT_TRUE(*try_advisory_lock(*first, "agent-3"));
   EXPECT_FALSE(*try_advisory_lock(*second, "agent-3"));
-  first.reset();  // the connection ends: its locks go with it
-  EXPECT_TRUE(*try_advisory_lock(*second, "agent-3"));
+  first.reset();  // the connection ends: its locks go with it, once the server has seen it go
+  bool freed = false;
+  for (int i = 0; i < 500 && !freed; ++i) {
+    freed = *try_advisory_lock(*second, "agent-3");
+    if (!freed) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(freed);
 }
 
 TEST(AdvisoryLock, SqliteHasNone) {

@@ -157,7 +157,10 @@ TEST_P(MetadataStoreTest, AgentRecordRoundTripsEveryTypedField) {
   EXPECT_EQ(store_->get_agent(created->id)->description, std::nullopt);
 }
 
-TEST_P(MetadataStoreTest, AnUnreadableSavedStateIsCorruptNotEmpty) {
+// A saved state that cannot be read is never taken for an empty one (which the next save would
+// write over it): the record says why, the store refuses to overwrite it, and the agent can
+// still be listed and deleted.
+TEST_P(MetadataStoreTest, AnUnreadableSavedStateIsKeptAndNamedNotEmptied) {
   AgentRecord a;
   a.user_id = kUser;
   a.name = "Broken";
@@ -167,10 +170,18 @@ TEST_P(MetadataStoreTest, AnUnreadableSavedStateIsCorruptNotEmpty) {
     std::vector<SqlValue> p{std::string(state), created->id};
     ASSERT_TRUE(store_->db().exec("UPDATE agents SET state = ? WHERE id = ?", p).ok());
     auto got = store_->get_agent(created->id);
-    ASSERT_FALSE(got.ok()) << state;
-    EXPECT_EQ(got.status().code(), ErrorCode::kCorrupt);
-    EXPECT_NE(got.status().message().find("agent 'Broken'"), std::string::npos) << got.status().message();
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    EXPECT_FALSE(got->state_problem.empty()) << state;
+    EXPECT_EQ(store_->list_agents(kUser)->size(), 1u);
+    Status overwrite = store_->update_agent(*got);
+    EXPECT_EQ(overwrite.code(), ErrorCode::kCorrupt) << state;
+    EXPECT_NE(overwrite.message().find("agent 'Broken' has an unreadable saved state"), std::string::npos)
+        << overwrite.message();
+    auto rows = store_->db().query("SELECT state FROM agents WHERE id = ?", std::vector<SqlValue>{created->id});
+    ASSERT_TRUE(rows.ok());
+    EXPECT_EQ((*rows)[0].text(0), state);  // as it was
   }
+  EXPECT_TRUE(store_->delete_agent(created->id).ok());
 }
 
 TEST_P(MetadataStoreTest, UsersApiKeysAndUploadedFiles) {
