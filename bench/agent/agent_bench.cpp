@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
     o.persona_text = "I am a benchmark persona with a few sentences of character.";
     o.human_text = "Name: Bench. Likes measuring things.";
     o.system_prompt = std::string(4000, ' ') + "You are MemGPT.";
-    o.llm_config = {{"model", "gpt-4o-mini"}, {"context_window", window}};
+    o.llm_config = {.model = "gpt-4o-mini", .context_window = window};
     auto agent = std::move(*agent::Agent::create(deps, o));
     agent->set_verify_first_message(false);
     archival.set_agent(agent->id());
@@ -141,15 +141,14 @@ int main(int argc, char** argv) {
     }
     (void)recall.append(history);
     auto rec = *meta->get_agent(agent->id());
-    Json ids = rec.state["message_ids"];
+    std::vector<std::string>& ids = rec.state.message_ids;
     int64_t budget = static_cast<int64_t>(window * 0.6) - *agent->context_tokens();
     std::vector<std::string> in_context;
     for (int i = recall_n - 1; i >= 0 && budget > 40; --i) {
       in_context.insert(in_context.begin(), history[i].id);
       budget -= 20;
     }
-    for (const auto& id : in_context) ids.push_back(id);
-    rec.state["message_ids"] = ids;
+    ids.insert(ids.end(), in_context.begin(), in_context.end());
     (void)meta->update_agent(rec);
     agent = std::move(*agent::Agent::load(deps, agent->id()));
     agent->set_verify_first_message(false);

@@ -15,8 +15,7 @@ namespace memgpt::agent {
 
 Agent::Agent(const AgentDeps& deps, store::AgentRecord record, AgentState state)
     : conversation_(deps, std::move(record), std::move(state)),
-      budget_(deps.tokenizer, conversation_.record().llm_config.value("model", ""),
-              conversation_.record().llm_config.value("context_window", 0)),
+      budget_(deps.tokenizer, conversation_.record().llm_config.model, conversation_.record().llm_config.context_window),
       summarizer_(conversation_, budget_),
       loop_(conversation_, budget_, summarizer_) {}
 
@@ -50,7 +49,10 @@ Result<std::unique_ptr<Agent>> Agent::create(const AgentDeps& deps,
   rec.preset = options.preset;
   rec.llm_config = options.llm_config;
   rec.embedding_config = options.embedding_config;
-  rec.state = state.to_json();
+  rec.description = options.description;
+  rec.tags = options.tags;
+  rec.metadata = options.metadata;
+  rec.state = state.saved();
   MEMGPT_ASSIGN_OR_RETURN(rec, deps.meta->create_agent(rec));
   std::unique_ptr<Agent> agent(new Agent(deps, std::move(rec), std::move(state)));
 
@@ -76,17 +78,17 @@ Result<std::unique_ptr<Agent>> Agent::create(const AgentDeps& deps,
 
 Result<std::unique_ptr<Agent>> Agent::load(const AgentDeps& deps, const std::string& agent_id) {
   MEMGPT_ASSIGN_OR_RETURN(store::AgentRecord rec, deps.meta->get_agent(agent_id));
-  MEMGPT_ASSIGN_OR_RETURN(AgentState state, AgentState::from_json(rec.state));
+  if (!rec.state_problem.empty()) return store::unreadable_agent_state(rec);
+  AgentState state = AgentState::from_saved(rec.state);
   return std::unique_ptr<Agent>(new Agent(deps, std::move(rec), std::move(state)));
 }
 
 // ---- settings and core memory -----------------------------------------------------------------
 
-Status Agent::update_llm_config(const Json& llm_config) {
+Status Agent::update_llm_config(const store::AgentLlmConfig& llm_config) {
   conversation_.record().llm_config = llm_config;
   // A new model may count tokens differently and have another window.
-  budget_ = ContextBudget(conversation_.deps().tokenizer, llm_config.value("model", ""),
-                          llm_config.value("context_window", 0));
+  budget_ = ContextBudget(conversation_.deps().tokenizer, llm_config.model, llm_config.context_window);
   return conversation_.save();
 }
 

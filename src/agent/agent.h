@@ -39,9 +39,13 @@ struct AgentCreateOptions {
   std::vector<MemoryBlock> blocks;               // when set: these blocks instead of persona/human
   std::vector<std::string> functions;            // empty = all built-in functions
   int core_memory_limit = kDefaultCoreMemoryLimit;
-  Json llm_config = Json::object();              // model, model_endpoint, context_window, ...
-  Json embedding_config = Json::object();
+  store::AgentLlmConfig llm_config;
+  store::AgentEmbeddingConfig embedding_config;
   std::optional<bool> inner_thoughts_in_args;    // unset: decided by model family
+  // Letta's descriptive fields, kept in the record for the user (the agent does not read them).
+  std::optional<std::string> description;
+  std::vector<std::string> tags;
+  Json metadata = Json::object();
 };
 
 class Agent {
@@ -81,7 +85,7 @@ class Agent {
   Status rewrite(const std::string& message);   // replace the last send_message text (/rewrite)
   Status swap_system_prompt(const std::string& system_prompt);  // (/systemswap)
   Status wipe();  // forget the in-context conversation; recall keeps it (/wipe)
-  Status update_llm_config(const Json& llm_config);
+  Status update_llm_config(const store::AgentLlmConfig& llm_config);
   Status set_core_memory(const std::string& label, const std::string& value);
   Status set_core_memory_limit(const std::string& label, int limit);
 

@@ -1,6 +1,7 @@
-// The agent's saved state: what it needs besides its record's settings to continue where it
-// stopped (system prompt, core memory, functions, the messages in its context window, flags).
-// Stored as JSON in the agent record; this is the one place that reads and writes that JSON.
+// The agent's saved state while it works: what it needs besides its record's settings to
+// continue where it stopped (system prompt, core memory, functions, the messages in its context
+// window, flags). The record carries the same fields as plain data (store::AgentSavedState);
+// the store alone turns them into JSON.
 #pragma once
 
 #include <cstdint>
@@ -9,8 +10,7 @@
 #include <vector>
 
 #include "agent/core_memory.h"
-#include "util/json.h"
-#include "util/status.h"
+#include "store/agent_record.h"
 
 namespace memgpt::agent {
 
@@ -22,11 +22,11 @@ struct AgentState {
   int64_t memory_edited_at = 0;
   bool alerted_memory_pressure = false;
   bool first_message_verified = false;
-  std::optional<bool> inner_thoughts_in_args;  // unset: decided by the model family
+  std::optional<bool> inner_thoughts_in_args;  // unset: decided by the provider
 
-  Json to_json() const;
-  // Missing fields take their defaults; no functions means all built-in functions.
-  static Result<AgentState> from_json(const Json& state);
+  store::AgentSavedState saved() const;
+  // No functions means all built-in functions.
+  static AgentState from_saved(const store::AgentSavedState& saved);
 };
 
 }  // namespace memgpt::agent

@@ -1,13 +1,13 @@
 #include "agent/context_budget.h"
 
 #include "agent/message_records.h"
+#include "config/providers.h"
 
 namespace memgpt::agent {
 namespace {
 
 constexpr int64_t kReplyPrimingTokens = 3;
 constexpr int64_t kPerToolCallTokens = 3;
-constexpr int kDefaultWindow = 8192;
 constexpr size_t kTokenCacheLimit = 50000;
 
 }  // namespace
@@ -15,7 +15,7 @@ constexpr size_t kTokenCacheLimit = 50000;
 ContextBudget::ContextBudget(const tokenizer::Tokenizer* tokenizer, const std::string& model,
                              int context_window)
     : tokenizer_(tokenizer ? tokenizer : tokenizer::tokenizer_for_model(model).tokenizer),
-      window_(context_window > 0 ? context_window : kDefaultWindow) {}
+      window_(context_window > 0 ? context_window : kDefaultContextWindow) {}
 
 int64_t ContextBudget::tokens(const std::string& text) const {
   auto it = cache_.find(text);

@@ -80,11 +80,11 @@ Status Conversation::commit(std::vector<std::string> context_ids, store::Message
   for (auto& m : changes.added) m.search_text = searchable_text(m);
   for (auto& m : changes.updated) m.search_text = searchable_text(m);
   std::swap(state_.message_ids, context_ids);  // context_ids now holds the previous ids
-  record_.state = state_.to_json();
+  record_.state = state_.saved();
   Status s = store::commit_agent(*deps_.meta, *deps_.recall, record_, changes);
   if (!s.ok()) {
     state_.message_ids = std::move(context_ids);
-    record_.state = state_.to_json();
+    record_.state = state_.saved();
     return s;
   }
   for (const auto& id : changes.removed) cache_.erase(id);

@@ -122,23 +122,4 @@ std::string CoreMemory::compile() const {
   return out;
 }
 
-Json CoreMemory::to_json() const {
-  Json out = Json::array();
-  for (const auto& b : blocks_) {
-    out.push_back({{"label", b.label}, {"value", b.value}, {"limit", b.limit}});
-  }
-  return out;
-}
-
-Result<CoreMemory> CoreMemory::from_json(const Json& j) {
-  if (!j.is_array()) return corrupt("core memory is not a list of blocks");
-  CoreMemory m;
-  for (const auto& b : j) {
-    if (!b.is_object() || !b.contains("label")) return corrupt("a core memory block has no label");
-    m.blocks_.push_back({b.value("label", ""), b.value("value", ""),
-                         b.value("limit", kDefaultCoreMemoryLimit)});
-  }
-  return m;
-}
-
 }  // namespace memgpt::agent

@@ -6,18 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "util/json.h"
+#include "store/agent_record.h"
 #include "util/status.h"
 
 namespace memgpt::agent {
 
-inline constexpr int kDefaultCoreMemoryLimit = 2000;
-
-struct MemoryBlock {
-  std::string label;
-  std::string value;
-  int limit = kDefaultCoreMemoryLimit;
-};
+inline constexpr int kDefaultCoreMemoryLimit = store::kDefaultCoreMemoryLimit;
+using MemoryBlock = store::MemoryBlock;  // as the agent record stores it
 
 class CoreMemory {
  public:
@@ -43,9 +38,6 @@ class CoreMemory {
   // The blocks as they appear in the system message:
   // <persona characters="12/2000">\n...\n</persona>
   std::string compile() const;
-
-  Json to_json() const;
-  static Result<CoreMemory> from_json(const Json& j);
 
  private:
   MemoryBlock* find(const std::string& label);

@@ -8,6 +8,7 @@
 #include "agent/message_records.h"
 #include "agent/protocol.h"
 #include "agent/reply.h"
+#include "config/providers.h"
 
 namespace memgpt::agent {
 namespace {
@@ -48,14 +49,12 @@ bool StepLoop::uses_inner_thoughts_kwarg() const {
   if (state.inner_thoughts_in_args) return *state.inner_thoughts_in_args;
   // Reasoning models and prompt-wrapped local models leave the content empty when they call a
   // function, so the monologue has to travel inside the call.
-  const Json& llm = conversation_.record().llm_config;
-  std::string model = llm.value("model", "");
-  std::string type = llm.value("model_endpoint_type", "openai");
+  const store::AgentLlmConfig& llm = conversation_.record().llm_config;
   for (const char* prefix : {"o1", "o3", "o4", "gpt-5"}) {
-    if (model.rfind(prefix, 0) == 0) return true;
+    if (llm.model.rfind(prefix, 0) == 0) return true;
   }
-  return type == "ollama" || type == "llamacpp" || type == "koboldcpp" || type == "webui" ||
-         type == "lmstudio" || type == "vllm";
+  const Provider* provider = find_provider(llm.model_endpoint_type);
+  return provider && provider->inner_thoughts_in_args;
 }
 
 Json StepLoop::tools() const { return function_tools(conversation_.state().functions, uses_inner_thoughts_kwarg()); }

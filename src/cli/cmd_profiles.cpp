@@ -51,9 +51,9 @@ void list_agents(AppContext& ctx, bool json) {
       names += (names.empty() ? "" : ", ") + s.name;
       source_names.push_back(s.name);
     }
-    std::string model = a.llm_config.value("model", "");
-    std::string emb_model = a.embedding_config.value("embedding_model", "");
-    int emb_dim = a.embedding_config.value("embedding_dim", 0);
+    const std::string& model = a.llm_config.model;
+    const std::string& emb_model = a.embedding_config.embedding_model;
+    int emb_dim = a.embedding_config.embedding_dim;
     if (json) {
       out.push_back({{"name", a.name}, {"id", a.id}, {"llm_model", model},
                      {"embedding_model", emb_model}, {"embedding_dim", emb_dim},

@@ -80,9 +80,9 @@ class Session {
     o.verify_first_message = !g_flags.no_verify;
     return o;
   }
-  Json new_llm_config() const;
-  Status create_agent(const std::string& name, const Json& llm);
-  void apply_overrides(Json& cfg);
+  store::AgentLlmConfig new_llm_config() const;
+  Status create_agent(const std::string& name, const store::AgentLlmConfig& llm);
+  void apply_overrides(store::AgentLlmConfig& cfg);
   // Opens the agent, saying so when it has to wait for another process's step.
   Result<runtime::OpenAgent> open(bool with_model);
   using Turn = std::function<Status(runtime::OpenAgent&, const agent::EventSink&, const agent::TurnOptions&)>;
@@ -111,21 +111,23 @@ class Session {
   bool failed_ = false;
 };
 
-Json Session::new_llm_config() const {
+store::AgentLlmConfig Session::new_llm_config() const {
   const MemgptConfig& c = ctx_.config;
   std::string model = g_flags.model.empty() ? c.model : g_flags.model;
   int window = g_flags.context_window > 0 ? g_flags.context_window : c.context_window;
   if (g_flags.context_window <= 0 && !g_flags.model.empty() && llm::known_context_window(model) > 0) {
     window = llm::known_context_window(model);
   }
-  return {{"model", model},
-          {"model_endpoint", g_flags.endpoint.empty() ? c.model_endpoint : g_flags.endpoint},
-          {"model_endpoint_type", g_flags.endpoint_type.empty() ? c.model_endpoint_type : g_flags.endpoint_type},
-          {"model_wrapper", g_flags.wrapper.empty() ? c.model_wrapper : g_flags.wrapper},
-          {"context_window", window}};
+  store::AgentLlmConfig llm;
+  llm.model = model;
+  llm.model_endpoint = g_flags.endpoint.empty() ? c.model_endpoint : g_flags.endpoint;
+  llm.model_endpoint_type = g_flags.endpoint_type.empty() ? c.model_endpoint_type : g_flags.endpoint_type;
+  llm.model_wrapper = g_flags.wrapper.empty() ? c.model_wrapper : g_flags.wrapper;
+  llm.context_window = window;
+  return llm;
 }
 
-Status Session::create_agent(const std::string& name, const Json& llm) {
+Status Session::create_agent(const std::string& name, const store::AgentLlmConfig& llm) {
   fmt::print("🧬 Creating new agent...\n");
   runtime::NewAgent n;
   n.user_id = ctx_.user_id;
@@ -149,20 +151,20 @@ Status Session::create_agent(const std::string& name, const Json& llm) {
   return {};
 }
 
-void Session::apply_overrides(Json& cfg) {
-  auto override_field = [&](const char* key, const std::string& value) {
-    if (value.empty() || cfg.value(key, "") == value) return;
-    fmt::print("Warning: overriding existing {} ({}) with {}\n", key, cfg.value(key, ""), value);
-    cfg[key] = value;
+void Session::apply_overrides(store::AgentLlmConfig& cfg) {
+  auto override_field = [&](const char* key, std::string& field, const std::string& value) {
+    if (value.empty() || field == value) return;
+    fmt::print("Warning: overriding existing {} ({}) with {}\n", key, field, value);
+    field = value;
   };
-  override_field("model", g_flags.model);
-  override_field("model_endpoint", g_flags.endpoint);
-  override_field("model_endpoint_type", g_flags.endpoint_type);
-  override_field("model_wrapper", g_flags.wrapper);
-  if (g_flags.context_window > 0 && cfg.value("context_window", 0) != g_flags.context_window) {
-    fmt::print("Warning: overriding existing context_window ({}) with {}\n", cfg.value("context_window", 0),
+  override_field("model", cfg.model, g_flags.model);
+  override_field("model_endpoint", cfg.model_endpoint, g_flags.endpoint);
+  override_field("model_endpoint_type", cfg.model_endpoint_type, g_flags.endpoint_type);
+  override_field("model_wrapper", cfg.model_wrapper, g_flags.wrapper);
+  if (g_flags.context_window > 0 && cfg.context_window != g_flags.context_window) {
+    fmt::print("Warning: overriding existing context_window ({}) with {}\n", cfg.context_window,
                g_flags.context_window);
-    cfg["context_window"] = g_flags.context_window;
+    cfg.context_window = g_flags.context_window;
   }
 }
 
@@ -187,19 +189,19 @@ Status Session::open_agent() {
   }
   // Connect the model first: a missing key or an unknown backend stops here, before anything
   // is created.
-  Json llm = existing ? existing->llm_config : new_llm_config();
+  store::AgentLlmConfig llm = existing ? existing->llm_config : new_llm_config();
   if (existing) apply_overrides(llm);
   MEMGPT_RETURN_IF_ERROR(runtime::connect_model(llm, ctx_.credentials).status());
   if (existing) {
     fmt::print("🔁 Using existing agent {}\n", name);
-    const Json& emb = existing->embedding_config;
-    if (emb.value("embedding_dim", archival_.embedder->dim()) != archival_.embedder->dim() ||
-        emb.value("embedding_model", archival_.embedder->model()) != archival_.embedder->model()) {
+    const store::AgentEmbeddingConfig& emb = existing->embedding_config;
+    // An agent without a recorded embedder (0 dims, no model) takes the configured one.
+    if ((emb.embedding_dim != 0 && emb.embedding_dim != archival_.embedder->dim()) ||
+        (!emb.embedding_model.empty() && emb.embedding_model != archival_.embedder->model())) {
       return failed_precondition(fmt::format(
           "agent '{}' uses the embedding model {} ({} dims) but {} ({} dims) is configured; "
           "configure the agent's embedding model to open it",
-          name, emb.value("embedding_model", ""), emb.value("embedding_dim", 0),
-          archival_.embedder->model(), archival_.embedder->dim()));
+          name, emb.embedding_model, emb.embedding_dim, archival_.embedder->model(), archival_.embedder->dim()));
     }
     record_ = *existing;
     if (llm != existing->llm_config) {
@@ -214,7 +216,7 @@ Status Session::open_agent() {
     MEMGPT_RETURN_IF_ERROR(create_agent(name, llm));
   }
   if (g_flags.debug) {
-    std::string model = record_.llm_config.value("model", "");
+    const std::string& model = record_.llm_config.model;
     auto choice = tokenizer::tokenizer_for_model(model);
     fmt::print("[debug] token counting with {}{}\n", choice.tokenizer->name(),
                choice.exact ? "" : fmt::format(" (an estimate: the tokenizer of '{}' is not known)", model));
@@ -296,9 +298,8 @@ void Session::show_memory() {
 void Session::attach(const std::string& requested) {
   auto sources = ctx_.store->list_sources(ctx_.user_id);
   if (!sources.ok()) return report(sources.status(), "");
-  const Json& emb = record_.embedding_config;
-  std::string model = emb.value("embedding_model", "");
-  int dim = emb.value("embedding_dim", 0);
+  const std::string& model = record_.embedding_config.embedding_model;
+  int dim = record_.embedding_config.embedding_dim;
   std::vector<store::SourceRecord> compatible;
   for (const auto& s : *sources) {
     if (s.embedding_model == model && s.embedding_dim == dim) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "config/providers.h"
 #include "util/ini.h"
 #include "util/status.h"
 
@@ -34,7 +35,7 @@ struct MemgptConfig {
   std::string model_endpoint = "https://api.openai.com/v1";
   std::string model_endpoint_type = "openai";
   std::string model_wrapper;  // local backends: chatml (default), llama3, ...
-  int context_window = 8192;
+  int context_window = kDefaultContextWindow;
   int model_timeout = 120;  // seconds for one model call, retries included ([model] timeout)
   // [embedding]
   std::string embedding_endpoint_type = "local";

@@ -11,6 +11,9 @@
 
 namespace memgpt {
 
+// The context window of a model nobody gave one for (an agent, the configuration, a backend).
+inline constexpr int kDefaultContextWindow = 8192;
+
 enum class ProviderApi {
   kOpenAI,     // Chat Completions with tool calls (OpenAI and compatible servers)
   kAnthropic,  // Messages API with tool use

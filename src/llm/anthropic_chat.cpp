@@ -12,13 +12,13 @@
 
 #include "llm/json_repair.h"
 #include "llm/model_call.h"
+#include "config/providers.h"
 #include "llm/stream_attempts.h"
 #include "util/json.h"
 
 namespace memgpt::llm {
 namespace {
 
-constexpr const char* kDefaultEndpoint = "https://api.anthropic.com/v1";
 constexpr const char* kApiVersion = "2023-06-01";
 constexpr int kDefaultMaxTokens = 4096;
 // MemGPT contexts start with the assistant's boot message; Anthropic wants a user turn first.
@@ -295,7 +295,8 @@ class AnthropicChatModel final : public ChatModel {
   }
 
   std::string url() const {
-    std::string base = config_.model_endpoint.empty() ? kDefaultEndpoint : config_.model_endpoint;
+    std::string base =
+        config_.model_endpoint.empty() ? std::string(find_provider("anthropic")->default_endpoint) : config_.model_endpoint;
     while (!base.empty() && base.back() == '/') base.pop_back();
     bool has_v1 = base.size() >= 3 && base.compare(base.size() - 3, 3, "/v1") == 0;
     return base + (has_v1 ? "" : "/v1") + "/messages";

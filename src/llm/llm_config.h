@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "config/providers.h"
 #include "llm/chat_model.h"
 #include "util/http_client.h"
 
@@ -17,7 +18,7 @@ struct LlmConfig {
   std::string model_endpoint_type;  // openai | azure | anthropic | groq | together | openrouter |
                                     // ollama | llamacpp | vllm | lmstudio | koboldcpp | webui
   std::string model_wrapper;        // local backends without tool calling (chatml, ...)
-  int context_window = 8192;
+  int context_window = kDefaultContextWindow;
   std::string api_key;
   std::string api_version;  // azure
   // One model call, every attempt and wait included, ends within this ([model] timeout).

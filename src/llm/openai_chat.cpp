@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "llm/anthropic_chat.h"
+#include "config/providers.h"
 #include "llm/llm_config.h"
 #include "llm/openai_chat.h"
 #include "llm/stream_attempts.h"
@@ -250,9 +251,8 @@ class OpenAIChatModel final : public ChatModel {
                          config_.api_version.empty() ? "2024-06-01" : config_.api_version);
     }
     bool has_v1 = base.size() >= 3 && base.compare(base.size() - 3, 3, "/v1") == 0;
-    // Local servers are often configured without the /v1 suffix.
-    bool add_v1 = !has_v1 && (config_.model_endpoint_type == "ollama" || config_.model_endpoint_type == "llamacpp" ||
-                              config_.model_endpoint_type == "vllm" || config_.model_endpoint_type == "lmstudio");
+    const Provider* provider = find_provider(config_.model_endpoint_type);
+    bool add_v1 = !has_v1 && provider && provider->appends_v1;
     return base + (add_v1 ? "/v1" : "") + "/chat/completions";
   }
 
@@ -348,24 +348,24 @@ int known_context_window(const std::string& raw) {
 
 Result<std::unique_ptr<ChatModel>> make_chat_model(const LlmConfig& config, std::shared_ptr<HttpClient> http) {
   if (!http) http = std::shared_ptr<HttpClient>(make_curl_http_client());
-  if (config.model_endpoint_type == "anthropic") return make_anthropic_chat_model(config, std::move(http));
-  // Local servers through their native APIs with prompt wrappers, as MemGPT did; their /v1 APIs
-  // remain reachable with model_endpoint_type=openai.
-  if (is_local_backend(config.model_endpoint_type)) return make_local_chat_model(config, std::move(http));
-  static const char* kOpenAICompatible[] = {"openai", "azure", "groq", "together", "openrouter", "vllm"};
-  for (const char* t : kOpenAICompatible) {
-    if (config.model_endpoint_type == t) {
-      if (config.model_endpoint.empty()) {
-        return invalid_argument("no LLM endpoint is configured ([model] model_endpoint)");
-      }
-      if (config.model.empty()) return invalid_argument("no LLM model is configured ([model] model)");
-      return std::unique_ptr<ChatModel>(new OpenAIChatModel(config, std::move(http)));
-    }
+  const Provider* provider = find_provider(config.model_endpoint_type);
+  if (!provider) {
+    return invalid_argument(
+        fmt::format("unknown LLM backend '{}': use {}", config.model_endpoint_type, provider_type_list()));
   }
-  return invalid_argument(fmt::format(
-      "unknown LLM backend '{}': use openai, azure, anthropic, groq, together, openrouter, vllm, "
-      "ollama, llamacpp, koboldcpp, webui or lmstudio",
-      config.model_endpoint_type));
+  switch (provider->api) {
+    case ProviderApi::kAnthropic:
+      return make_anthropic_chat_model(config, std::move(http));
+    case ProviderApi::kLocal:
+      // Local servers through their native APIs with prompt wrappers, as MemGPT did; their /v1
+      // APIs remain reachable with model_endpoint_type=openai.
+      return make_local_chat_model(config, std::move(http));
+    case ProviderApi::kOpenAI:
+      break;
+  }
+  if (config.model_endpoint.empty()) return invalid_argument("no LLM endpoint is configured ([model] model_endpoint)");
+  if (config.model.empty()) return invalid_argument("no LLM model is configured ([model] model)");
+  return std::unique_ptr<ChatModel>(new OpenAIChatModel(config, std::move(http)));
 }
 
 }  // namespace memgpt::llm

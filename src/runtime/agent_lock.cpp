@@ -9,18 +9,10 @@
 
 #include <fmt/format.h>
 
+#include "store/advisory_lock.h"
+
 namespace memgpt::runtime {
 namespace {
-
-// FNV-1a: a stable 64-bit key for pg_advisory_lock (every process must compute the same one).
-int64_t lock_key(const std::string& agent_id) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : agent_id) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return static_cast<int64_t>(h);
-}
 
 bool safe_file_name(const std::string& s) {
   if (s.empty() || s.size() > 200) return false;
@@ -77,14 +69,11 @@ Result<AgentLocks::Guard> AgentLocks::acquire(const std::string& agent_id, std::
       if (std::chrono::steady_clock::now() >= deadline) return busy();
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-  } else if (db_ && db_->dialect() == "postgres") {
-    g.pg_key_ = lock_key(agent_id);
-    std::vector<SqlValue> p{g.pg_key_};
-    // try_ + polling: a blocking pg_advisory_lock would hold the shared connection meanwhile.
+  } else if (db_ && store::supports_advisory_locks(*db_)) {
+    // Polling: a waiting lock would hold the shared connection meanwhile.
     while (true) {
-      MEMGPT_ASSIGN_OR_RETURN(auto rows, db_->query("SELECT pg_try_advisory_lock(?)", p));
-      std::string got = rows.empty() ? "" : rows[0].text(0);
-      if (got == "t" || got == "true" || got == "1") break;
+      MEMGPT_ASSIGN_OR_RETURN(bool taken, store::try_advisory_lock(*db_, agent_id));
+      if (taken) break;
       if (std::chrono::steady_clock::now() >= deadline) return busy();
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -100,7 +89,6 @@ AgentLocks::Guard& AgentLocks::Guard::operator=(Guard&& other) noexcept {
     agent_id_ = std::move(other.agent_id_);
     local_ = std::move(other.local_);
     fd_ = other.fd_;
-    pg_key_ = other.pg_key_;
     pg_locked_ = other.pg_locked_;
     other.owner_ = nullptr;
     other.fd_ = -1;
@@ -116,8 +104,7 @@ void AgentLocks::Guard::release() {
     fd_ = -1;
   }
   if (pg_locked_ && owner_ && owner_->db_) {
-    std::vector<SqlValue> p{pg_key_};
-    (void)owner_->db_->query("SELECT pg_advisory_unlock(?)", p);
+    (void)store::advisory_unlock(*owner_->db_, agent_id_);
     pg_locked_ = false;
   }
   if (local_.owns_lock()) local_.unlock();

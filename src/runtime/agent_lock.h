@@ -10,7 +10,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "util/sql.h"
+#include "store/sql.h"
 #include "util/status.h"
 
 namespace memgpt::runtime {
@@ -36,8 +36,7 @@ class AgentLocks {
     std::string agent_id_;
     std::unique_lock<std::timed_mutex> local_;
     int fd_ = -1;             // SQLite: the flock'ed lock file
-    int64_t pg_key_ = 0;      // PostgreSQL: the advisory lock key
-    bool pg_locked_ = false;
+    bool pg_locked_ = false;  // PostgreSQL: the advisory lock named agent_id_
   };
 
   // Waits up to `timeout` for the agent; kFailedPrecondition ("busy") when another step holds it.

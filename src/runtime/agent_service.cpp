@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "store/agent_commit.h"
+
 namespace memgpt::runtime {
 
 // A loaded agent with what it stands on. Valid while the stored record is exactly what this
@@ -12,7 +14,7 @@ struct OpenAgent::Loaded {
   std::unique_ptr<llm::ChatModel> model;  // null when it could not be connected
   std::unique_ptr<agent::PassageArchival> archival;
   std::unique_ptr<agent::Agent> agent;
-  Json llm_config;
+  store::AgentLlmConfig llm_config;
   int64_t stored_last_updated = 0;
 };
 
@@ -59,16 +61,23 @@ AgentService::AgentService(AppContext& ctx, Archival& archival, AgentServiceOpti
 
 AgentService::~AgentService() = default;
 
-Json AgentService::embedding_config() const {
+store::AgentEmbeddingConfig AgentService::embedding_config() const {
   const MemgptConfig& c = ctx_.config;
-  return {{"embedding_endpoint_type", c.embedding_endpoint_type},
-          {"embedding_endpoint", c.embedding_endpoint},
-          {"embedding_model", archival_.embedder->model()},
-          {"embedding_dim", archival_.embedder->dim()},
-          {"embedding_chunk_size", c.embedding_chunk_size}};
+  return {c.embedding_endpoint_type, c.embedding_endpoint, archival_.embedder->model(), archival_.embedder->dim(),
+          c.embedding_chunk_size};
 }
 
-Result<std::unique_ptr<llm::ChatModel>> AgentService::connect(const Json& llm_config) const {
+namespace {
+
+void apply(const AgentDescription& d, store::AgentRecord& rec) {
+  if (d.description) rec.description = *d.description;
+  if (d.tags) rec.tags = *d.tags;
+  if (d.metadata) rec.metadata = *d.metadata;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<llm::ChatModel>> AgentService::connect(const store::AgentLlmConfig& llm_config) const {
   if (options_.connect_model) return options_.connect_model(llm_config);
   return options_.operator_keys_only ? connect_model_with_operator_keys(llm_config, ctx_.config, ctx_.credentials)
                                      : connect_model(llm_config, ctx_.credentials, ctx_.config.model_timeout);
@@ -122,6 +131,9 @@ Result<store::AgentRecord> AgentService::create(const NewAgent& request) {
   o.core_memory_limit = request.core_memory_limit;
   o.llm_config = request.llm_config;
   o.embedding_config = embedding_config();
+  o.description = request.description.description;
+  o.tags = request.description.tags.value_or(std::vector<std::string>{});
+  o.metadata = request.description.metadata.value_or(Json::object());
   if (request.blocks.empty()) {
     MEMGPT_ASSIGN_OR_RETURN(auto p, ctx_.store->get_profile(store::ProfileKind::kPersona, request.user_id, persona));
     MEMGPT_ASSIGN_OR_RETURN(auto h, ctx_.store->get_profile(store::ProfileKind::kHuman, request.user_id, human));
@@ -138,12 +150,7 @@ Result<store::AgentRecord> AgentService::create(const NewAgent& request) {
   MEMGPT_ASSIGN_OR_RETURN(loaded->agent, agent::Agent::create(deps_of(*loaded), o));
   loaded->archival->set_agent(loaded->agent->id());
   loaded->agent->set_verify_first_message(options_.verify_first_message);
-  store::AgentRecord rec = loaded->agent->record();
-  if (!request.descriptive.empty()) {
-    for (const auto& [key, value] : request.descriptive.items()) rec.state[key] = value;
-    MEMGPT_RETURN_IF_ERROR(ctx_.store->update_agent(rec));
-  }
-  MEMGPT_ASSIGN_OR_RETURN(rec, ctx_.store->get_agent(rec.id));
+  MEMGPT_ASSIGN_OR_RETURN(store::AgentRecord rec, ctx_.store->get_agent(loaded->agent->id()));
   loaded->stored_last_updated = rec.last_updated;
   std::lock_guard lock(cache_mu_);
   if (options_.cache_capacity > 0) {
@@ -216,7 +223,7 @@ Result<store::AgentRecord> AgentService::update(const std::string& agent_id, con
   if (update.system_prompt) MEMGPT_RETURN_IF_ERROR(open.agent().swap_system_prompt(*update.system_prompt));
   MEMGPT_ASSIGN_OR_RETURN(rec, ctx_.store->get_agent(agent_id));
   if (update.name) rec.name = *update.name;
-  for (const auto& [key, value] : update.descriptive.items()) rec.state[key] = value;
+  apply(update.description, rec);
   MEMGPT_RETURN_IF_ERROR(ctx_.store->update_agent(rec));
   return ctx_.store->get_agent(agent_id);
 }
@@ -228,10 +235,7 @@ Status AgentService::remove(const std::string& agent_id) {
     cache_.erase(agent_id);
   }
   MEMGPT_RETURN_IF_ERROR(archival_.passages->delete_agent_archival(agent_id).status());
-  return ctx_.store->db().transaction([&]() -> Status {
-    MEMGPT_RETURN_IF_ERROR(recall_.remove_agent(agent_id).status());
-    return ctx_.store->delete_agent(agent_id);
-  });
+  return store::delete_agent_and_messages(*ctx_.store, recall_, agent_id);
 }
 
 Result<int64_t> AgentService::attach_source(const std::string& agent_id, const store::SourceRecord& source,

@@ -37,7 +37,14 @@ struct AgentServiceOptions {
   const Clock* clock = nullptr;
   // How an agent's model is connected; unset: as configured (keys from the credentials, the
   // [model] timeout). The transcript tests connect theirs without retries.
-  std::function<Result<std::unique_ptr<llm::ChatModel>>(const Json& llm_config)> connect_model;
+  std::function<Result<std::unique_ptr<llm::ChatModel>>(const store::AgentLlmConfig& llm_config)> connect_model;
+};
+
+// Letta's descriptive fields of an agent; what is unset stays as it was (at create: empty).
+struct AgentDescription {
+  std::optional<std::string> description;
+  std::optional<std::vector<std::string>> tags;
+  std::optional<Json> metadata;  // an object
 };
 
 struct NewAgent {
@@ -47,16 +54,16 @@ struct NewAgent {
   std::vector<agent::MemoryBlock> blocks;   // when set: these instead of persona/human
   std::optional<std::string> system_prompt; // unset: the preset's
   std::vector<std::string> tools;           // built-in functions besides the preset's
-  Json llm_config = Json::object();         // as the caller checked it (model_endpoints.h)
+  store::AgentLlmConfig llm_config;         // as the caller checked it (model_endpoints.h)
   int core_memory_limit = agent::kDefaultCoreMemoryLimit;
-  Json descriptive = Json::object();        // Letta's description, tags, metadata
+  AgentDescription description;
 };
 
 struct AgentUpdate {
   std::optional<std::string> name;
-  std::optional<Json> llm_config;           // as the caller checked it
+  std::optional<store::AgentLlmConfig> llm_config;  // as the caller checked it
   std::optional<std::string> system_prompt;
-  Json descriptive = Json::object();        // description, tags, metadata to set
+  AgentDescription description;
 };
 
 struct TurnInput {
@@ -133,13 +140,13 @@ class AgentService {
                                      const agent::TurnOptions& options = {});
 
   // The embedding settings new agents get (the configured embedder).
-  Json embedding_config() const;
+  store::AgentEmbeddingConfig embedding_config() const;
   store::RecallStore& recall() { return recall_; }
   const AgentServiceOptions& options() const { return options_; }
 
  private:
   friend class OpenAgent;
-  Result<std::unique_ptr<llm::ChatModel>> connect(const Json& llm_config) const;
+  Result<std::unique_ptr<llm::ChatModel>> connect(const store::AgentLlmConfig& llm_config) const;
   agent::AgentDeps deps_of(OpenAgent::Loaded& loaded);
   Result<AgentLocks::Guard> lock(const std::string& agent_id, const std::function<void()>& on_wait);
   void release(OpenAgent& open);

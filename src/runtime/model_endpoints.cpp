@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 #include <fmt/format.h>
 
+#include "config/providers.h"
 #include "llm/llm_config.h"
 
 namespace memgpt::runtime {
@@ -19,11 +21,11 @@ Result<std::string> string_field(const Json& j, const char* key, const std::stri
 }  // namespace
 
 std::string official_endpoint(const std::string& endpoint_type, const Credentials& creds) {
-  if (endpoint_type == "openai") return "https://api.openai.com/v1";
-  if (endpoint_type == "anthropic") return "https://api.anthropic.com/v1";
-  if (endpoint_type == "groq") return "https://api.groq.com/openai/v1";
-  if (endpoint_type == "azure") return creds.get("azure", "endpoint");
-  return "";
+  const Provider* provider = find_provider(endpoint_type);
+  // A key of its own means an API of its own; local servers borrow the [openai] key.
+  if (!provider || provider->credential_section != provider->type) return "";
+  if (provider->default_endpoint.empty()) return creds.get(std::string(provider->credential_section), "endpoint");
+  return std::string(provider->default_endpoint);
 }
 
 std::string normalized_endpoint(const std::string& url) {
@@ -56,8 +58,9 @@ Result<std::string> operator_endpoint(const MemgptConfig& config, const Credenti
                                config.model_endpoint_type));
 }
 
-Result<Json> checked_llm_config(const MemgptConfig& config, const Credentials& creds, const Json& requested,
-                                EndpointChoice choice, const std::string& current_endpoint) {
+Result<store::AgentLlmConfig> checked_llm_config(const MemgptConfig& config, const Credentials& creds,
+                                                 const Json& requested, EndpointChoice choice,
+                                                 const std::string& current_endpoint) {
   if (!requested.is_object()) return invalid_argument("'llm_config' must be an object");
   MEMGPT_ASSIGN_OR_RETURN(std::string model, string_field(requested, "model", ""));
   if (model.empty()) return invalid_argument("'llm_config.model' is required");
@@ -65,13 +68,15 @@ Result<Json> checked_llm_config(const MemgptConfig& config, const Credentials& c
   MEMGPT_ASSIGN_OR_RETURN(std::string endpoint, string_field(requested, "model_endpoint", ""));
   MEMGPT_ASSIGN_OR_RETURN(std::string wrapper, string_field(requested, "model_wrapper",
                                                             type == config.model_endpoint_type ? config.model_wrapper : ""));
-  int64_t window = config.context_window;
+  int window = config.context_window;
   if (requested.contains("context_window") && !requested["context_window"].is_null()) {
     if (!requested["context_window"].is_number_integer()) {
       return invalid_argument("'llm_config.context_window' must be an integer");
     }
-    window = requested["context_window"].get<int64_t>();
-    if (window <= 0) return invalid_argument("'llm_config.context_window' must be positive");
+    int64_t asked = requested["context_window"].get<int64_t>();
+    if (asked <= 0) return invalid_argument("'llm_config.context_window' must be positive");
+    if (asked > std::numeric_limits<int>::max()) return invalid_argument("'llm_config.context_window' is too large");
+    window = static_cast<int>(asked);
   }
   if (endpoint.empty()) {
     auto fallback = operator_endpoint(config, creds, type);
@@ -89,14 +94,11 @@ Result<Json> checked_llm_config(const MemgptConfig& config, const Credentials& c
           "'model_endpoint_type' or a model handle such as 'openai/gpt-4o-mini' (GET /v1/models)");
     }
   }
-  return Json{{"model", model},
-              {"model_endpoint_type", type},
-              {"model_endpoint", endpoint},
-              {"model_wrapper", wrapper},
-              {"context_window", window}};
+  return store::AgentLlmConfig{model, type, endpoint, wrapper, window};
 }
 
-Result<Json> llm_config_for_handle(const MemgptConfig& config, const Credentials& creds, const std::string& handle) {
+Result<store::AgentLlmConfig> llm_config_for_handle(const MemgptConfig& config, const Credentials& creds,
+                                                    const std::string& handle) {
   std::string type = config.model_endpoint_type, model = config.model;
   if (!handle.empty()) {
     auto slash = handle.find('/');
@@ -112,11 +114,8 @@ Result<Json> llm_config_for_handle(const MemgptConfig& config, const Credentials
   if (!endpoint.ok()) return invalid_argument(endpoint.status().message());
   int window = config.context_window;
   if (model != config.model && llm::known_context_window(model) > 0) window = llm::known_context_window(model);
-  return Json{{"model", model},
-              {"model_endpoint_type", type},
-              {"model_endpoint", *endpoint},
-              {"model_wrapper", type == config.model_endpoint_type ? config.model_wrapper : ""},
-              {"context_window", window}};
+  return store::AgentLlmConfig{model, type, *endpoint, type == config.model_endpoint_type ? config.model_wrapper : "",
+                               window};
 }
 
 }  // namespace memgpt::runtime

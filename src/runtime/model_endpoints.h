@@ -10,13 +10,15 @@
 #include <string>
 
 #include "config/config.h"
+#include "store/agent_record.h"
 #include "util/json.h"
 #include "util/status.h"
 
 namespace memgpt::runtime {
 
-// The official API base URL of a hosted provider ("" for local backends and unknown types;
-// azure: the endpoint in the credentials).
+// The official API base URL of a provider with a key of its own (providers.h: its default
+// endpoint; azure: the endpoint in the credentials); "" for local backends, providers that
+// borrow another's key and unknown types.
 std::string official_endpoint(const std::string& endpoint_type, const Credentials& creds);
 
 // `url` without trailing slashes, scheme and host lower-cased (for comparing endpoints).
@@ -43,12 +45,14 @@ enum class EndpointChoice {
 // model_endpoint_type, model_endpoint, model, model_wrapper, context_window (missing ones come
 // from the configuration). `current_endpoint` is the agent's endpoint now: keeping it is not a
 // choice (its keys are still only the operator's to give). kInvalidArgument names the field.
-Result<Json> checked_llm_config(const MemgptConfig& config, const Credentials& creds, const Json& requested,
-                                EndpointChoice choice, const std::string& current_endpoint = "");
+Result<store::AgentLlmConfig> checked_llm_config(const MemgptConfig& config, const Credentials& creds,
+                                                 const Json& requested, EndpointChoice choice,
+                                                 const std::string& current_endpoint = "");
 
 // A "provider/model" handle (Letta's `model` field; a bare model name means the configured
 // provider) as an llm_config on an operator endpoint. kInvalidArgument when the provider is not
 // served here.
-Result<Json> llm_config_for_handle(const MemgptConfig& config, const Credentials& creds, const std::string& handle);
+Result<store::AgentLlmConfig> llm_config_for_handle(const MemgptConfig& config, const Credentials& creds,
+                                                    const std::string& handle);
 
 }  // namespace memgpt::runtime

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "config/providers.h"
 #include "runtime/model_endpoints.h"
 #include "store/builtin_assets.h"
 #include "util/files.h"
@@ -98,24 +99,21 @@ Result<AppContext> open_context() {
   return ctx;
 }
 
-llm::LlmConfig llm_config_of(const Json& c, const Credentials& creds, int timeout_seconds) {
+llm::LlmConfig llm_config_of(const store::AgentLlmConfig& c, const Credentials& creds, int timeout_seconds) {
   llm::LlmConfig l;
   if (timeout_seconds > 0) l.timeout_ms = static_cast<int>(std::min(timeout_seconds, 86400) * 1000);
-  l.model = c.value("model", "");
-  l.model_endpoint = c.value("model_endpoint", "");
-  l.model_endpoint_type = c.value("model_endpoint_type", "openai");
-  l.model_wrapper = c.value("model_wrapper", "");
-  l.context_window = c.value("context_window", 8192);
-  if (l.model_endpoint_type == "azure") {
-    l.api_key = creds.get("azure", "key");
+  l.model = c.model;
+  l.model_endpoint = c.model_endpoint;
+  l.model_endpoint_type = c.model_endpoint_type;
+  l.model_wrapper = c.model_wrapper;
+  l.context_window = c.context_window;
+  // Each provider's key is in its credentials section; unknown types try the OpenAI key.
+  const Provider* provider = find_provider(c.model_endpoint_type);
+  std::string section = provider ? std::string(provider->credential_section) : "openai";
+  l.api_key = creds.get(section, "key");
+  if (section == "azure") {
     l.api_version = creds.get("azure", "version");
     if (l.model_endpoint.empty()) l.model_endpoint = creds.get("azure", "endpoint");
-  } else if (l.model_endpoint_type == "groq") {
-    l.api_key = creds.get("groq", "key");
-  } else if (l.model_endpoint_type == "anthropic") {
-    l.api_key = creds.anthropic_key();
-  } else {
-    l.api_key = creds.openai_key();
   }
   return l;
 }
@@ -123,8 +121,8 @@ llm::LlmConfig llm_config_of(const Json& c, const Credentials& creds, int timeou
 namespace {
 
 Result<std::unique_ptr<llm::ChatModel>> connect(const llm::LlmConfig& cfg) {
-  if (cfg.model_endpoint_type == "openai" && cfg.model_endpoint.find("api.openai.com") != std::string::npos &&
-      cfg.api_key.empty()) {
+  if (cfg.model_endpoint_type == "openai" && cfg.api_key.empty() &&
+      normalized_endpoint(cfg.model_endpoint) == normalized_endpoint(official_endpoint("openai", Credentials{}))) {
     return failed_precondition(
         "no OpenAI API key: set OPENAI_API_KEY or run `memgpt configure --openai-key KEY` (or point "
         "memgpt at another LLM with `memgpt configure --llm-provider ... --model-endpoint ...`)");
@@ -134,12 +132,12 @@ Result<std::unique_ptr<llm::ChatModel>> connect(const llm::LlmConfig& cfg) {
 
 }  // namespace
 
-Result<std::unique_ptr<llm::ChatModel>> connect_model(const Json& agent_llm_config, const Credentials& creds,
-                                                      int timeout_seconds) {
+Result<std::unique_ptr<llm::ChatModel>> connect_model(const store::AgentLlmConfig& agent_llm_config,
+                                                      const Credentials& creds, int timeout_seconds) {
   return connect(llm_config_of(agent_llm_config, creds, timeout_seconds));
 }
 
-Result<std::unique_ptr<llm::ChatModel>> connect_model_with_operator_keys(const Json& agent_llm_config,
+Result<std::unique_ptr<llm::ChatModel>> connect_model_with_operator_keys(const store::AgentLlmConfig& agent_llm_config,
                                                                          const MemgptConfig& config,
                                                                          const Credentials& creds) {
   llm::LlmConfig cfg = llm_config_of(agent_llm_config, creds, config.model_timeout);

@@ -44,15 +44,15 @@ Result<MemgptConfig> load_config_or_default();
 
 // An agent's llm_config (as stored) with the key its backend needs from the credentials, and
 // the time one model call may take ([model] timeout; 0 = the default, 120 s).
-llm::LlmConfig llm_config_of(const Json& agent_llm_config, const Credentials& creds,
+llm::LlmConfig llm_config_of(const store::AgentLlmConfig& agent_llm_config, const Credentials& creds,
                              int timeout_seconds = 0);
 // Fails before anything is created when the model cannot be reached as configured (no key for
 // api.openai.com, unknown backend).
-Result<std::unique_ptr<llm::ChatModel>> connect_model(const Json& agent_llm_config, const Credentials& creds,
-                                                      int timeout_seconds = 0);
+Result<std::unique_ptr<llm::ChatModel>> connect_model(const store::AgentLlmConfig& agent_llm_config,
+                                                      const Credentials& creds, int timeout_seconds = 0);
 // The same for a server: the keys go only to the operator's endpoints (model_endpoints.h); an
 // agent whose endpoint is elsewhere connects without them. The call deadline is [model] timeout.
-Result<std::unique_ptr<llm::ChatModel>> connect_model_with_operator_keys(const Json& agent_llm_config,
+Result<std::unique_ptr<llm::ChatModel>> connect_model_with_operator_keys(const store::AgentLlmConfig& agent_llm_config,
                                                                          const MemgptConfig& config,
                                                                          const Credentials& creds);
 

@@ -31,12 +31,6 @@ std::string handle_of(const std::string& type, const std::string& model) {
   return type.empty() ? model : type + "/" + model;
 }
 
-Json agent_tool_views(const Json& state) {
-  std::vector<std::string> names;
-  for (const auto& f : state.value("functions", Json::array())) names.push_back(f.get<std::string>());
-  return tool_views(names);
-}
-
 }  // namespace
 
 Json tool_views(const std::vector<std::string>& requested) {
@@ -56,39 +50,38 @@ Json tool_views(const std::vector<std::string>& requested) {
   return out;
 }
 
-Json llm_config_view(const Json& c) {
-  std::string type = c.value("model_endpoint_type", "openai");
-  std::string model = c.value("model", "");
-  return {{"model", model},
-          {"model_endpoint_type", type},
-          {"model_endpoint", c.value("model_endpoint", "")},
-          {"model_wrapper", c.contains("model_wrapper") && !c["model_wrapper"].get<std::string>().empty()
-                                ? c["model_wrapper"]
-                                : Json(nullptr)},
-          {"context_window", c.value("context_window", 8192)},
-          {"handle", handle_of(type, model)},
+Json llm_config_view(const store::AgentLlmConfig& c) {
+  return {{"model", c.model},
+          {"model_endpoint_type", c.model_endpoint_type},
+          {"model_endpoint", c.model_endpoint},
+          {"model_wrapper", c.model_wrapper.empty() ? Json(nullptr) : Json(c.model_wrapper)},
+          {"context_window", c.context_window},
+          {"handle", handle_of(c.model_endpoint_type, c.model)},
           {"put_inner_thoughts_in_kwargs", false}};
 }
 
-Json embedding_config_view(const Json& e) {
-  std::string type = e.value("embedding_endpoint_type", "local");
-  std::string model = e.value("embedding_model", "");
-  return {{"embedding_endpoint_type", type},
-          {"embedding_endpoint", e.value("embedding_endpoint", "")},
-          {"embedding_model", model},
-          {"embedding_dim", e.value("embedding_dim", 0)},
-          {"embedding_chunk_size", e.value("embedding_chunk_size", 300)},
-          {"handle", handle_of(type, model)}};
+Json embedding_config_view(const store::AgentEmbeddingConfig& e) {
+  return {{"embedding_endpoint_type", e.embedding_endpoint_type},
+          {"embedding_endpoint", e.embedding_endpoint},
+          {"embedding_model", e.embedding_model},
+          {"embedding_dim", e.embedding_dim},
+          {"embedding_chunk_size", e.embedding_chunk_size},
+          {"handle", handle_of(e.embedding_endpoint_type, e.embedding_model)}};
+}
+
+store::AgentEmbeddingConfig source_embedding(const store::SourceRecord& s) {
+  store::AgentEmbeddingConfig emb;
+  emb.embedding_endpoint_type = s.embedding_endpoint_type;
+  emb.embedding_model = s.embedding_model;
+  emb.embedding_dim = s.embedding_dim;
+  return emb;
 }
 
 Json source_view(const store::SourceRecord& s) {
-  Json emb = {{"embedding_endpoint_type", s.embedding_endpoint_type},
-              {"embedding_model", s.embedding_model},
-              {"embedding_dim", s.embedding_dim}};
   return {{"id", s.id},
           {"name", s.name},
           {"description", s.description},
-          {"embedding_config", embedding_config_view(emb)},
+          {"embedding_config", embedding_config_view(source_embedding(s))},
           {"metadata", s.metadata.is_object() ? s.metadata : Json::object()},
           {"created_at", iso_time(s.created_at)},
           {"updated_at", iso_time(s.created_at)}};
@@ -96,10 +89,7 @@ Json source_view(const store::SourceRecord& s) {
 
 Json agent_view(const store::AgentRecord& a, const std::vector<store::SourceRecord>& sources) {
   Json blocks = Json::array();
-  for (const auto& b : a.state.value("memory", Json::array())) {
-    agent::MemoryBlock mb{b.value("label", ""), b.value("value", ""), b.value("limit", agent::kDefaultCoreMemoryLimit)};
-    blocks.push_back(block_view(a.id, mb));
-  }
+  for (const auto& b : a.state.memory) blocks.push_back(block_view(a.id, b));
   Json src = Json::array();
   for (const auto& s : sources) src.push_back(source_view(s));
   Json llm = llm_config_view(a.llm_config);
@@ -107,19 +97,19 @@ Json agent_view(const store::AgentRecord& a, const std::vector<store::SourceReco
   return {{"id", a.id},
           {"name", a.name},
           {"agent_type", "memgpt_agent"},
-          {"system", a.state.value("system", "")},
+          {"system", a.state.system_prompt},
           {"blocks", blocks},
           {"memory", {{"blocks", blocks}, {"agent_type", "memgpt_agent"}}},
           {"llm_config", llm},
           {"embedding_config", emb},
           {"model", llm["handle"]},
           {"embedding", emb["handle"]},
-          {"tools", agent_tool_views(a.state)},
+          {"tools", tool_views(a.state.functions)},
           {"sources", src},
-          {"tags", a.state.value("tags", Json::array())},
-          {"description", a.state.value("description", Json(nullptr))},
-          {"metadata", a.state.value("metadata", Json::object())},
-          {"message_ids", a.state.value("message_ids", Json::array())},
+          {"tags", a.tags},
+          {"description", a.description ? Json(*a.description) : Json(nullptr)},
+          {"metadata", a.metadata},
+          {"message_ids", a.state.message_ids},
           {"created_at", iso_time(a.created_at)},
           {"updated_at", iso_time(a.last_updated)}};
 }
@@ -140,7 +130,7 @@ Json file_view(const store::FileRecord& f) {
           {"updated_at", iso_time(f.created_at)}};
 }
 
-Json passage_view(const sources::Passage& p, const Json& embedding_config) {
+Json passage_view(const sources::Passage& p, const store::AgentEmbeddingConfig& embedding_config) {
   return {{"id", p.id},
           {"text", p.text},
           {"embedding", nullptr},  // vectors stay in the store; clients rarely want 384+ floats

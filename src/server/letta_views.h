@@ -19,15 +19,16 @@ std::string iso_time(int64_t epoch_ms);
 std::string block_id(const std::string& agent_id, const std::string& label);
 
 Json block_view(const std::string& agent_id, const agent::MemoryBlock& block);
-// `state` is the agent record's state (memory, system, functions, message ids).
 Json agent_view(const store::AgentRecord& agent, const std::vector<store::SourceRecord>& sources);
-Json llm_config_view(const Json& llm_config);
+Json llm_config_view(const store::AgentLlmConfig& llm_config);
 // Tools as Letta's Tool objects (id "tool-<name>"); `names` empty = every built-in function.
 Json tool_views(const std::vector<std::string>& names);
-Json embedding_config_view(const Json& embedding_config);
+Json embedding_config_view(const store::AgentEmbeddingConfig& embedding_config);
 Json source_view(const store::SourceRecord& source);
+// The embedder a source's passages were written with, as an agent's embedding settings.
+store::AgentEmbeddingConfig source_embedding(const store::SourceRecord& source);
 Json file_view(const store::FileRecord& file);
-Json passage_view(const sources::Passage& passage, const Json& embedding_config);
+Json passage_view(const sources::Passage& passage, const store::AgentEmbeddingConfig& embedding_config);
 
 // One stored message as Letta messages (an assistant message with inner thoughts and a tool
 // call gives a reasoning_message and a tool_call_message with the same id). With

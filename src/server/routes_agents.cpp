@@ -1,6 +1,7 @@
 // Agents: POST/GET /v1/agents, GET/PATCH/DELETE /v1/agents/{id} (and /api twins), the MemGPT
 // config view and an agent's tools.
 #include <algorithm>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -16,15 +17,20 @@ namespace {
 // The model a request asks for ("model": "openai/gpt-4o-mini", or Letta's llm_config), on an
 // endpoint the caller may choose: users pick among the operator's endpoints; only the server
 // password may name another URL (and the operator's keys still do not go there).
-ApiResult<Json> llm_config_for(ServerContext& s, const Json& body, const Caller& c,
-                               const std::string& current_endpoint) {
-  Json llm;
+// `current` is the agent's model when the request changes an agent (a request that names no model
+// keeps it, with a new window if it gives one).
+ApiResult<store::AgentLlmConfig> llm_config_for(ServerContext& s, const Json& body, const Caller& c,
+                                                const store::AgentLlmConfig* current) {
+  store::AgentLlmConfig llm;
   if (body.contains("llm_config") && !body["llm_config"].is_null()) {
     auto checked = runtime::checked_llm_config(
         s.app.config, s.app.credentials, body["llm_config"],
-        c.is_operator ? runtime::EndpointChoice::kAny : runtime::EndpointChoice::kOperatorOnly, current_endpoint);
+        c.is_operator ? runtime::EndpointChoice::kAny : runtime::EndpointChoice::kOperatorOnly,
+        current ? current->model_endpoint : "");
     if (!checked.ok()) return invalid("llm_config", checked.status().message());
     llm = std::move(*checked);
+  } else if (current && !body.contains("model")) {
+    llm = *current;
   } else {
     API_ASSIGN_OR_RETURN(auto handle, opt_str(body, "model"));
     auto handled = runtime::llm_config_for_handle(s.app.config, s.app.credentials, handle.value_or(""));
@@ -34,7 +40,8 @@ ApiResult<Json> llm_config_for(ServerContext& s, const Json& body, const Caller&
   API_ASSIGN_OR_RETURN(auto limit, opt_int(body, "context_window_limit"));
   if (limit) {
     if (*limit < 1024) return invalid("context_window_limit", "'context_window_limit' must be at least 1024");
-    llm["context_window"] = *limit;
+    if (*limit > std::numeric_limits<int>::max()) return invalid("context_window_limit", "'context_window_limit' is too large");
+    llm.context_window = static_cast<int>(*limit);
   }
   return llm;
 }
@@ -73,18 +80,19 @@ ApiResult<std::vector<agent::MemoryBlock>> blocks_of(const Json& body) {
   return blocks;
 }
 
-// Letta's descriptive fields (kept beside the agent's state). `strict`: a wrong type is a 422
-// (modify); create ignores wrong types, as it always did.
-ApiResult<Json> descriptive_of(const Json& body, bool strict) {
-  Json out = Json::object();
-  API_ASSIGN_OR_RETURN(auto description, opt_str(body, "description"));
-  if (description) out["description"] = *description;
-  if (body.contains("tags")) {
-    if (body["tags"].is_array()) out["tags"] = body["tags"];
+// Letta's descriptive fields. `strict`: a wrong type is a 422 (modify); create ignores wrong
+// types, as it always did.
+ApiResult<runtime::AgentDescription> description_of(const Json& body, bool strict) {
+  runtime::AgentDescription out;
+  API_ASSIGN_OR_RETURN(out.description, opt_str(body, "description"));
+  if (body.contains("tags") && !body["tags"].is_null()) {
+    const Json& tags = body["tags"];
+    bool strings = tags.is_array() && std::all_of(tags.begin(), tags.end(), [](const Json& t) { return t.is_string(); });
+    if (strings) out.tags = tags.get<std::vector<std::string>>();
     else if (strict) return invalid("tags", "'tags' must be a list of strings");
   }
-  if (body.contains("metadata")) {
-    if (body["metadata"].is_object()) out["metadata"] = body["metadata"];
+  if (body.contains("metadata") && !body["metadata"].is_null()) {
+    if (body["metadata"].is_object()) out.metadata = body["metadata"];
     else if (strict) return invalid("metadata", "'metadata' must be an object");
   }
   return out;
@@ -97,11 +105,11 @@ ApiResult<http::Response> create_agent(ServerContext& s, const http::Request& re
   API_ASSIGN_OR_RETURN(auto name, opt_str(body, "name"));
   n.name = name.value_or("");
   API_CHECK(s.check_embedding(body));
-  API_ASSIGN_OR_RETURN(n.llm_config, llm_config_for(s, body, c, ""));
+  API_ASSIGN_OR_RETURN(n.llm_config, llm_config_for(s, body, c, nullptr));
   API_ASSIGN_OR_RETURN(n.system_prompt, opt_str(body, "system"));
   API_ASSIGN_OR_RETURN(n.tools, tools_of(body));
   API_ASSIGN_OR_RETURN(n.blocks, blocks_of(body));
-  API_ASSIGN_OR_RETURN(n.descriptive, descriptive_of(body, false));
+  API_ASSIGN_OR_RETURN(n.description, description_of(body, false));
   auto created = s.agents.create(n);
   if (!created.ok()) {
     // Blocks over their limit (or otherwise unacceptable) are a validation error of the blocks.
@@ -121,12 +129,10 @@ ApiResult<http::Response> update_agent(ServerContext& s, const http::Request& re
   API_ASSIGN_OR_RETURN(u.name, opt_str(body, "name"));
   if (u.name && u.name->empty()) return invalid("name", "'name' cannot be empty");
   if (body.contains("model") || body.contains("llm_config") || body.contains("context_window_limit")) {
-    Json merged = body;
-    if (!merged.contains("model") && !merged.contains("llm_config")) merged["llm_config"] = rec.llm_config;
-    API_ASSIGN_OR_RETURN(u.llm_config, llm_config_for(s, merged, c, rec.llm_config.value("model_endpoint", "")));
+    API_ASSIGN_OR_RETURN(u.llm_config, llm_config_for(s, body, c, &rec.llm_config));
   }
   API_ASSIGN_OR_RETURN(u.system_prompt, opt_str(body, "system"));
-  API_ASSIGN_OR_RETURN(u.descriptive, descriptive_of(body, true));
+  API_ASSIGN_OR_RETURN(u.description, description_of(body, true));
   API_ASSIGN_OR_RETURN(store::AgentRecord updated, s.agents.update(id, u));
   API_ASSIGN_OR_RETURN(Json view, s.agent_json(updated));
   return json_response(view);

@@ -15,9 +15,7 @@ namespace {
 ApiResult<Json> blocks_json(ServerContext& s, const Caller& c, const std::string& id) {
   API_ASSIGN_OR_RETURN(store::AgentRecord a, s.agent_of(c, id));
   Json out = Json::array();
-  for (const auto& b : a.state.value("memory", Json::array())) {
-    out.push_back(block_view(id, {b.value("label", ""), b.value("value", ""), b.value("limit", 0)}));
-  }
+  for (const auto& b : a.state.memory) out.push_back(block_view(id, b));
   return out;
 }
 
@@ -148,7 +146,7 @@ void add_memory_routes(ServerContext& s) {
     const std::string& id = q.params[0];
     API_ASSIGN_OR_RETURN(store::AgentRecord a, s.agent_of(c, id));
     Json core = Json::object();
-    for (const auto& b : a.state.value("memory", Json::array())) core[b.value("label", "")] = b.value("value", "");
+    for (const auto& b : a.state.memory) core[b.label] = b.value;
     API_ASSIGN_OR_RETURN(int64_t recall, s.agents.recall().count(id));
     API_ASSIGN_OR_RETURN(int64_t archival, s.archival.passages->count_archival(id));
     return json_response({{"core_memory", core}, {"recall_memory", recall}, {"archival_memory", archival}});

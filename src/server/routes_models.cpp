@@ -12,9 +12,8 @@ namespace memgpt::server {
 void add_model_routes(ServerContext& s) {
   s.route("GET", {"/v1", "/api"}, "/models", [&s](auto&, auto&) -> ApiResult<http::Response> {
     const MemgptConfig& cfg = s.app.config;
-    Json llm = llm_config_view({{"model", cfg.model}, {"model_endpoint_type", cfg.model_endpoint_type},
-                                {"model_endpoint", cfg.model_endpoint}, {"model_wrapper", cfg.model_wrapper},
-                                {"context_window", cfg.context_window}});
+    Json llm = llm_config_view(
+        {cfg.model, cfg.model_endpoint_type, cfg.model_endpoint, cfg.model_wrapper, cfg.context_window});
     llm["name"] = cfg.model;
     llm["display_name"] = cfg.model;
     llm["max_context_window"] = cfg.context_window;

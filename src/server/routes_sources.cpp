@@ -162,8 +162,7 @@ void add_kind(ServerContext& s, const std::string& kind, bool folders) {
   s.route("GET", prefixes, kind + "/*/passages", [&s](auto& q, auto& c) -> ApiResult<http::Response> {
     API_ASSIGN_OR_RETURN(store::SourceRecord src, s.source_of(c, q.params[0]));
     API_ASSIGN_OR_RETURN(int64_t limit, query_int(q, "limit", 100, 1, 1000));
-    Json emb = {{"embedding_endpoint_type", src.embedding_endpoint_type}, {"embedding_model", src.embedding_model},
-                {"embedding_dim", src.embedding_dim}};
+    store::AgentEmbeddingConfig emb = source_embedding(src);
     API_ASSIGN_OR_RETURN(auto passages, s.archival.passages->list_source_passages(src.id, 0, limit));
     Json out = Json::array();
     for (const auto& p : passages) out.push_back(passage_view(p, emb));

@@ -28,4 +28,15 @@ Status commit_agent(MetadataStore& meta, RecallStore& recall, const AgentRecord&
   return recall.remove(changes.removed);
 }
 
+Status delete_agent_and_messages(MetadataStore& meta, RecallStore& recall, const std::string& agent_id) {
+  if (recall.database().get() == &meta.db()) {
+    return meta.db().transaction([&]() -> Status {
+      MEMGPT_RETURN_IF_ERROR(recall.remove_agent(agent_id).status());
+      return meta.delete_agent(agent_id);
+    });
+  }
+  MEMGPT_RETURN_IF_ERROR(meta.delete_agent(agent_id));
+  return recall.remove_agent(agent_id).status();
+}
+
 }  // namespace memgpt::store

@@ -28,4 +28,9 @@ struct MessageChanges {
 Status commit_agent(MetadataStore& meta, RecallStore& recall, const AgentRecord& agent,
                     MessageChanges& changes);
 
+// Deletes the agent's record (with its source links) and every message of it in recall: one
+// transaction when the stores share a database; else the record first (messages no agent
+// refers to are harmless if a crash comes between).
+Status delete_agent_and_messages(MetadataStore& meta, RecallStore& recall, const std::string& agent_id);
+
 }  // namespace memgpt::store

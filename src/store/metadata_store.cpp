@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "store/agent_columns.h"
 #include "store/builtin_assets.h"
 #include "store/record_sql.h"
 #include "util/files.h"
@@ -154,6 +155,30 @@ CREATE INDEX source_files_source ON source_files (source_id, created_at);
 ALTER TABLE sources ADD COLUMN state TEXT NOT NULL DEFAULT 'ready';
 CREATE INDEX sources_state ON sources (state);
 )sql"},
+    // 5 -> 6: Letta's descriptive fields of an agent as columns of their own. Until now they
+    // were kept inside the saved state, which the agent rewrites after every step (losing them):
+    // those still there move to the columns.
+    {R"sql(
+ALTER TABLE agents ADD COLUMN description TEXT;
+ALTER TABLE agents ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE agents ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
+)sql",
+     R"sql(
+UPDATE agents SET description = json_extract(state, '$.description')
+  WHERE json_valid(state) AND json_type(state, '$.description') = 'text';
+UPDATE agents SET tags = json_extract(state, '$.tags')
+  WHERE json_valid(state) AND json_type(state, '$.tags') = 'array';
+UPDATE agents SET metadata = json_extract(state, '$.metadata')
+  WHERE json_valid(state) AND json_type(state, '$.metadata') = 'object';
+)sql",
+     R"sql(
+UPDATE agents SET description = state::jsonb ->> 'description'
+  WHERE jsonb_typeof(state::jsonb -> 'description') = 'string';
+UPDATE agents SET tags = (state::jsonb -> 'tags')::text
+  WHERE jsonb_typeof(state::jsonb -> 'tags') = 'array';
+UPDATE agents SET metadata = (state::jsonb -> 'metadata')::text
+  WHERE jsonb_typeof(state::jsonb -> 'metadata') = 'object';
+)sql"},
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -180,12 +205,13 @@ ProfileRecord row_to_profile(const SqlRow& r) {
 }
 
 constexpr const char* kAgentCols =
-    "id, user_id, name, persona, human, preset, llm_config, embedding_config, state, created_at, "
-    "last_updated";
+    "id, user_id, name, persona, human, preset, llm_config, embedding_config, state, description, tags, "
+    "metadata, created_at, last_updated";
 Json parse_or_empty(const std::string& text) {
   Json j = parse_json_or_discarded(text);
   return j.is_discarded() ? Json::object() : j;
 }
+// A stored agent; one whose saved state cannot be read comes with its state_problem.
 AgentRecord row_to_agent(const SqlRow& r) {
   AgentRecord a;
   a.id = r.text(0);
@@ -194,12 +220,40 @@ AgentRecord row_to_agent(const SqlRow& r) {
   a.persona = r.text(3);
   a.human = r.text(4);
   a.preset = r.text(5);
-  a.llm_config = parse_or_empty(r.text(6));
-  a.embedding_config = parse_or_empty(r.text(7));
-  a.state = parse_or_empty(r.text(8));
-  a.created_at = r.integer(9);
-  a.last_updated = r.integer(10);
+  a.llm_config = columns::llm_config_of(r.text(6));
+  a.embedding_config = columns::embedding_config_of(r.text(7));
+  auto state = columns::state_of(r.text(8));
+  if (state.ok()) a.state = std::move(*state);
+  else a.state_problem = state.status().message();
+  if (!r.is_null(9)) a.description = r.text(9);
+  a.tags = columns::tags_of(r.text(10));
+  a.metadata = columns::metadata_of(r.text(11));
+  a.created_at = r.integer(12);
+  a.last_updated = r.integer(13);
   return a;
+}
+}  // namespace
+
+Status unreadable_agent_state(const AgentRecord& agent) {
+  return corrupt(fmt::format(
+      "agent '{}' has an unreadable saved state ({}): restore the database from a backup or delete the agent",
+      agent.name, agent.state_problem));
+}
+
+namespace {
+
+// The values of kAgentCols from name to metadata, in order (an INSERT or UPDATE adds the rest).
+std::vector<SqlValue> agent_values(const AgentRecord& a) {
+  return {v(a.name),
+          v(a.persona),
+          v(a.human),
+          v(a.preset),
+          v(columns::llm_config_text(a.llm_config)),
+          v(columns::embedding_config_text(a.embedding_config)),
+          v(columns::state_text(a.state)),
+          a.description ? SqlValue(*a.description) : SqlValue(nullptr),
+          v(columns::tags_text(a.tags)),
+          v(columns::metadata_text(a.metadata))};
 }
 
 PresetRecord row_to_preset(const SqlRow& r) {
@@ -402,13 +456,11 @@ Result<AgentRecord> MetadataStore::create_agent(const AgentRecord& agent) {
   if (out.id.empty()) out.id = new_uuid();
   if (out.created_at == 0) out.created_at = clock_.now_ms();
   out.last_updated = out.created_at;
-  std::vector<SqlValue> p{v(out.id),      v(out.user_id),
-                          v(out.name),    v(out.persona),
-                          v(out.human),   v(out.preset),
-                          v(out.llm_config.dump()), v(out.embedding_config.dump()),
-                          v(out.state.dump()),      v(out.created_at),
-                          v(out.last_updated)};
-  auto r = db_->exec(fmt::format("INSERT INTO agents ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+  std::vector<SqlValue> p{v(out.id), v(out.user_id)};
+  for (auto& value : agent_values(out)) p.push_back(std::move(value));
+  p.push_back(v(out.created_at));
+  p.push_back(v(out.last_updated));
+  auto r = db_->exec(fmt::format("INSERT INTO agents ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                  kAgentCols),
                      p);
   if (!r.ok()) {
@@ -452,12 +504,14 @@ Result<std::vector<AgentRecord>> MetadataStore::list_agents(const std::string& u
 }
 
 Status MetadataStore::update_agent(const AgentRecord& a) {
-  std::vector<SqlValue> p{v(a.name),  v(a.persona), v(a.human), v(a.preset),
-                          v(a.llm_config.dump()), v(a.embedding_config.dump()), v(a.state.dump()),
-                          v(clock_.now_ms()), v(a.id)};
+  if (!a.state_problem.empty()) return unreadable_agent_state(a);
+  std::vector<SqlValue> p = agent_values(a);
+  p.push_back(v(clock_.now_ms()));
+  p.push_back(v(a.id));
   auto r = db_->exec(
       "UPDATE agents SET name = ?, persona = ?, human = ?, preset = ?, llm_config = ?, "
-      "embedding_config = ?, state = ?, last_updated = ? WHERE id = ?",
+      "embedding_config = ?, state = ?, description = ?, tags = ?, metadata = ?, last_updated = ? "
+      "WHERE id = ?",
       p);
   if (!r.ok()) {
     if (r.status().code() == ErrorCode::kAlreadyExists) {

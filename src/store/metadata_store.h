@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "store/agent_record.h"
 #include "store/sql.h"
 #include "util/clock.h"
 #include "util/json.h"
@@ -59,20 +60,6 @@ struct SourceRecord {
   SourceState state = SourceState::kReady;
 };
 
-struct AgentRecord {
-  std::string id;
-  std::string user_id;
-  std::string name;
-  std::string persona;  // profile name the agent was created with
-  std::string human;
-  std::string preset;
-  Json llm_config = Json::object();        // model, model_endpoint, context_window, ...
-  Json embedding_config = Json::object();  // embedding_model, embedding_dim, ...
-  Json state = Json::object();             // agent runtime state (memory blocks, message ids)
-  int64_t created_at = 0;
-  int64_t last_updated = 0;
-};
-
 struct PresetRecord {
   std::string id;
   std::string user_id;
@@ -105,6 +92,9 @@ struct FileRecord {
   std::string error;
   int64_t created_at = 0;
 };
+
+// kCorrupt for an agent whose saved state cannot be read (AgentRecord::state_problem).
+Status unreadable_agent_state(const AgentRecord& agent);
 
 class MetadataStore {
  public:

@@ -24,7 +24,7 @@ agent::AgentDeps AgentStores::deps(llm::ChatModel* model, agent::ArchivalMemory*
   return d;
 }
 
-agent::AgentCreateOptions sam_and_ann(const std::string& name, Json llm_config,
+agent::AgentCreateOptions sam_and_ann(const std::string& name, store::AgentLlmConfig llm_config,
                                       int core_memory_limit) {
   agent::AgentCreateOptions o;
   o.user_id = "u";

@@ -36,7 +36,7 @@ class AgentStores {
 
 // The agent most tests create: persona "I am Sam.", human "Name: Ann", system prompt "You are
 // MemGPT.", for the user "u".
-agent::AgentCreateOptions sam_and_ann(const std::string& name, Json llm_config,
+agent::AgentCreateOptions sam_and_ann(const std::string& name, store::AgentLlmConfig llm_config,
                                       int core_memory_limit = agent::kDefaultCoreMemoryLimit);
 
 // Creates the agent (throws with the reason on failure); first-message verification off

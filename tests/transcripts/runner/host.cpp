@@ -107,7 +107,7 @@ class ServiceHost final : public Host {
     options.verify_first_message = setup.verify_first_message;
     options.clock = &clock_;
     // The scripted server plays each reply once: a failure is not retried.
-    options.connect_model = [](const Json& llm_config) {
+    options.connect_model = [](const store::AgentLlmConfig& llm_config) {
       llm::LlmConfig c = runtime::llm_config_of(llm_config, Credentials{});
       c.api_key = "sk-test";
       c.max_attempts = 1;
@@ -131,10 +131,10 @@ class ServiceHost final : public Host {
     n.human = "transcript";
     n.system_prompt = setup.system;
     n.core_memory_limit = setup.core_memory_limit;
-    n.llm_config = {{"model", setup.model},
-                    {"model_endpoint", base_url},
-                    {"model_endpoint_type", "openai"},
-                    {"context_window", setup.context_window}};
+    n.llm_config = {.model = setup.model,
+                    .model_endpoint_type = "openai",
+                    .model_endpoint = base_url,
+                    .context_window = setup.context_window};
     agent_id_ = need(service_->create(n), "agent").id;
   }
 
@@ -187,8 +187,8 @@ class ServiceHost final : public Host {
 
   void set_context_window(int tokens) override {
     runtime::AgentUpdate update;
-    Json c = need(ctx_.store->get_agent(agent_id_), "agent").llm_config;
-    c["context_window"] = tokens;
+    store::AgentLlmConfig c = need(ctx_.store->get_agent(agent_id_), "agent").llm_config;
+    c.context_window = tokens;
     update.llm_config = c;
     need(service_->update(agent_id_, update).status(), "context window");
   }

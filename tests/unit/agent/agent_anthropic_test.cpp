@@ -29,9 +29,9 @@ TEST(AgentAnthropic, TurnsWithSendMessageAndAMemoryEdit) {
       memgpt::testing::scripted_llm_config(server, "anthropic", "claude-3-5-sonnet-20241022"));
   AgentDeps deps = stores.deps(model.get());
   auto agent = memgpt::testing::create_agent(
-      deps, memgpt::testing::sam_and_ann("Claudette", {{"model", "claude-3-5-sonnet-20241022"},
-                                                       {"model_endpoint_type", "anthropic"},
-                                                       {"context_window", 200000}}),
+      deps, memgpt::testing::sam_and_ann("Claudette", {.model = "claude-3-5-sonnet-20241022",
+                                                       .model_endpoint_type = "anthropic",
+                                                       .context_window = 200000}),
       true);
   memgpt::testing::EventLog log;
   auto sink = log.sink();

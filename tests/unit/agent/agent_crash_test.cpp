@@ -51,7 +51,7 @@ TEST(AgentCrash, KillDuringStepsLeavesAConsistentAgent) {
     EndlessModel model;
     AgentDeps deps{meta->get(), &recall, nullptr, &model};
     // Human "count": the model's core_memory_replace(count -> count) keeps it valid.
-    AgentCreateOptions o = testing::sam_and_ann("Crashy", {{"model", "gpt-4"}, {"context_window", 1000000}});
+    AgentCreateOptions o = testing::sam_and_ann("Crashy", {.model = "gpt-4", .context_window = 1000000});
     o.human_text = "count";
     auto a = Agent::create(deps, o);
     ASSERT_TRUE(a.ok()) << a.status().message();

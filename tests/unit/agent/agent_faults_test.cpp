@@ -27,9 +27,9 @@ class AgentFaults : public ::testing::Test {
     model_ = memgpt::testing::connect_model(c);
     deps_ = stores_.deps(model_.get());
     agent_ = memgpt::testing::create_agent(
-        deps_, memgpt::testing::sam_and_ann("Faulty", {{"model", "gpt-4o-mini"},
-                                                       {"model_endpoint_type", "openai"},
-                                                       {"context_window", 8192}}));
+        deps_, memgpt::testing::sam_and_ann("Faulty", {.model = "gpt-4o-mini",
+                                                       .model_endpoint_type = "openai",
+                                                       .context_window = 8192}));
   }
   std::vector<std::string> context_ids() {
     std::vector<std::string> ids;

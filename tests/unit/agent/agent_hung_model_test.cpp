@@ -47,7 +47,7 @@ class AgentHungModel : public ::testing::Test {
   AgentDeps deps(llm::ChatModel* model) { return {meta_.get(), recall_.get(), nullptr, model}; }
   std::unique_ptr<Agent> create(llm::ChatModel* model) {
     AgentCreateOptions o = testing::sam_and_ann(
-        "Patient", {{"model", "gpt-4o-mini"}, {"model_endpoint_type", "openai"}, {"context_window", 8192}});
+        "Patient", {.model = "gpt-4o-mini", .model_endpoint_type = "openai", .context_window = 8192});
     auto a = Agent::create(deps(model), o);
     EXPECT_TRUE(a.ok()) << a.status().message();
     (*a)->set_verify_first_message(false);

@@ -40,7 +40,7 @@ TEST(AgentSeparateRecall, StepsEditsAndSummariesWorkWithRecallInItsOwnDatabase) 
   store::RecallStore recall(recall_meta->shared_db());
   PlainModel model;
   AgentDeps deps{meta.get(), &recall, nullptr, &model};
-  AgentCreateOptions o = testing::sam_and_ann("Apart", {{"model", "gpt-4"}, {"context_window", 8192}});
+  AgentCreateOptions o = testing::sam_and_ann("Apart", {.model = "gpt-4", .context_window = 8192});
   auto agent = std::move(*Agent::create(deps, o));
   agent->set_verify_first_message(false);
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(agent->send_user_message("hello " + std::to_string(i), nullptr).ok());

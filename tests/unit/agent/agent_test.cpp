@@ -18,7 +18,7 @@ class AgentTest : public ::testing::Test {
  protected:
   std::unique_ptr<Agent> make(int context_window = 8192, bool verify = false, int limit = 2000) {
     return memgpt::testing::create_agent(
-        deps_, memgpt::testing::sam_and_ann("TestAgent", {{"model", "gpt-4"}, {"context_window", context_window}}, limit),
+        deps_, memgpt::testing::sam_and_ann("TestAgent", {.model = "gpt-4", .context_window = context_window}, limit),
         verify);
   }
   std::vector<std::string> said() const { return log_.said(); }
@@ -209,7 +209,7 @@ TEST_F(AgentTest, MemoryWarningAtThreeQuartersOfTheWindowIsSentOnce) {
   auto agent = make(100000);
   int64_t base = *agent->context_tokens();
   int window = static_cast<int>((base + 150) / 0.75);
-  ASSERT_TRUE(agent->update_llm_config({{"model", "gpt-4"}, {"context_window", window}}).ok());
+  ASSERT_TRUE(agent->update_llm_config({.model = "gpt-4", .context_window = window}).ok());
   std::string long_message;
   for (int i = 0; i < 150; ++i) long_message += "apple banana ";
   model_.say("", "ok");

@@ -54,14 +54,5 @@ TEST(CoreMemory, CompileShowsCountsAndLimits) {
             "<human characters=\"9/2000\">\nName: Ann\n</human>\n");
 }
 
-TEST(CoreMemory, JsonRoundTrip) {
-  CoreMemory m = two_blocks(123);
-  ASSERT_TRUE(m.add_block({"tasks", "- write tests", 500}).ok());
-  auto back = CoreMemory::from_json(m.to_json());
-  ASSERT_TRUE(back.ok());
-  EXPECT_EQ(back->compile(), m.compile());
-  EXPECT_FALSE(CoreMemory::from_json(Json::object()).ok());
-}
-
 }  // namespace
 }  // namespace memgpt::agent

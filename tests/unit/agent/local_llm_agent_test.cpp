@@ -25,9 +25,9 @@ TEST(LocalLlmAgent, UnparseableOutputIsAFailedCallTheModelCanCorrect) {
   memgpt::testing::ListArchival archival;
   auto agent = memgpt::testing::create_agent(
       stores.deps(model.get(), &archival),
-      memgpt::testing::sam_and_ann("LocalAgent", {{"model", "local"},
-                                                  {"model_endpoint_type", "llamacpp"},
-                                                  {"context_window", 8192}}));
+      memgpt::testing::sam_and_ann("LocalAgent", {.model = "local",
+                                                  .model_endpoint_type = "llamacpp",
+                                                  .context_window = 8192}));
   memgpt::testing::EventLog log;
   auto turn = agent->send_user_message("hi", log.sink());
   ASSERT_TRUE(turn.ok()) << turn.status().message();

@@ -49,7 +49,7 @@ TEST(SummarizerTarget, OverflowEvictsUntilThePromptFitsHalfTheWindow) {
   store::RecallStore recall(meta->shared_db());
   SummaryThenReply model;
   AgentDeps deps{meta.get(), &recall, nullptr, &model};
-  AgentCreateOptions o = testing::sam_and_ann("Wordy", {{"model", "gpt-4"}, {"context_window", kWindow}});
+  AgentCreateOptions o = testing::sam_and_ann("Wordy", {.model = "gpt-4", .context_window = kWindow});
   o.system_prompt = "You are MemGPT. " + words(2600);  // a large fixed part of every prompt
   auto created = Agent::create(deps, o);
   ASSERT_TRUE(created.ok()) << created.status().message();
@@ -68,8 +68,8 @@ TEST(SummarizerTarget, OverflowEvictsUntilThePromptFitsHalfTheWindow) {
   }
   ASSERT_TRUE(recall.append(history).ok());
   auto rec = *meta->get_agent(id);
-  for (const auto& m : history) rec.state["message_ids"].push_back(m.id);
-  rec.state["alerted_memory_pressure"] = true;
+  for (const auto& m : history) rec.state.message_ids.push_back(m.id);
+  rec.state.alerted_memory_pressure = true;
   ASSERT_TRUE(meta->update_agent(rec).ok());
   auto agent = std::move(*Agent::load(deps, id));
   agent->set_verify_first_message(false);

@@ -38,8 +38,8 @@ class AgentServiceTest : public ::testing::Test {
     NewAgent n;
     n.user_id = ctx_->user_id;
     n.name = name;
-    n.llm_config = {{"model", "gpt-4o-mini"}, {"model_endpoint_type", "openai"},
-                    {"model_endpoint", "http://127.0.0.1:9/v1"}, {"context_window", 8192}};
+    n.llm_config = {.model = "gpt-4o-mini", .model_endpoint_type = "openai",
+                    .model_endpoint = "http://127.0.0.1:9/v1", .context_window = 8192};
     return n;
   }
 
@@ -118,11 +118,28 @@ TEST_F(AgentServiceTest, UpdateRenamesAndRefusesATakenName) {
   u.name = "grace";
   EXPECT_EQ(agents->update(ada->id, u).status().code(), ErrorCode::kAlreadyExists);
   u.name = "lovelace";
-  u.descriptive = {{"description", "the first programmer"}};
+  u.description.description = "the first programmer";
   auto renamed = agents->update(ada->id, u);
   ASSERT_TRUE(renamed.ok()) << renamed.status().message();
   EXPECT_EQ(renamed->name, "lovelace");
-  EXPECT_EQ(renamed->state["description"], "the first programmer");
+  EXPECT_EQ(renamed->description, "the first programmer");
+}
+
+TEST_F(AgentServiceTest, AnAgentWithAnUnreadableStateRefusesToOpenButCanBeDeleted) {
+  auto agents = service();
+  auto rec = agents->create(request("ada"));
+  ASSERT_TRUE(rec.ok()) << rec.status().message();
+  std::vector<SqlValue> p{std::string("{\"memory\": 7}"), rec->id};
+  ASSERT_TRUE(ctx_->store->db().exec("UPDATE agents SET state = ? WHERE id = ?", p).ok());
+  auto opened = agents->open(rec->id, false);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), ErrorCode::kCorrupt);
+  EXPECT_NE(opened.status().message().find("agent 'ada' has an unreadable saved state"), std::string::npos);
+  AgentUpdate u;
+  u.name = "lovelace";
+  EXPECT_EQ(agents->update(rec->id, u).status().code(), ErrorCode::kCorrupt);
+  EXPECT_TRUE(agents->remove(rec->id).ok());
+  EXPECT_EQ(ctx_->store->get_agent(rec->id).status().code(), ErrorCode::kNotFound);
 }
 
 TEST(AgentCommands, ParseKnownVerbsAndRefuseBadArguments) {

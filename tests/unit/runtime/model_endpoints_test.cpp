@@ -42,11 +42,11 @@ TEST(ModelEndpoints, AServerUserCannotNameAnEndpoint) {
   // Left out: the operator's endpoint for the provider.
   auto ok = checked_llm_config(c, creds, {{"model", "gpt-4"}}, EndpointChoice::kOperatorOnly);
   ASSERT_TRUE(ok.ok()) << ok.status().message();
-  EXPECT_EQ((*ok)["model_endpoint"], "http://proxy.internal:8080/v1");
+  EXPECT_EQ(ok->model_endpoint, "http://proxy.internal:8080/v1");
   auto official = checked_llm_config(c, creds, {{"model", "claude-3-5-haiku"}, {"model_endpoint_type", "anthropic"}},
                                      EndpointChoice::kOperatorOnly);
   ASSERT_TRUE(official.ok());
-  EXPECT_EQ((*official)["model_endpoint"], "https://api.anthropic.com/v1");
+  EXPECT_EQ(official->model_endpoint, "https://api.anthropic.com/v1");
   // A local backend the operator did not configure is not served.
   EXPECT_FALSE(checked_llm_config(c, creds, {{"model", "llama3"}, {"model_endpoint_type", "ollama"}},
                                   EndpointChoice::kOperatorOnly)
@@ -61,7 +61,7 @@ TEST(ModelEndpoints, TheOperatorMayNameAnyEndpoint) {
   Json asked = {{"model", "llama3"}, {"model_endpoint_type", "ollama"}, {"model_endpoint", "http://gpu:11434"}};
   auto r = checked_llm_config(c, creds, asked, EndpointChoice::kAny);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ((*r)["model_endpoint"], "http://gpu:11434");
+  EXPECT_EQ(r->model_endpoint, "http://gpu:11434");
   EXPECT_FALSE(checked_llm_config(c, creds, {{"model", "llama3"}, {"model_endpoint_type", "ollama"}}, EndpointChoice::kAny)
                    .ok());  // no endpoint known for it
 }
@@ -83,14 +83,14 @@ TEST(ModelEndpoints, HandlesResolveToOperatorEndpoints) {
   Credentials creds;
   auto same = llm_config_for_handle(c, creds, "openai/gpt-4o");
   ASSERT_TRUE(same.ok());
-  EXPECT_EQ((*same)["model_endpoint"], "http://proxy.internal:8080/v1");
-  EXPECT_EQ((*same)["model"], "gpt-4o");
+  EXPECT_EQ(same->model_endpoint, "http://proxy.internal:8080/v1");
+  EXPECT_EQ(same->model, "gpt-4o");
   auto bare = llm_config_for_handle(c, creds, "");
   ASSERT_TRUE(bare.ok());
-  EXPECT_EQ((*bare)["model"], "gpt-4o-mini");
+  EXPECT_EQ(bare->model, "gpt-4o-mini");
   auto groq = llm_config_for_handle(c, creds, "groq/llama-3.1-70b-versatile");
   ASSERT_TRUE(groq.ok());
-  EXPECT_EQ((*groq)["model_endpoint"], "https://api.groq.com/openai/v1");
+  EXPECT_EQ(groq->model_endpoint, "https://api.groq.com/openai/v1");
   EXPECT_FALSE(llm_config_for_handle(c, creds, "ollama/llama3").ok());
   EXPECT_FALSE(llm_config_for_handle(c, creds, "made-up/model").ok());
 }

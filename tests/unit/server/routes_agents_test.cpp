@@ -27,6 +27,34 @@ TEST_F(AgentRoutes, CreateGetModifyAndDelete) {
   EXPECT_EQ(call("GET", "/v1/agents").body, Json::array());
 }
 
+// Letta's description, tags and metadata are the user's: the agent's own saves after a step
+// keep them, and PATCH changes only what it names.
+TEST_F(AgentRoutes, DescriptiveFieldsSurviveAMessageStep) {
+  start(Json::array({say("Hello!"), say("Hello again!")}));
+  Json metadata = {{"team", "research"}, {"priority", 2}};
+  auto created = call("POST", "/v1/agents", {{"name", "ada"}, {"model", "openai/gpt-4o-mini"},
+                                             {"description", "keeps notes"}, {"tags", {"notes", "ada"}},
+                                             {"metadata", metadata}});
+  ASSERT_EQ(created.status, 200) << created.body.dump();
+  std::string id = created.body["id"];
+  Json message = {{"messages", {{{"role", "user"}, {"content", "hi"}}}}};
+  ASSERT_EQ(call("POST", "/v1/agents/" + id + "/messages", message).status, 200);
+  auto after_step = call("GET", "/v1/agents/" + id);
+  ASSERT_EQ(after_step.status, 200) << after_step.body.dump();
+  EXPECT_EQ(after_step.body["description"], "keeps notes");
+  EXPECT_EQ(after_step.body["tags"], Json({"notes", "ada"}));
+  EXPECT_EQ(after_step.body["metadata"], metadata);
+
+  auto patched = call("PATCH", "/v1/agents/" + id, {{"tags", {"archived"}}});
+  ASSERT_EQ(patched.status, 200) << patched.body.dump();
+  ASSERT_EQ(call("POST", "/v1/agents/" + id + "/messages", message).status, 200);
+  auto after_patch = call("GET", "/v1/agents/" + id);
+  EXPECT_EQ(after_patch.body["description"], "keeps notes");
+  EXPECT_EQ(after_patch.body["tags"], Json({"archived"}));
+  EXPECT_EQ(after_patch.body["metadata"], metadata);
+  EXPECT_EQ(llm_->replies_left(), 0u);  // both messages were steps of the model
+}
+
 TEST_F(AgentRoutes, ValidationErrorsNameTheField) {
   start();
   std::string id = new_agent("ada");

@@ -21,7 +21,6 @@ class AgentCommitTest : public BackendTest {
     AgentRecord a;
     a.user_id = "u";
     a.name = "Committer";
-    a.state = {{"message_ids", Json::array()}};
     auto created = meta_->create_agent(a);
     ASSERT_TRUE(created.ok()) << created.status().message();
     agent_ = *created;
@@ -50,7 +49,7 @@ INSTANTIATE_TEST_SUITE_P(Backends, AgentCommitTest, ::testing::Values("sqlite", 
 TEST_P(AgentCommitTest, SavesTheRecordWithAddedRewrittenAndRemovedMessages) {
   MessageChanges first;
   first.added = {msg("m1", "one"), msg("m2", "two"), msg("m3", "three")};
-  agent_.state["message_ids"] = {"m1", "m2", "m3"};
+  agent_.state.message_ids = {"m1", "m2", "m3"};
   ASSERT_TRUE(commit_agent(*meta_, *recall_, agent_, first).ok());
   EXPECT_GT(first.added[2].seq, first.added[0].seq);  // order assigned on insert
 
@@ -58,10 +57,10 @@ TEST_P(AgentCommitTest, SavesTheRecordWithAddedRewrittenAndRemovedMessages) {
   second.updated = {msg("m2", "two, rewritten")};
   second.removed = {"m3"};
   second.added = {msg("m4", "four")};
-  agent_.state["message_ids"] = {"m1", "m2", "m4"};
+  agent_.state.message_ids = {"m1", "m2", "m4"};
   ASSERT_TRUE(commit_agent(*meta_, *recall_, agent_, second).ok());
   EXPECT_EQ(stored_texts(*recall_), (std::vector<std::string>{"one", "two, rewritten", "four"}));
-  EXPECT_EQ(meta_->get_agent(agent_.id)->state["message_ids"], Json({"m1", "m2", "m4"}));
+  EXPECT_EQ(meta_->get_agent(agent_.id)->state.message_ids, (std::vector<std::string>{"m1", "m2", "m4"}));
 }
 
 TEST_P(AgentCommitTest, WhenTheRecordCannotBeSavedNoMessageIsWritten) {
@@ -86,15 +85,15 @@ TEST_P(AgentCommitTest, RecallInItsOwnDatabaseIsWrittenToo) {
   RecallStore separate(other);
   MessageChanges changes;
   changes.added = {msg("m1", "one"), msg("m2", "two")};
-  agent_.state["message_ids"] = {"m1", "m2"};
+  agent_.state.message_ids = {"m1", "m2"};
   ASSERT_TRUE(commit_agent(*meta_, separate, agent_, changes).ok());
   MessageChanges pop;
   pop.removed = {"m2"};
-  agent_.state["message_ids"] = {"m1"};
+  agent_.state.message_ids = {"m1"};
   ASSERT_TRUE(commit_agent(*meta_, separate, agent_, pop).ok());
   EXPECT_EQ(stored_texts(separate), std::vector<std::string>{"one"});
   EXPECT_TRUE(stored_texts(*recall_).empty());
-  EXPECT_EQ(meta_->get_agent(agent_.id)->state["message_ids"], Json({"m1"}));
+  EXPECT_EQ(meta_->get_agent(agent_.id)->state.message_ids, std::vector<std::string>{"m1"});
 }
 
 }  // namespace

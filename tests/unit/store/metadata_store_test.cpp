@@ -100,7 +100,7 @@ TEST_P(MetadataStoreTest, SourcesAgentsAndLinks) {
   a.user_id = kUser;
   a.name = "PoliteButterfly";
   a.persona = "memgpt_doc";
-  a.llm_config = {{"model", "gpt-4o-mini"}};
+  a.llm_config.model = "gpt-4o-mini";
   auto agent = store_->create_agent(a);
   ASSERT_TRUE(agent.ok());
   EXPECT_EQ(store_->create_agent(a).status().code(), ErrorCode::kAlreadyExists);
@@ -114,14 +114,74 @@ TEST_P(MetadataStoreTest, SourcesAgentsAndLinks) {
   EXPECT_EQ(*store_->list_source_agents(src->id), std::vector<std::string>{agent->id});
 
   AgentRecord updated = *agent;
-  updated.state = {{"message_ids", {"m1", "m2"}}};
+  updated.state.message_ids = {"m1", "m2"};
   ASSERT_TRUE(store_->update_agent(updated).ok());
-  EXPECT_EQ(store_->get_agent(agent->id)->state["message_ids"].size(), 2u);
+  EXPECT_EQ(store_->get_agent(agent->id)->state.message_ids.size(), 2u);
 
   ASSERT_TRUE(store_->delete_source(src->id).ok());
   EXPECT_TRUE(store_->list_agent_sources(agent->id)->empty());
   ASSERT_TRUE(store_->delete_agent(agent->id).ok());
   EXPECT_EQ(store_->get_agent(agent->id).status().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(MetadataStoreTest, AgentRecordRoundTripsEveryTypedField) {
+  AgentRecord a;
+  a.user_id = kUser;
+  a.name = "Typed";
+  a.llm_config = {"llama3.1", "ollama", "http://127.0.0.1:11434", "chatml", 32768};
+  a.embedding_config = {"openai", "http://127.0.0.1:8000/v1", "text-embedding-3-small", 1536, 512};
+  a.description = "a test agent";
+  a.tags = {"one", "two"};
+  a.metadata = {{"nested", {{"list", {1, 2, 3}}}}};
+  a.state.system_prompt = "You are MemGPT.";
+  a.state.memory = {{"persona", "I am Sam.", 100}, {"human", "Name: Ann", 200}};
+  a.state.functions = {"send_message"};
+  a.state.message_ids = {"m1", "m2"};
+  a.state.memory_edited_at = 42;
+  a.state.alerted_memory_pressure = true;
+  a.state.first_message_verified = true;
+  a.state.inner_thoughts_in_args = false;
+  auto created = store_->create_agent(a);
+  ASSERT_TRUE(created.ok()) << created.status().message();
+  auto back = store_->get_agent(created->id);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->llm_config, a.llm_config);
+  EXPECT_EQ(back->embedding_config, a.embedding_config);
+  EXPECT_EQ(back->description, a.description);
+  EXPECT_EQ(back->tags, a.tags);
+  EXPECT_EQ(back->metadata, a.metadata);
+  EXPECT_EQ(back->state, a.state);
+  // Clearing the description stores NULL, not an empty text.
+  back->description.reset();
+  ASSERT_TRUE(store_->update_agent(*back).ok());
+  EXPECT_EQ(store_->get_agent(created->id)->description, std::nullopt);
+}
+
+// A saved state that cannot be read is never taken for an empty one (which the next save would
+// write over it): the record says why, the store refuses to overwrite it, and the agent can
+// still be listed and deleted.
+TEST_P(MetadataStoreTest, AnUnreadableSavedStateIsKeptAndNamedNotEmptied) {
+  AgentRecord a;
+  a.user_id = kUser;
+  a.name = "Broken";
+  auto created = store_->create_agent(a);
+  ASSERT_TRUE(created.ok());
+  for (const char* state : {"{not json", R"({"memory": "persona"})", R"({"memory": [{"value": "no label"}]})"}) {
+    std::vector<SqlValue> p{std::string(state), created->id};
+    ASSERT_TRUE(store_->db().exec("UPDATE agents SET state = ? WHERE id = ?", p).ok());
+    auto got = store_->get_agent(created->id);
+    ASSERT_TRUE(got.ok()) << got.status().message();
+    EXPECT_FALSE(got->state_problem.empty()) << state;
+    EXPECT_EQ(store_->list_agents(kUser)->size(), 1u);
+    Status overwrite = store_->update_agent(*got);
+    EXPECT_EQ(overwrite.code(), ErrorCode::kCorrupt) << state;
+    EXPECT_NE(overwrite.message().find("agent 'Broken' has an unreadable saved state"), std::string::npos)
+        << overwrite.message();
+    auto rows = store_->db().query("SELECT state FROM agents WHERE id = ?", std::vector<SqlValue>{created->id});
+    ASSERT_TRUE(rows.ok());
+    EXPECT_EQ((*rows)[0].text(0), state);  // as it was
+  }
+  EXPECT_TRUE(store_->delete_agent(created->id).ok());
 }
 
 TEST_P(MetadataStoreTest, UsersApiKeysAndUploadedFiles) {
@@ -187,6 +247,47 @@ TEST_P(MetadataStoreMigration, OlderDatabaseMigratesForward) {
   EXPECT_EQ(*(*store)->schema_version(), current_schema_version());
   EXPECT_EQ((*store)->get_user("u")->name, "old");  // data survived
   EXPECT_TRUE((*store)->list_presets("u").ok());
+}
+
+// Version 5 kept Letta's description, tags and metadata inside the agent's saved state (where
+// the next step lost them); version 6 moves what is still there into columns of their own.
+TEST_P(MetadataStoreMigration, DescriptiveFieldsMoveFromTheSavedStateToColumns) {
+  auto db = backend_.open("v5");
+  if (!db) MEMGPT_SKIP_OR_FAIL(backend_.why_unavailable());
+  ASSERT_TRUE(MetadataStore::migrate_to(*db, 5).ok());
+  Json described = {{"system", "You are MemGPT."},
+                    {"memory", {{{"label", "human"}, {"value", "Name: Ann"}, {"limit", 2000}}}},
+                    {"message_ids", {"m1"}},
+                    {"description", "keeps notes"},
+                    {"tags", {"notes", "ada"}},
+                    {"metadata", {{"team", "research"}}}};
+  Json plain = {{"system", "You are MemGPT."}, {"memory", Json::array()}, {"tags", "not a list"}};
+  for (const auto& [id, state] : {std::pair{"a1", described}, std::pair{"a2", plain}}) {
+    std::vector<SqlValue> p{std::string(id), std::string(id == std::string("a1") ? "ada" : "bob"), state.dump()};
+    ASSERT_TRUE(db->exec("INSERT INTO agents (id, user_id, name, llm_config, state, created_at, last_updated) "
+                         "VALUES (?, 'u', ?, '{\"model\": \"gpt-4\"}', ?, 1, 1)",
+                         p)
+                    .ok());
+  }
+  auto store = MetadataStore::open(db);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  auto ada = (*store)->get_agent("a1");
+  ASSERT_TRUE(ada.ok()) << ada.status().message();
+  EXPECT_EQ(ada->description, "keeps notes");
+  EXPECT_EQ(ada->tags, (std::vector<std::string>{"notes", "ada"}));
+  EXPECT_EQ(ada->metadata, Json({{"team", "research"}}));
+  // The rest of the record reads as before.
+  EXPECT_EQ(ada->llm_config.model, "gpt-4");
+  EXPECT_EQ(ada->llm_config.model_endpoint_type, "openai");
+  EXPECT_EQ(ada->llm_config.context_window, kDefaultContextWindow);
+  EXPECT_EQ(ada->state.message_ids, std::vector<std::string>{"m1"});
+  ASSERT_EQ(ada->state.memory.size(), 1u);
+  EXPECT_EQ(ada->state.memory[0].value, "Name: Ann");
+  auto bob = (*store)->get_agent("a2");
+  ASSERT_TRUE(bob.ok()) << bob.status().message();
+  EXPECT_EQ(bob->description, std::nullopt);
+  EXPECT_TRUE(bob->tags.empty());  // what was not a list of tags is not one now
+  EXPECT_EQ(bob->metadata, Json::object());
 }
 
 TEST_P(MetadataStoreMigration, NewerDatabaseIsRefused) {
