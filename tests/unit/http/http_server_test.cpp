@@ -11,10 +11,55 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <vector>
+
 #include "util/json.h"
 
 namespace memgpt::http {
 namespace {
+
+// What a raw client reads after sending `bytes` on a new connection, and whether the server
+// closed it (rather than the read waiting `wait_ms` for more).
+struct Exchange {
+  std::string got;
+  bool closed = false;
+  size_t answers() const {
+    size_t n = 0;
+    for (size_t p = got.find("HTTP/1.1 "); p != std::string::npos; p = got.find("HTTP/1.1 ", p + 1)) ++n;
+    return n;
+  }
+  std::string body() const {
+    size_t p = got.find("\r\n\r\n");
+    return p == std::string::npos ? "" : got.substr(p + 4);
+  }
+};
+
+Exchange exchange(int port, const std::string& bytes, int wait_ms = 3000) {
+  Exchange out;
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    ::close(fd);
+    return out;
+  }
+  ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  char buf[4096];
+  for (;;) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, wait_ms) <= 0) break;
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      out.closed = true;
+      break;
+    }
+    out.got.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
 
 class HttpServerTest : public ::testing::Test {
  protected:
@@ -112,6 +157,42 @@ TEST_F(HttpServerTest, TransportErrorsUseTheServersShape) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 404);
   EXPECT_TRUE(Json::parse(r->body).contains("error"));
+}
+
+// httplib answers these itself, before any route: each gets one answer in the server's shape,
+// then the connection closes (the rest of the bytes is not read as more requests).
+TEST_F(HttpServerTest, UnparseableRequestsAreAnsweredInTheServersShapeThenClosed) {
+  int port = start();
+  const std::vector<std::string> requests = {
+      "GET /echo/a?x?y HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n\r\n",           // a second '?'
+      "BREW /echo/a HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n\r\n",              // unknown method
+      "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",                                 // HTTP/2 preface
+      "POST /echo/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n",
+      "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",   // URI too long
+  };
+  for (const auto& request : requests) {
+    Exchange e = exchange(port, request);
+    SCOPED_TRACE(request.substr(0, 60));
+    EXPECT_EQ(e.answers(), 1u) << e.got;
+    EXPECT_TRUE(e.closed) << e.got;
+    EXPECT_EQ(e.got.find("Keep-Alive"), std::string::npos) << e.got;
+    Json body = parse_json_or_discarded(e.body());
+    EXPECT_TRUE(body.is_object() && body.contains("error")) << e.got;
+  }
+}
+
+TEST_F(HttpServerTest, RangeHeadersAreIgnoredSoAnswersStayWholeJson) {
+  int port = start();
+  Exchange in_range = exchange(port, "POST /echo/a HTTP/1.1\r\nHost: x\r\nRange: bytes=0-5\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi");
+  EXPECT_EQ(in_range.got.rfind("HTTP/1.1 201", 0), 0u) << in_range.got;
+  Json echoed = parse_json_or_discarded(in_range.body());
+  EXPECT_TRUE(echoed.is_object() && echoed["body"] == "hi") << in_range.got;
+  Exchange past_end = exchange(port, "GET /nowhere HTTP/1.1\r\nHost: x\r\nRange: bytes=1000-2000\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(past_end.got.rfind("HTTP/1.1 404", 0), 0u) << past_end.got;
+  Json error = parse_json_or_discarded(past_end.body());
+  EXPECT_TRUE(error.is_object() && error.contains("error")) << past_end.got;
+  Exchange two = exchange(port, "GET /stream HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1,3-4\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(two.got.find("multipart/byteranges"), std::string::npos) << two.got;
 }
 
 TEST_F(HttpServerTest, AHeadOverTheLimitIsAnswered431AndClosed) {
