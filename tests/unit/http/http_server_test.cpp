@@ -195,6 +195,26 @@ TEST_F(HttpServerTest, RangeHeadersAreIgnoredSoAnswersStayWholeJson) {
   EXPECT_EQ(two.got.find("multipart/byteranges"), std::string::npos) << two.got;
 }
 
+// RFC 9112 6.3: no Content-Length and no chunked Transfer-Encoding means no body (curl -X POST
+// sends such requests). The next request on the connection is not taken for that body.
+TEST_F(HttpServerTest, ARequestWithoutBodyFramingHasAnEmptyBodyAndIsAnsweredAtOnce) {
+  ServerLimits limits;
+  limits.read_timeout = std::chrono::milliseconds(60000);  // what a body read would wait
+  int port = start(limits);
+  Exchange e = exchange(port,
+                        "POST /echo/first HTTP/1.1\r\nHost: x\r\n\r\n"
+                        "POST /echo/second HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nB",
+                        10000);
+  EXPECT_EQ(e.answers(), 2u) << e.got;
+  EXPECT_NE(e.got.find(R"({"auth":"","body":"","files":0,"param":"first")"), std::string::npos) << e.got;
+  EXPECT_NE(e.got.find(R"("body":"B")"), std::string::npos) << e.got;
+  // Not a length either: answered in JSON (httplib reads -5 as 2^64 - 5: too large).
+  Exchange negative = exchange(port, "POST /echo/x HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n", 10000);
+  EXPECT_EQ(negative.answers(), 1u) << negative.got;
+  Json error = parse_json_or_discarded(negative.body());
+  EXPECT_TRUE(error.is_object() && error.contains("error")) << negative.got;
+}
+
 TEST_F(HttpServerTest, AHeadOverTheLimitIsAnswered431AndClosed) {
   ServerLimits limits;
   limits.max_header_bytes = 1024;
