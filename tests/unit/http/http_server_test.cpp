@@ -112,27 +112,12 @@ TEST_F(HttpServerTest, RequestsReachTheHandlerWithParamsQueryHeadersAndBody) {
 
 TEST_F(HttpServerTest, KeepAliveAndPipelinedRequestsShareAConnection) {
   int port = start();
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(static_cast<uint16_t>(port));
-  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
-  std::string two = "POST /echo/one HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nA"
-                    "POST /echo/two HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nB";
-  ASSERT_EQ(::send(fd, two.data(), two.size(), 0), static_cast<ssize_t>(two.size()));
-  std::string got;
-  char buf[4096];
-  for (;;) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 5000) <= 0) break;
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    got.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  EXPECT_NE(got.find(R"("param":"one")"), std::string::npos) << got;
-  EXPECT_NE(got.find(R"("param":"two")"), std::string::npos) << got;
+  Exchange e = exchange(port,
+                        "POST /echo/one HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nA"
+                        "POST /echo/two HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nB",
+                        5000);
+  EXPECT_NE(e.got.find(R"("param":"one")"), std::string::npos) << e.got;
+  EXPECT_NE(e.got.find(R"("param":"two")"), std::string::npos) << e.got;
 }
 
 TEST_F(HttpServerTest, StreamedBodiesArriveWhole) {
@@ -219,26 +204,10 @@ TEST_F(HttpServerTest, AHeadOverTheLimitIsAnswered431AndClosed) {
   ServerLimits limits;
   limits.max_header_bytes = 1024;
   int port = start(limits);
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in to{};
-  to.sin_family = AF_INET;
-  to.sin_port = htons(static_cast<uint16_t>(port));
-  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
-  std::string head = "GET /stream HTTP/1.1\r\nX-Big: " + std::string(4000, 'a');
-  ::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
-  std::string got;
-  char buf[4096];
-  for (;;) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 5000) <= 0) break;
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    got.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  EXPECT_EQ(got.rfind("HTTP/1.1 431", 0), 0u) << got;
-  EXPECT_NE(got.find("the request head is too large"), std::string::npos) << got;
+  Exchange e = exchange(port, "GET /stream HTTP/1.1\r\nX-Big: " + std::string(4000, 'a'), 5000);
+  EXPECT_EQ(e.got.rfind("HTTP/1.1 431", 0), 0u) << e.got;
+  EXPECT_NE(e.got.find("the request head is too large"), std::string::npos) << e.got;
+  EXPECT_TRUE(e.closed);
 }
 
 TEST_F(HttpServerTest, StopAnswersTheRunningRequest) {
