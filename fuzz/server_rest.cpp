@@ -101,7 +101,7 @@ Served& served() {
     options.host = "127.0.0.1";
     options.port = 0;
     options.max_body_bytes = 1 << 20;
-    options.threads = 4;
+    options.limits.worker_threads = 4;
     options.log_requests = false;
     options.agent_wait = std::chrono::milliseconds(2000);
     out->server = std::make_unique<memgpt::server::Server>(out->ctx, out->archival, options);
