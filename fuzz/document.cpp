@@ -19,7 +19,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   }
   // Small pieces, so the splitting of large text files is exercised by small inputs.
-  size_t piece_bytes = 64 + (size % 192);
+  memgpt::sources::ReadOptions options;
+  options.piece_bytes = 64 + (size % 192);
+  options.warn = [](const std::string& warning) {
+    if (warning.empty()) memgpt::fuzz::finding("an empty warning");
+  };
   auto status = memgpt::sources::read_documents(
       path,
       [](memgpt::sources::Document d) -> memgpt::Status {
@@ -29,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)d.doc_id();
         return {};
       },
-      piece_bytes);
+      options);
   if (!status.ok() && status.message().empty()) memgpt::fuzz::finding("a refused file has no message");
   return 0;
 }

@@ -87,9 +87,9 @@ Served& served() {
     auto port = out.server->start("127.0.0.1", 0);
     if (!port.ok()) memgpt::fuzz::finding("cannot start the server: " + port.status().message());
     out.client = std::make_unique<httplib::Client>("127.0.0.1", *port);
-    // A new connection per request: the server writes headers and body separately without
-    // TCP_NODELAY, so on a kept-alive connection every answer waits ~30 ms for a delayed ACK.
-    out.client->set_keep_alive(false);
+    // One kept-alive connection, as real clients use it (the server sets TCP_NODELAY, so answers
+    // do not wait for a delayed ACK); the server closes it after a malformed request.
+    out.client->set_keep_alive(true);
     out.client->set_tcp_nodelay(true);
     out.client->set_read_timeout(30, 0);
     out.reset("collections/create");

@@ -124,6 +124,16 @@ Connection::Io Connection::pump(size_t max_bytes) {
 }
 
 long Connection::read(char* out, size_t size, std::chrono::milliseconds timeout) {
+  if (read_limit_) {
+    if (*read_limit_ == 0) return 0;
+    size = std::min(size, *read_limit_);
+  }
+  long n = read_unlimited(out, size, timeout);
+  if (read_limit_ && n > 0) *read_limit_ -= static_cast<size_t>(n);
+  return n;
+}
+
+long Connection::read_unlimited(char* out, size_t size, std::chrono::milliseconds timeout) {
   if (read_pos_ >= buffer_.size()) {
     buffer_.clear();
     read_pos_ = 0;
@@ -218,18 +228,21 @@ bool chunked_complete(std::string_view body) {
   }
 }
 
-}  // namespace
+// What the poller needs from a request head: where it ends and how its body is framed.
+struct Head {
+  size_t end = 0;  // bytes of the request line and the headers, blank line included
+  bool chunked = false, expect_continue = false, bad_length = false;
+  std::optional<size_t> length;
+};
 
-RequestState request_state(std::string_view unread, const ServerLimits& limits) {
+// The head at the start of `unread`, when it is all there.
+std::optional<Head> parse_head(std::string_view unread) {
   size_t crlf = unread.find("\r\n\r\n"), lf = unread.find("\n\n");
   size_t head_end = std::min(crlf == std::string_view::npos ? crlf : crlf + 4, lf == std::string_view::npos ? lf : lf + 2);
-  if (head_end == std::string_view::npos) {
-    return unread.size() > limits.max_header_bytes ? RequestState::kHeadTooLarge : RequestState::kIncomplete;
-  }
-  if (head_end > limits.max_header_bytes) return RequestState::kHeadTooLarge;
-  std::string_view head = unread.substr(0, head_end), body = unread.substr(head_end);
-  bool chunked = false, expect_continue = false;
-  std::optional<size_t> length;
+  if (head_end == std::string_view::npos) return std::nullopt;
+  Head out;
+  out.end = head_end;
+  std::string_view head = unread.substr(0, head_end);
   size_t pos = head.find('\n') + 1;  // after the request line
   while (pos < head.size()) {
     size_t eol = head.find('\n', pos);
@@ -239,9 +252,9 @@ RequestState request_state(std::string_view unread, const ServerLimits& limits) 
     if (colon == std::string_view::npos) continue;
     std::string_view name = trim(line.substr(0, colon)), value = trim(line.substr(colon + 1));
     if (iequals(name, "transfer-encoding")) {
-      chunked = value.size() >= 7 && iequals(value.substr(value.size() - 7), "chunked");
+      out.chunked = value.size() >= 7 && iequals(value.substr(value.size() - 7), "chunked");
     } else if (iequals(name, "expect")) {
-      expect_continue = iequals(value, "100-continue");
+      out.expect_continue = iequals(value, "100-continue");
     } else if (iequals(name, "content-length")) {
       size_t n = 0;
       bool valid = !value.empty() && value.size() <= 18;
@@ -249,20 +262,38 @@ RequestState request_state(std::string_view unread, const ServerLimits& limits) 
         if (!std::isdigit(static_cast<unsigned char>(ch))) valid = false;
         else n = n * 10 + static_cast<size_t>(ch - '0');
       }
-      if (!valid) return RequestState::kReady;  // the HTTP parser answers 400
-      length = n;
+      if (valid) out.length = n;
+      else out.bad_length = true;
     }
   }
+  return out;
+}
+
+}  // namespace
+
+RequestState request_state(std::string_view unread, const ServerLimits& limits) {
+  std::optional<Head> head = parse_head(unread);
+  if (!head) return unread.size() > limits.max_header_bytes ? RequestState::kHeadTooLarge : RequestState::kIncomplete;
+  if (head->end > limits.max_header_bytes) return RequestState::kHeadTooLarge;
+  std::string_view body = unread.substr(head->end);
+  if (head->bad_length) return RequestState::kReady;  // the HTTP parser answers 400
   // The client waits for "100 Continue" before it sends the body: the worker answers it.
-  if (expect_continue) return RequestState::kReady;
-  if (chunked) {
+  if (head->expect_continue) return RequestState::kReady;
+  if (head->chunked) {
     return chunked_complete(body) || body.size() > limits.prebuffer_bytes ? RequestState::kReady
                                                                           : RequestState::kIncomplete;
   }
+  const std::optional<size_t>& length = head->length;
   if (!length || body.size() >= *length) return RequestState::kReady;
   // Too large to hold here: the worker reads the rest (or answers 413 without reading it).
   if (*length > limits.prebuffer_bytes) return RequestState::kReady;
   return RequestState::kIncomplete;
+}
+
+std::optional<size_t> unframed_request_bytes(std::string_view unread) {
+  std::optional<Head> head = parse_head(unread);
+  if (!head || head->length || head->chunked) return std::nullopt;
+  return head->end;
 }
 
 // ---- ConnectionPool ------------------------------------------------------------------------------
@@ -467,7 +498,12 @@ void ConnectionPool::worker_loop() {
       stopping = stopping_;
     }
     bool close_connection = stopping || conn->requests_served + 1 >= limits_.max_requests_per_connection;
+    // A request with neither a valid Content-Length nor chunked Transfer-Encoding has no body
+    // (RFC 9112 6.3); the HTTP parser would read one until the client closes, or the read
+    // timeout (for "Content-Length: -5" too, which it reads as 2^64 - 5).
+    conn->set_read_limit(unframed_request_bytes(conn->unread()));
     bool keep = serve_(*conn, close_connection) && !close_connection;
+    conn->set_read_limit(std::nullopt);
     ++conn->requests_served;
     {
       std::lock_guard lock(mu_);

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -49,6 +50,9 @@ class Connection {
   bool write(const char* data, size_t size, std::chrono::milliseconds timeout);
   // True while the peer has not closed the connection (what is buffered stays buffered).
   bool alive() const;
+  // When set, read() returns end of stream after that many more bytes (the end of a request
+  // whose length only the poller knows); nullopt lifts it.
+  void set_read_limit(std::optional<size_t> bytes) { read_limit_ = bytes; }
 
   // The unread bytes received so far.
   std::string_view unread() const { return std::string_view(buffer_).substr(read_pos_); }
@@ -58,6 +62,7 @@ class Connection {
   size_t requests_served = 0;
 
  private:
+  long read_unlimited(char* out, size_t size, std::chrono::milliseconds timeout);
   long raw_read(char* out, size_t size);  // -2: would block
   long raw_write(const char* data, size_t size);  // -2: would block
   bool wait(short events, std::chrono::milliseconds timeout) const;
@@ -70,11 +75,16 @@ class Connection {
   int peer_port_;
   std::string buffer_;
   size_t read_pos_ = 0;
+  std::optional<size_t> read_limit_;
 };
 
 // Whether the bytes of `unread` hold a whole request (head, and a body up to `prebuffer`).
 enum class RequestState { kIncomplete, kReady, kHeadTooLarge };
 RequestState request_state(std::string_view unread, const ServerLimits& limits);
+// The bytes of the request at the start of `unread` when it has no body framing (neither a
+// valid Content-Length nor chunked Transfer-Encoding): its head. nullopt when it is framed, or
+// its head is not all there.
+std::optional<size_t> unframed_request_bytes(std::string_view unread);
 
 class ConnectionPool {
  public:

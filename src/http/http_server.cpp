@@ -53,14 +53,22 @@ class HandOver final : public httplib::TaskQueue {
   void shutdown() override {}
 };
 
+// Whether the request on this worker reached the router. When it did not, httplib answered it
+// itself: its request line, a header or its body framing was unreadable, so where the next
+// request on the connection starts is unknown.
+thread_local bool t_routed = false;
+
 class Transport final : public httplib::Server {
  public:
   ConnectionPool* pool = nullptr;
   bool serve(Connection& conn, const ServerLimits& limits, bool close_connection) {
     ConnectionStream stream(conn, limits);
     bool closed = false;
+    t_routed = false;
     bool ok = process_request(stream, close_connection, closed, nullptr);
-    return ok && !closed;
+    // Without this, the rest of a malformed request (its header lines...) would be read as
+    // further requests and answered one by one.
+    return ok && !closed && t_routed;
   }
 
  private:
@@ -132,6 +140,11 @@ std::string transport_message(int status) {
 
 thread_local std::chrono::steady_clock::time_point t_served_at;
 
+// These APIs answer whole JSON documents: a Range header is ignored (RFC 9110 lets a server do
+// so), or httplib would cut the body to the range ({"stat... with status 200) or answer 416
+// with an empty body. httplib hands handlers a const view of its own non-const Request.
+void ignore_ranges(const httplib::Request& req) { const_cast<httplib::Request&>(req).ranges.clear(); }
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -178,6 +191,8 @@ struct HttpServer::Impl {
     http->set_keep_alive_max_count(std::max<size_t>(1, limits.max_requests_per_connection));
     http->set_keep_alive_timeout(std::max<time_t>(1, std::chrono::duration_cast<std::chrono::seconds>(limits.keep_alive_timeout).count()));
     auto handle = [this](const httplib::Request& req, httplib::Response& res) {
+      t_routed = true;
+      ignore_ranges(req);
       Request request = to_request(req);
       to_response(router.dispatch(request), res);
     };
@@ -189,12 +204,18 @@ struct HttpServer::Impl {
     http->Delete(".*", handle);
     http->Options(".*", handle);
     http->set_error_handler(httplib::Server::HandlerWithResponse(
-        [this](const httplib::Request&, httplib::Response& res) {
-          if (!res.body.empty() || res.has_header("Content-Length")) return httplib::Server::HandlerResponse::Unhandled;
+        [this](const httplib::Request& req, httplib::Response& res) {
+          ignore_ranges(req);
+          if (t_routed) return httplib::Server::HandlerResponse::Unhandled;  // the router's answer
+          res.set_header("Connection", "close");
           Response r = router.error(res.status, transport_message(res.status));
           res.set_content(r.body, r.content_type.c_str());
           return httplib::Server::HandlerResponse::Handled;
         }));
+    // httplib adds Keep-Alive to every answer it does not close itself.
+    http->set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+      if (res.get_header_value("Connection") == "close") res.headers.erase("Keep-Alive");
+    });
     http->set_exception_handler([this](const httplib::Request& req, httplib::Response& res, std::exception_ptr) {
       fmt::print(stderr, "internal error while serving {} (request dropped)\n", req.method);
       Response r = router.error(500, "internal error (the server log has the details)");

@@ -79,6 +79,12 @@ class CurlHttpClient final : public HttpClient {
     }
     headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
     curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+    // Endpoints come from configuration (and, for admins, from requests): libcurl would also
+    // read file:// URLs or speak gopher://, dict://... to any port. Only HTTP(S), and a URL
+    // without a scheme is http:// (not guessed from the host name, as ftp.example.com would be).
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_DEFAULT_PROTOCOL, "http");
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout_ms));
@@ -113,6 +119,10 @@ class CurlHttpClient final : public HttpClient {
     if (transfer.aborted) return Status(ErrorCode::kCancelled, "the request was cancelled");
     std::string what = curl_easy_strerror(rc);
     switch (rc) {
+      case CURLE_UNSUPPORTED_PROTOCOL:
+        return invalid_argument(fmt::format("{} is not an http:// or https:// URL", request.url));
+      case CURLE_URL_MALFORMAT:
+        return invalid_argument(fmt::format("{} is not a valid URL", request.url));
       case CURLE_OPERATION_TIMEDOUT:
         return Status(ErrorCode::kTimeout,
                       fmt::format("{} did not answer within {} ms", request.url, request.timeout_ms));

@@ -183,8 +183,14 @@ TEST_F(LoadTest, LargeTextFileLoadsWithBoundedMemory) {
   auto pos = r.err.find("maxrss_kb=");
   ASSERT_NE(pos, std::string::npos) << r.err;
   long kb = std::atol(r.err.c_str() + pos + 10);
-  // The file is 50 MB; holding it several times over would pass 300 MB.
-  EXPECT_LT(kb, 300 * 1024) << "peak RSS " << kb << " kB";
+  // The file is 50 MB; holding it several times over would pass 300 MB. Under AddressSanitizer
+  // (make test-asan) shadow memory and the free quarantine add about 200 MB (487 MB measured).
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr long kLimitKb = 600 * 1024;
+#else
+  constexpr long kLimitKb = 300 * 1024;
+#endif
+  EXPECT_LT(kb, kLimitKb) << "peak RSS " << kb << " kB";
 }
 
 }  // namespace

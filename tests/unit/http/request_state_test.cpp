@@ -57,5 +57,21 @@ TEST(RequestState, FollowsChunkedBodiesToTheirLastChunk) {
   EXPECT_EQ(state(head + std::string(150, 'f')), RequestState::kReady);  // past the prebuffer: the worker reads
 }
 
+TEST(UnframedRequestBytes, ARequestWithoutLengthOrChunksEndsWithItsHead) {
+  std::string head = "POST /v1/agents/x/reset HTTP/1.1\r\nHost: x\r\n\r\n";
+  EXPECT_EQ(unframed_request_bytes(head), head.size());
+  EXPECT_EQ(unframed_request_bytes(head + "GET / HTTP/1.1\r\n\r\n"), head.size());  // pipelined
+  std::string gzip_only = "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n";  // not chunked: no framing
+  EXPECT_EQ(unframed_request_bytes(gzip_only), gzip_only.size());
+  std::string negative = "POST / HTTP/1.1\r\nContent-Length: -5\r\n\r\n";  // not a length
+  EXPECT_EQ(unframed_request_bytes(negative + "{}"), negative.size());
+}
+
+TEST(UnframedRequestBytes, FramedOrIncompleteRequestsAreLeftToTheParser) {
+  EXPECT_EQ(unframed_request_bytes("POST / HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}"), std::nullopt);
+  EXPECT_EQ(unframed_request_bytes("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), std::nullopt);
+  EXPECT_EQ(unframed_request_bytes("POST / HTTP/1.1\r\nHost: x\r\n"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace memgpt::http::detail

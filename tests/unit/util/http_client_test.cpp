@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 #include <thread>
+#include <vector>
 
 #include "support/test_env.h"
 
@@ -98,6 +100,38 @@ TEST_F(HttpClientTest, ConnectionRefusedIsUnavailableAndNamesTheUrl) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kUnavailable);
   EXPECT_NE(r.status().message().find("127.0.0.1:" + std::to_string(dead)), std::string::npos);
+}
+
+// A configured endpoint must not turn the client into a local file reader or a raw TCP sender.
+TEST_F(HttpClientTest, OnlyHttpAndHttpsUrlsAreFetched) {
+  testing::TempDir dir;
+  std::string secret = dir.path() + "/secret.txt";
+  {
+    std::ofstream out(secret);
+    out << "operator-secret";
+  }
+  const std::vector<std::string> refused = {
+      "file://" + secret,
+      "FILE://" + secret,
+      "gopher://127.0.0.1:" + std::to_string(port_) + "/_GET%20/echo",
+      "dict://127.0.0.1:" + std::to_string(port_) + "/x",
+      "ftp://127.0.0.1:" + std::to_string(port_) + "/x",
+  };
+  for (const auto& target : refused) {
+    SCOPED_TRACE(target);
+    HttpRequest req{"GET", target};
+    req.timeout_ms = 2000;  // what a raw protocol would wait for from the HTTP test server
+    auto r = client_->send(req);
+    ASSERT_FALSE(r.ok()) << "fetched: " << r->body;
+    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument) << r.status().message();
+    EXPECT_NE(r.status().message().find("is not an http:// or https:// URL"), std::string::npos)
+        << r.status().message();
+  }
+  // Without a scheme the URL is http://, however the host is named.
+  HttpRequest plain{"GET", "127.0.0.1:" + std::to_string(port_) + "/status/418"};
+  auto r = client_->send(plain);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->status, 418);
 }
 
 TEST_F(HttpClientTest, TimeoutIsReported) {
