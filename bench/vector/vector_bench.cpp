@@ -7,8 +7,9 @@
 // with M=16, efConstruction=200 and an ef sweep; then filtered search at 1% and 10%
 // selectivity, each filtered plan forced (exact and filtered walk at 30%, deeper whole-graph
 // search at 80%), bulk insert rate, reopen time and resident memory. Graphs are built on 2 threads
-// (raw hnswlib's and ours alike; FAISS uses OpenMP), searches run on 1 thread. Ground truth is
-// computed on 2 threads; brute-force QPS is timed on 1 thread over the first queries.
+// (raw hnswlib's and ours alike; FAISS's OpenMP set to 2 threads), searches run on 1 thread
+// (FAISS's OpenMP set to 1 thread for them). Ground truth is computed on 2 threads; brute-force
+// QPS is timed on 1 thread over the first queries.
 #include <fmt/format.h>
 #include <hnswlib/hnswlib.h>
 #include <sys/resource.h>
@@ -31,6 +32,7 @@
 
 #ifdef MEMGPT_BENCH_FAISS
 #include <faiss/IndexHNSW.h>
+#include <omp.h>
 #endif
 
 #include "vector/embedded_store.h"
@@ -212,8 +214,14 @@ int main(int argc, char** argv) {
     t = Clock::now();
     faiss::IndexHNSWFlat index(dim, 16, faiss::METRIC_INNER_PRODUCT);
     index.hnsw.efConstruction = 200;
+    omp_set_num_threads(2);  // the same 2 build threads as hnswlib and ours
     index.add(n, base.data());
-    fmt::print("faiss:   build {:.1f} s ({:.0f} rows/s), +{} MB\n", seconds_since(t), n / seconds_since(t), rss_mb() - before);
+    fmt::print("faiss:   build {:.1f} s ({:.0f} rows/s, 2 OpenMP threads), +{} MB\n", seconds_since(t),
+               n / seconds_since(t), rss_mb() - before);
+    // Searches on one thread like the others: with OpenMP's default (one thread per core) every
+    // one-query search call would start a parallel region.
+    omp_set_num_threads(1);
+    fmt::print("faiss:   searches on {} OpenMP thread(s)\n", omp_get_max_threads());
     for (int ef : efs) {
       index.hnsw.efSearch = ef;  // FAISS 1.7.3 also bounds the queue by the index's own efSearch
       std::vector<std::vector<int64_t>> got(nq);

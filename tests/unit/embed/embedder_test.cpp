@@ -6,6 +6,7 @@
 #include <cmath>
 #include <thread>
 
+#include "support/hanging_server.h"
 #include "support/test_env.h"
 #include "util/json.h"
 
@@ -128,6 +129,28 @@ TEST(OpenAIEmbedder, UnreachableEndpointIsAClearError) {
   ASSERT_FALSE(v.ok());
   EXPECT_EQ(v.status().code(), ErrorCode::kUnavailable);
   EXPECT_FALSE(make_embedder({"openai", "", "m"}).ok());  // no endpoint
+}
+
+// A server that takes the request and never answers: the batch has one deadline for every
+// attempt and wait, so the first timed-out attempt is the last one (four attempts of the whole
+// timeout each before).
+TEST(OpenAIEmbedder, HungEndpointIsOneDeadlineNotOnePerAttempt) {
+  testing::HangingServer hung;
+  ASSERT_GT(hung.start(), 0);
+  EmbedderConfig c;
+  c.endpoint_type = "openai";
+  c.endpoint = hung.base_url();
+  c.model = "m";
+  c.timeout_ms = 300;
+  c.max_attempts = 4;
+  auto e = make_embedder(c);
+  ASSERT_TRUE(e.ok());
+  std::vector<std::string> texts = {"x"};
+  auto v = (*e)->embed(texts);
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().code(), ErrorCode::kTimeout) << v.status().message();
+  ASSERT_TRUE(hung.wait_for_requests(1));
+  EXPECT_EQ(hung.requests(), 1);
 }
 
 }  // namespace
