@@ -81,7 +81,8 @@ class MemgptSource:
         self.tmp.cleanup()
 
     def search(self, questions, mode, top_k):
-        """Ranked passage numbers per question (best first) and the queries per second."""
+        """Ranked rows per question (best first) as (passage number, passage id), and the queries
+        per second. A long passage is stored as several rows (chunks) with the same number."""
         qfile = os.path.join(self.tmp.name, "questions.txt")
         with open(qfile, "w", encoding="utf-8") as f:
             for q, _ in questions:
@@ -95,8 +96,8 @@ class MemgptSource:
         hits = [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
         assert len(hits) == len(questions), (len(hits), len(questions))
         # The document id of line N of the file is "nq_passages.jsonl" (N=0) or "...#part=N".
-        rankings = [[int(d.split("#part=")[1]) if "#part=" in d else 0 for d in (i["doc_id"] for i in h["hits"])]
-                    for h in hits]
+        number = lambda d: int(d.split("#part=")[1]) if "#part=" in d else 0
+        rankings = [[(number(i["doc_id"]), i["id"]) for i in h["hits"]] for h in hits]
         return rankings, len(questions) / elapsed
 
 
@@ -105,7 +106,7 @@ def recall(questions, rankings, ks=(1, 5, 10)):
     found = {k: 0 for k in ks}
     for (_, gold), ranks in zip(questions, rankings):
         for k in ks:
-            if any(r in gold for r in ranks[:k]):
+            if any(number in gold for number, _ in ranks[:k]):
                 found[k] += 1
     return {k: found[k] / max(1, len(questions)) for k in ks}
 

@@ -31,13 +31,15 @@ RRF_KS = [0, 1, 2, 5, 10, 20, 30, 60]
 
 
 def fuse(vector_ranks, text_ranks, vector_weight, rrf_k, top=10):
+    """Rows (passage number, passage id) fused as the engine does (src/vector/hybrid_search.cpp)."""
     score = {}
-    for i, p in enumerate(vector_ranks):
-        score[p] = score.get(p, 0.0) + vector_weight / (rrf_k + i + 1)
-    for i, p in enumerate(text_ranks):
-        score[p] = score.get(p, 0.0) + 1.0 / (rrf_k + i + 1)
-    # Passages are loaded in file order, so the engine's row order is the passage number.
-    return sorted(score, key=lambda p: (-score[p], p))[:top]
+    for i, row in enumerate(vector_ranks):
+        score[row] = score.get(row, 0.0) + vector_weight / (rrf_k + i + 1)
+    for i, row in enumerate(text_ranks):
+        score[row] = score.get(row, 0.0) + 1.0 / (rrf_k + i + 1)
+    # Equal scores go by row order; passages are loaded in file order, so that is the passage
+    # number (the chunks of one long passage: by id, which may differ from the engine's order).
+    return sorted(score, key=lambda row: (-score[row], row))[:top]
 
 
 def fused_recall(questions, rankings, vector_weight, rrf_k):
