@@ -15,7 +15,7 @@ class AgentCommitTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     auto db = backend_.open();
-    if (!db) GTEST_SKIP() << backend_.why_unavailable();
+    if (!db) MEMGPT_SKIP_OR_FAIL(backend_.why_unavailable());
     auto s = MetadataStore::open(db);
     ASSERT_TRUE(s.ok()) << s.status().message();
     meta_ = std::move(*s);
