@@ -11,14 +11,11 @@
 namespace memgpt::store {
 namespace {
 
-class AgentCommitTest : public ::testing::TestWithParam<std::string> {
+class AgentCommitTest : public BackendTest {
  protected:
   void SetUp() override {
-    auto db = backend_.open();
-    if (!db) MEMGPT_SKIP_OR_FAIL(backend_.why_unavailable());
-    auto s = MetadataStore::open(db);
-    ASSERT_TRUE(s.ok()) << s.status().message();
-    meta_ = std::move(*s);
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     ASSERT_TRUE(meta_->ensure_user("u").ok());
     recall_ = std::make_unique<RecallStore>(meta_->shared_db());
     AgentRecord a;
@@ -45,8 +42,6 @@ class AgentCommitTest : public ::testing::TestWithParam<std::string> {
     return out;
   }
 
-  StoreBackend backend_{GetParam()};
-  std::unique_ptr<MetadataStore> meta_;
   std::unique_ptr<RecallStore> recall_;
   AgentRecord agent_;
 };

@@ -11,15 +11,12 @@
 namespace memgpt::store {
 namespace {
 
-class SourceRecordsTest : public ::testing::TestWithParam<std::string> {
+class SourceRecordsTest : public BackendTest {
  protected:
   void SetUp() override {
-    auto db = backend_.open();
-    if (!db) MEMGPT_SKIP_OR_FAIL(backend_.why_unavailable());
-    auto s = MetadataStore::open(db);
-    ASSERT_TRUE(s.ok()) << s.status().message();
-    store_ = std::move(*s);
-    ASSERT_TRUE(store_->ensure_user(kUser).ok());
+    BackendTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    ASSERT_TRUE(meta_->ensure_user(kUser).ok());
   }
   SourceRecord make_source(const std::string& name, SourceState state) {
     SourceRecord s;
@@ -27,7 +24,7 @@ class SourceRecordsTest : public ::testing::TestWithParam<std::string> {
     s.name = name;
     s.embedding_dim = 4;
     s.state = state;
-    auto r = store_->create_source(s);
+    auto r = meta_->create_source(s);
     EXPECT_TRUE(r.ok()) << r.status().message();
     return r.ok() ? *r : s;
   }
@@ -35,64 +32,62 @@ class SourceRecordsTest : public ::testing::TestWithParam<std::string> {
     AgentRecord a;
     a.user_id = kUser;
     a.name = name;
-    auto r = store_->create_agent(a);
+    auto r = meta_->create_agent(a);
     EXPECT_TRUE(r.ok()) << r.status().message();
     return r.ok() ? r->id : "";
   }
   static constexpr const char* kUser = "user-1";
-  StoreBackend backend_{GetParam()};
-  std::unique_ptr<MetadataStore> store_;
 };
 INSTANTIATE_TEST_SUITE_P(Backends, SourceRecordsTest, ::testing::Values("sqlite", "postgres"), backend_name);
 
 TEST_P(SourceRecordsTest, ASourceBeingLoadedIsInvisibleUntilReady) {
   SourceRecord loading = make_source("docs", SourceState::kLoading);
-  EXPECT_EQ(store_->get_source(loading.id).status().code(), ErrorCode::kNotFound);
-  EXPECT_EQ(store_->get_source_by_name(kUser, "docs").status().code(), ErrorCode::kNotFound);
-  EXPECT_TRUE(store_->list_sources(kUser)->empty());
+  EXPECT_EQ(meta_->get_source(loading.id).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(meta_->get_source_by_name(kUser, "docs").status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(meta_->list_sources(kUser)->empty());
   std::string agent = make_agent("a");
-  EXPECT_EQ(store_->attach_source(agent, loading.id).code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(meta_->attach_source(agent, loading.id).code(), ErrorCode::kFailedPrecondition);
   // The name stays taken, and a load can find what a crash left.
   SourceRecord again = loading;
   again.id.clear();
   again.state = SourceState::kReady;
-  EXPECT_EQ(store_->create_source(again).status().code(), ErrorCode::kAlreadyExists);
-  auto found = store_->get_source_by_name_in_any_state(kUser, "docs");
+  EXPECT_EQ(meta_->create_source(again).status().code(), ErrorCode::kAlreadyExists);
+  auto found = meta_->get_source_by_name_in_any_state(kUser, "docs");
   ASSERT_TRUE(found.ok());
   EXPECT_EQ(found->state, SourceState::kLoading);
-  auto unfinished = store_->list_unfinished_sources();
+  auto unfinished = meta_->list_unfinished_sources();
   ASSERT_TRUE(unfinished.ok());
   ASSERT_EQ(unfinished->size(), 1u);
   EXPECT_EQ((*unfinished)[0].id, loading.id);
 
   loading.state = SourceState::kReady;
   loading.metadata = {{"passages", 3}};
-  ASSERT_TRUE(store_->update_source(loading).ok());
-  auto ready = store_->get_source_by_name(kUser, "docs");
+  ASSERT_TRUE(meta_->update_source(loading).ok());
+  auto ready = meta_->get_source_by_name(kUser, "docs");
   ASSERT_TRUE(ready.ok());
   EXPECT_EQ(ready->metadata["passages"], 3);
-  EXPECT_TRUE(store_->attach_source(agent, loading.id).ok());
-  EXPECT_EQ(store_->list_agent_sources(agent)->size(), 1u);
-  EXPECT_TRUE(store_->list_unfinished_sources()->empty());
+  EXPECT_TRUE(meta_->attach_source(agent, loading.id).ok());
+  EXPECT_EQ(meta_->list_agent_sources(agent)->size(), 1u);
+  EXPECT_TRUE(meta_->list_unfinished_sources()->empty());
 }
 
 TEST_P(SourceRecordsTest, BeginningADeleteHidesTheSourceAndDetachesEveryAgentAtOnce) {
   SourceRecord s = make_source("docs", SourceState::kReady);
   std::string a = make_agent("a"), b = make_agent("b");
-  ASSERT_TRUE(store_->attach_source(a, s.id).ok());
-  ASSERT_TRUE(store_->attach_source(b, s.id).ok());
-  auto detached = store_->begin_source_delete(s.id);
+  ASSERT_TRUE(meta_->attach_source(a, s.id).ok());
+  ASSERT_TRUE(meta_->attach_source(b, s.id).ok());
+  auto detached = meta_->begin_source_delete(s.id);
   ASSERT_TRUE(detached.ok()) << detached.status().message();
   std::vector<std::string> expected{a, b};
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(*detached, expected);
-  EXPECT_TRUE(store_->list_agent_sources(a)->empty());
-  EXPECT_TRUE(store_->list_source_agents(s.id)->empty());
-  EXPECT_EQ(store_->get_source(s.id).status().code(), ErrorCode::kNotFound);
-  EXPECT_EQ(store_->list_unfinished_sources()->at(0).state, SourceState::kDeleting);
-  EXPECT_EQ(store_->begin_source_delete("nope").status().code(), ErrorCode::kNotFound);
-  ASSERT_TRUE(store_->delete_source(s.id).ok());
-  EXPECT_TRUE(store_->list_unfinished_sources()->empty());
+  EXPECT_TRUE(meta_->list_agent_sources(a)->empty());
+  EXPECT_TRUE(meta_->list_source_agents(s.id)->empty());
+  EXPECT_EQ(meta_->get_source(s.id).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(meta_->list_unfinished_sources()->at(0).state, SourceState::kDeleting);
+  EXPECT_EQ(meta_->begin_source_delete("nope").status().code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(meta_->delete_source(s.id).ok());
+  EXPECT_TRUE(meta_->list_unfinished_sources()->empty());
 }
 
 TEST_P(SourceRecordsTest, FilesStillUploadingAreNotListed) {
@@ -102,17 +97,17 @@ TEST_P(SourceRecordsTest, FilesStillUploadingAreNotListed) {
   f.source_id = s.id;
   f.file_name = "a.txt";
   f.status = "loading";
-  auto added = store_->add_file(f);
+  auto added = meta_->add_file(f);
   ASSERT_TRUE(added.ok());
-  EXPECT_TRUE(store_->list_files(s.id)->empty());
-  ASSERT_EQ(store_->list_unfinished_files()->size(), 1u);
+  EXPECT_TRUE(meta_->list_files(s.id)->empty());
+  ASSERT_EQ(meta_->list_unfinished_files()->size(), 1u);
   added->status = "completed";
   added->passages = 7;
-  ASSERT_TRUE(store_->update_file(*added).ok());
-  auto files = store_->list_files(s.id);
+  ASSERT_TRUE(meta_->update_file(*added).ok());
+  auto files = meta_->list_files(s.id);
   ASSERT_EQ(files->size(), 1u);
   EXPECT_EQ((*files)[0].passages, 7);
-  EXPECT_TRUE(store_->list_unfinished_files()->empty());
+  EXPECT_TRUE(meta_->list_unfinished_files()->empty());
 }
 
 class SourceStateMigration : public ::testing::TestWithParam<std::string> {
