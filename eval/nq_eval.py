@@ -6,11 +6,16 @@ source (through `memgpt load directory`, as a user would), then asks each questi
 `memgpt search --queries-file` in each mode and reports recall@1/5/10 of the question's gold
 passage. Standard library only.
 
+--half tune|test reports only the questions of one half of the deterministic split that
+eval/nq_tune.py tunes the hybrid fusion on (tune) and reports it on (test); the index always
+holds every passage.
+
 Usage: eval/nq_eval.py [--memgpt build/release/memgpt] [--data ../shared/data/nq-open-oracle.jsonl.gz]
-                       [--limit N] [--modes hybrid,vector,text]
+                       [--limit N] [--modes hybrid,vector,text] [--half all|tune|test]
 """
 import argparse
 import gzip
+import hashlib
 import json
 import os
 import subprocess
@@ -18,19 +23,14 @@ import sys
 import tempfile
 import time
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
 
-def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    root = os.path.dirname(here)
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--memgpt", default=os.path.join(root, "build/release/memgpt"))
-    ap.add_argument("--data", default=os.path.join(root, "..", "shared/data/nq-open-oracle.jsonl.gz"))
-    ap.add_argument("--limit", type=int, default=0, help="only the first N questions")
-    ap.add_argument("--modes", default="hybrid,vector,text")
-    args = ap.parse_args()
 
+def read_nq(path):
+    """Questions [(question, {gold passage numbers})] and distinct gold passages [(title, text)]."""
     questions, passages, index = [], [], {}
-    with gzip.open(args.data, "rt", encoding="utf-8") as f:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
         for line in f:
             row = json.loads(line)
             gold = [c for c in row["ctxs"] if c.get("isgold")] or row["ctxs"][:1]
@@ -39,51 +39,104 @@ def main():
                 key = (c["title"], c["text"])
                 if key not in index:
                     index[key] = len(passages)
-                    passages.append({"text": c["title"] + "\n" + c["text"]})
+                    passages.append(key)
                 keys.append(index[key])
-            questions.append((row["question"], set(keys)))
-    if args.limit:
-        questions = questions[: args.limit]
-    print(f"{len(questions)} questions, {len(passages)} distinct gold passages")
+            questions.append((row["question"], keys))
+    return questions, passages
 
-    with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, MEMGPT_HOME=os.path.join(tmp, "home"), NO_PROGRESS="1")
-        data = os.path.join(tmp, "nq_passages.jsonl")
+
+def half_of_passage(title, text):
+    """'tune' or 'test': a fixed hash of the passage, so the split never depends on file order."""
+    digest = hashlib.sha256((title + "\n" + text).encode("utf-8")).digest()
+    return "tune" if digest[0] % 2 == 0 else "test"
+
+
+def split_questions(questions, passages):
+    """The questions of each half: a question belongs to the half of its first gold passage."""
+    halves = {"tune": [], "test": []}
+    for q, gold in questions:
+        halves[half_of_passage(*passages[gold[0]])].append((q, gold))
+    return halves
+
+
+class MemgptSource:
+    """A temporary MEMGPT_HOME with every passage loaded as the source 'nq'."""
+
+    def __init__(self, memgpt, passages):
+        self.memgpt = memgpt
+        self.tmp = tempfile.TemporaryDirectory()
+        self.env = dict(os.environ, MEMGPT_HOME=os.path.join(self.tmp.name, "home"), NO_PROGRESS="1")
+        data = os.path.join(self.tmp.name, "nq_passages.jsonl")
         with open(data, "w", encoding="utf-8") as f:
-            for p in passages:
-                f.write(json.dumps(p) + "\n")
+            for title, text in passages:
+                f.write(json.dumps({"text": title + "\n" + text}) + "\n")
         t = time.time()
-        out = subprocess.run([args.memgpt, "load", "directory", "--name", "nq", "--input-files", data],
-                             env=env, capture_output=True, text=True)
+        out = subprocess.run([memgpt, "load", "directory", "--name", "nq", "--input-files", data],
+                             env=self.env, capture_output=True, text=True)
         if out.returncode != 0:
             sys.exit("load failed: " + out.stderr)
-        print(out.stdout.strip(), f"({time.time() - t:.1f} s)")
-        qfile = os.path.join(tmp, "questions.txt")
+        self.load_report = f"{out.stdout.strip()} ({time.time() - t:.1f} s)"
+
+    def close(self):
+        self.tmp.cleanup()
+
+    def search(self, questions, mode, top_k):
+        """Ranked rows per question (best first) as (passage number, passage id), and the queries
+        per second. A long passage is stored as several rows (chunks) with the same number."""
+        qfile = os.path.join(self.tmp.name, "questions.txt")
         with open(qfile, "w", encoding="utf-8") as f:
             for q, _ in questions:
                 f.write(q.replace("\n", " ") + "\n")
+        t = time.time()
+        out = subprocess.run([self.memgpt, "search", "--source", "nq", "--mode", mode, "--top-k", str(top_k),
+                              "--queries-file", qfile], env=self.env, capture_output=True, text=True)
+        if out.returncode != 0:
+            sys.exit(f"search ({mode}) failed: " + out.stderr)
+        elapsed = time.time() - t
+        hits = [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
+        assert len(hits) == len(questions), (len(hits), len(questions))
+        # The document id of line N of the file is "nq_passages.jsonl" (N=0) or "...#part=N".
+        number = lambda d: int(d.split("#part=")[1]) if "#part=" in d else 0
+        rankings = [[(number(i["doc_id"]), i["id"]) for i in h["hits"]] for h in hits]
+        return rankings, len(questions) / elapsed
+
+
+def recall(questions, rankings, ks=(1, 5, 10)):
+    """recall@k: the share of questions with a gold passage among the first k."""
+    found = {k: 0 for k in ks}
+    for (_, gold), ranks in zip(questions, rankings):
+        for k in ks:
+            if any(number in gold for number, _ in ranks[:k]):
+                found[k] += 1
+    return {k: found[k] / max(1, len(questions)) for k in ks}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--memgpt", default=os.path.join(ROOT, "build/release/memgpt"))
+    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared/data/nq-open-oracle.jsonl.gz"))
+    ap.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    ap.add_argument("--modes", default="hybrid,vector,text")
+    ap.add_argument("--half", default="all", choices=["all", "tune", "test"])
+    args = ap.parse_args()
+
+    questions, passages = read_nq(args.data)
+    if args.half != "all":
+        questions = split_questions(questions, passages)[args.half]
+    if args.limit:
+        questions = questions[: args.limit]
+    print(f"{len(questions)} questions ({args.half}), {len(passages)} distinct gold passages")
+
+    source = MemgptSource(args.memgpt, passages)
+    try:
+        print(source.load_report)
         print(f"{'mode':<8} {'R@1':>7} {'R@5':>7} {'R@10':>7} {'q/s':>8}")
         for mode in args.modes.split(","):
-            t = time.time()
-            out = subprocess.run([args.memgpt, "search", "--source", "nq", "--mode", mode, "--top-k", "10",
-                                  "--queries-file", qfile], env=env, capture_output=True, text=True)
-            if out.returncode != 0:
-                sys.exit(f"search ({mode}) failed: " + out.stderr)
-            elapsed = time.time() - t
-            hits = [json.loads(l) for l in out.stdout.splitlines() if l.strip()]
-            assert len(hits) == len(questions), (len(hits), len(questions))
-            recall = {1: 0, 5: 0, 10: 0}
-            for (q, gold), h in zip(questions, hits):
-                # The document id of line N of the file is "nq_passages.jsonl" (N=0) or "...#part=N".
-                ranks = []
-                for item in h["hits"]:
-                    d = item["doc_id"]
-                    ranks.append(int(d.split("#part=")[1]) if "#part=" in d else 0)
-                for k in recall:
-                    if any(r in gold for r in ranks[:k]):
-                        recall[k] += 1
-            n = len(questions)
-            print(f"{mode:<8} {recall[1]/n:7.3f} {recall[5]/n:7.3f} {recall[10]/n:7.3f} {n/elapsed:8.1f}")
+            rankings, qps = source.search(questions, mode, 10)
+            r = recall(questions, rankings)
+            print(f"{mode:<8} {r[1]:7.3f} {r[5]:7.3f} {r[10]:7.3f} {qps:8.1f}")
+    finally:
+        source.close()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ build="${BUILD_DIR:-$here/build/release}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 pdf=/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf
-# About 5 MB of real English technical text plus multilingual and code samples.
+# About 2 MB of real English technical text (a PDF specification, 60 times) plus code and markdown.
 pdftotext -q "$pdf" "$tmp/one.txt"
 for i in $(seq 1 60); do cat "$tmp/one.txt"; done > "$tmp/corpus.txt"
 cat "$here/src/vector/embedded_store.cpp" "$here/docs/examples/memgpt_primer.md" >> "$tmp/corpus.txt"

@@ -7,8 +7,10 @@
 // with M=16, efConstruction=200 and an ef sweep; then filtered search at 1% and 10%
 // selectivity, each filtered plan forced (exact and filtered walk at 30%, deeper whole-graph
 // search at 80%), bulk insert rate, reopen time and resident memory. Graphs are built on 2 threads
-// (raw hnswlib's and ours alike; FAISS uses OpenMP), searches run on 1 thread. Ground truth is
-// computed on 2 threads; brute-force QPS is timed on 1 thread over the first queries.
+// (raw hnswlib's and ours alike; FAISS's OpenMP set to 2 threads), searches run on 1 thread
+// (FAISS's OpenMP set to 1 thread for them), the engines' unfiltered sweeps interleaved in
+// blocks of 50 queries so that they share the machine's load. Ground truth is computed on 2
+// threads; brute-force QPS is timed on 1 thread over the first queries.
 #include <fmt/format.h>
 #include <hnswlib/hnswlib.h>
 #include <sys/resource.h>
@@ -20,6 +22,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <numeric>
 #include <random>
 #include <set>
@@ -31,6 +35,7 @@
 
 #ifdef MEMGPT_BENCH_FAISS
 #include <faiss/IndexHNSW.h>
+#include <omp.h>
 #endif
 
 #include "vector/embedded_store.h"
@@ -178,54 +183,86 @@ int main(int argc, char** argv) {
   results.push_back({"brute force", 0, 1.0, brute_qps});
   std::vector<int> efs = {16, 32, 64, 128, 256};
 
+  // The unfiltered ef sweep of every engine runs interleaved: blocks of queries in turn on each
+  // engine (the first engine rotating), so a shared machine's load falls on all of them alike
+  // and their QPS ratios hold even when the absolute figures do not.
+  struct Engine {
+    std::string name;
+    std::function<void(int ef)> set_ef;
+    std::function<std::vector<int64_t>(const float* query)> search;
+  };
+  std::vector<Engine> engines;
+  auto sweep = [&] {
+    constexpr size_t kBlock = 50;
+    std::vector<std::vector<BenchRow>> rows(engines.size());
+    for (int ef : efs) {
+      std::vector<std::vector<std::vector<int64_t>>> got(engines.size(), std::vector<std::vector<int64_t>>(nq));
+      std::vector<double> seconds(engines.size(), 0);
+      for (auto& e : engines) e.set_ef(ef);
+      for (size_t b = 0; b < nq; b += kBlock) {
+        for (size_t k = 0; k < engines.size(); ++k) {
+          size_t e = (k + b / kBlock) % engines.size();
+          auto start = Clock::now();
+          for (size_t q = b; q < std::min(nq, b + kBlock); ++q) got[e][q] = engines[e].search(&queries[q * dim]);
+          seconds[e] += seconds_since(start);
+        }
+      }
+      for (size_t e = 0; e < engines.size(); ++e) {
+        rows[e].push_back({engines[e].name, ef, recall_at10(got[e], truth), nq / seconds[e]});
+      }
+    }
+    for (const auto& r : rows) results.insert(results.end(), r.begin(), r.end());
+  };
+
   // Raw hnswlib.
+  hnswlib::InnerProductSpace space(dim);
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw;
   if (with_hnswlib) {
-    hnswlib::InnerProductSpace space(dim);
     long before = rss_mb();
     t = Clock::now();
-    hnswlib::HierarchicalNSW<float> h(&space, n, 16, 200);
+    hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space, n, 16, 200);
     std::atomic<size_t> next{0};
     auto add = [&] {
-      for (size_t i = next++; i < n; i = next++) h.addPoint(&base[i * dim], i);
+      for (size_t i = next++; i < n; i = next++) hnsw->addPoint(&base[i * dim], i);
     };
     std::thread other(add);
     add();
     other.join();
     fmt::print("hnswlib: build {:.1f} s ({:.0f} rows/s, 2 threads), +{} MB\n", seconds_since(t), n / seconds_since(t), rss_mb() - before);
-    for (int ef : efs) {
-      h.setEf(ef);
-      std::vector<std::vector<int64_t>> got(nq);
-      t = Clock::now();
-      for (size_t q = 0; q < nq; ++q) {
-        auto pq = h.searchKnn(&queries[q * dim], 10);
-        while (!pq.empty()) {
-          got[q].push_back(int64_t(pq.top().second));
-          pq.pop();
-        }
-      }
-      results.push_back({"hnswlib", ef, recall_at10(got, truth), nq / seconds_since(t)});
-    }
+    engines.push_back({"hnswlib", [&](int ef) { hnsw->setEf(ef); },
+                       [&](const float* query) {
+                         std::vector<int64_t> ids;
+                         auto pq = hnsw->searchKnn(query, 10);
+                         while (!pq.empty()) {
+                           ids.push_back(int64_t(pq.top().second));
+                           pq.pop();
+                         }
+                         return ids;
+                       }});
   }
 #ifdef MEMGPT_BENCH_FAISS
+  std::unique_ptr<faiss::IndexHNSWFlat> faiss_index;
   if (with_faiss) {
     long before = rss_mb();
     t = Clock::now();
-    faiss::IndexHNSWFlat index(dim, 16, faiss::METRIC_INNER_PRODUCT);
-    index.hnsw.efConstruction = 200;
-    index.add(n, base.data());
-    fmt::print("faiss:   build {:.1f} s ({:.0f} rows/s), +{} MB\n", seconds_since(t), n / seconds_since(t), rss_mb() - before);
-    for (int ef : efs) {
-      index.hnsw.efSearch = ef;  // FAISS 1.7.3 also bounds the queue by the index's own efSearch
-      std::vector<std::vector<int64_t>> got(nq);
-      std::vector<float> d(10);
-      std::vector<faiss::Index::idx_t> l(10);
-      t = Clock::now();
-      for (size_t q = 0; q < nq; ++q) {
-        index.search(1, &queries[q * dim], 10, d.data(), l.data());
-        got[q].assign(l.begin(), l.end());
-      }
-      results.push_back({"faiss", ef, recall_at10(got, truth), nq / seconds_since(t)});
-    }
+    faiss_index = std::make_unique<faiss::IndexHNSWFlat>(dim, 16, faiss::METRIC_INNER_PRODUCT);
+    faiss_index->hnsw.efConstruction = 200;
+    omp_set_num_threads(2);  // the same 2 build threads as hnswlib and ours
+    faiss_index->add(n, base.data());
+    fmt::print("faiss:   build {:.1f} s ({:.0f} rows/s, 2 OpenMP threads), +{} MB\n", seconds_since(t),
+               n / seconds_since(t), rss_mb() - before);
+    // Searches on one thread like the others: with OpenMP's default (one thread per core) every
+    // one-query search call would start a parallel region.
+    omp_set_num_threads(1);
+    fmt::print("faiss:   searches on {} OpenMP thread(s)\n", omp_get_max_threads());
+    // FAISS 1.7.3 also bounds the queue by the index's own efSearch.
+    engines.push_back({"faiss", [&](int ef) { faiss_index->hnsw.efSearch = ef; },
+                       [&](const float* query) {
+                         std::vector<float> d(10);
+                         std::vector<faiss::Index::idx_t> l(10);
+                         faiss_index->search(1, query, 10, d.data(), l.data());
+                         return std::vector<int64_t>(l.begin(), l.end());
+                       }});
   }
 #endif
   // Ours, through the VectorStore interface (--memgpt 0: only the baselines, e.g. when ours was
@@ -273,19 +310,19 @@ int main(int argc, char** argv) {
     (void)store->search("bench", warm);
     reopen = seconds_since(t);
     reopened_mb = rss_mb() - before;
-    for (int ef : efs) {
-      std::vector<std::vector<int64_t>> got(nq);
-      t = Clock::now();
-      for (size_t q = 0; q < nq; ++q) {
-        vector::SearchRequest req;
-        req.vector.assign(&queries[q * dim], &queries[q * dim] + dim);
-        req.limit = 10;
-        req.ef = ef;
-        auto hits = store->search("bench", req);
-        for (const auto& h : *hits) got[q].push_back(h.id.get<int64_t>());
-      }
-      results.push_back({"memgpt embedded", ef, recall_at10(got, truth), nq / seconds_since(t)});
-    }
+    int memgpt_ef = 0;
+    engines.push_back({"memgpt embedded", [&](int ef) { memgpt_ef = ef; },
+                       [&](const float* query) {
+                         vector::SearchRequest req;
+                         req.vector.assign(query, query + dim);
+                         req.limit = 10;
+                         req.ef = memgpt_ef;
+                         std::vector<int64_t> ids;
+                         for (const auto& h : *store->search("bench", req)) ids.push_back(h.id.get<int64_t>());
+                         return ids;
+                       }});
+    sweep();
+    engines.clear();
     // Filtered: 1% (bucket 0) and 10% (bucket < 10).
     for (auto [label, filter, buckets] : {std::tuple{"filter 1%", "bucket == 0", 1}, std::tuple{"filter 10%", "bucket < 10", 10}}) {
       std::vector<char> allowed(n);
@@ -345,6 +382,7 @@ int main(int argc, char** argv) {
              "close (saves the graph) {:.2f} s; reopen + first search {:.2f} s, +{} MB after reopen\n\n",
              insert_rate, engine_mb, save, reopen, reopened_mb);
   }
+  if (!engines.empty()) sweep();  // --memgpt 0: the baselines alone
   fmt::print("{:<40} {:>5} {:>10} {:>10}\n", "method", "ef", "recall@10", "QPS");
   for (const auto& r : results) {
     fmt::print("{:<40} {:>5} {:>10.3f} {:>10.0f}\n", r.method, r.ef ? std::to_string(r.ef) : "-", r.recall, r.qps);

@@ -276,7 +276,8 @@ void configure_interactively(MemgptConfig& c, Credentials& creds) {
 
 }  // namespace
 
-void run_quickstart(const std::string& backend, const std::string& qs_model, bool check_endpoint) {
+void run_quickstart(const std::string& backend, const std::string& qs_model, bool check_endpoint,
+                    const std::string& endpoint) {
   if (backend == "memgpt") {
     fail("the 'memgpt' quickstart points at MemGPT's hosted endpoint, which this build does not use; pick "
          "openai, anthropic, groq, ollama, llamacpp, koboldcpp, webui, vllm or lmstudio",
@@ -287,7 +288,7 @@ void run_quickstart(const std::string& backend, const std::string& qs_model, boo
   MemgptConfig config = check(MemgptConfig::load());
   Credentials creds = check(Credentials::load());
   config.model_endpoint_type = p->type;
-  config.model_endpoint = p->default_endpoint;
+  config.model_endpoint = endpoint.empty() ? std::string(p->default_endpoint) : endpoint;
   config.model = qs_model.empty() ? std::string(p->default_model) : qs_model;
   config.context_window = p->default_context_window;
   config.model_wrapper = p->default_wrapper;
@@ -387,15 +388,18 @@ void register_config_commands(CLI::App& app) {
   });
 
   auto* quickstart = app.add_subcommand("quickstart", "Configure memgpt for a backend in one step");
-  static std::string backend = "openai", qs_model;
+  static std::string backend = "openai", qs_model, qs_endpoint;
   static bool latest = false, no_check = false;
   quickstart->add_option("--backend", backend, "openai, anthropic, groq, ollama, llamacpp, koboldcpp, webui, vllm, lmstudio")
       ->capture_default_str()
       ->check(CLI::IsMember({"openai", "anthropic", "groq", "ollama", "llamacpp", "koboldcpp", "webui", "vllm", "lmstudio", "memgpt"}));
   quickstart->add_option("--model", qs_model, "Model name (default: a sensible one for the backend)");
   quickstart->add_flag("--latest", latest, "Accepted for compatibility (the defaults are built in)");
+  quickstart->add_option("--model-endpoint", qs_endpoint,
+                         "The LLM server's URL (default: the backend's usual address, e.g. "
+                         "http://localhost:8080 for llamacpp)");
   quickstart->add_flag("--no-check", no_check, "Do not contact the LLM endpoint");
-  quickstart->callback([] { run_quickstart(backend, qs_model, !no_check); });
+  quickstart->callback([] { run_quickstart(backend, qs_model, !no_check, qs_endpoint); });
 
   app.add_subcommand("version", "Print the memgpt version")->callback([] {
     fmt::print("{}\n", kMemgptVersion);

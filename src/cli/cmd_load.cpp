@@ -163,7 +163,9 @@ void register_load_commands(CLI::App& app) {
           if (q.empty()) continue;
           auto p = check(archival.passages->search_source(src.id, q, 0, top_k, m));
           Json hits = Json::array();
-          for (const auto& h : p.hits) hits.push_back({{"doc_id", h.passage.doc_id}, {"score", h.score}});
+          for (const auto& h : p.hits) {
+            hits.push_back({{"id", h.passage.id}, {"doc_id", h.passage.doc_id}, {"score", h.score}});
+          }
           fmt::print("{}\n", Json({{"query", q}, {"hits", hits}}).dump());
         }
         return;

@@ -18,7 +18,8 @@ void register_run_commands(CLI::App& app);      // run, quickstart
 void register_server_commands(CLI::App& app);   // server
 
 // Writes a configuration for a backend preset (openai, ollama, llamacpp, vllm, lmstudio, groq).
-void run_quickstart(const std::string& backend, const std::string& model, bool check_endpoint);
+void run_quickstart(const std::string& backend, const std::string& model, bool check_endpoint,
+                    const std::string& endpoint = "");
 
 // Exit codes: 0 ok, 1 the command failed, 2 usage error or capability not in this build.
 inline constexpr int kExitFailure = 1;

@@ -32,7 +32,7 @@ struct EmbedderConfig {
   std::string api_key;
   int batch_size = 64;
   int max_input_tokens = 8191;  // longer inputs are cut (by tokens) before sending
-  int timeout_ms = 60000;
+  int timeout_ms = 60000;  // one batch, every attempt and wait included
   int max_attempts = 4;
 };
 

@@ -2,6 +2,8 @@
 // TEI): batches, retries with backoff, inputs cut to the model's token limit, dimension check.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "embed/embedder.h"
@@ -68,6 +70,9 @@ class OpenAIEmbedder final : public Embedder {
     }
     RetryPolicy policy;
     policy.max_attempts = config_.max_attempts;
+    // One deadline for a batch, every attempt and wait included (as a model call has): a hung
+    // endpoint costs timeout_ms, not max_attempts times it.
+    policy.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(1, config_.timeout_ms));
     MEMGPT_ASSIGN_OR_RETURN(HttpResponse resp, send_with_retry(*http_, req, policy));
     if (resp.status == 401 || resp.status == 403) {
       return Status(ErrorCode::kPermissionDenied,

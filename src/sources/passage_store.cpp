@@ -153,8 +153,9 @@ Result<PassagePage> PassageStore::search(const std::string& collection, const st
     req.vector = std::move(vecs[0]);
   }
   if (mode != SearchMode::kVector) req.text_query = query;
-  // Fusion tuned on NaturalQuestions-Open (eval/nq_eval.py): the built-in vectors are the
-  // weaker ranking, so they count half, and a small k trusts the top ranks more.
+  // Fusion chosen on NaturalQuestions-Open and checked on held-out questions (eval/nq_tune.py,
+  // eval/RESULTS.md): the built-in vectors are the weaker ranking, so they count half, and a
+  // small k trusts the top ranks more.
   req.vector_weight = 0.5;
   req.rrf_k = 10;
   MEMGPT_ASSIGN_OR_RETURN(auto hits, store_->search(collection, req));

@@ -181,8 +181,11 @@ Result<MessagePage> RecallStore::search_text(const std::string& agent_id,
 
 Result<MessagePage> RecallStore::search_date(const std::string& agent_id, int64_t start_ms,
                                              int64_t end_ms, int64_t offset, int64_t limit) {
+  // Like search_text, only conversation: messages with searchable text (heartbeats, alerts and
+  // login events are user messages without any).
   const char* where =
-      "agent_id = ? AND role IN ('user', 'assistant') AND created_at >= ? AND created_at < ?";
+      "agent_id = ? AND role IN ('user', 'assistant') AND search_text <> '' AND created_at >= ? AND "
+      "created_at < ?";
   return page_of(*db_, where, {agent_id, start_ms, end_ms}, offset, limit);
 }
 

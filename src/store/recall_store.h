@@ -52,7 +52,8 @@ class RecallStore {
   // Case-insensitive substring search over user and assistant messages, oldest first.
   Result<MessagePage> search_text(const std::string& agent_id, const std::string& query,
                                   int64_t offset, int64_t limit);
-  // Messages with start_ms <= created_at < end_ms (user and assistant), oldest first.
+  // Messages with start_ms <= created_at < end_ms, oldest first: the conversation that
+  // search_text searches (user and assistant text; no heartbeats, alerts or login events).
   Result<MessagePage> search_date(const std::string& agent_id, int64_t start_ms, int64_t end_ms,
                                   int64_t offset, int64_t limit);
   Status update_text(const std::string& id, const std::string& text,

@@ -295,13 +295,16 @@ TEST_F(RunTest, StreamPrintsTheReplyAsItArrives) {
   EXPECT_EQ(server_->requests()[0]["stream"], true);
 }
 
+// The endpoint is a port that refuses connections for the whole test (bound, not listening):
+// the configuration is still written, with a warning that names the URL tried.
 TEST_F(RunTest, QuickstartWarnsWhenTheEndpointIsDown) {
-  // llamacpp's preset endpoint is localhost:8080; nothing listens there in the test.
-  auto r = run({"quickstart", "--backend", "llamacpp"});
-  EXPECT_EQ(r.exit_code, 0);
-  bool warned = r.out.find("Could not reach http://localhost:8080/v1") != std::string::npos ||
-                r.out.find("is reachable") != std::string::npos;  // something else may listen there
-  EXPECT_TRUE(warned) << r.out;
+  testing::ClosedPort closed;
+  std::string endpoint = "http://127.0.0.1:" + std::to_string(closed.port());
+  auto r = run({"quickstart", "--backend", "llamacpp", "--model-endpoint", endpoint});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("llamacpp model 'local' at " + endpoint + ","), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("⚠️  Could not reach " + endpoint + "/v1 ("), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("is reachable"), std::string::npos) << r.out;
 }
 
 TEST_F(RunTest, MissingOpenAIKeyStopsBeforeCreatingAnything) {

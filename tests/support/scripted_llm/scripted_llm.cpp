@@ -89,9 +89,9 @@ void ScriptedLlmServer::record_violation(const std::string& problem) {
   violations_.push_back(problem);
 }
 
-std::string ScriptedLlmServer::base_url() const {
-  return "http://127.0.0.1:" + std::to_string(port_) + "/v1";
-}
+std::string ScriptedLlmServer::base_url() const { return origin() + "/v1"; }
+
+std::string ScriptedLlmServer::origin() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
 std::optional<Json> ScriptedLlmServer::take_reply(httplib::Response& res,
                                                   const ErrorWriter& write_error) {

@@ -22,6 +22,9 @@
 // exhausted" error.
 //
 // Routes: POST /v1/chat/completions (OpenAI Chat Completions: scripted_openai.cpp), POST
+// /openai/deployments/{deployment}/chat/completions?api-version=... (Azure OpenAI: the same
+// body, the key in an `api-key` header, a Bearer header refused; the deployment is the
+// scenario's "deployment", else its "model"), POST
 // /v1/messages (Anthropic Messages: scripted_anthropic.cpp), and the local backends' native
 // APIs /api/generate, /completion, /api/v1/generate, /v1/completions (scripted_local.cpp, with
 // the extra reply field "raw_text" and the scenario field "system"). GET /v1/models lists the
@@ -85,6 +88,7 @@ class ScriptedLlmServer {
   // Stops listening and reports recorded violations as test failures (once).
   void stop();
   std::string base_url() const;  // http://127.0.0.1:<port>/v1
+  std::string origin() const;    // http://127.0.0.1:<port> (an Azure resource endpoint)
   std::vector<Json> requests() const;  // a copy of every request so far
   size_t request_count() const;
   // Waits until at least `n` requests have arrived; false after `timeout_ms`. A readiness

@@ -444,30 +444,19 @@ std::string ScriptedLlmServer::validate_request(const Json& body) {
 }
 
 void ScriptedLlmServer::add_openai_routes() {
-  server_->Post("/v1/chat/completions", [this](const httplib::Request& req, httplib::Response& res) {
-    Json body = parse_json_or_discarded(req.body);
-    record_request(body);
-    auto refuse = [&](const ApiError& e) {
-      record_violation(e.message);
-      res.status = e.status;
-      res.set_content(error_json(e).dump(), "application/json");
-    };
-    if (scenario_.value("require_auth", true)) {
-      std::string auth = req.get_header_value("Authorization");
-      if (auth.rfind("Bearer ", 0) != 0 || auth.size() <= 7) {
-        return refuse({401,
-                       "You didn't provide an API key. You need to provide your API key in an "
-                       "Authorization header using Bearer auth (i.e. Authorization: Bearer "
-                       "YOUR_KEY).",
-                       "", ""});
-      }
-      std::string want = scenario_.value("api_key", "");
-      if (!want.empty() && auth.substr(7) != want) {
-        return refuse({401, "Incorrect API key provided.", "", "invalid_api_key"});
-      }
-    }
-    if (auto e = check_openai_request(body)) return refuse(*e);
-
+  // Records a refused request as a violation and answers with `error` (the route's shape).
+  auto refuse_with = [this](httplib::Response& res, int status, const std::string& problem, const Json& error) {
+    record_violation(problem);
+    res.status = status;
+    res.set_content(error.dump(), "application/json");
+  };
+  auto refuse = [refuse_with](httplib::Response& res, const ApiError& e) {
+    refuse_with(res, e.status, e.message, error_json(e));
+  };
+  // The exchange once the route's own checks (URL, auth) passed: the body's contract, then the
+  // scripted reply, whole or streamed.
+  auto serve = [this, refuse](httplib::Response& res, const Json& body) {
+    if (auto e = check_openai_request(body)) return refuse(res, *e);
     auto reply = take_reply(res, [&](int status, const Json& error) {
       res.status = status;
       Json err = error.is_object() && !error.empty()
@@ -524,6 +513,64 @@ void ScriptedLlmServer::add_openai_routes() {
     }
     events.push_back("data: [DONE]\n\n");
     send_events(res, "text/event-stream", std::move(events), reply->value("cut_stream", false));
+  };
+
+  server_->Post("/v1/chat/completions", [this, refuse, serve](const httplib::Request& req, httplib::Response& res) {
+    Json body = parse_json_or_discarded(req.body);
+    record_request(body);
+    if (scenario_.value("require_auth", true)) {
+      std::string auth = req.get_header_value("Authorization");
+      if (auth.rfind("Bearer ", 0) != 0 || auth.size() <= 7) {
+        return refuse(res, {401,
+                            "You didn't provide an API key. You need to provide your API key in an "
+                            "Authorization header using Bearer auth (i.e. Authorization: Bearer "
+                            "YOUR_KEY).",
+                            "", ""});
+      }
+      std::string want = scenario_.value("api_key", "");
+      if (!want.empty() && auth.substr(7) != want) {
+        return refuse(res, {401, "Incorrect API key provided.", "", "invalid_api_key"});
+      }
+    }
+    serve(res, body);
+  });
+
+  // Azure OpenAI: the deployment in the path, a required api-version query parameter (without
+  // it Azure answers 404 "Resource not found"), and the key in an `api-key` header (a key sent
+  // as a Bearer token is refused: Bearer carries Entra ID tokens there). Errors of the service
+  // itself use Azure's shape {"error": {"code", "message"}}; the body is the Chat Completions
+  // body, checked as above, except that `model` may be left out (the deployment names it).
+  server_->Post(R"(/openai/deployments/([^/]+)/chat/completions)",
+                [this, refuse_with, serve](const httplib::Request& req, httplib::Response& res) {
+    Json body = parse_json_or_discarded(req.body);
+    record_request(body);
+    auto azure_error = [](const std::string& code, const std::string& message) {
+      return Json{{"error", {{"code", code}, {"message", message}}}};
+    };
+    if (req.get_param_value("api-version").empty()) {
+      return refuse_with(res, 404, "Azure: no api-version query parameter", azure_error("404", "Resource not found"));
+    }
+    std::string key = req.get_header_value("api-key");
+    std::string want = scenario_.value("api_key", "");
+    if (req.has_header("Authorization") || key.empty() || (!want.empty() && key != want)) {
+      return refuse_with(res, 401,
+                         req.has_header("Authorization") ? "Azure: an Authorization header instead of api-key"
+                                                         : "Azure: missing or wrong api-key header",
+                         azure_error("401",
+                                     "Access denied due to invalid subscription key or wrong API endpoint. "
+                                     "Make sure to provide a valid key for an active subscription and use a "
+                                     "correct regional API endpoint for your resource."));
+    }
+    std::string deployment = req.matches[1];
+    if (deployment != scenario_.value("deployment", model_)) {
+      return refuse_with(res, 404, "Azure: no deployment '" + deployment + "'",
+                         azure_error("DeploymentNotFound",
+                                     "The API deployment for this resource does not exist. If you created "
+                                     "the deployment within the last 5 minutes, please wait a moment and "
+                                     "try again."));
+    }
+    if (body.is_object() && !body.contains("model")) body["model"] = deployment;
+    serve(res, body);
   });
 }
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <thread>
 
+#include "support/hanging_server.h"
 #include "support/test_env.h"
 #include "util/json.h"
 
@@ -40,21 +41,24 @@ class FakeEmbeddingsServer {
  public:
   explicit FakeEmbeddingsServer(int dim, int fail_first = 0) : dim_(dim), fail_(fail_first) {
     server_.Post("/v1/embeddings", [this](const httplib::Request& req, httplib::Response& res) {
-      requests.push_back(Json::parse(req.body));
       auth = req.get_header_value("Authorization");
-      if (fail_ > 0) {
-        --fail_;
-        res.status = 503;
-        return;
+      answer(req, res);
+    });
+    // Azure OpenAI, as strict as Azure: api-version required (404 without), the key in
+    // `api-key` (an Authorization header is 401).
+    server_.Post(R"(/openai/deployments/([^/]+)/embeddings)", [this](const httplib::Request& req,
+                                                                     httplib::Response& res) {
+      auto error = [&](int status, const char* message) {
+        res.status = status;
+        res.set_content(Json({{"error", {{"code", std::to_string(status)}, {"message", message}}}}).dump(),
+                        "application/json");
+      };
+      if (req.get_param_value("api-version").empty()) return error(404, "Resource not found");
+      if (req.has_header("Authorization") || req.get_header_value("api-key").empty()) {
+        return error(401, "Access denied due to invalid subscription key or wrong API endpoint.");
       }
-      Json data = Json::array();
-      int i = 0;
-      for (const auto& text : requests.back()["input"]) {
-        std::vector<float> v(static_cast<size_t>(dim_), 0.0f);
-        v[text.get<std::string>().size() % dim_] = 3.0f;  // not normalised on purpose
-        data.push_back({{"object", "embedding"}, {"index", i++}, {"embedding", v}});
-      }
-      res.set_content(Json({{"object", "list"}, {"data", data}, {"model", "m"}}).dump(), "application/json");
+      auth = "api-key " + req.get_header_value("api-key");
+      answer(req, res);
     });
     port = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -65,10 +69,28 @@ class FakeEmbeddingsServer {
     thread_.join();
   }
   std::vector<Json> requests;
+  std::vector<std::string> paths;  // of every request answered with embeddings
   std::string auth;
   int port = 0;
 
  private:
+  void answer(const httplib::Request& req, httplib::Response& res) {
+    requests.push_back(Json::parse(req.body));
+    if (fail_ > 0) {
+      --fail_;
+      res.status = 503;
+      return;
+    }
+    paths.push_back(req.path);
+    Json data = Json::array();
+    int i = 0;
+    for (const auto& text : requests.back()["input"]) {
+      std::vector<float> v(static_cast<size_t>(dim_), 0.0f);
+      v[text.get<std::string>().size() % dim_] = 3.0f;  // not normalised on purpose
+      data.push_back({{"object", "embedding"}, {"index", i++}, {"embedding", v}});
+    }
+    res.set_content(Json({{"object", "list"}, {"data", data}, {"model", "m"}}).dump(), "application/json");
+  }
   int dim_;
   int fail_;
   httplib::Server server_;
@@ -100,6 +122,44 @@ TEST(OpenAIEmbedder, BatchesNormalisesAndRetries) {
   EXPECT_LT(server.requests.back()["input"][1].get<std::string>().size(), long_text.size());
 }
 
+// Azure: the deployment's URL with an api-version and the key in `api-key`, never as Bearer.
+TEST(OpenAIEmbedder, AzureCallsTheDeploymentWithApiVersionAndApiKeyHeader) {
+  FakeEmbeddingsServer server(8);
+  EmbedderConfig c;
+  c.endpoint_type = "azure";
+  c.endpoint = "http://127.0.0.1:" + std::to_string(server.port) + "/";
+  c.model = "embed-prod";  // the deployment
+  c.dim = 8;
+  c.api_key = "azure-key";
+  c.max_attempts = 1;
+  std::vector<std::string> texts = {"x"};
+  auto v = (*make_embedder(c))->embed(texts);
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  EXPECT_EQ(server.paths, (std::vector<std::string>{"/openai/deployments/embed-prod/embeddings"}));
+  EXPECT_EQ(server.auth, "api-key azure-key");
+}
+
+// Local servers are often configured without /v1: it is added once where missing; OpenAI's
+// endpoint is taken as configured.
+TEST(OpenAIEmbedder, V1IsAddedOnceForLocalServers) {
+  FakeEmbeddingsServer server(8);
+  std::string origin = "http://127.0.0.1:" + std::to_string(server.port);
+  std::vector<std::pair<std::string, std::string>> configs = {
+      {"ollama", origin}, {"vllm", origin + "/"}, {"llamacpp", origin + "/v1"}, {"openai", origin + "/v1/"}};
+  for (const auto& [type, endpoint] : configs) {
+    EmbedderConfig c;
+    c.endpoint_type = type;
+    c.endpoint = endpoint;
+    c.model = "m";
+    c.dim = 8;
+    c.max_attempts = 1;
+    std::vector<std::string> texts = {"x"};
+    auto v = (*make_embedder(c))->embed(texts);
+    EXPECT_TRUE(v.ok()) << type << " at " << endpoint << ": " << v.status().message();
+  }
+  EXPECT_EQ(server.paths, std::vector<std::string>(configs.size(), "/v1/embeddings"));
+}
+
 TEST(OpenAIEmbedder, DimensionMismatchIsAnErrorNeverAMix) {
   FakeEmbeddingsServer server(8);
   EmbedderConfig c;
@@ -128,6 +188,28 @@ TEST(OpenAIEmbedder, UnreachableEndpointIsAClearError) {
   ASSERT_FALSE(v.ok());
   EXPECT_EQ(v.status().code(), ErrorCode::kUnavailable);
   EXPECT_FALSE(make_embedder({"openai", "", "m"}).ok());  // no endpoint
+}
+
+// A server that takes the request and never answers: the batch has one deadline for every
+// attempt and wait, so the first timed-out attempt is the last one (four attempts of the whole
+// timeout each before).
+TEST(OpenAIEmbedder, HungEndpointIsOneDeadlineNotOnePerAttempt) {
+  testing::HangingServer hung;
+  ASSERT_GT(hung.start(), 0);
+  EmbedderConfig c;
+  c.endpoint_type = "openai";
+  c.endpoint = hung.base_url();
+  c.model = "m";
+  c.timeout_ms = 300;
+  c.max_attempts = 4;
+  auto e = make_embedder(c);
+  ASSERT_TRUE(e.ok());
+  std::vector<std::string> texts = {"x"};
+  auto v = (*e)->embed(texts);
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().code(), ErrorCode::kTimeout) << v.status().message();
+  ASSERT_TRUE(hung.wait_for_requests(1));
+  EXPECT_EQ(hung.requests(), 1);
 }
 
 }  // namespace

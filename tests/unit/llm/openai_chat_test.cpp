@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <mutex>
 #include <thread>
 
 #include "llm/llm_config.h"
@@ -156,6 +157,103 @@ TEST(OpenAIChat, StreamCutAfterDataIsNotReplayedOnRetry) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->message.content, "streamed ok");
   EXPECT_EQ(seen, "streamed ok");
+}
+
+// Azure OpenAI: .../openai/deployments/{deployment}/chat/completions?api-version=..., the key in
+// an `api-key` header and never as a Bearer token. The double refuses anything else (404 or
+// 401, recorded as a violation that fails the test), plain and streamed.
+TEST(OpenAIChat, AzureCallsTheDeploymentWithApiVersionAndApiKeyHeader) {
+  Json say = {{"content", "Thinking."}, {"tool", "send_message"}, {"arguments", {{"message", "Hi from Azure"}}}};
+  ScriptedLlmServer server({{"deployment", "chat-prod"}, {"api_key", "azure-key"},
+                            {"replies", Json::array({say, say})}});
+  server.start();
+  LlmConfig c;
+  c.model = "chat-prod";  // for Azure, the model setting names the deployment
+  c.model_endpoint = server.origin() + "/";  // as the Azure portal shows it, with a slash
+  c.model_endpoint_type = "azure";
+  c.api_key = "azure-key";
+  c.api_version = "2024-10-21";
+  c.max_attempts = 1;
+  auto model = std::move(*make_chat_model(c));
+  auto r = model->complete(request());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(Json::parse(r->message.tool_calls[0].arguments)["message"], "Hi from Azure");
+  ChatRequest streamed = request();
+  streamed.on_delta = [](const StreamDelta&) {};
+  r = model->complete(streamed);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(Json::parse(r->message.tool_calls[0].arguments)["message"], "Hi from Azure");
+  EXPECT_EQ(server.request_count(), 2u);
+  EXPECT_TRUE(server.violations().empty());
+}
+
+// Without an api_version setting the client still sends one (Azure answers 404 without it).
+TEST(OpenAIChat, AzureWithoutAConfiguredApiVersionSendsADefaultOne) {
+  ScriptedLlmServer server({{"model", "gpt-4o-mini"}, {"api_key", "azure-key"},
+                            {"replies", Json::array({{{"content", "ok"}}})}});
+  server.start();
+  LlmConfig c;
+  c.model = "gpt-4o-mini";
+  c.model_endpoint = server.origin();
+  c.model_endpoint_type = "azure";
+  c.api_key = "azure-key";
+  c.max_attempts = 1;
+  auto r = (*make_chat_model(c))->complete(request(false));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->message.content, "ok");
+  EXPECT_TRUE(server.violations().empty());
+}
+
+// vLLM servers are often configured without /v1: the client adds it, and never twice.
+TEST(OpenAIChat, VllmEndpointGetsV1AddedOnceWhereMissing) {
+  ScriptedLlmServer server({{"model", "llama"}, {"require_auth", false},
+                            {"replies", Json::array({{{"content", "a"}}, {{"content", "b"}}, {{"content", "c"}}})}});
+  server.start();
+  for (const std::string& endpoint : {server.origin(), server.origin() + "/", server.base_url()}) {
+    SCOPED_TRACE(endpoint);
+    LlmConfig c;
+    c.model = "llama";
+    c.model_endpoint = endpoint;
+    c.model_endpoint_type = "vllm";
+    c.max_attempts = 1;
+    auto r = (*make_chat_model(c))->complete(request(false));
+    EXPECT_TRUE(r.ok()) << r.status().message();
+  }
+  EXPECT_EQ(server.request_count(), 3u);
+  EXPECT_EQ(server.replies_left(), 0u);
+}
+
+// OpenAI's own endpoint is taken as configured: https://api.openai.com/v1 has its /v1, and a
+// proxy without one (e.g. a gateway at /openai) must not get /v1 invented for it.
+TEST(OpenAIChat, OpenAIEndpointIsUsedAsConfigured) {
+  httplib::Server srv;
+  std::vector<std::string> paths;
+  std::mutex mu;
+  srv.Post(R"(/.*)", [&](const httplib::Request& req, httplib::Response& res) {
+    {
+      std::lock_guard lock(mu);
+      paths.push_back(req.path);
+    }
+    res.set_content(R"({"choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]})",
+                    "application/json");
+  });
+  int port = srv.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { srv.listen_after_bind(); });
+  std::string origin = "http://127.0.0.1:" + std::to_string(port);
+  for (const std::string& endpoint : {origin + "/v1", origin + "/gateway/openai/", origin + "/v1/"}) {
+    LlmConfig c;
+    c.model = "gpt-4o-mini";
+    c.model_endpoint = endpoint;
+    c.model_endpoint_type = "openai";
+    c.api_key = "sk-test";
+    c.max_attempts = 1;
+    auto r = (*make_chat_model(c))->complete(request(false));
+    EXPECT_TRUE(r.ok()) << endpoint << ": " << r.status().message();
+  }
+  srv.stop();
+  t.join();
+  EXPECT_EQ(paths, (std::vector<std::string>{"/v1/chat/completions", "/gateway/openai/chat/completions",
+                                             "/v1/chat/completions"}));
 }
 
 TEST(OpenAIChat, UnreachableEndpointNamesTheUrl) {

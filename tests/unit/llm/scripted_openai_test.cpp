@@ -208,6 +208,57 @@ TEST(ScriptedOpenAI, AScenarioKeyMustMatchAndAKeylessServerNeedsNone) {
   EXPECT_EQ(r->status, 200);
 }
 
+// Azure OpenAI's route: the deployment in the path, api-version required (404 "Resource not
+// found" without it, as Azure answers), the key in `api-key` (a Bearer header is refused),
+// errors of the service in Azure's shape; the body is checked like OpenAI's, `model` optional.
+TEST(ScriptedOpenAI, AzureRouteWantsTheDeploymentApiVersionAndApiKeyHeader) {
+  ScriptedLlmServer server({{"deployment", "chat-prod"}, {"api_key", "azure-key"},
+                            {"replies", Json::array({{{"content", "from azure"}}})}});
+  server.allow_violations();  // this test sends invalid requests on purpose
+  httplib::Client client("127.0.0.1", server.start());
+  const std::string path = "/openai/deployments/chat-prod/chat/completions";
+  const httplib::Headers key = {{"api-key", "azure-key"}};
+  Json body = valid_body();
+  body.erase("model");  // the deployment names the model
+
+  struct Refused {
+    const char* name;
+    std::string path;
+    httplib::Headers headers;
+    int status;
+    const char* code;
+  };
+  std::vector<Refused> refused = {
+      {"no api-version", path, key, 404, "404"},
+      {"a Bearer header instead of api-key", path + "?api-version=2024-06-01",
+       {{"Authorization", "Bearer azure-key"}}, 401, "401"},
+      {"both headers", path + "?api-version=2024-06-01",
+       {{"api-key", "azure-key"}, {"Authorization", "Bearer azure-key"}}, 401, "401"},
+      {"a wrong key", path + "?api-version=2024-06-01", {{"api-key", "other"}}, 401, "401"},
+      {"an unknown deployment", "/openai/deployments/nope/chat/completions?api-version=2024-06-01", key,
+       404, "DeploymentNotFound"},
+  };
+  for (const auto& c : refused) {
+    SCOPED_TRACE(c.name);
+    auto r = client.Post(c.path, c.headers, body.dump(), "application/json");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, c.status) << r->body;
+    EXPECT_EQ(Json::parse(r->body)["error"]["code"], c.code) << r->body;
+  }
+  auto bad_body = client.Post(path + "?api-version=2024-06-01", key,
+                              with(body, "temperature", "hot").dump(), "application/json");
+  ASSERT_TRUE(bad_body);
+  EXPECT_EQ(bad_body->status, 400);
+  EXPECT_EQ(Json::parse(bad_body->body)["error"]["param"], "temperature");
+  EXPECT_EQ(server.violations().size(), refused.size() + 1);
+  EXPECT_EQ(server.replies_left(), 1u);
+
+  auto ok = client.Post(path + "?api-version=2024-06-01", key, body.dump(), "application/json");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200) << ok->body;
+  EXPECT_EQ(Json::parse(ok->body)["choices"][0]["message"]["content"], "from azure");
+}
+
 // Replies written as the API returns them keep their ids and argument text.
 TEST(ScriptedOpenAI, PlaysRepliesWrittenAsChatCompletionMessages) {
   Json reply = {{"message",

@@ -7,6 +7,7 @@
 
 #include "sources/ingest.h"
 #include "support/test_env.h"
+#include "unprivileged.h"
 
 namespace memgpt::sources {
 namespace {
@@ -63,15 +64,21 @@ TEST_F(CollectFilesTest, NamedFilesMustExistAsSomethingEvenABrokenLink) {
   EXPECT_EQ(missing.status().message(), dir_.file("nope.txt") + ": no such file");
 }
 
+// As an ordinary user (under root, in a child that dropped to nobody: root reads any folder).
 TEST_F(CollectFilesTest, UnreadableSubFolderIsAProblemNotAFailure) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root reads every folder";
-  ::chmod(dir_.file("sub").c_str(), 0);
-  auto list = collect_files({.input_dir = dir_.path(), .recursive = true});
+  ASSERT_EQ(::chmod(dir_.path().c_str(), 0755), 0);  // nobody may list the top folder
+  ASSERT_EQ(::chmod(dir_.file("sub").c_str(), 0), 0);
+  Json seen = testing::as_unprivileged_user([&] {
+    auto list = collect_files({.input_dir = dir_.path(), .recursive = true});
+    if (!list.ok()) return Json{{"failed", list.status().message()}};
+    return Json{{"files", names(*list)}, {"problems", list->problems}};
+  });
   ::chmod(dir_.file("sub").c_str(), 0755);
-  ASSERT_TRUE(list.ok()) << list.status().message();
-  EXPECT_EQ(names(*list), (std::vector<std::string>{"UPPER.TXT", "a.txt", "b.md"}));
-  ASSERT_EQ(list->problems.size(), 1u);
-  EXPECT_NE(list->problems[0].find("sub: folder not readable"), std::string::npos);
+  ASSERT_FALSE(seen.contains("error")) << seen.dump();
+  ASSERT_FALSE(seen.contains("failed")) << seen.dump();
+  EXPECT_EQ(seen["files"], Json({"UPPER.TXT", "a.txt", "b.md"}));
+  ASSERT_EQ(seen["problems"].size(), 1u);
+  EXPECT_NE(seen["problems"][0].get<std::string>().find("sub: folder not readable"), std::string::npos);
 }
 
 TEST_F(CollectFilesTest, UsageErrors) {

@@ -118,7 +118,7 @@ INSTANTIATE_TEST_SUITE_P(Backends, SourceStateMigration, ::testing::Values("sqli
 
 TEST_P(SourceStateMigration, SourcesStoredBeforeStatesExistedAreReady) {
   auto db = backend_.open("v4");
-  if (!db) GTEST_SKIP() << backend_.why_unavailable();
+  if (!db) MEMGPT_SKIP_OR_FAIL(backend_.why_unavailable());
   ASSERT_TRUE(MetadataStore::migrate_to(*db, 4).ok());
   std::vector<SqlValue> p{std::string("s1"), std::string("u"), std::string("old"), int64_t{1}};
   ASSERT_TRUE(db->exec("INSERT INTO sources (id, user_id, name, created_at) VALUES (?, ?, ?, ?)", p).ok());
