@@ -7,6 +7,7 @@
 #include "llm/llm_config.h"
 #include "llm/openai_chat.h"
 #include "llm/stream_attempts.h"
+#include "llm/llama_chat.h"
 #include "llm/local_chat.h"
 #include "llm/model_call.h"
 #include "util/json.h"
@@ -347,6 +348,15 @@ int known_context_window(const std::string& raw) {
 
 Result<std::unique_ptr<ChatModel>> make_chat_model(const LlmConfig& config, std::shared_ptr<HttpClient> http) {
   if (!http) http = std::shared_ptr<HttpClient>(make_curl_http_client());
+  if (config.model_endpoint_type == "local") {
+#if MEMGPT_LOCAL_LLM
+    MEMGPT_ASSIGN_OR_RETURN(auto local, make_llama_chat_model(config));
+    return std::unique_ptr<ChatModel>(std::move(local));
+#else
+    return unimplemented(
+        "this memgpt was built without the in-process model (llama.cpp): run scripts/setup.sh and rebuild");
+#endif
+  }
   if (config.model_endpoint_type == "anthropic") return make_anthropic_chat_model(config, std::move(http));
   // Local servers through their native APIs with prompt wrappers, as MemGPT did; their /v1 APIs
   // remain reachable with model_endpoint_type=openai.
@@ -363,7 +373,7 @@ Result<std::unique_ptr<ChatModel>> make_chat_model(const LlmConfig& config, std:
   }
   return invalid_argument(fmt::format(
       "unknown LLM backend '{}': use openai, azure, anthropic, groq, together, openrouter, vllm, "
-      "ollama, llamacpp, koboldcpp, webui or lmstudio",
+      "ollama, llamacpp, koboldcpp, webui, lmstudio or local",
       config.model_endpoint_type));
 }
 
