@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -140,7 +141,14 @@ class LlamaChatModelImpl final : public LlamaChatModel {
     }
     LocalCallStats stats;
     stats.prompt_tokens = static_cast<int64_t>(tokens.size());
+    using Clock = std::chrono::steady_clock;
+    auto ms_since = [](Clock::time_point t) {
+      return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+    };
+    auto started = Clock::now();
     MEMGPT_ASSIGN_OR_RETURN(stats.evaluated_tokens, evaluate(tokens));
+    stats.evaluate_ms = ms_since(started);
+    started = Clock::now();
 
     MEMGPT_ASSIGN_OR_RETURN(SamplerPtr sampler, make_sampler(prompt, request));
     const int max_tokens = request.max_tokens.value_or(kDefaultMaxTokens);
@@ -158,6 +166,7 @@ class LlamaChatModelImpl final : public LlamaChatModel {
       ++stats.generated_tokens;
       MEMGPT_RETURN_IF_ERROR(decode(&token, 1));
     }
+    stats.generate_ms = ms_since(started);
     stats_ = stats;
 
     ChatResponse out;

@@ -27,6 +27,8 @@ struct LocalCallStats {
   int64_t prompt_tokens = 0;     // the whole prompt
   int64_t evaluated_tokens = 0;  // of which evaluated now (the rest came from the KV cache)
   int64_t generated_tokens = 0;
+  double evaluate_ms = 0;  // evaluating the prompt tokens
+  double generate_ms = 0;  // sampling and evaluating the generated tokens
 };
 
 class LlamaChatModel : public ChatModel {
