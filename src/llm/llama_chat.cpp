@@ -25,7 +25,9 @@ namespace memgpt::llm {
 namespace {
 
 constexpr const char* kPackagedModelFile = "SmolLM2-135M-Instruct.Q4_1.gguf";
-constexpr int kDefaultMaxTokens = 1024;
+// A MemGPT answer (inner thoughts and one call) is far shorter; small models that ramble would
+// otherwise spend minutes on one reply at CPU speed.
+constexpr int kDefaultMaxTokens = 256;
 constexpr int kMaxDefaultThreads = 4;
 constexpr uint32_t kSeed = 1234;  // reproducible runs; the temperature still applies
 

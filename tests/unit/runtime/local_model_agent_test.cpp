@@ -67,7 +67,7 @@ TEST_F(LocalModelAgentTest, EveryCallOfAFewTurnsIsParsedExecutedAndStored) {
     if (e.kind == agent::AgentEvent::Kind::kFunctionResult) results.push_back(e);
   };
   agent::TurnOptions options;
-  options.max_steps = 3;  // a tiny model may chain heartbeats; three steps a turn are plenty here
+  options.max_steps = 2;  // a tiny model may chain heartbeats; two steps a turn are plenty here
   int64_t added = 0;
   for (const char* text : {"Hi, I am Sam.", "How long do cats sleep? Search your archival memory."}) {
     auto open = agents.open(rec->id, true);
