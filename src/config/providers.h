@@ -18,6 +18,7 @@ enum class ProviderApi {
   kOpenAI,     // Chat Completions with tool calls (OpenAI and compatible servers)
   kAnthropic,  // Messages API with tool use
   kLocal,      // a local server's native completion API with a prompt wrapper
+  kInProcess,  // a GGUF file run inside memgpt (llama.cpp), the wrappers' protocol
 };
 
 struct Provider {

@@ -24,6 +24,9 @@ struct LlmConfig {
   // One model call, every attempt and wait included, ends within this ([model] timeout).
   int timeout_ms = kDefaultModelTimeoutMs;
   int max_attempts = 4;  // attempts on 429 / 5xx / connection errors, all within timeout_ms
+  // In-process model (endpoint type "local"): CPU threads; 0 = MEMGPT_LLM_THREADS from the
+  // environment, else min(cores, 4). More threads than free cores make every token slower.
+  int threads = 0;
 };
 
 // The backend for `config`; kUnimplemented for endpoint types this build cannot speak.

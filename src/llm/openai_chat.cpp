@@ -8,6 +8,7 @@
 #include "llm/llm_config.h"
 #include "llm/openai_chat.h"
 #include "llm/stream_attempts.h"
+#include "llm/llama_chat.h"
 #include "llm/local_chat.h"
 #include "llm/model_call.h"
 #include "util/json.h"
@@ -360,6 +361,16 @@ Result<std::unique_ptr<ChatModel>> make_chat_model(const LlmConfig& config, std:
       // Local servers through their native APIs with prompt wrappers, as MemGPT did; their /v1
       // APIs remain reachable with model_endpoint_type=openai.
       return make_local_chat_model(config, std::move(http));
+    case ProviderApi::kInProcess:
+#if MEMGPT_LOCAL_LLM
+    {
+      MEMGPT_ASSIGN_OR_RETURN(auto local, make_llama_chat_model(config));
+      return std::unique_ptr<ChatModel>(std::move(local));
+    }
+#else
+      return unimplemented(
+          "this memgpt was built without the in-process model (llama.cpp): run scripts/setup.sh and rebuild");
+#endif
     case ProviderApi::kOpenAI:
       break;
   }

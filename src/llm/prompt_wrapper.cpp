@@ -167,6 +167,20 @@ std::string function_block(const Json& tools) {
   return out;
 }
 
+// The tools `request` offers after tool_choice narrowing; `forced` is the one named function.
+Json offered_tools(const ChatRequest& request, std::string& forced) {
+  Json tools = Json::array();
+  if (request.tool_choice == "none") return tools;
+  bool named = request.tool_choice != "auto" && request.tool_choice != "required";
+  for (const auto& tool : request.tools) {
+    if (named && tool.value("/function/name"_json_pointer, "") != request.tool_choice) continue;
+    tools.push_back(tool);
+  }
+  if (named && !tools.empty()) forced = request.tool_choice;
+  if (named && tools.empty()) tools = request.tools;  // an unknown name: offer them all
+  return tools;
+}
+
 class TemplateWrapper final : public PromptWrapper {
  public:
   explicit TemplateWrapper(Template t) : t_(std::move(t)) {}
@@ -176,15 +190,7 @@ class TemplateWrapper final : public PromptWrapper {
     WrappedPrompt out;
     out.stop = t_.stop;
     std::string forced;
-    if (request.tool_choice != "none") {
-      bool named = request.tool_choice != "auto" && request.tool_choice != "required";
-      for (const auto& tool : request.tools) {
-        if (named && tool.value("/function/name"_json_pointer, "") != request.tool_choice) continue;
-        out.tools.push_back(tool);
-      }
-      if (named && !out.tools.empty()) forced = request.tool_choice;
-      if (named && out.tools.empty()) out.tools = request.tools;  // an unknown name: offer them all
-    }
+    out.tools = offered_tools(request, forced);
     out.expects_function_call = !out.tools.empty();
     std::string& p = out.prompt;
     p = t_.begin;
@@ -308,6 +314,38 @@ bool read_call(const Json& object, std::string& name, Json& params) {
 }
 
 }  // namespace
+
+ProtocolTurns protocol_turns(const ChatRequest& request) {
+  ProtocolTurns out;
+  std::string forced;
+  out.tools = offered_tools(request, forced);
+  out.expects_function_call = !out.tools.empty();
+  size_t first = 0;
+  std::string system;
+  if (!request.messages.empty() && request.messages[0].role == "system") {
+    system = trim(request.messages[0].content);
+    first = 1;
+  }
+  if (out.expects_function_call) system += (system.empty() ? "" : "\n") + function_block(out.tools);
+  if (!system.empty()) out.turns.push_back({"system", system});
+  for (size_t i = first; i < request.messages.size(); ++i) {
+    const ChatMessage& m = request.messages[i];
+    if (m.role == "system") {
+      // Many chat templates know one leading system turn only.
+      out.turns.push_back({"user", trim(m.content)});
+    } else if (m.role == "user") {
+      out.turns.push_back({"user", pretty(m.content)});
+    } else if (m.role == "tool") {
+      out.turns.push_back({"user", "FUNCTION RETURN:\n" + pretty(m.content)});
+    } else if (m.role == "assistant") {
+      std::string text;
+      for (const auto& call : m.tool_calls) text += (text.empty() ? "" : "\n") + render_call(call, m.content);
+      if (m.tool_calls.empty()) text = trim(m.content);
+      out.turns.push_back({"assistant", text});
+    }
+  }
+  return out;
+}
 
 ChatMessage parse_function_call_output(const std::string& completion, const std::string& prefill) {
   ChatMessage m;

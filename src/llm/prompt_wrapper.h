@@ -49,6 +49,21 @@ class PromptWrapper {
 Result<std::unique_ptr<PromptWrapper>> make_prompt_wrapper(const std::string& name);
 std::vector<std::string> known_prompt_wrappers();
 
+// The same protocol as (role, content) turns for a model's own chat template (the in-process
+// backend applies the template from the GGUF): the functions listed in the system turn, earlier
+// calls written as the JSON answers, function results and later system messages as user turns
+// (few templates know a tool role or a second system turn).
+struct ProtocolTurn {
+  std::string role;  // system | user | assistant
+  std::string content;
+};
+struct ProtocolTurns {
+  std::vector<ProtocolTurn> turns;
+  bool expects_function_call = false;
+  Json tools = Json::array();  // the tools offered (after tool_choice narrowing)
+};
+ProtocolTurns protocol_turns(const ChatRequest& request);
+
 // Shared by every wrapper: the ChatMessage for a completion in the JSON protocol above.
 ChatMessage parse_function_call_output(const std::string& completion, const std::string& prefill);
 

@@ -18,6 +18,17 @@ Result<std::string> string_field(const Json& j, const char* key, const std::stri
   return j[key].get<std::string>();
 }
 
+// An in-process provider's "model" is a file the server opens: a user may pick only the model
+// the operator configured or the packaged default, never a path of their own.
+Status check_in_process_model(const MemgptConfig& config, const std::string& type, const std::string& model) {
+  const Provider* provider = find_provider(type);
+  if (!provider || provider->api != ProviderApi::kInProcess) return {};
+  if (model == provider->default_model) return {};
+  if (type == config.model_endpoint_type && model == config.model) return {};
+  return invalid_argument(fmt::format("'llm_config.model' of provider '{}' is chosen by the server operator: use '{}'",
+                                      type, type == config.model_endpoint_type ? config.model : std::string(provider->default_model)));
+}
+
 }  // namespace
 
 std::string official_endpoint(const std::string& endpoint_type, const Credentials& creds) {
@@ -78,6 +89,7 @@ Result<store::AgentLlmConfig> checked_llm_config(const MemgptConfig& config, con
     if (asked > std::numeric_limits<int>::max()) return invalid_argument("'llm_config.context_window' is too large");
     window = static_cast<int>(asked);
   }
+  if (choice == EndpointChoice::kOperatorOnly) MEMGPT_RETURN_IF_ERROR(check_in_process_model(config, type, model));
   if (endpoint.empty()) {
     auto fallback = operator_endpoint(config, creds, type);
     if (!fallback.ok()) {
@@ -110,6 +122,7 @@ Result<store::AgentLlmConfig> llm_config_for_handle(const MemgptConfig& config, 
     }
   }
   if (model.empty()) return invalid_argument("no model given and none configured ('model': 'openai/gpt-4o-mini')");
+  MEMGPT_RETURN_IF_ERROR(check_in_process_model(config, type, model));
   auto endpoint = operator_endpoint(config, creds, type);
   if (!endpoint.ok()) return invalid_argument(endpoint.status().message());
   int window = config.context_window;

@@ -17,7 +17,7 @@ TEST(Providers, EveryTypeIsListedOnceAndFoundByName) {
     EXPECT_FALSE(p.default_model.empty()) << p.type;
   }
   EXPECT_EQ(find_provider("nosuch"), nullptr);
-  EXPECT_EQ(seen.size(), 12u);
+  EXPECT_EQ(seen.size(), 13u);
 }
 
 TEST(Providers, LocalServersAreWrappedAndCarryThoughtsInArguments) {

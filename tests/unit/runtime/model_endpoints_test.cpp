@@ -95,5 +95,30 @@ TEST(ModelEndpoints, HandlesResolveToOperatorEndpoints) {
   EXPECT_FALSE(llm_config_for_handle(c, creds, "made-up/model").ok());
 }
 
+// The in-process provider's model is a file the server would open: a user names no path.
+TEST(ModelEndpoints, AServerUserCannotPickAFileAsAnInProcessModel) {
+  MemgptConfig c;
+  c.model_endpoint_type = "local";
+  c.model = "/srv/models/operator.gguf";
+  c.context_window = 8192;
+  Credentials creds;
+  for (const char* path : {"/etc/passwd", "../../home/other/secret.gguf", "/srv/models/other.gguf"}) {
+    auto asked = checked_llm_config(c, creds, {{"model", path}, {"model_endpoint_type", "local"}},
+                                    EndpointChoice::kOperatorOnly);
+    ASSERT_FALSE(asked.ok()) << path;
+    EXPECT_EQ(asked.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(asked.status().message().find(path), std::string::npos) << "no echo of the path";
+    EXPECT_FALSE(llm_config_for_handle(c, creds, std::string("local/") + path).ok()) << path;
+  }
+  EXPECT_TRUE(checked_llm_config(c, creds, {{"model", "/srv/models/operator.gguf"}, {"model_endpoint_type", "local"}},
+                                 EndpointChoice::kOperatorOnly)
+                  .ok());
+  EXPECT_TRUE(llm_config_for_handle(c, creds, "local/smollm2-135m-instruct").ok());  // the packaged model
+  // The operator (the server password) may load any file.
+  EXPECT_TRUE(checked_llm_config(c, creds, {{"model", "/srv/models/other.gguf"}, {"model_endpoint_type", "local"}},
+                                 EndpointChoice::kAny)
+                  .ok());
+}
+
 }  // namespace
 }  // namespace memgpt::runtime

@@ -1,0 +1,46 @@
+// The in-process local model (model_endpoint_type "local"): a GGUF file run by llama.cpp inside
+// memgpt, no server. The prompt is the wrappers' function protocol (llm/prompt_wrapper.h) laid
+// out with the chat template from the GGUF's metadata (or, for templates llama.cpp does not
+// know, the configured prompt wrapper); function calls are constrained by the GBNF grammar of
+// the offered functions (llm/function_grammar.h), so every call parses. The tokens a call shares
+// with the previous prompt stay in the KV cache: a step evaluates only what changed.
+// Thread-safety: calls are serialised (one model context).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "llm/llm_config.h"
+
+namespace memgpt::llm {
+
+// The model a quickstart picks: SmolLM2-135M-Instruct (Q4_1), which scripts/setup.sh fetches.
+inline constexpr const char* kPackagedLocalModel = "smollm2-135m-instruct";
+
+// The GGUF file for `model`: the packaged default by name (or empty), else a path ("~/" expands).
+// kNotFound with what to do when there is no such file.
+Result<std::string> resolve_local_model(const std::string& model);
+
+// What the last completed call did, for tests and benchmarks.
+struct LocalCallStats {
+  int64_t prompt_tokens = 0;     // the whole prompt
+  int64_t evaluated_tokens = 0;  // of which evaluated now (the rest came from the KV cache)
+  int64_t generated_tokens = 0;
+  double evaluate_ms = 0;  // evaluating the prompt tokens
+  double generate_ms = 0;  // sampling and evaluating the generated tokens
+};
+
+class LlamaChatModel : public ChatModel {
+ public:
+  ~LlamaChatModel() override;
+  virtual LocalCallStats last_call_stats() const = 0;
+  // The number of CPU threads in use.
+  virtual int threads() const = 0;
+};
+
+// Loads the model. One-line errors: no such file, not a GGUF file, a model this llama.cpp
+// cannot load (unknown architecture, damaged file), an unknown model_wrapper.
+Result<std::unique_ptr<LlamaChatModel>> make_llama_chat_model(const LlmConfig& config);
+
+}  // namespace memgpt::llm
