@@ -2,18 +2,8 @@
 // a value no deeper than kMaxJsonDepth, which dumps without exhausting the stack; the depth
 // count agrees with the parser's verdict.
 #include "fuzz_support.h"
+#include "json_depth.h"
 #include "util/json.h"
-
-namespace {
-
-int depth_of(const memgpt::Json& j) {
-  if (!j.is_structured()) return 0;
-  int deepest = 0;
-  for (const auto& v : j) deepest = std::max(deepest, depth_of(v));
-  return deepest + 1;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text = memgpt::fuzz::as_text(data, size);
@@ -24,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (parsed.status().message().empty()) memgpt::fuzz::finding("a refused JSON text has no message");
     return 0;
   }
-  if (depth_of(*parsed) > memgpt::kMaxJsonDepth) memgpt::fuzz::finding("a value deeper than kMaxJsonDepth was accepted");
+  if (memgpt::fuzz::depth_of(*parsed) > memgpt::kMaxJsonDepth) memgpt::fuzz::finding("a value deeper than kMaxJsonDepth was accepted");
   std::string dumped = parsed->dump(-1, ' ', false, memgpt::Json::error_handler_t::replace);
   auto back = memgpt::parse_json(dumped);
   if (!back.ok() || *back != *parsed) memgpt::fuzz::finding("dump of a parsed value does not parse back to it");

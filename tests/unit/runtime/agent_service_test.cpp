@@ -8,6 +8,7 @@
 #include <future>
 #include <thread>
 
+#include "support/runtime_home.h"
 #include "support/test_env.h"
 
 namespace memgpt::runtime {
@@ -19,24 +20,16 @@ class AgentServiceTest : public ::testing::Test {
     MemgptConfig config = *load_config_or_default();
     config.model_endpoint_type = "openai";
     config.model_endpoint = "http://127.0.0.1:9/v1";  // never called: no step runs here
-    config.archival_storage.type = "milvus";
-    config.archival_storage.uri = home_.path() + "/milvus.db";
-    ASSERT_TRUE(config.save().ok());
-    auto ctx = open_context();
-    ASSERT_TRUE(ctx.ok()) << ctx.status().message();
-    ctx_ = std::make_unique<AppContext>(std::move(*ctx));
-    auto archival = open_archival(*ctx_);
-    ASSERT_TRUE(archival.ok()) << archival.status().message();
-    archival_ = std::make_unique<Archival>(std::move(*archival));
+    opened_.open(config, home_.path());
   }
   std::unique_ptr<AgentService> service(std::chrono::milliseconds wait = std::chrono::milliseconds(0)) {
     AgentServiceOptions o;
     o.lock_wait = wait;
-    return std::make_unique<AgentService>(*ctx_, *archival_, o);
+    return std::make_unique<AgentService>(*opened_.ctx, *opened_.archival, o);
   }
   NewAgent request(const std::string& name) {
     NewAgent n;
-    n.user_id = ctx_->user_id;
+    n.user_id = opened_.ctx->user_id;
     n.name = name;
     n.llm_config = {.model = "gpt-4o-mini", .model_endpoint_type = "openai",
                     .model_endpoint = "http://127.0.0.1:9/v1", .context_window = 8192};
@@ -44,8 +37,7 @@ class AgentServiceTest : public ::testing::Test {
   }
 
   testing::ScopedHome home_;
-  std::unique_ptr<AppContext> ctx_;
-  std::unique_ptr<Archival> archival_;
+  testing::RuntimeHome opened_;
 };
 
 TEST_F(AgentServiceTest, ASecondOpenOfTheSameAgentWaitsThenReportsItBusy) {
@@ -102,10 +94,10 @@ TEST_F(AgentServiceTest, CreateRefusesATakenNameAndDeleteRemovesEverything) {
   ASSERT_TRUE(rec.ok());
   auto again = agents->create(request("ada"));
   EXPECT_EQ(again.status().code(), ErrorCode::kAlreadyExists);
-  ASSERT_TRUE(archival_->passages->insert_archival(ctx_->user_id, rec->id, "A fact.", 300).ok());
+  ASSERT_TRUE(opened_.archival->passages->insert_archival(opened_.ctx->user_id, rec->id, "A fact.", 300).ok());
   ASSERT_TRUE(agents->remove(rec->id).ok());
-  EXPECT_EQ(ctx_->store->get_agent(rec->id).status().code(), ErrorCode::kNotFound);
-  EXPECT_EQ(*archival_->passages->count_archival(rec->id), 0);
+  EXPECT_EQ(opened_.ctx->store->get_agent(rec->id).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(*opened_.archival->passages->count_archival(rec->id), 0);
   EXPECT_EQ(*agents->recall().count(rec->id), 0);
 }
 
@@ -130,7 +122,7 @@ TEST_F(AgentServiceTest, AnAgentWithAnUnreadableStateRefusesToOpenButCanBeDelete
   auto rec = agents->create(request("ada"));
   ASSERT_TRUE(rec.ok()) << rec.status().message();
   std::vector<SqlValue> p{std::string("{\"memory\": 7}"), rec->id};
-  ASSERT_TRUE(ctx_->store->db().exec("UPDATE agents SET state = ? WHERE id = ?", p).ok());
+  ASSERT_TRUE(opened_.ctx->store->db().exec("UPDATE agents SET state = ? WHERE id = ?", p).ok());
   auto opened = agents->open(rec->id, false);
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.status().code(), ErrorCode::kCorrupt);
@@ -139,7 +131,7 @@ TEST_F(AgentServiceTest, AnAgentWithAnUnreadableStateRefusesToOpenButCanBeDelete
   u.name = "lovelace";
   EXPECT_EQ(agents->update(rec->id, u).status().code(), ErrorCode::kCorrupt);
   EXPECT_TRUE(agents->remove(rec->id).ok());
-  EXPECT_EQ(ctx_->store->get_agent(rec->id).status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(opened_.ctx->store->get_agent(rec->id).status().code(), ErrorCode::kNotFound);
 }
 
 TEST(AgentCommands, ParseKnownVerbsAndRefuseBadArguments) {

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "runtime/agent_service.h"
+#include "support/runtime_home.h"
 #include "support/test_env.h"
 
 namespace memgpt::runtime {
@@ -25,27 +26,18 @@ class LocalModelAgentTest : public ::testing::Test {
     config.model_endpoint.clear();
     config.model = "smollm2-135m-instruct";
     config.context_window = 8192;
-    config.archival_storage.type = "milvus";
-    config.archival_storage.uri = home_.path() + "/milvus.db";
-    ASSERT_TRUE(config.save().ok());
-    auto ctx = open_context();
-    ASSERT_TRUE(ctx.ok()) << ctx.status().message();
-    ctx_ = std::make_unique<AppContext>(std::move(*ctx));
-    auto archival = open_archival(*ctx_);
-    ASSERT_TRUE(archival.ok()) << archival.status().message();
-    archival_ = std::make_unique<Archival>(std::move(*archival));
+    opened_.open(config, home_.path());
   }
   void TearDown() override { ::unsetenv("MEMGPT_LLM_THREADS"); }
 
   testing::ScopedHome home_;
-  std::unique_ptr<AppContext> ctx_;
-  std::unique_ptr<Archival> archival_;
+  testing::RuntimeHome opened_;
 };
 
 TEST_F(LocalModelAgentTest, EveryCallOfAFewTurnsIsParsedExecutedAndStored) {
-  AgentService agents(*ctx_, *archival_, AgentServiceOptions{});
+  AgentService agents(*opened_.ctx, *opened_.archival, AgentServiceOptions{});
   NewAgent n;
-  n.user_id = ctx_->user_id;
+  n.user_id = opened_.ctx->user_id;
   n.name = "pip";
   n.llm_config = {.model = "smollm2-135m-instruct",
                   .model_endpoint_type = "local",
@@ -54,8 +46,8 @@ TEST_F(LocalModelAgentTest, EveryCallOfAFewTurnsIsParsedExecutedAndStored) {
                   .context_window = 8192};
   auto rec = agents.create(n);
   ASSERT_TRUE(rec.ok()) << rec.status().message();
-  ASSERT_TRUE(archival_->passages
-                  ->insert_archival(ctx_->user_id, rec->id, "The primer says: cats sleep sixteen hours a day.", 300)
+  ASSERT_TRUE(opened_.archival->passages
+                  ->insert_archival(opened_.ctx->user_id, rec->id, "The primer says: cats sleep sixteen hours a day.", 300)
                   .ok());
   auto before = agents.recall().count(rec->id);
   ASSERT_TRUE(before.ok());
