@@ -7,6 +7,7 @@
 #include "util/clock.h"
 #include "util/files.h"
 #include "runtime/agent_service.h"
+#include "runtime/profiles_service.h"
 #include "runtime/sources_service.h"
 #include "sources/ingest.h"
 #include "store/recall_store.h"
@@ -24,7 +25,7 @@ Result<ProfileKind> parse_kind(const std::string& what) {
 }
 
 void list_profiles(AppContext& ctx, ProfileKind kind, bool json) {
-  auto profiles = check(ctx.store->list_profiles(kind, ctx.user_id));
+  auto profiles = check(runtime::ProfilesService(*ctx.store).list(kind, ctx.user_id));
   if (json) {
     Json out = Json::array();
     for (const auto& p : profiles) {
@@ -167,22 +168,13 @@ void register_profile_commands(CLI::App& app) {
       text = *content;
       while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     }
-    if (text.empty()) fail("the profile text is empty");
     AppContext ctx = check(open_context());
     ProfileKind kind = check(parse_kind(add_what));
-    store::ProfileRecord rec;
-    rec.user_id = ctx.user_id;
-    rec.name = add_name;
-    rec.text = text;
-    auto added = ctx.store->add_profile(kind, rec);
-    if (!added.ok() && added.status().code() == ErrorCode::kAlreadyExists && add_force) {
-      check(ctx.store->update_profile_text(kind, ctx.user_id, add_name, text));
-    } else if (!added.ok()) {
-      if (added.status().code() == ErrorCode::kAlreadyExists) {
-        fail(added.status().message() + " (use --force to replace it)");
-      }
-      fail(added.status());
+    auto added = runtime::ProfilesService(*ctx.store).add(kind, ctx.user_id, add_name, text, add_force);
+    if (!added.ok() && added.status().code() == ErrorCode::kAlreadyExists) {
+      fail(added.status().message() + " (use --force to replace it)");
     }
+    if (!added.ok()) fail(added.status());
     fmt::print("Added {} '{}'\n", add_what, add_name);
   });
 
@@ -218,7 +210,7 @@ void register_profile_commands(CLI::App& app) {
       return;
     }
     ProfileKind kind = check(parse_kind(del_what));
-    check(ctx.store->delete_profile(kind, ctx.user_id, del_name));
+    check(runtime::ProfilesService(*ctx.store).remove(kind, ctx.user_id, del_name));
     fmt::print("Deleted {} '{}'\n", del_what, del_name);
   });
 }

@@ -3,6 +3,7 @@
 // profiles, /v1 and /api).
 #include <fmt/format.h>
 
+#include "runtime/profiles_service.h"
 #include "server/letta_views.h"
 #include "server/request_fields.h"
 #include "server/routes.h"
@@ -48,19 +49,16 @@ void add_model_routes(ServerContext& s) {
     store::ProfileKind kind = entry.second;  // a variable, not a binding: clang 14 cannot capture bindings
     std::string key = std::string(path).substr(1);
     s.route("GET", {"/v1", "/api"}, path, [&s, kind, key](auto&, auto& c) -> ApiResult<http::Response> {
-      API_ASSIGN_OR_RETURN(auto profiles, s.app.store->list_profiles(kind, c.user_id));
+      API_ASSIGN_OR_RETURN(auto profiles, runtime::ProfilesService(*s.app.store).list(kind, c.user_id));
       Json out = Json::array();
       for (const auto& p : profiles) out.push_back({{"id", p.id}, {"name", p.name}, {"text", p.text}, {"builtin", p.builtin}});
       return json_response({{key, out}});
     });
     s.route("POST", {"/v1", "/api"}, path, [&s, kind](auto& q, auto& c) -> ApiResult<http::Response> {
       API_ASSIGN_OR_RETURN(Json body, parse_body(q));
-      store::ProfileRecord p;
-      p.user_id = c.user_id;
-      API_ASSIGN_OR_RETURN(p.name, req_str(body, "name"));
-      API_ASSIGN_OR_RETURN(p.text, req_str(body, "text"));
-      if (p.name.empty()) return invalid("name", "'name' cannot be empty");
-      API_ASSIGN_OR_RETURN(p, s.app.store->add_profile(kind, p));
+      API_ASSIGN_OR_RETURN(std::string name, req_str(body, "name"));
+      API_ASSIGN_OR_RETURN(std::string text, req_str(body, "text"));
+      API_ASSIGN_OR_RETURN(store::ProfileRecord p, runtime::ProfilesService(*s.app.store).add(kind, c.user_id, name, text));
       return json_response({{"id", p.id}, {"name", p.name}, {"text", p.text}});
     });
   }
