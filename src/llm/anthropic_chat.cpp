@@ -270,12 +270,7 @@ class AnthropicChatModel final : public ChatModel {
                                          : "the reply is not an event stream");
     }
     if (!st.stopped) {
-      return llm_failure(ErrorCode::kUnavailable,
-                         transport_error.empty()
-                             ? std::string("the LLM stream was cut off before the reply was complete")
-                             : fmt::format("the LLM stream was cut off before the reply was complete ({})",
-                                           transport_error),
-                         LlmError::kBadResponse);
+      return stream_cut_off(transport_error);
     }
     ChatResponse& out = st.response;
     out.message.role = "assistant";

@@ -97,6 +97,14 @@ inline Status llm_failure(ErrorCode code, std::string message, LlmError kind) {
   return Status(code, std::move(message), static_cast<int>(kind), DetailDomain::kLlm);
 }
 
+// A streamed reply that ended before the model finished (`transport_error`: what the
+// connection reported, if anything).
+inline Status stream_cut_off(const std::string& transport_error) {
+  std::string message = "the LLM stream was cut off before the reply was complete";
+  if (!transport_error.empty()) message += " (" + transport_error + ")";
+  return llm_failure(ErrorCode::kUnavailable, std::move(message), LlmError::kBadResponse);
+}
+
 // The class of `s` (kNone for success and for failures that are not a model call's).
 inline LlmError llm_error_of(const Status& s) {
   if (s.ok() || s.detail_domain() != DetailDomain::kLlm) return LlmError::kNone;

@@ -231,12 +231,7 @@ class OpenAIChatModel final : public ChatModel {
                          LlmError::kBadResponse);
     }
     if (!st.done && st.response.finish_reason.empty()) {
-      return llm_failure(ErrorCode::kUnavailable,
-                         transport_error.empty()
-                             ? std::string("the LLM stream was cut off before the reply was complete")
-                             : fmt::format("the LLM stream was cut off before the reply was complete ({})",
-                                           transport_error),
-                         LlmError::kBadResponse);
+      return stream_cut_off(transport_error);
     }
     st.response.message.role = "assistant";
     st.response.message.tool_calls = st.calls;

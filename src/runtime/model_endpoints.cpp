@@ -25,8 +25,11 @@ Status check_in_process_model(const MemgptConfig& config, const std::string& typ
   if (!provider || provider->api != ProviderApi::kInProcess) return {};
   if (model == provider->default_model) return {};
   if (type == config.model_endpoint_type && model == config.model) return {};
-  return invalid_argument(fmt::format("'llm_config.model' of provider '{}' is chosen by the server operator: use '{}'",
-                                      type, type == config.model_endpoint_type ? config.model : std::string(provider->default_model)));
+  // No path in the answer, the operator's included.
+  return invalid_argument(fmt::format(
+      "'llm_config.model' of provider '{}' is chosen by the server operator: use '{}' or a model GET /v1/models "
+      "lists",
+      type, provider->default_model));
 }
 
 }  // namespace

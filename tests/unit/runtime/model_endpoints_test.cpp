@@ -108,6 +108,7 @@ TEST(ModelEndpoints, AServerUserCannotPickAFileAsAnInProcessModel) {
     ASSERT_FALSE(asked.ok()) << path;
     EXPECT_EQ(asked.status().code(), ErrorCode::kInvalidArgument);
     EXPECT_EQ(asked.status().message().find(path), std::string::npos) << "no echo of the path";
+    EXPECT_EQ(asked.status().message().find("/srv/models"), std::string::npos) << "nor of the operator's";
     EXPECT_FALSE(llm_config_for_handle(c, creds, std::string("local/") + path).ok()) << path;
   }
   EXPECT_TRUE(checked_llm_config(c, creds, {{"model", "/srv/models/operator.gguf"}, {"model_endpoint_type", "local"}},
