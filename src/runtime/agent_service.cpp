@@ -271,8 +271,8 @@ Result<int64_t> AgentService::attach_source(const std::string& agent_id, const s
   }
   sources::PassageStore archival = archival_of(rec);
   MEMGPT_RETURN_IF_ERROR(archival.ensure_collections());
-  MEMGPT_ASSIGN_OR_RETURN(int64_t copied,
-                          archival.attach_source(sources::space_of(source), source.id, agent_id, source.user_id, progress));
+  MEMGPT_ASSIGN_OR_RETURN(int64_t copied, archival.attach_source(sources::space_of(source), source.id, agent_id,
+                                                                 source.user_id, progress));
   MEMGPT_RETURN_IF_ERROR(ctx_.store->attach_source(agent_id, source.id));
   return copied;
 }

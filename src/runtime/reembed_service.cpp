@@ -66,7 +66,8 @@ Result<ReembedReport> ReembedService::run(Job& job, embed::Embedder& target, con
       resume = *pending;
     } else {
       if (leftover_space != from_space) {
-        MEMGPT_RETURN_IF_ERROR(base.in(leftover_space).remove_owner(job.archival, job.owner_field, job.owner_id).status());
+        sources::PassageStore leftovers = base.in(leftover_space);
+        MEMGPT_RETURN_IF_ERROR(leftovers.remove_owner(job.archival, job.owner_field, job.owner_id).status());
       }
       MEMGPT_RETURN_IF_ERROR(meta.delete_reembed(job.owner_id));
     }
