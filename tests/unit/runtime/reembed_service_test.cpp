@@ -20,6 +20,9 @@ class ReembedServiceTest : public ::testing::Test {
     MemgptConfig config = *load_config_or_default();
     config.model_endpoint_type = "openai";
     config.model_endpoint = "http://127.0.0.1:9/v1";  // never called: no step runs here
+    config.embedding_endpoint_type = "local";          // the built-in embedder, named
+    config.embedding_model = kBuiltinEmbeddingModel;
+    config.embedding_dim = kBuiltinEmbeddingDim;
     opened_.open(config, home_.path());
     agents_ = std::make_unique<AgentService>(*opened_.ctx, *opened_.archival, AgentServiceOptions{});
     sources_ = std::make_unique<SourcesService>(*opened_.ctx, *opened_.archival);
