@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
 
   for (int window : {8192, 128000}) {
     InstantModel model;
-    agent::PassageArchival archival(&passages, "u", "");
+    agent::PassageArchival archival(passages, "u", "");
     agent::AgentDeps deps{meta.get(), &recall, &archival, &model};
     agent::AgentCreateOptions o;
     o.user_id = "u";

@@ -1,4 +1,5 @@
-// Archival memory of one agent on the passage store (Milvus collections of sources/).
+// Archival memory of one agent on the passage store (Milvus collections of sources/), in the
+// agent's vector space (the store given is bound to it).
 #pragma once
 
 #include <string>
@@ -10,9 +11,9 @@ namespace memgpt::agent {
 
 class PassageArchival final : public ArchivalMemory {
  public:
-  PassageArchival(sources::PassageStore* store, std::string user_id, std::string agent_id,
+  PassageArchival(sources::PassageStore store, std::string user_id, std::string agent_id,
                   int chunk_tokens = 300)
-      : store_(store), user_id_(std::move(user_id)), agent_id_(std::move(agent_id)),
+      : store_(std::move(store)), user_id_(std::move(user_id)), agent_id_(std::move(agent_id)),
         chunk_tokens_(chunk_tokens) {}
   void set_agent(const std::string& agent_id) { agent_id_ = agent_id; }
 
@@ -21,7 +22,7 @@ class PassageArchival final : public ArchivalMemory {
   Result<int64_t> count() override;
 
  private:
-  sources::PassageStore* store_;
+  sources::PassageStore store_;
   std::string user_id_;
   std::string agent_id_;
   int chunk_tokens_;

@@ -34,6 +34,7 @@ int run_main(int argc, char** argv) {
   register_run_commands(app);
   register_server_commands(app);
   register_milvus_commands(app);
+  register_reembed_commands(app);
 
   try {
     app.parse(argc, argv);

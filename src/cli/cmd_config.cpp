@@ -12,6 +12,7 @@
 #include "cli/term.h"
 #include "config/config.h"
 #include "config/providers.h"
+#include "runtime/embedder_records.h"
 #include "util/files.h"
 #include "util/http_client.h"
 #include "util/json.h"
@@ -102,6 +103,30 @@ void apply_llm_provider_defaults(MemgptConfig& c) {
   if (!wrapped) c.model_wrapper.clear();
 }
 
+// The embedder the settings make, e.g. "memgpt-builtin-384 (384 dims)"; what is wrong when
+// they make none.
+Result<std::string> embedder_status(const MemgptConfig& c, const Credentials& creds) {
+  MEMGPT_ASSIGN_OR_RETURN(auto made, embed::make_embedder(embedder_config(c, creds)));
+  return runtime::embedder_label(made->model(), made->dim());
+}
+
+// Checks the embedding settings by making the embedder (no list of names here: the embedder
+// factory knows which models exist). A local model takes the dimension the embedder has.
+void check_embedding_settings(MemgptConfig& c, const Credentials& creds, bool dim_given) {
+  auto made = embed::make_embedder(embedder_config(c, creds));
+  if (!made.ok()) fail(fmt::format("--embedding-model: {}", made.status().message()));
+  if (c.embedding_endpoint_type != "local") return;
+  if ((*made)->model() != c.embedding_model) {
+    fail(fmt::format("--embedding-model: the local provider has no model '{}' here (it offers {})", c.embedding_model,
+                     (*made)->model()));
+  }
+  if (dim_given && c.embedding_dim != (*made)->dim()) {
+    fail(fmt::format("--embedding-dim: {} makes {} dimensions, not {}", c.embedding_model, (*made)->dim(),
+                     c.embedding_dim));
+  }
+  c.embedding_dim = (*made)->dim();
+}
+
 void show_config(const MemgptConfig& c, const Credentials& creds, bool json) {
   OrderedJson out = OrderedJson::object();
   auto section = [&](const char* name) -> OrderedJson& {
@@ -120,6 +145,8 @@ void show_config(const MemgptConfig& c, const Credentials& creds, bool json) {
                           {"embedding_model", c.embedding_model},
                           {"embedding_dim", c.embedding_dim},
                           {"embedding_chunk_size", c.embedding_chunk_size}};
+  auto embedder = embedder_status(c, creds);
+  section("embedding")["embedder"] = embedder.ok() ? *embedder : "unavailable: " + embedder.status().message();
   for (auto [name, s] : {std::pair{"archival_storage", &c.archival_storage},
                          std::pair{"recall_storage", &c.recall_storage},
                          std::pair{"metadata_storage", &c.metadata_storage}}) {
@@ -362,6 +389,13 @@ void register_config_commands(CLI::App& app) {
     }
     if (values.count("--embedding-provider") || values.count("--embedding-endpoint-type")) {
       apply_embedding_provider_defaults(config, model_given, dim_given);
+    }
+    for (const char* flag : {"--embedding-provider", "--embedding-endpoint-type", "--embedding-model", "--embedding-dim",
+                             "--embedding-endpoint"}) {
+      if (values.count(flag)) {
+        check_embedding_settings(config, creds, dim_given);
+        break;
+      }
     }
     if (values.count("--archival-uri")) {
       std::string uri = config.archival_storage.uri;

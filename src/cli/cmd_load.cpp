@@ -8,41 +8,15 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/progress.h"
+#include "cli/stop_signals.h"
 #include "cli/term.h"
+#include "runtime/embedder_records.h"
 #include "runtime/sources_service.h"
 #include "sources/ingest.h"
 #include "util/files.h"
 
 namespace memgpt::cli {
 namespace {
-
-std::atomic<bool> g_cancel{false};
-std::atomic<int> g_signal{0};
-
-// Ctrl-C and SIGTERM (and a closed terminal) stop a load the same way: at the next document,
-// removing what was stored. A second signal ends the process at once; the load it leaves is
-// undone by the next `memgpt load`.
-void on_stop_signal(int sig) {
-  if (g_cancel.exchange(true)) {
-    std::signal(sig, SIG_DFL);
-    std::raise(sig);
-    return;
-  }
-  g_signal = sig;
-}
-
-class StopSignals {
- public:
-  StopSignals() {
-    for (int sig : kSignals) std::signal(sig, on_stop_signal);
-  }
-  ~StopSignals() {
-    for (int sig : kSignals) std::signal(sig, SIG_DFL);
-  }
-
- private:
-  static constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
-};
 
 std::vector<std::string> split_csv(const std::string& s) {
   std::vector<std::string> out;
@@ -94,7 +68,7 @@ void register_load_commands(CLI::App& app) {
     ProgressBar files_bar("Loading files");
     ProgressBar passages_bar("Embedding passages");
     sources::LoadProgress progress;
-    progress.cancel = &g_cancel;
+    progress.cancel = &stop_requested();
     progress.on_file = [&](size_t done, size_t total, const std::string& file) {
       files_bar.update(static_cast<int64_t>(done), static_cast<int64_t>(total),
                        std::filesystem::path(file).filename().string());
@@ -105,14 +79,14 @@ void register_load_commands(CLI::App& app) {
     };
     Result<sources::LoadReport> report = unavailable("not run");
     {
-      StopSignals stop;
+      StopSignals stop;  // a stop signal ends the load at the next document, removing what was stored
       report = service.load(req, progress);
     }
     files_bar.finish();
     passages_bar.finish();
     if (!report.ok()) {
       if (report.status().code() == ErrorCode::kCancelled) {
-        fail("interrupted: nothing was loaded (the partial source was removed)", 128 + (g_signal ? g_signal.load() : SIGINT));
+        fail("interrupted: nothing was loaded (the partial source was removed)", 128 + (stop_signal() ? stop_signal() : SIGINT));
       }
       fail(report.status());
     }
@@ -146,12 +120,14 @@ void register_load_commands(CLI::App& app) {
     std::string what;
     if (!source.empty()) {
       auto src = check(ctx.store->get_source_by_name(ctx.user_id, source));
-      if (src.embedding_model != archival.embedder->model() || src.embedding_dim != archival.embedder->dim()) {
-        fail(fmt::format("source '{}' was embedded with {} ({} dims) but the configured embedder is "
-                         "{} ({} dims)",
-                         source, src.embedding_model, src.embedding_dim, archival.embedder->model(),
-                         archival.embedder->dim()));
+      if (!runtime::same_embedder(runtime::source_embedder(src), *archival.embedder)) {
+        fail(fmt::format("source '{}' was embedded with {} but the configured embedder is {}: re-embed it with "
+                         "`memgpt reembed source {}` (or configure {} again)",
+                         source, runtime::embedder_label(src.embedding_model, src.embedding_dim),
+                         runtime::embedder_label(archival.embedder->model(), archival.embedder->dim()), source,
+                         src.embedding_model));
       }
+      sources::PassageStore passages = archival.passages->in(sources::space_of(src));
       if (!queries_file.empty()) {
         std::string text = check(read_file(expand_user(queries_file)));
         size_t pos = 0;
@@ -161,7 +137,7 @@ void register_load_commands(CLI::App& app) {
           std::string q = text.substr(pos, nl - pos);
           pos = nl + 1;
           if (q.empty()) continue;
-          auto p = check(archival.passages->search_source(src.id, q, 0, top_k, m));
+          auto p = check(passages.search_source(src.id, q, 0, top_k, m));
           Json hits = Json::array();
           for (const auto& h : p.hits) {
             hits.push_back({{"id", h.passage.id}, {"doc_id", h.passage.doc_id}, {"score", h.score}});
@@ -170,11 +146,13 @@ void register_load_commands(CLI::App& app) {
         }
         return;
       }
-      page = check(archival.passages->search_source(src.id, query, 0, top_k, m));
+      page = check(passages.search_source(src.id, query, 0, top_k, m));
       what = "source '" + source + "'";
     } else {
       auto a = check(ctx.store->get_agent_by_name(ctx.user_id, agent));
-      page = check(archival.passages->search_archival(a.id, query, 0, top_k, m));
+      check(runtime::check_agent_embedder(a, *archival.embedder));
+      sources::PassageStore passages = archival.passages->in(sources::space_of(a.embedding_config, archival.embedder->dim()));
+      page = check(passages.search_archival(a.id, query, 0, top_k, m));
       what = "agent '" + agent + "'";
     }
     if (json) {

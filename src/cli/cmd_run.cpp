@@ -25,6 +25,7 @@
 #include "cli/term.h"
 #include "llm/llm_config.h"
 #include "runtime/agent_service.h"
+#include "runtime/embedder_records.h"
 #include "tokenizer/tokenizer.h"
 #include "util/files.h"
 
@@ -194,15 +195,7 @@ Status Session::open_agent() {
   MEMGPT_RETURN_IF_ERROR(runtime::connect_model(llm, ctx_.credentials).status());
   if (existing) {
     fmt::print("🔁 Using existing agent {}\n", name);
-    const store::AgentEmbeddingConfig& emb = existing->embedding_config;
-    // An agent without a recorded embedder (0 dims, no model) takes the configured one.
-    if ((emb.embedding_dim != 0 && emb.embedding_dim != archival_.embedder->dim()) ||
-        (!emb.embedding_model.empty() && emb.embedding_model != archival_.embedder->model())) {
-      return failed_precondition(fmt::format(
-          "agent '{}' uses the embedding model {} ({} dims) but {} ({} dims) is configured; "
-          "configure the agent's embedding model to open it",
-          name, emb.embedding_model, emb.embedding_dim, archival_.embedder->model(), archival_.embedder->dim()));
-    }
+    MEMGPT_RETURN_IF_ERROR(runtime::check_agent_embedder(*existing, *archival_.embedder));
     record_ = *existing;
     if (llm != existing->llm_config) {
       runtime::AgentUpdate u;
@@ -285,9 +278,10 @@ void Session::show_memory() {
   auto recall = a.recall_count();
   fmt::print("=== Recall memory ===\n{} messages ({} in the context window)\n\n",
              recall.ok() ? *recall : 0, a.context_messages().ok() ? a.context_messages()->size() : 0);
-  auto count = archival_.passages->count_archival(a.id());
+  sources::PassageStore archival = service_.archival_of(a.record());
+  auto count = archival.count_archival(a.id());
   fmt::print("=== Archival memory ===\n{} passages\n", count.ok() ? *count : 0);
-  auto first = archival_.passages->list_archival(a.id(), 0, 3);
+  auto first = archival.list_archival(a.id(), 0, 3);
   if (first.ok()) {
     for (const auto& p : *first) fmt::print("- [{}] {}\n", p.doc_id.empty() ? "note" : p.doc_id, truncate_cell(p.text, 120));
   }
@@ -298,54 +292,58 @@ void Session::show_memory() {
 void Session::attach(const std::string& requested) {
   auto sources = ctx_.store->list_sources(ctx_.user_id);
   if (!sources.ok()) return report(sources.status(), "");
-  const std::string& model = record_.embedding_config.embedding_model;
-  int dim = record_.embedding_config.embedding_dim;
-  std::vector<store::SourceRecord> compatible;
-  for (const auto& s : *sources) {
-    if (s.embedding_model == model && s.embedding_dim == dim) {
-      compatible.push_back(s);
-    } else if (requested.empty() || requested == s.name) {
-      fmt::print("  (not available: '{}' was embedded with {} ({} dims); this agent uses {} ({} dims))\n",
-                 s.name, s.embedding_model, s.embedding_dim, model, dim);
-    }
-  }
   if (sources->empty() && requested.empty()) {
     fmt::print("No data sources yet: load one first, e.g. `memgpt load directory --name mydocs --input-files paper.pdf`\n");
     return;
   }
   const store::SourceRecord* chosen = nullptr;
   if (!requested.empty()) {
-    for (const auto& s : compatible) {
+    for (const auto& s : *sources) {
       if (s.name == requested) chosen = &s;
     }
     if (!chosen) {
-      bool exists = std::any_of(sources->begin(), sources->end(), [&](const auto& s) { return s.name == requested; });
-      if (!exists) {
-        fmt::print(stderr, "error: no data source named '{}' (load one with `memgpt load directory`; see `memgpt list sources`)\n",
-                   requested);
-      }
-      failed_ = !exists && !interactive_;
+      fmt::print(stderr, "error: no data source named '{}' (load one with `memgpt load directory`; see `memgpt list sources`)\n",
+                 requested);
+      failed_ = !interactive_;
       return;
     }
-  } else if (compatible.empty()) {
-    fmt::print("No data source is compatible with this agent's embedding model.\n");
-    return;
-  } else if (interactive_) {
+    // A source of another embedder is refused by the service, naming both and the fix.
+  } else {
+    store::AgentEmbeddingConfig agent_embedder = runtime::effective_embedder(record_.embedding_config, *archival_.embedder);
+    std::vector<const store::SourceRecord*> compatible;
+    for (const auto& s : *sources) {
+      if (runtime::same_embedder(runtime::source_embedder(s), agent_embedder)) {
+        compatible.push_back(&s);
+      } else {
+        fmt::print("  (not available: '{}' was embedded with {}; this agent uses {}: `memgpt reembed source {}` makes it "
+                   "available)\n",
+                   s.name, runtime::embedder_label(s.embedding_model, s.embedding_dim),
+                   runtime::embedder_label(agent_embedder.embedding_model, agent_embedder.embedding_dim), s.name);
+      }
+    }
+    if (compatible.empty()) {
+      fmt::print("No data source is compatible with this agent's embedding model.\n");
+      return;
+    }
+    if (!interactive_) {
+      fmt::print(stderr, "error: /attach needs a source name when input is not a terminal (/attach NAME)\n");
+      failed_ = true;
+      return;
+    }
     std::vector<std::string> names;
-    for (const auto& s : compatible) names.push_back(s.name);
+    for (const auto* s : compatible) names.push_back(s->name);
     auto pick = choose("Select data source:", names);
     if (!pick) return;
-    chosen = &compatible[*pick];
-  } else {
-    fmt::print(stderr, "error: /attach needs a source name when input is not a terminal (/attach NAME)\n");
-    failed_ = true;
-    return;
+    chosen = compatible[*pick];
   }
   ProgressBar bar("Attaching passages");
   auto copied = service_.attach_source(record_.id, *chosen, [&](int64_t done, int64_t total) { bar.update(done, total); });
   bar.finish();
-  if (!copied.ok()) return report(copied.status(), "");
-  auto total = archival_.passages->count_archival(record_.id);
+  if (!copied.ok()) {
+    failed_ = !interactive_;
+    return report(copied.status(), "");
+  }
+  auto total = service_.archival_of(record_).count_archival(record_.id);
   fmt::print("Attached data source {} to agent {}, consisting of {} passages. Agent now has {} passages in archival memory.\n",
              chosen->name, record_.name, *copied, total.ok() ? *total : *copied);
 }

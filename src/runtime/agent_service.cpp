@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/embedder_records.h"
 #include "store/agent_commit.h"
 
 namespace memgpt::runtime {
@@ -145,7 +146,7 @@ Result<store::AgentRecord> AgentService::create(const NewAgent& request) {
     o.blocks = request.blocks;
   }
   MEMGPT_RETURN_IF_ERROR(archival_.passages->ensure_collections());
-  loaded->archival = std::make_unique<agent::PassageArchival>(archival_.passages.get(), request.user_id, "",
+  loaded->archival = std::make_unique<agent::PassageArchival>(*archival_.passages, request.user_id, "",
                                                               cfg.embedding_chunk_size);
   MEMGPT_ASSIGN_OR_RETURN(loaded->agent, agent::Agent::create(deps_of(*loaded), o));
   loaded->archival->set_agent(loaded->agent->id());
@@ -172,12 +173,14 @@ Result<OpenAgent> AgentService::open(const std::string& agent_id, bool with_mode
   }
   bool fresh = loaded && loaded->stored_last_updated == rec.last_updated && loaded->llm_config == rec.llm_config &&
                loaded->agent->record().state == rec.state && (loaded->model || !with_model);
+  // A step searches and writes archival memory with the configured embedder.
+  if (with_model) MEMGPT_RETURN_IF_ERROR(check_agent_embedder(rec, *archival_.embedder));
   if (!fresh) {
     loaded = std::make_shared<OpenAgent::Loaded>();
     auto model = connect(rec.llm_config);
     if (model.ok()) loaded->model = std::move(*model);
     else if (with_model) return model.status();
-    loaded->archival = std::make_unique<agent::PassageArchival>(archival_.passages.get(), rec.user_id, rec.id,
+    loaded->archival = std::make_unique<agent::PassageArchival>(archival_of(rec), rec.user_id, rec.id,
                                                                 ctx_.config.embedding_chunk_size);
     loaded->llm_config = rec.llm_config;
     MEMGPT_ASSIGN_OR_RETURN(loaded->agent, agent::Agent::load(deps_of(*loaded), agent_id));
@@ -234,18 +237,42 @@ Status AgentService::remove(const std::string& agent_id) {
     std::lock_guard lock(cache_mu_);
     cache_.erase(agent_id);
   }
-  MEMGPT_RETURN_IF_ERROR(archival_.passages->delete_agent_archival(agent_id).status());
+  MEMGPT_ASSIGN_OR_RETURN(store::AgentRecord rec, ctx_.store->get_agent(agent_id));
+  // New vectors an interrupted re-embed left beside the old ones go too.
+  if (auto pending = ctx_.store->get_reembed(agent_id); pending.ok()) {
+    sources::PassageStore staged = archival_.passages->in(sources::space_of(pending->to, archival_.passages->dim()));
+    MEMGPT_RETURN_IF_ERROR(staged.remove_owner(true, "agent_id", agent_id).status());
+    MEMGPT_RETURN_IF_ERROR(ctx_.store->delete_reembed(agent_id));
+  }
+  MEMGPT_RETURN_IF_ERROR(archival_of(rec).delete_agent_archival(agent_id).status());
   return store::delete_agent_and_messages(*ctx_.store, recall_, agent_id);
 }
 
-Result<int64_t> AgentService::attach_source(const std::string& agent_id, const store::SourceRecord& source,
+sources::PassageStore AgentService::archival_of(const store::AgentRecord& agent) const {
+  return archival_.passages->in(sources::space_of(agent.embedding_config, archival_.passages->dim()));
+}
+
+Result<int64_t> AgentService::attach_source(const std::string& agent_id, const store::SourceRecord& requested,
                                             const std::function<void(int64_t, int64_t)>& progress) {
   MEMGPT_ASSIGN_OR_RETURN(AgentLocks::Guard guard, lock(agent_id, nullptr));
-  if (source.embedding_dim != archival_.passages->dim()) {
-    return failed_precondition(fmt::format("source '{}' was embedded with {} dimensions; the configured embedder makes {}",
-                                           source.name, source.embedding_dim, archival_.passages->dim()));
+  MEMGPT_ASSIGN_OR_RETURN(store::AgentRecord rec, ctx_.store->get_agent(agent_id));
+  // As stored now: a re-embed may have moved its passages since the caller read it.
+  MEMGPT_ASSIGN_OR_RETURN(const store::SourceRecord source, ctx_.store->get_source(requested.id));
+  // The copies keep the source's vectors: they must be the agent's embedder's.
+  store::AgentEmbeddingConfig agent_embedder = effective_embedder(rec.embedding_config, *archival_.embedder);
+  if (!same_embedder(source_embedder(source), agent_embedder)) {
+    return failed_precondition(fmt::format(
+        "cannot attach source '{}' to agent '{}': the source was embedded with {} but the agent uses {}; re-embed "
+        "the source with `memgpt reembed source {} --embedding-model {}` (or the agent with `memgpt reembed agent {} "
+        "--embedding-model {}`)",
+        source.name, rec.name, embedder_label(source.embedding_model, source.embedding_dim),
+        embedder_label(agent_embedder.embedding_model, agent_embedder.embedding_dim), source.name,
+        agent_embedder.embedding_model, rec.name, source.embedding_model));
   }
-  MEMGPT_ASSIGN_OR_RETURN(int64_t copied, archival_.passages->attach_source(source.id, agent_id, source.user_id, progress));
+  sources::PassageStore archival = archival_of(rec);
+  MEMGPT_RETURN_IF_ERROR(archival.ensure_collections());
+  MEMGPT_ASSIGN_OR_RETURN(int64_t copied, archival.attach_source(sources::space_of(source), source.id, agent_id,
+                                                                 source.user_id, progress));
   MEMGPT_RETURN_IF_ERROR(ctx_.store->attach_source(agent_id, source.id));
   return copied;
 }
@@ -255,7 +282,8 @@ Result<int64_t> AgentService::detach_source(const std::string& agent_id, const s
   Status unlinked = ctx_.store->detach_source(agent_id, source.id);
   if (!unlinked.ok() && unlinked.code() != ErrorCode::kNotFound) return unlinked;
   // Copies go even when the link is already gone (a crash between the two steps).
-  MEMGPT_ASSIGN_OR_RETURN(int64_t removed, archival_.passages->detach_source(source.id, agent_id));
+  MEMGPT_ASSIGN_OR_RETURN(store::AgentRecord rec, ctx_.store->get_agent(agent_id));
+  MEMGPT_ASSIGN_OR_RETURN(int64_t removed, archival_of(rec).detach_source(source.id, agent_id));
   if (!unlinked.ok()) return unlinked;  // kNotFound: it was not attached
   return removed;
 }

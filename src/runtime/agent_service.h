@@ -125,8 +125,9 @@ class AgentService {
   Result<store::AgentRecord> update(const std::string& agent_id, const AgentUpdate& update);
   // Deletes the agent: its archival passages, then its messages and record in one transaction.
   Status remove(const std::string& agent_id);
-  // Copies a source's passages into the agent's archival memory and links them (the embedding
-  // dimensions must match: kFailedPrecondition); returns the passages copied.
+  // Copies a source's passages into the agent's archival memory and links them (the source must
+  // have been embedded by the agent's embedder: kFailedPrecondition naming both and the fix);
+  // returns the passages copied.
   Result<int64_t> attach_source(const std::string& agent_id, const store::SourceRecord& source,
                                 const std::function<void(int64_t done, int64_t total)>& progress = nullptr);
   // Unlinks the source and removes its copies from the agent; returns the passages removed
@@ -141,6 +142,11 @@ class AgentService {
 
   // The embedding settings new agents get (the configured embedder).
   store::AgentEmbeddingConfig embedding_config() const;
+  // The agent's archival memory: the passage store on the agent's vector space.
+  sources::PassageStore archival_of(const store::AgentRecord& agent) const;
+  // Holds the agent's lock (as a step does) for work beside the agent, e.g. a re-embed;
+  // kFailedPrecondition ("busy") after the lock wait.
+  Result<AgentLocks::Guard> hold(const std::string& agent_id) { return lock(agent_id, nullptr); }
   store::RecallStore& recall() { return recall_; }
   const AgentServiceOptions& options() const { return options_; }
 

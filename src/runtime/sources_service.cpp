@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "runtime/embedder_records.h"
 #include "util/clock.h"
 #include "util/files.h"
 
@@ -22,7 +23,7 @@ constexpr std::chrono::milliseconds kSourceWait{30000};
 std::string load_key(const std::string& user_id, const std::string& name) {
   return "source-load-" + sources::passage_id({user_id, name});
 }
-// Held by uploads to and the delete of an existing source.
+// Held by uploads to, re-embeds and the delete of an existing source.
 std::string source_key(const std::string& source_id) { return "source-" + sources::passage_id({source_id}); }
 
 bool is_busy(const Status& s) { return AgentLocks::is_busy(s); }
@@ -75,8 +76,25 @@ Result<AgentLocks::Guard> SourcesService::lock(const std::string& key, std::chro
   return locks_.acquire(key, wait);
 }
 
+Result<AgentLocks::Guard> SourcesService::hold(const SourceRecord& source) {
+  auto guard = lock(source_key(source.id), kSourceWait);
+  if (!guard.ok() && is_busy(guard.status())) {
+    return failed_precondition(fmt::format("source '{}' is busy with an upload, a delete or a re-embed; try again",
+                                           source.name));
+  }
+  return guard;
+}
+
+Status SourcesService::remove_staged_reembed(const SourceRecord& source) {
+  auto pending = meta_.get_reembed(source.id);
+  if (!pending.ok()) return pending.status().code() == ErrorCode::kNotFound ? Status() : pending.status();
+  sources::PassageStore staged = passages_.in(sources::space_of(pending->to, source.embedding_dim));
+  MEMGPT_RETURN_IF_ERROR(staged.remove_owner(false, "source_id", source.id).status());
+  return meta_.delete_reembed(source.id);
+}
+
 Status SourcesService::discard_load(const SourceRecord& source) {
-  MEMGPT_RETURN_IF_ERROR(passages_.remove_source_everywhere(source.id, source.embedding_dim).status());
+  MEMGPT_RETURN_IF_ERROR(passages_.remove_source_everywhere(source).status());
   Status s = meta_.delete_source(source.id);
   return s.code() == ErrorCode::kNotFound ? Status() : s;
 }
@@ -85,7 +103,9 @@ Result<SourceDeleteReport> SourcesService::finish_delete(const SourceRecord& sou
                                                          std::vector<std::string> detached) {
   SourceDeleteReport report;
   report.detached_agents = std::move(detached);
-  MEMGPT_ASSIGN_OR_RETURN(auto removed, passages_.remove_source_everywhere(source.id, source.embedding_dim));
+  // New vectors an interrupted re-embed left beside the old ones go too.
+  MEMGPT_RETURN_IF_ERROR(remove_staged_reembed(source));
+  MEMGPT_ASSIGN_OR_RETURN(auto removed, passages_.remove_source_everywhere(source));
   report.passages = removed.passages;
   report.archival_copies = removed.archival_copies;
   Status s = meta_.delete_source(source.id);
@@ -117,7 +137,7 @@ Result<int> SourcesService::recover() {
     if (!guard.ok()) continue;  // an upload is running
     auto source = meta_.get_source(file.source_id);
     if (!source.ok()) continue;  // being deleted: the delete takes the file with it
-    Status s = passages_.remove_file_everywhere(file.source_id, file.id, source->embedding_dim).status();
+    Status s = passages_.remove_file_everywhere(*source, file.id).status();
     if (s.ok()) s = meta_.delete_file(file.id);
     note(s);
   }
@@ -202,18 +222,18 @@ Result<sources::LoadReport> SourcesService::load(const sources::LoadRequest& req
 
 Result<UploadReport> SourcesService::upload(const UploadRequest& request) {
   MEMGPT_RETURN_IF_ERROR(check_upload_name(request.file_name));
-  const SourceRecord& source = request.source;
-  if (source.embedding_dim != passages_.dim()) {
-    return failed_precondition(fmt::format("source '{}' was embedded with {} dimensions; this server embeds with {}",
-                                           source.name, source.embedding_dim, passages_.dim()));
+  MEMGPT_ASSIGN_OR_RETURN(auto guard, hold(request.source));
+  // A delete or a re-embed may have finished while this upload waited for the source.
+  MEMGPT_ASSIGN_OR_RETURN(const SourceRecord source, meta_.get_source(request.source.id));
+  // New passages are embedded with the configured embedder: it must be the source's.
+  if (!same_embedder(source_embedder(source), passages_.embedder())) {
+    return failed_precondition(fmt::format(
+        "source '{}' was embedded with {} but the configured embedder is {}: re-embed the source with `memgpt reembed "
+        "source {}` before adding files (or configure {} again)",
+        source.name, embedder_label(source.embedding_model, source.embedding_dim),
+        embedder_label(passages_.embedder().model(), passages_.dim()), source.name, source.embedding_model));
   }
-  auto guard = lock(source_key(source.id), kSourceWait);
-  if (!guard.ok()) {
-    if (!is_busy(guard.status())) return guard.status();
-    return failed_precondition(fmt::format("source '{}' is busy with another upload; try again", source.name));
-  }
-  // A delete may have finished while this upload waited for the source.
-  MEMGPT_RETURN_IF_ERROR(meta_.get_source(source.id).status());
+  sources::PassageStore passages = passages_.in(sources::space_of(source));
   MEMGPT_ASSIGN_OR_RETURN(auto existing, meta_.list_files(source.id));
   for (const auto& f : existing) {
     if (f.file_name == request.file_name) {
@@ -230,7 +250,7 @@ Result<UploadReport> SourcesService::upload(const UploadRequest& request) {
   MEMGPT_ASSIGN_OR_RETURN(file, meta_.add_file(file));
   // From here a failure removes the file's passages and record (a crash leaves them for recover()).
   auto undo = [&](Status why) -> Status {
-    if (passages_.remove_file_everywhere(source.id, file.id, source.embedding_dim).ok()) {
+    if (passages_.remove_file_everywhere(source, file.id).ok()) {
       (void)meta_.delete_file(file.id);
     }
     return why;
@@ -244,7 +264,7 @@ Result<UploadReport> SourcesService::upload(const UploadRequest& request) {
     if (Status s = write_file_atomic(path, request.content, 0600); !s.ok()) {
       return undo(io_error("cannot write the upload to a temporary file"));
     }
-    auto ingested = sources::ingest_file(passages_, source, path,
+    auto ingested = sources::ingest_file(passages, source, path,
                                          {request.file_name, file.id, request.chunk_tokens, 20});
     if (!ingested.ok()) return undo(ingested.status());
     report.documents = ingested->documents;
@@ -255,7 +275,16 @@ Result<UploadReport> SourcesService::upload(const UploadRequest& request) {
   auto agents = meta_.list_source_agents(source.id);
   if (!agents.ok()) return undo(agents.status());
   for (const auto& agent_id : *agents) {
-    auto copied = passages_.attach_source(source.id, agent_id, source.user_id);
+    auto agent = meta_.get_agent(agent_id);
+    if (!agent.ok()) return undo(agent.status());
+    // An agent re-embedded since the attach keeps other vectors: it cannot take these.
+    if (!same_embedder(source_embedder(source), effective_embedder(agent->embedding_config, passages_.embedder()))) {
+      report.warnings.push_back(fmt::format(
+          "agent '{}' did not receive the new passages: it uses another embedder than the source", agent->name));
+      continue;
+    }
+    sources::PassageStore archival = passages_.in(sources::space_of(agent->embedding_config, passages_.dim()));
+    auto copied = archival.attach_source(sources::space_of(source), source.id, agent_id, source.user_id);
     if (!copied.ok()) return undo(copied.status());
     report.updated_agents.push_back(agent_id);
   }
@@ -265,7 +294,7 @@ Result<UploadReport> SourcesService::upload(const UploadRequest& request) {
   report.file = file;
   // The source's counts (informational; the passages are stored and listed already).
   auto current = meta_.get_source(source.id);
-  auto stored = passages_.count_source_passages(source.id);
+  auto stored = passages.count_source_passages(source.id);
   if (current.ok() && stored.ok()) {
     SourceRecord updated = *current;
     if (!updated.metadata.is_object()) updated.metadata = Json::object();
@@ -277,12 +306,11 @@ Result<UploadReport> SourcesService::upload(const UploadRequest& request) {
   return report;
 }
 
-Result<SourceDeleteReport> SourcesService::remove(const SourceRecord& source) {
-  auto guard = lock(source_key(source.id), kSourceWait);
-  if (!guard.ok()) {
-    if (!is_busy(guard.status())) return guard.status();
-    return failed_precondition(fmt::format("source '{}' is busy with an upload; try again", source.name));
-  }
+Result<SourceDeleteReport> SourcesService::remove(const SourceRecord& requested) {
+  MEMGPT_ASSIGN_OR_RETURN(auto guard, hold(requested));
+  // A re-embed may have moved the passages while this waited: the record says where they are.
+  auto current = meta_.get_source(requested.id);
+  const SourceRecord& source = current.ok() ? *current : requested;
   MEMGPT_ASSIGN_OR_RETURN(auto detached, meta_.begin_source_delete(source.id));
   return finish_delete(source, std::move(detached));
 }

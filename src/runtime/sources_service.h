@@ -82,7 +82,13 @@ class SourcesService {
   // is working on now. Returns how many it settled.
   Result<int> recover();
 
+  // Holds the source's lock (as uploads and deletes do) for work on its passages, e.g. a
+  // re-embed; kFailedPrecondition when it stays busy past the wait.
+  Result<AgentLocks::Guard> hold(const store::SourceRecord& source);
+
  private:
+  // Removes the new vectors of a re-embed of `source` that never switched, and its record.
+  Status remove_staged_reembed(const store::SourceRecord& source);
   Result<AgentLocks::Guard> lock(const std::string& key, std::chrono::milliseconds wait);
   Status discard_load(const store::SourceRecord& source);
   Result<SourceDeleteReport> finish_delete(const store::SourceRecord& source, std::vector<std::string> detached);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/embedder_records.h"
 #include "server/letta_views.h"
 #include "server/request_fields.h"
 #include "server/routes.h"
@@ -67,7 +68,8 @@ ApiResult<http::Response> insert_passage(ServerContext& s, const http::Request& 
   API_ASSIGN_OR_RETURN(auto content, opt_str(body, "content"));
   std::string t = text.value_or(content.value_or(""));
   if (t.empty()) return invalid("text", "'text' is required and cannot be empty");
-  auto& passages = *s.archival.passages;
+  API_CHECK(runtime::check_agent_embedder(a, *s.archival.embedder));  // the text is embedded now
+  sources::PassageStore passages = s.agents.archival_of(a);
   API_CHECK(passages.ensure_collections());
   API_ASSIGN_OR_RETURN(auto ids, passages.insert_archival(c.user_id, id, t, s.app.config.embedding_chunk_size));
   API_ASSIGN_OR_RETURN(auto stored, passages.get_archival(id, ids));
@@ -79,11 +81,12 @@ ApiResult<http::Response> insert_passage(ServerContext& s, const http::Request& 
 ApiResult<http::Response> list_passages(ServerContext& s, const http::Request& req, const Caller& c) {
   const std::string& id = req.params[0];
   API_ASSIGN_OR_RETURN(store::AgentRecord a, s.agent_of(c, id));
-  auto& passages = *s.archival.passages;
+  sources::PassageStore passages = s.agents.archival_of(a);
   Json out = Json::array();
   std::string search = query_str(req, "search");
   if (!search.empty()) {
     API_ASSIGN_OR_RETURN(int64_t limit, query_int(req, "limit", 100, 1, 1000));
+    API_CHECK(runtime::check_agent_embedder(a, *s.archival.embedder));  // the query is embedded now
     API_ASSIGN_OR_RETURN(auto hits, passages.search_archival(id, search, 0, limit));
     for (const auto& h : hits.hits) out.push_back(passage_view(h.passage, a.embedding_config));
     return json_response(out);
@@ -100,11 +103,12 @@ ApiResult<http::Response> list_passages(ServerContext& s, const http::Request& r
 
 ApiResult<http::Response> search_passages(ServerContext& s, const http::Request& req, const Caller& c) {
   const std::string& id = req.params[0];
-  API_CHECK(s.agent_of(c, id));
+  API_ASSIGN_OR_RETURN(store::AgentRecord a, s.agent_of(c, id));
   std::string query = query_str(req, "query");
   if (query.empty()) return invalid("query", "query parameter 'query' is required");
   API_ASSIGN_OR_RETURN(int64_t k, query_int(req, "top_k", 10, 1, 1000));
-  API_ASSIGN_OR_RETURN(auto hits, s.archival.passages->search_archival(id, query, 0, k));
+  API_CHECK(runtime::check_agent_embedder(a, *s.archival.embedder));  // the query is embedded now
+  API_ASSIGN_OR_RETURN(auto hits, s.agents.archival_of(a).search_archival(id, query, 0, k));
   Json results = Json::array();
   for (const auto& h : hits.hits) {
     results.push_back({{"id", h.passage.id}, {"content", h.passage.text}, {"timestamp", iso_time(h.passage.created_at)},
@@ -115,8 +119,8 @@ ApiResult<http::Response> search_passages(ServerContext& s, const http::Request&
 
 ApiResult<http::Response> delete_passage(ServerContext& s, const http::Request& req, const Caller& c) {
   const std::string &id = req.params[0], &pid = req.params[1];
-  API_CHECK(s.agent_of(c, id));
-  API_ASSIGN_OR_RETURN(int64_t n, s.archival.passages->delete_archival(id, {pid}));
+  API_ASSIGN_OR_RETURN(store::AgentRecord a, s.agent_of(c, id));
+  API_ASSIGN_OR_RETURN(int64_t n, s.agents.archival_of(a).delete_archival(id, {pid}));
   if (n == 0) return not_found_error(fmt::format("passage '{}' not found in agent '{}'", pid, id));
   return json_response(Json(nullptr));
 }
@@ -148,7 +152,7 @@ void add_memory_routes(ServerContext& s) {
     Json core = Json::object();
     for (const auto& b : a.state.memory) core[b.label] = b.value;
     API_ASSIGN_OR_RETURN(int64_t recall, s.agents.recall().count(id));
-    API_ASSIGN_OR_RETURN(int64_t archival, s.archival.passages->count_archival(id));
+    API_ASSIGN_OR_RETURN(int64_t archival, s.agents.archival_of(a).count_archival(id));
     return json_response({{"core_memory", core}, {"recall_memory", recall}, {"archival_memory", archival}});
   });
   s.route("POST", {"/api"}, "/agents/*/memory", [&s](auto& q, auto& c) { return update_memory(s, q, c); });

@@ -11,11 +11,6 @@
 namespace memgpt::server {
 namespace {
 
-ApiError dimension_mismatch(const store::SourceRecord& source, int dim) {
-  return conflict(fmt::format("source '{}' was embedded with {} dimensions; this server embeds with {}", source.name,
-                              source.embedding_dim, dim));
-}
-
 // Uploads go through runtime::SourcesService: the file is recorded as loading until all its
 // passages are stored (a crash leaves it for recover() when the server starts again).
 ApiResult<http::Response> upload_file(ServerContext& s, const http::Request& req, const Caller& c, bool as_job) {
@@ -103,8 +98,7 @@ ApiResult<Ok> attach(ServerContext& s, const Caller& c, const std::string& agent
   API_CHECK(s.agent_of(c, agent_id));
   API_ASSIGN_OR_RETURN(store::SourceRecord src, s.source_of(c, source_id));
   if (attach) {
-    if (src.embedding_dim != s.archival.passages->dim()) return dimension_mismatch(src, s.archival.passages->dim());
-    API_CHECK(s.agents.attach_source(agent_id, src));
+    API_CHECK(s.agents.attach_source(agent_id, src));  // refuses a source of another embedder
   } else {
     auto removed = s.agents.detach_source(agent_id, src);
     if (!removed.ok() && removed.status().code() != ErrorCode::kNotFound) return removed.status();
@@ -163,7 +157,8 @@ void add_kind(ServerContext& s, const std::string& kind, bool folders) {
     API_ASSIGN_OR_RETURN(store::SourceRecord src, s.source_of(c, q.params[0]));
     API_ASSIGN_OR_RETURN(int64_t limit, query_int(q, "limit", 100, 1, 1000));
     store::AgentEmbeddingConfig emb = source_embedding(src);
-    API_ASSIGN_OR_RETURN(auto passages, s.archival.passages->list_source_passages(src.id, 0, limit));
+    API_ASSIGN_OR_RETURN(auto passages,
+                         s.archival.passages->in(sources::space_of(src)).list_source_passages(src.id, 0, limit));
     Json out = Json::array();
     for (const auto& p : passages) out.push_back(passage_view(p, emb));
     return json_response(out);

@@ -1,6 +1,7 @@
 #include "sources/passage_store.h"
 
 #include <algorithm>
+#include <cctype>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -54,8 +55,39 @@ const char* search_mode_name(SearchMode mode) {
 
 std::string PassageStore::passages_collection_for(int dim) { return fmt::format("memgpt_passages_{}", dim); }
 std::string PassageStore::archival_collection_for(int dim) { return fmt::format("memgpt_archival_{}", dim); }
-std::string PassageStore::passages_collection() const { return passages_collection_for(dim()); }
-std::string PassageStore::archival_collection() const { return archival_collection_for(dim()); }
+std::string PassageStore::passages_collection() const { return space_.passages_collection(); }
+std::string PassageStore::archival_collection() const { return space_.archival_collection(); }
+
+std::string VectorSpace::passages_collection() const {
+  std::string base = PassageStore::passages_collection_for(dim);
+  return tag.empty() ? base : base + "_" + tag;
+}
+
+std::string VectorSpace::archival_collection() const {
+  std::string base = PassageStore::archival_collection_for(dim);
+  return tag.empty() ? base : base + "_" + tag;
+}
+
+VectorSpace space_of(const store::SourceRecord& source) { return {source.embedding_dim, source.embedding_space}; }
+
+VectorSpace space_of(const store::AgentEmbeddingConfig& embedding, int configured_dim) {
+  return {embedding.embedding_dim > 0 ? embedding.embedding_dim : configured_dim, embedding.embedding_space};
+}
+
+VectorSpace own_space(const std::string& model, int dim) {
+  std::string tag;
+  for (unsigned char c : model) {
+    tag += std::isalnum(c) ? static_cast<char>(std::tolower(c)) : '_';
+    if (tag.size() >= 64) break;  // collection names stay well under Milvus's 255
+  }
+  return {dim, tag.empty() ? "unnamed" : tag};
+}
+
+PassageStore PassageStore::in(const VectorSpace& space) const {
+  PassageStore other = *this;
+  other.space_ = space;
+  return other;
+}
 
 Status PassageStore::ensure_collections() {
   for (const auto& name : {passages_collection(), archival_collection()}) {
@@ -65,7 +97,7 @@ Status PassageStore::ensure_collections() {
     using vector::DataType;
     spec.fields = {{"id", DataType::kVarChar, true, false, 64, 0},
                    {"text", DataType::kVarChar, false, false, 65535, 0},
-                   {"embedding", DataType::kFloatVector, false, false, 0, dim()},
+                   {"embedding", DataType::kFloatVector, false, false, 0, space_.dim},
                    {"user_id", DataType::kVarChar, false, false, 64, 0},
                    {"agent_id", DataType::kVarChar, false, true, 64, 0},
                    {"source_id", DataType::kVarChar, false, false, 64, 0},
@@ -291,36 +323,88 @@ Result<int64_t> remove_where(vector::VectorStore& store, const std::string& coll
   return store.remove(collection, filter);
 }
 
+// Removes the rows matching `filter` from the source's own collection and from the archival
+// collections where agents with its embedder keep copies.
+Result<PassageStore::Removed> remove_everywhere(vector::VectorStore& store, const store::SourceRecord& source,
+                                                const std::string& filter) {
+  PassageStore::Removed r;
+  VectorSpace own = space_of(source);
+  std::vector<VectorSpace> copies{{source.embedding_dim, ""}};
+  if (!source.embedding_model.empty()) copies.push_back(own_space(source.embedding_model, source.embedding_dim));
+  if (std::find(copies.begin(), copies.end(), own) == copies.end()) copies.push_back(own);
+  // Copies first: should this stop half way, the source's passages still say what to remove.
+  for (const auto& space : copies) {
+    MEMGPT_ASSIGN_OR_RETURN(int64_t n, remove_where(store, space.archival_collection(), filter));
+    r.archival_copies += n;
+  }
+  MEMGPT_ASSIGN_OR_RETURN(r.passages, remove_where(store, own.passages_collection(), filter));
+  return r;
+}
+
 }  // namespace
 
-Result<PassageStore::Removed> PassageStore::remove_source_everywhere(const std::string& source_id, int dim) {
-  Removed r;
-  std::string filter = eq("source_id", source_id);
-  // Copies first: should this stop half way, the source's passages still say what to remove.
-  MEMGPT_ASSIGN_OR_RETURN(r.archival_copies, remove_where(*store_, archival_collection_for(dim), filter));
-  MEMGPT_ASSIGN_OR_RETURN(r.passages, remove_where(*store_, passages_collection_for(dim), filter));
-  return r;
+Result<PassageStore::Removed> PassageStore::remove_source_everywhere(const store::SourceRecord& source) {
+  return remove_everywhere(*store_, source, eq("source_id", source.id));
 }
 
-Result<PassageStore::Removed> PassageStore::remove_file_everywhere(const std::string& source_id,
-                                                                   const std::string& file_id, int dim) {
-  Removed r;
-  std::string filter = "(" + eq("source_id", source_id) + ") and (metadata[\"file_id\"] == " +
+Result<PassageStore::Removed> PassageStore::remove_file_everywhere(const store::SourceRecord& source,
+                                                                   const std::string& file_id) {
+  std::string filter = "(" + eq("source_id", source.id) + ") and (metadata[\"file_id\"] == " +
                        vector::filter_string_literal(file_id) + ")";
-  MEMGPT_ASSIGN_OR_RETURN(r.archival_copies, remove_where(*store_, archival_collection_for(dim), filter));
-  MEMGPT_ASSIGN_OR_RETURN(r.passages, remove_where(*store_, passages_collection_for(dim), filter));
-  return r;
+  return remove_everywhere(*store_, source, filter);
 }
 
-Result<int64_t> PassageStore::attach_source(const std::string& source_id, const std::string& agent_id,
-                                            const std::string& user_id,
+Result<std::vector<Passage>> PassageStore::page_rows(bool archival, const std::string& filter_field,
+                                                     const std::string& owner_id, int64_t offset, int64_t limit) {
+  std::string collection = archival ? archival_collection() : passages_collection();
+  MEMGPT_ASSIGN_OR_RETURN(bool exists, store_->has_collection(collection));
+  std::vector<Passage> out;
+  if (!exists) return out;
+  vector::QueryRequest q;
+  q.filter = eq(filter_field, owner_id);
+  q.offset = offset;
+  q.limit = limit;
+  q.output_fields = {"*"};
+  MEMGPT_ASSIGN_OR_RETURN(auto rows, store_->query(collection, q));
+  for (const auto& r : rows) out.push_back(from_row(r));
+  return out;
+}
+
+Result<std::vector<std::string>> PassageStore::existing_ids(bool archival, const std::vector<std::string>& ids) {
+  std::vector<std::string> out;
+  if (ids.empty()) return out;
+  std::string collection = archival ? archival_collection() : passages_collection();
+  MEMGPT_ASSIGN_OR_RETURN(bool exists, store_->has_collection(collection));
+  if (!exists) return out;
+  std::vector<Json> jids(ids.begin(), ids.end());
+  MEMGPT_ASSIGN_OR_RETURN(auto rows, store_->get(collection, jids, {"id"}));
+  for (const auto& r : rows) out.push_back(r.value("id", ""));
+  return out;
+}
+
+Status PassageStore::upsert_rows(bool archival, const std::vector<Passage>& passages) {
+  if (passages.empty()) return {};
+  std::vector<Json> rows;
+  rows.reserve(passages.size());
+  for (const auto& p : passages) rows.push_back(to_row(p));
+  return store_->upsert(archival ? archival_collection() : passages_collection(), rows).status();
+}
+
+Result<int64_t> PassageStore::remove_owner(bool archival, const std::string& filter_field,
+                                           const std::string& owner_id) {
+  return remove_where(*store_, archival ? archival_collection() : passages_collection(), eq(filter_field, owner_id));
+}
+
+Result<int64_t> PassageStore::attach_source(const VectorSpace& source_space, const std::string& source_id,
+                                            const std::string& agent_id, const std::string& user_id,
                                             const std::function<void(int64_t, int64_t)>& progress) {
-  MEMGPT_ASSIGN_OR_RETURN(int64_t total, count_source_passages(source_id));
+  PassageStore source = in(source_space);
+  MEMGPT_ASSIGN_OR_RETURN(int64_t total, source.count_source_passages(source_id));
   int64_t done = 0;
   constexpr int64_t kBatch = 256;
   if (progress) progress(0, total);
   while (done < total) {
-    MEMGPT_ASSIGN_OR_RETURN(auto batch, list_source_passages(source_id, done, kBatch, true));
+    MEMGPT_ASSIGN_OR_RETURN(auto batch, source.list_source_passages(source_id, done, kBatch, true));
     if (batch.empty()) break;
     std::vector<Json> rows;
     for (auto& p : batch) {

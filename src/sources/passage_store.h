@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "embed/embedder.h"
+#include "store/metadata_store.h"
 #include "util/json.h"
 #include "util/status.h"
 #include "vector/vector_store.h"
@@ -42,13 +43,41 @@ enum class SearchMode { kHybrid, kVector, kText };
 Result<SearchMode> parse_search_mode(const std::string& name);
 const char* search_mode_name(SearchMode mode);
 
+// Which collections hold a set of vectors. Loads and new agents write the per-dimension ones
+// (memgpt_passages_<dim>, memgpt_archival_<dim>), shared by every embedder of that dimension
+// and told apart by the source or agent the rows belong to. A re-embed writes the new vectors
+// beside the old ones, so it needs collections of their own even when the dimension does not
+// change: the embedder's own (memgpt_passages_<dim>_<model>, named by `tag`).
+struct VectorSpace {
+  int dim = 0;
+  std::string tag;  // "" : the per-dimension collections
+
+  std::string passages_collection() const;
+  std::string archival_collection() const;
+  bool operator==(const VectorSpace&) const = default;
+};
+// Where a source's passages are; where an agent's archival memory is (an agent that recorded
+// no dimension has the configured one, `configured_dim`).
+VectorSpace space_of(const store::SourceRecord& source);
+VectorSpace space_of(const store::AgentEmbeddingConfig& embedding, int configured_dim);
+// The collections a re-embed with `model` writes: its own (the tag is the model name with
+// everything but letters and digits made '_').
+VectorSpace own_space(const std::string& model, int dim);
+
 // A stable id from parts (128-bit hash, hex): the same source and text give the same id.
 std::string passage_id(std::initializer_list<std::string_view> parts);
 
+// Passages of one vector space (by default the per-dimension collections of the embedder's
+// dimension); in() gives the same store on another space. Cheap to copy.
 class PassageStore {
  public:
   PassageStore(vector::VectorStore* store, embed::Embedder* embedder)
-      : store_(store), embedder_(embedder) {}
+      : store_(store), embedder_(embedder), space_{embedder->dim(), ""} {}
+
+  // The same store and embedder on the collections of `space`: what is read and written there.
+  // Embedding (inserts, vector search) needs an embedder of the space's dimension.
+  PassageStore in(const VectorSpace& space) const;
+  const VectorSpace& space() const { return space_; }
 
   int dim() const { return embedder_->dim(); }
   embed::Embedder& embedder() { return *embedder_; }
@@ -92,16 +121,29 @@ class PassageStore {
     int64_t passages = 0;        // the source's own passages
     int64_t archival_copies = 0; // copies attached agents held in their archival memory
   };
-  // Removes a source's passages and every agent's copies of them, from the collections of
-  // dimension `dim` (missing collections hold nothing). Safe to repeat.
-  Result<Removed> remove_source_everywhere(const std::string& source_id, int dim);
+  // Removes a source's passages (from its space) and every agent's copies of them (from the
+  // archival collections of its dimension: the per-dimension ones and its model's own, where an
+  // agent with the same embedder keeps them). Missing collections hold nothing. Safe to repeat.
+  Result<Removed> remove_source_everywhere(const store::SourceRecord& source);
   // The same for the passages of one uploaded file (metadata["file_id"]).
-  Result<Removed> remove_file_everywhere(const std::string& source_id, const std::string& file_id, int dim);
-  // Copies a source's passages (with their embeddings) into the agent's archival memory; ids
-  // derive from agent and passage, so attaching twice adds nothing. Returns passages copied.
-  Result<int64_t> attach_source(const std::string& source_id, const std::string& agent_id,
-                                const std::string& user_id,
+  Result<Removed> remove_file_everywhere(const store::SourceRecord& source, const std::string& file_id);
+  // Copies a source's passages (with their embeddings, read from `source_space`) into the
+  // archival memory of this store's space; ids derive from agent and passage, so attaching twice
+  // adds nothing. Returns passages copied.
+  Result<int64_t> attach_source(const VectorSpace& source_space, const std::string& source_id,
+                                const std::string& agent_id, const std::string& user_id,
                                 const std::function<void(int64_t done, int64_t total)>& progress = nullptr);
+
+  // For re-embedding: rows of a source (source_id) or an agent (agent_id) in this space, every
+  // field but the vector, in the store's order (stable while they are not written); which of
+  // `ids` are stored here; and rows written as they are (vectors included).
+  Result<std::vector<Passage>> page_rows(bool archival, const std::string& filter_field, const std::string& owner_id,
+                                         int64_t offset, int64_t limit);
+  Result<std::vector<std::string>> existing_ids(bool archival, const std::vector<std::string>& ids);
+  Status upsert_rows(bool archival, const std::vector<Passage>& passages);
+  // Removes every row of the owner (source_id or agent_id) from this space; missing
+  // collections hold nothing.
+  Result<int64_t> remove_owner(bool archival, const std::string& filter_field, const std::string& owner_id);
 
  private:
   Result<PassagePage> search(const std::string& collection, const std::string& filter,
@@ -112,6 +154,7 @@ class PassageStore {
 
   vector::VectorStore* store_;
   embed::Embedder* embedder_;
+  VectorSpace space_;
 };
 
 }  // namespace memgpt::sources

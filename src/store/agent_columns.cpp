@@ -62,7 +62,8 @@ std::string embedding_config_text(const AgentEmbeddingConfig& c) {
               {"embedding_endpoint", c.embedding_endpoint},
               {"embedding_model", c.embedding_model},
               {"embedding_dim", c.embedding_dim},
-              {"embedding_chunk_size", c.embedding_chunk_size}}
+              {"embedding_chunk_size", c.embedding_chunk_size},
+              {"embedding_space", c.embedding_space}}
       .dump();
 }
 
@@ -74,6 +75,7 @@ AgentEmbeddingConfig embedding_config_of(const std::string& text) {
   c.embedding_model = string_at(j, "embedding_model", c.embedding_model);
   c.embedding_dim = integer_at(j, "embedding_dim", c.embedding_dim);
   c.embedding_chunk_size = integer_at(j, "embedding_chunk_size", c.embedding_chunk_size);
+  c.embedding_space = string_at(j, "embedding_space", c.embedding_space);
   return c;
 }
 

@@ -28,13 +28,19 @@ struct AgentLlmConfig {
   bool operator==(const AgentLlmConfig&) const = default;
 };
 
-// The embedder an agent's archival memory was written with (Letta's EmbeddingConfig).
+// The embedder an agent's archival memory was written with (Letta's EmbeddingConfig). Every
+// passage of the agent's archival memory has a vector of this embedder (a re-embed switches
+// them all at once). Unrecorded (homes from before it was recorded): the configured embedder,
+// as those versions used (docs/embeddings.md).
 struct AgentEmbeddingConfig {
   std::string embedding_endpoint_type = "local";
   std::string embedding_endpoint;
   std::string embedding_model;  // empty: not recorded
   int embedding_dim = 0;        // 0: not recorded
   int embedding_chunk_size = kDefaultEmbeddingChunkSize;
+  // Which collections hold the vectors: "" the per-dimension ones every new agent and load
+  // uses; else the embedder's own, which a re-embed writes (sources::VectorSpace).
+  std::string embedding_space;
 
   bool operator==(const AgentEmbeddingConfig&) const = default;
 };

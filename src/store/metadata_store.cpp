@@ -179,6 +179,19 @@ UPDATE agents SET tags = (state::jsonb -> 'tags')::text
 UPDATE agents SET metadata = (state::jsonb -> 'metadata')::text
   WHERE jsonb_typeof(state::jsonb -> 'metadata') = 'object';
 )sql"},
+    // 6 -> 7: where a source's vectors live ('' = the per-dimension collections), and re-embeds
+    // under way (runtime/reembed_service), so a crash part way is resumed or undone.
+    {R"sql(
+ALTER TABLE sources ADD COLUMN embedding_space TEXT NOT NULL DEFAULT '';
+CREATE TABLE reembeds (
+  owner_id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  from_config TEXT NOT NULL,
+  to_config TEXT NOT NULL,
+  phase TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+)sql"},
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 

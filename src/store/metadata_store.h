@@ -55,9 +55,25 @@ struct SourceRecord {
   std::string embedding_endpoint_type;
   std::string embedding_model;
   int embedding_dim = 0;
+  // Which collections hold the passages: "" the per-dimension ones a load writes; else the
+  // embedder's own, written by a re-embed (sources::VectorSpace).
+  std::string embedding_space;
   int64_t created_at = 0;
   Json metadata = Json::object();
   SourceState state = SourceState::kReady;
+};
+
+// A re-embed under way (runtime/reembed_service.h): the new vectors are written beside the old
+// ones (kStaging), then the record switches to them in one transaction and the old ones are
+// removed (kCleanup). Whoever finds one left by a crash resumes or undoes it.
+enum class ReembedPhase { kStaging, kCleanup };
+struct ReembedRecord {
+  std::string owner_id;      // the source's or the agent's id
+  std::string kind;          // "source" | "agent"
+  AgentEmbeddingConfig from;  // the embedder (and space) the vectors had
+  AgentEmbeddingConfig to;    // the embedder (and space) being written
+  ReembedPhase phase = ReembedPhase::kStaging;
+  int64_t created_at = 0;
 };
 
 struct PresetRecord {
@@ -167,6 +183,12 @@ class MetadataStore {
   Result<std::vector<UserRecord>> list_users();
   Status add_api_key(const std::string& key_hash, const std::string& user_id, const std::string& name);
   Result<std::string> user_for_api_key(const std::string& key_hash);  // kNotFound when unknown
+
+  // Re-embeds under way, one per source or agent (put replaces).
+  Status put_reembed(const ReembedRecord& reembed);
+  Result<ReembedRecord> get_reembed(const std::string& owner_id);  // kNotFound when none
+  Status delete_reembed(const std::string& owner_id);
+  Result<std::vector<ReembedRecord>> list_reembeds();
 
   // Files uploaded to sources. list_files leaves out files still loading.
   Result<FileRecord> add_file(const FileRecord& file);

@@ -1,6 +1,7 @@
 // MetadataStore: sources, their links to agents and their uploaded files.
 #include <fmt/format.h>
 
+#include "store/agent_columns.h"
 #include "store/metadata_store.h"
 #include "store/record_sql.h"
 
@@ -10,7 +11,7 @@ namespace {
 
 constexpr const char* kSourceCols =
     "id, user_id, name, description, embedding_endpoint_type, embedding_model, embedding_dim, "
-    "created_at, metadata, state";
+    "created_at, metadata, state, embedding_space";
 
 // kSourceCols with a table alias ("s.id, s.user_id, ...").
 std::string source_cols_of(const char* alias) {
@@ -46,6 +47,7 @@ SourceRecord row_to_source(const SqlRow& r) {
   s.metadata = parse_json_or_discarded(r.text(8));
   if (s.metadata.is_discarded()) s.metadata = Json::object();
   s.state = parse_state(r.text(9));
+  s.embedding_space = r.text(10);
   return s;
 }
 
@@ -92,8 +94,9 @@ Result<SourceRecord> MetadataStore::create_source(const SourceRecord& source) {
                           v(int64_t{out.embedding_dim}),
                           v(out.created_at),
                           v(out.metadata.dump()),
-                          v(std::string(source_state_name(out.state)))};
-  auto r = db_->exec(fmt::format("INSERT INTO sources ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          v(std::string(source_state_name(out.state))),
+                          v(out.embedding_space)};
+  auto r = db_->exec(fmt::format("INSERT INTO sources ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                  kSourceCols),
                      p);
   if (!r.ok()) {
@@ -149,10 +152,10 @@ Result<std::vector<SourceRecord>> MetadataStore::list_unfinished_sources() {
 Status MetadataStore::update_source(const SourceRecord& s) {
   std::vector<SqlValue> p{v(s.name), v(s.description), v(s.embedding_endpoint_type),
                           v(s.embedding_model), v(int64_t{s.embedding_dim}), v(s.metadata.dump()),
-                          v(std::string(source_state_name(s.state))), v(s.id)};
+                          v(std::string(source_state_name(s.state))), v(s.embedding_space), v(s.id)};
   auto r = db_->exec(
       "UPDATE sources SET name = ?, description = ?, embedding_endpoint_type = ?, "
-      "embedding_model = ?, embedding_dim = ?, metadata = ?, state = ? WHERE id = ?",
+      "embedding_model = ?, embedding_dim = ?, metadata = ?, state = ?, embedding_space = ? WHERE id = ?",
       p);
   if (!r.ok()) {
     if (r.status().code() == ErrorCode::kAlreadyExists) {
@@ -291,6 +294,61 @@ Status MetadataStore::delete_file(const std::string& id) {
   MEMGPT_ASSIGN_OR_RETURN(int64_t n, db_->exec("DELETE FROM source_files WHERE id = ?", p));
   if (n == 0) return not_found_named("file", id);
   return {};
+}
+
+// ---- re-embeds under way -----------------------------------------------------------------------
+
+namespace {
+
+constexpr const char* kReembedColumns = "owner_id, kind, from_config, to_config, phase, created_at";
+
+ReembedRecord reembed_from_row(const SqlRow& r) {
+  ReembedRecord out;
+  out.owner_id = r.text(0);
+  out.kind = r.text(1);
+  out.from = columns::embedding_config_of(r.text(2));
+  out.to = columns::embedding_config_of(r.text(3));
+  out.phase = r.text(4) == "cleanup" ? ReembedPhase::kCleanup : ReembedPhase::kStaging;
+  out.created_at = r.integer(5);
+  return out;
+}
+
+}  // namespace
+
+Status MetadataStore::put_reembed(const ReembedRecord& reembed) {
+  int64_t created = reembed.created_at == 0 ? clock_.now_ms() : reembed.created_at;
+  std::vector<SqlValue> p{v(reembed.owner_id),
+                          v(reembed.kind),
+                          v(columns::embedding_config_text(reembed.from)),
+                          v(columns::embedding_config_text(reembed.to)),
+                          v(std::string(reembed.phase == ReembedPhase::kCleanup ? "cleanup" : "staging")),
+                          v(created)};
+  return db_->transaction([&]() -> Status {
+    std::vector<SqlValue> owner{v(reembed.owner_id)};
+    MEMGPT_RETURN_IF_ERROR(db_->exec("DELETE FROM reembeds WHERE owner_id = ?", owner).status());
+    return db_->exec(fmt::format("INSERT INTO reembeds ({}) VALUES (?, ?, ?, ?, ?, ?)", kReembedColumns), p).status();
+  });
+}
+
+Result<ReembedRecord> MetadataStore::get_reembed(const std::string& owner_id) {
+  std::vector<SqlValue> p{v(owner_id)};
+  MEMGPT_ASSIGN_OR_RETURN(auto rows,
+                          db_->query(fmt::format("SELECT {} FROM reembeds WHERE owner_id = ?", kReembedColumns), p));
+  if (rows.empty()) return not_found(fmt::format("no re-embed of '{}' is under way", owner_id));
+  return reembed_from_row(rows[0]);
+}
+
+Status MetadataStore::delete_reembed(const std::string& owner_id) {
+  std::vector<SqlValue> p{v(owner_id)};
+  return db_->exec("DELETE FROM reembeds WHERE owner_id = ?", p).status();
+}
+
+Result<std::vector<ReembedRecord>> MetadataStore::list_reembeds() {
+  MEMGPT_ASSIGN_OR_RETURN(
+      auto rows, db_->query(fmt::format("SELECT {} FROM reembeds ORDER BY created_at, owner_id", kReembedColumns)));
+  std::vector<ReembedRecord> out;
+  for (const auto& r : rows) out.push_back(reembed_from_row(r));
+  return out;
 }
 
 }  // namespace memgpt::store

@@ -54,7 +54,7 @@ class SourcesServiceTest : public ::testing::Test {
     return meta_->create_agent(a)->id;
   }
   void attach(const store::SourceRecord& s, const std::string& agent_id) {
-    ASSERT_TRUE(passages_->attach_source(s.id, agent_id, kUser).ok());
+    ASSERT_TRUE(passages_->attach_source(sources::space_of(s), s.id, agent_id, kUser).ok());
     ASSERT_TRUE(meta_->attach_source(agent_id, s.id).ok());
   }
   // Ten paragraphs: several passages.

@@ -131,3 +131,46 @@ TEST_P(SourceStateMigration, SourcesStoredBeforeStatesExistedAreReady) {
 
 }  // namespace
 }  // namespace memgpt::store
+
+namespace memgpt::store {
+namespace {
+
+// Where a re-embedded source's and agent's vectors live is part of their records, and a
+// re-embed under way is recorded (one per owner) until it is finished.
+TEST_P(SourceRecordsTest, EmbeddingSpacesAndReembedsUnderWayAreStored) {
+  SourceRecord s = make_source("docs", SourceState::kReady);
+  EXPECT_EQ(s.embedding_space, "");
+  s.embedding_model = "all-minilm-l6-v2";
+  s.embedding_space = "all_minilm_l6_v2";
+  ASSERT_TRUE(meta_->update_source(s).ok());
+  EXPECT_EQ(meta_->get_source(s.id)->embedding_space, "all_minilm_l6_v2");
+
+  AgentRecord a = *meta_->get_agent(make_agent("ada"));
+  a.embedding_config.embedding_space = "scripted_embed";
+  ASSERT_TRUE(meta_->update_agent(a).ok());
+  EXPECT_EQ(meta_->get_agent(a.id)->embedding_config.embedding_space, "scripted_embed");
+
+  EXPECT_EQ(meta_->get_reembed(s.id).status().code(), ErrorCode::kNotFound);
+  ReembedRecord r;
+  r.owner_id = s.id;
+  r.kind = "source";
+  r.from.embedding_model = "memgpt-builtin-384";
+  r.from.embedding_dim = 384;
+  r.to.embedding_model = "all-minilm-l6-v2";
+  r.to.embedding_dim = 384;
+  r.to.embedding_space = "all_minilm_l6_v2";
+  ASSERT_TRUE(meta_->put_reembed(r).ok());
+  r.phase = ReembedPhase::kCleanup;
+  ASSERT_TRUE(meta_->put_reembed(r).ok());  // replaces
+  auto got = meta_->get_reembed(s.id);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  EXPECT_EQ(got->phase, ReembedPhase::kCleanup);
+  EXPECT_EQ(got->from.embedding_model, "memgpt-builtin-384");
+  EXPECT_EQ(got->to.embedding_space, "all_minilm_l6_v2");
+  EXPECT_EQ(meta_->list_reembeds()->size(), 1u);
+  ASSERT_TRUE(meta_->delete_reembed(s.id).ok());
+  EXPECT_TRUE(meta_->list_reembeds()->empty());
+}
+
+}  // namespace
+}  // namespace memgpt::store

@@ -1,0 +1,1 @@
+target_link_libraries(test_runtime PRIVATE memgpt_scripted_llm)
