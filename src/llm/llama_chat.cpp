@@ -160,11 +160,11 @@ class LlamaChatModelImpl final : public LlamaChatModel {
     ctx_ = new_context(*model_, cparams_);
     if (!ctx_) {
       std::string why = take_llama_log_error();
-      return llm_failure(ErrorCode::kResourceExhausted,
-                         fmt::format("the local model cannot create a context of {} tokens{}{}: use a smaller "
-                                     "--context-window",
-                                     cparams_.n_ctx, why.empty() ? "" : ": ", why),
-                         LlmError::kContextWindowExceeded);
+      // Out of memory, not a conversation too long: summarising would not help.
+      return Status(ErrorCode::kResourceExhausted,
+                    fmt::format("the local model cannot create a context of {} tokens{}{}: use a smaller "
+                                "--context-window",
+                                cparams_.n_ctx, why.empty() ? "" : ": ", why));
     }
     llama_set_abort_callback(ctx_.get(), &LlamaChatModelImpl::should_abort, this);
     return Status::ok_status();
@@ -378,7 +378,8 @@ Result<std::unique_ptr<LlamaChatModel>> make_llama_chat_model(const LlmConfig& c
   std::optional<uint64_t> available = options.available_memory ? options.available_memory() : available_memory();
   if (available) {
     Status enough = check_memory(need, *available, window);
-    if (!enough.ok()) return llm_failure(enough.code(), enough.message(), LlmError::kContextWindowExceeded);
+    // Not an overflow of the conversation (summarising would not help): no LLM error class.
+    if (!enough.ok()) return enough;
   }
   MEMGPT_ASSIGN_OR_RETURN(auto model, acquire_model(path));
   const int threads = local_model_threads(config.threads);

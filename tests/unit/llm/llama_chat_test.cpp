@@ -264,6 +264,7 @@ TEST(LlamaChat, NotEnoughMemoryIsRefusedBeforeLoadingInOneLineSayingWhatToDo) {
   auto m = make_llama_chat_model(config, options);
   ASSERT_FALSE(m.ok());
   EXPECT_EQ(m.status().code(), ErrorCode::kResourceExhausted);
+  EXPECT_FALSE(is_context_overflow(m.status())) << "summarising would not make room in memory";
   const std::string& message = m.status().message();
   EXPECT_TRUE(one_line(message)) << message;
   EXPECT_NE(message.find("64 MiB"), std::string::npos) << message;        // what is free
