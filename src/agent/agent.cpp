@@ -13,9 +13,21 @@ namespace memgpt::agent {
 
 // ---- construction ---------------------------------------------------------------------------
 
+namespace {
+
+// The window the agent budgets with: the configured one, unless the model has less (a local
+// model clamps a window larger than it was trained for), so summaries start in time.
+int usable_window(const AgentDeps& deps, int configured) {
+  int real = deps.model ? deps.model->context_window() : 0;
+  return real > 0 && (configured <= 0 || real < configured) ? real : configured;
+}
+
+}  // namespace
+
 Agent::Agent(const AgentDeps& deps, store::AgentRecord record, AgentState state)
     : conversation_(deps, std::move(record), std::move(state)),
-      budget_(deps.tokenizer, conversation_.record().llm_config.model, conversation_.record().llm_config.context_window),
+      budget_(deps.tokenizer, conversation_.record().llm_config.model,
+              usable_window(deps, conversation_.record().llm_config.context_window)),
       summarizer_(conversation_, budget_),
       loop_(conversation_, budget_, summarizer_) {}
 

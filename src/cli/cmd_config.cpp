@@ -12,6 +12,7 @@
 #include "cli/term.h"
 #include "config/config.h"
 #include "config/providers.h"
+#include "llm/llm_config.h"
 #include "runtime/embedder_records.h"
 #include "util/files.h"
 #include "util/http_client.h"
@@ -39,6 +40,8 @@ constexpr SettingFlag kSettingFlags[] = {
     {"--context-window", "model", "context_window", "Context window in tokens"},
     {"--model-timeout", "model", "timeout",
      "Seconds one model call may take, retries included (default 120)"},
+    {"--model-threads", "model", "threads",
+     "CPU threads of the in-process model (default: MEMGPT_LLM_THREADS, else min(cores, 4))"},
     {"--embedding-provider", "embedding", "embedding_endpoint_type",
      "Embeddings: local (built-in, offline), openai, azure, ollama, llamacpp, vllm, tei"},
     {"--embedding-endpoint-type", "embedding", "embedding_endpoint_type",
@@ -139,7 +142,9 @@ void show_config(const MemgptConfig& c, const Credentials& creds, bool json) {
                       {"model_endpoint_type", c.model_endpoint_type},
                       {"model_wrapper", c.model_wrapper},
                       {"context_window", c.context_window},
-                      {"timeout", c.model_timeout}};
+                      {"timeout", c.model_timeout},
+                      // What the in-process model will use ([model] threads, MEMGPT_LLM_THREADS, cores).
+                      {"threads", llm::local_model_threads(c.model_threads)}};
   section("embedding") = {{"embedding_endpoint_type", c.embedding_endpoint_type},
                           {"embedding_endpoint", c.embedding_endpoint},
                           {"embedding_model", c.embedding_model},

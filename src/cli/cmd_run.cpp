@@ -107,6 +107,7 @@ class Session {
   bool interactive_;
   Printer printer_;
   runtime::AgentService service_;
+  std::unique_ptr<llm::ChatModel> checked_model_;  // connected once at the start (see open_agent)
   store::AgentRecord record_;  // the agent as opened at the start (id, name, embedding)
   bool created_ = false;
   bool failed_ = false;
@@ -192,7 +193,10 @@ Status Session::open_agent() {
   // is created.
   store::AgentLlmConfig llm = existing ? existing->llm_config : new_llm_config();
   if (existing) apply_overrides(llm);
-  MEMGPT_RETURN_IF_ERROR(runtime::connect_model(llm, ctx_.credentials).status());
+  // Kept until the run ends: an in-process model's weights stay loaded for the agent service,
+  // which shares them (llm/llama_models.h) instead of loading the file a second time.
+  MEMGPT_ASSIGN_OR_RETURN(checked_model_, runtime::connect_model(llm, ctx_.credentials,
+                                                                  runtime::model_call_settings(ctx_.config)));
   if (existing) {
     fmt::print("🔁 Using existing agent {}\n", name);
     MEMGPT_RETURN_IF_ERROR(runtime::check_agent_embedder(*existing, *archival_.embedder));

@@ -95,6 +95,10 @@ const std::vector<Field>& fields() {
     f.push_back(str_field("model", "model_wrapper", &MemgptConfig::model_wrapper));
     f.push_back(int_field("model", "context_window", &MemgptConfig::context_window));
     f.push_back(int_field("model", "timeout", &MemgptConfig::model_timeout));
+    // Optional: absent (0) means automatic (MEMGPT_LLM_THREADS, else min(cores, 4)).
+    Field threads = int_field("model", "threads", &MemgptConfig::model_threads);
+    threads.get = [](const MemgptConfig& c) { return c.model_threads > 0 ? std::to_string(c.model_threads) : ""; };
+    f.push_back(threads);
     Field emb_type = str_field("embedding", "embedding_endpoint_type",
                                &MemgptConfig::embedding_endpoint_type);
     emb_type.set = [](MemgptConfig& c, const std::string& v) -> Status {

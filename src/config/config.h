@@ -37,6 +37,7 @@ struct MemgptConfig {
   std::string model_wrapper;  // local backends: chatml (default), llama3, ...
   int context_window = kDefaultContextWindow;
   int model_timeout = 120;  // seconds for one model call, retries included ([model] timeout)
+  int model_threads = 0;    // CPU threads of the in-process model ([model] threads; 0: automatic)
   // [embedding]
   std::string embedding_endpoint_type = "local";
   std::string embedding_endpoint;

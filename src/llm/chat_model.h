@@ -147,6 +147,9 @@ class ChatModel {
   virtual std::string model_name() const = 0;
   // "openai", "anthropic", "ollama", ...
   virtual std::string endpoint_type() const = 0;
+  // The context window the model really has when it knows better than the configuration (an
+  // in-process model clamps a window larger than the one it was trained on); 0: as configured.
+  virtual int context_window() const { return 0; }
 };
 
 }  // namespace memgpt::llm

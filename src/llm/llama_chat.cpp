@@ -8,12 +8,15 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
-#include <thread>
 #include <vector>
 
+#include "llm/call_stream.h"
 #include "llm/function_grammar.h"
+#include "llm/llama_memory.h"
+#include "llm/llama_models.h"
 #include "llm/prompt_wrapper.h"
 #include "util/files.h"
 
@@ -28,40 +31,9 @@ constexpr const char* kPackagedModelFile = "SmolLM2-135M-Instruct.Q4_1.gguf";
 // A MemGPT answer (inner thoughts and one call) is far shorter; small models that ramble would
 // otherwise spend minutes on one reply at CPU speed.
 constexpr int kDefaultMaxTokens = 256;
-constexpr int kMaxDefaultThreads = 4;
 constexpr uint32_t kSeed = 1234;  // reproducible runs; the temperature still applies
-
-// llama.cpp logs through one global callback. Nothing below the app layer prints, so the log is
-// dropped except the first error line since the last take_log_error(), the cause a failed load
-// turns into its one-line message.
-std::mutex log_mu;
-std::string first_log_error;
-
-void on_llama_log(ggml_log_level level, const char* text, void*) {
-  if (level != GGML_LOG_LEVEL_ERROR || text == nullptr) return;
-  std::string line = text;
-  while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.pop_back();
-  // "llama_model_load: error loading model: unknown model architecture: 'x'" -> the cause.
-  const std::string kLoading = "error loading model: ";
-  if (size_t at = line.find(kLoading); at != std::string::npos) line = line.substr(at + kLoading.size());
-  std::lock_guard lock(log_mu);
-  if (first_log_error.empty()) first_log_error = line;
-}
-
-void init_llama_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    llama_log_set(on_llama_log, nullptr);
-    llama_backend_init();
-  });
-}
-
-std::string take_log_error() {
-  std::lock_guard lock(log_mu);
-  std::string out = std::move(first_log_error);
-  first_log_error.clear();
-  return out;
-}
+constexpr int kDefaultWindow = 8192;
+constexpr int kBatch = 512;
 
 bool is_gguf(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -69,26 +41,9 @@ bool is_gguf(const std::string& path) {
   return in.read(magic, 4) && std::memcmp(magic, "GGUF", 4) == 0;
 }
 
-int default_threads() {
-  if (const char* env = std::getenv("MEMGPT_LLM_THREADS")) {
-    int n = std::atoi(env);
-    if (n > 0) return n;
-  }
-  int cores = static_cast<int>(std::thread::hardware_concurrency());
-  return std::clamp(cores, 1, kMaxDefaultThreads);
-}
-
-struct ModelDeleter {
-  void operator()(llama_model* m) const { llama_model_free(m); }
-};
-struct ContextDeleter {
-  void operator()(llama_context* c) const { llama_free(c); }
-};
 struct SamplerDeleter {
   void operator()(llama_sampler* s) const { llama_sampler_free(s); }
 };
-using ModelPtr = std::unique_ptr<llama_model, ModelDeleter>;
-using ContextPtr = std::unique_ptr<llama_context, ContextDeleter>;
 using SamplerPtr = std::unique_ptr<llama_sampler, SamplerDeleter>;
 
 // One prompt ready for the model, and how to read its completion back.
@@ -101,22 +56,21 @@ struct Rendered {
 
 class LlamaChatModelImpl final : public LlamaChatModel {
  public:
-  LlamaChatModelImpl(LlmConfig config, std::string path, ModelPtr model, ContextPtr ctx,
+  LlamaChatModelImpl(LlmConfig config, std::shared_ptr<const LoadedModel> model, llama_context_params cparams,
                      std::unique_ptr<PromptWrapper> wrapper, int threads)
       : config_(std::move(config)),
-        path_(std::move(path)),
         model_(std::move(model)),
-        ctx_(std::move(ctx)),
-        vocab_(llama_model_get_vocab(model_.get())),
+        cparams_(cparams),
+        vocab_(llama_model_get_vocab(model_->get())),
         wrapper_(std::move(wrapper)),
         threads_(threads) {
-    const char* tmpl = llama_model_chat_template(model_.get(), nullptr);
+    const char* tmpl = llama_model_chat_template(model_->get(), nullptr);
     if (tmpl != nullptr) template_ = tmpl;
-    llama_set_abort_callback(ctx_.get(), &LlamaChatModelImpl::should_abort, this);
   }
 
   std::string model_name() const override { return config_.model; }
   std::string endpoint_type() const override { return "local"; }
+  int context_window() const override { return static_cast<int>(cparams_.n_ctx); }
   int threads() const override { return threads_; }
   LocalCallStats last_call_stats() const override {
     std::lock_guard lock(mu_);
@@ -131,6 +85,7 @@ class LlamaChatModelImpl final : public LlamaChatModel {
       ~ClearCancel() { c = nullptr; }
     } clear{cancel_};
 
+    MEMGPT_RETURN_IF_ERROR(ensure_context());
     Rendered prompt = render(request);
     std::vector<llama_token> tokens = tokenize(prompt.text);
     const int64_t n_ctx = llama_n_ctx(ctx_.get());
@@ -154,6 +109,8 @@ class LlamaChatModelImpl final : public LlamaChatModel {
 
     MEMGPT_ASSIGN_OR_RETURN(SamplerPtr sampler, make_sampler(prompt, request));
     const int max_tokens = request.max_tokens.value_or(kDefaultMaxTokens);
+    std::optional<FunctionCallStream> stream;
+    if (request.on_delta) stream.emplace(prompt.expects_function_call, request.on_delta);
     std::string text;
     std::string finish = "stop";
     for (int i = 0;; ++i) {
@@ -164,7 +121,9 @@ class LlamaChatModelImpl final : public LlamaChatModel {
       }
       llama_token token = llama_sampler_sample(sampler.get(), ctx_.get(), -1);
       if (llama_vocab_is_eog(vocab_, token)) break;
-      text += piece(token);
+      std::string said = piece(token);
+      text += said;
+      if (stream) stream->feed(said);
       ++stats.generated_tokens;
       MEMGPT_RETURN_IF_ERROR(decode(&token, 1));
     }
@@ -191,6 +150,24 @@ class LlamaChatModelImpl final : public LlamaChatModel {
  private:
   static bool should_abort(void* self) {
     return static_cast<LlamaChatModelImpl*>(self)->cancelled();
+  }
+
+  // The context is made at the first call, so an agent opened only to be read (or to check its
+  // model) costs no KV cache.
+  Status ensure_context() {
+    if (ctx_) return Status::ok_status();
+    take_llama_log_error();
+    ctx_ = new_context(*model_, cparams_);
+    if (!ctx_) {
+      std::string why = take_llama_log_error();
+      // Out of memory, not a conversation too long: summarising would not help.
+      return Status(ErrorCode::kResourceExhausted,
+                    fmt::format("the local model cannot create a context of {} tokens{}{}: use a smaller "
+                                "--context-window",
+                                cparams_.n_ctx, why.empty() ? "" : ": ", why));
+    }
+    llama_set_abort_callback(ctx_.get(), &LlamaChatModelImpl::should_abort, this);
+    return Status::ok_status();
   }
 
   bool cancelled() const {
@@ -276,6 +253,7 @@ class LlamaChatModelImpl final : public LlamaChatModel {
     cached_.resize(common);
     const size_t batch = llama_n_batch(ctx_.get());
     for (size_t i = common; i < tokens.size(); i += batch) {
+      if (cancelled()) return Status(ErrorCode::kCancelled, "the local model was interrupted");
       size_t n = std::min(batch, tokens.size() - i);
       MEMGPT_RETURN_IF_ERROR(decode(tokens.data() + i, n));
     }
@@ -289,10 +267,20 @@ class LlamaChatModelImpl final : public LlamaChatModel {
       cached_.insert(cached_.end(), tokens, tokens + n);
       return Status::ok_status();
     }
+    llama_memory_t memory = llama_get_memory(ctx_.get());
+    if (rc == 2) {
+      // Interrupted: llama.cpp drops the positions of the batch it was evaluating; drop any
+      // other part of it too, so the cache holds exactly `cached_` and the next call reuses it.
+      if (!llama_memory_seq_rm(memory, 0, static_cast<llama_pos>(cached_.size()), -1)) {
+        llama_memory_clear(memory, true);
+        cached_.clear();
+      }
+      return Status(ErrorCode::kCancelled, "the local model was interrupted");
+    }
     // What the cache holds after a failed decode is not known: forget it.
-    llama_memory_clear(llama_get_memory(ctx_.get()), true);
+    llama_memory_clear(memory, true);
     cached_.clear();
-    if (rc == 2 || cancelled()) return Status(ErrorCode::kCancelled, "the local model was interrupted");
+    if (cancelled()) return Status(ErrorCode::kCancelled, "the local model was interrupted");
     if (rc == 1) {
       return llm_failure(ErrorCode::kResourceExhausted, "the prompt does not fit the local model's context window",
                          LlmError::kContextWindowExceeded);
@@ -307,7 +295,7 @@ class LlamaChatModelImpl final : public LlamaChatModel {
       std::string gbnf = function_call_gbnf(prompt.tools);
       llama_sampler* grammar = llama_sampler_init_grammar(vocab_, gbnf.c_str(), "root");
       if (grammar == nullptr) {
-        return internal_error(fmt::format("llama.cpp rejected the function-call grammar: {}", take_log_error()));
+        return internal_error(fmt::format("llama.cpp rejected the function-call grammar: {}", take_llama_log_error()));
       }
       llama_sampler_chain_add(chain.get(), grammar);
     }
@@ -323,15 +311,15 @@ class LlamaChatModelImpl final : public LlamaChatModel {
   }
 
   LlmConfig config_;
-  std::string path_;
-  ModelPtr model_;
-  ContextPtr ctx_;
+  std::shared_ptr<const LoadedModel> model_;  // shared with the other models of the same file
+  llama_context_params cparams_;
   const llama_vocab* vocab_;
   std::unique_ptr<PromptWrapper> wrapper_;
   int threads_;
   std::string template_;
 
   mutable std::mutex mu_;
+  ContextPtr ctx_;  // made by the first call
   std::atomic<const std::atomic<bool>*> cancel_{nullptr};
   std::vector<llama_token> cached_;  // what the KV cache holds for sequence 0
   LocalCallStats stats_;
@@ -368,7 +356,8 @@ Result<std::string> resolve_local_model(const std::string& model) {
                      LlmError::kModelNotFound);
 }
 
-Result<std::unique_ptr<LlamaChatModel>> make_llama_chat_model(const LlmConfig& config) {
+Result<std::unique_ptr<LlamaChatModel>> make_llama_chat_model(const LlmConfig& config,
+                                                              const LocalModelOptions& options) {
   MEMGPT_ASSIGN_OR_RETURN(std::string path, resolve_local_model(config.model));
   if (!is_gguf(path)) {
     return llm_failure(ErrorCode::kInvalidArgument,
@@ -377,36 +366,31 @@ Result<std::unique_ptr<LlamaChatModel>> make_llama_chat_model(const LlmConfig& c
   }
   MEMGPT_ASSIGN_OR_RETURN(auto wrapper, make_prompt_wrapper(config.model_wrapper));
   init_llama_once();
-  take_log_error();
-  llama_model_params mparams = llama_model_default_params();
-  mparams.n_gpu_layers = 0;
-  ModelPtr model(llama_model_load_from_file(path.c_str(), mparams));
-  if (!model) {
-    std::string why = take_log_error();
-    return llm_failure(ErrorCode::kInvalidArgument,
-                       fmt::format("{}: llama.cpp cannot load this model{}{}", path, why.empty() ? "" : ": ", why),
-                       LlmError::kModelNotFound);
+  // The header first: the trained window and what the context will cost, before any weights.
+  auto facts = read_gguf_facts(path);
+  if (!facts.ok()) return llm_failure(ErrorCode::kInvalidArgument, facts.status().message(), LlmError::kModelNotFound);
+  int window = config.context_window > 0 ? config.context_window : kDefaultWindow;
+  // Longer than trained only degrades: the runtime warns when this clamps (context_window()).
+  if (facts->context_length > 0) window = static_cast<int>(std::min<int64_t>(window, facts->context_length));
+  std::error_code ec;
+  const uint64_t file_bytes = is_model_loaded(path) ? 0 : std::filesystem::file_size(path, ec);
+  MemoryNeed need = estimate_memory(*facts, ec ? 0 : file_bytes, window, kBatch);
+  std::optional<uint64_t> available = options.available_memory ? options.available_memory() : available_memory();
+  if (available) {
+    Status enough = check_memory(need, *available, window);
+    // Not an overflow of the conversation (summarising would not help): no LLM error class.
+    if (!enough.ok()) return enough;
   }
-  const int threads = config.threads > 0 ? config.threads : default_threads();
-  const int trained = llama_model_n_ctx_train(model.get());
-  int window = config.context_window > 0 ? config.context_window : 8192;
-  if (trained > 0) window = std::min(window, trained);  // longer than trained only degrades
+  MEMGPT_ASSIGN_OR_RETURN(auto model, acquire_model(path));
+  const int threads = local_model_threads(config.threads);
   llama_context_params cparams = llama_context_default_params();
   cparams.n_ctx = static_cast<uint32_t>(window);
-  cparams.n_batch = 512;
+  cparams.n_batch = kBatch;
   cparams.n_threads = threads;
   cparams.n_threads_batch = threads;
   cparams.no_perf = true;
-  ContextPtr ctx(llama_init_from_model(model.get(), cparams));
-  if (!ctx) {
-    std::string why = take_log_error();
-    return llm_failure(ErrorCode::kResourceExhausted,
-                       fmt::format("{}: cannot create a context of {} tokens{}{}", path, window,
-                                   why.empty() ? "" : ": ", why),
-                       LlmError::kContextWindowExceeded);
-  }
-  return std::unique_ptr<LlamaChatModel>(std::make_unique<LlamaChatModelImpl>(
-      config, std::move(path), std::move(model), std::move(ctx), std::move(wrapper), threads));
+  return std::unique_ptr<LlamaChatModel>(
+      std::make_unique<LlamaChatModelImpl>(config, std::move(model), cparams, std::move(wrapper), threads));
 }
 
 }  // namespace memgpt::llm

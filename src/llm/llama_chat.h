@@ -4,11 +4,17 @@
 // know, the configured prompt wrapper); function calls are constrained by the GBNF grammar of
 // the offered functions (llm/function_grammar.h), so every call parses. The tokens a call shares
 // with the previous prompt stay in the KV cache: a step evaluates only what changed.
+// The weights are shared with every other chat model of the process that runs the same file
+// (llm/llama_models.h); the context (KV cache) is this model's own, created at its first call.
+// Streaming: on_delta gets the call as it is generated (llm/call_stream.h). Cancelling is
+// honoured between tokens, and between batches while the prompt is evaluated.
 // Thread-safety: calls are serialised (one model context).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "llm/llm_config.h"
@@ -39,8 +45,17 @@ class LlamaChatModel : public ChatModel {
   virtual int threads() const = 0;
 };
 
-// Loads the model. One-line errors: no such file, not a GGUF file, a model this llama.cpp
-// cannot load (unknown architecture, damaged file), an unknown model_wrapper.
-Result<std::unique_ptr<LlamaChatModel>> make_llama_chat_model(const LlmConfig& config);
+struct LocalModelOptions {
+  // The bytes the process may still allocate (tests); unset: llm::available_memory().
+  std::function<std::optional<uint64_t>()> available_memory;
+};
+
+// Loads the model (or shares the weights already loaded). The context window is the configured
+// one, clamped to the model's trained window (see context_window()). One-line errors: no such
+// file, not a GGUF file, not enough memory for the weights and the context (estimated before
+// loading), a model this llama.cpp cannot load (unknown architecture, damaged file), an unknown
+// model_wrapper.
+Result<std::unique_ptr<LlamaChatModel>> make_llama_chat_model(const LlmConfig& config,
+                                                              const LocalModelOptions& options = {});
 
 }  // namespace memgpt::llm

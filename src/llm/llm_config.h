@@ -24,10 +24,14 @@ struct LlmConfig {
   // One model call, every attempt and wait included, ends within this ([model] timeout).
   int timeout_ms = kDefaultModelTimeoutMs;
   int max_attempts = 4;  // attempts on 429 / 5xx / connection errors, all within timeout_ms
-  // In-process model (endpoint type "local"): CPU threads; 0 = MEMGPT_LLM_THREADS from the
-  // environment, else min(cores, 4). More threads than free cores make every token slower.
+  // In-process model (endpoint type "local"): CPU threads ([model] threads); 0 = see
+  // local_model_threads. More threads than free cores make every token slower.
   int threads = 0;
 };
+
+// The CPU threads of the in-process model: `configured` ([model] threads) when > 0, else
+// MEMGPT_LLM_THREADS from the environment when it is a positive number, else min(cores, 4).
+int local_model_threads(int configured);
 
 // The backend for `config`; kUnimplemented for endpoint types this build cannot speak.
 Result<std::unique_ptr<ChatModel>> make_chat_model(const LlmConfig& config,

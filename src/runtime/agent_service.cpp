@@ -81,7 +81,7 @@ void apply(const AgentDescription& d, store::AgentRecord& rec) {
 Result<std::unique_ptr<llm::ChatModel>> AgentService::connect(const store::AgentLlmConfig& llm_config) const {
   if (options_.connect_model) return options_.connect_model(llm_config);
   return options_.operator_keys_only ? connect_model_with_operator_keys(llm_config, ctx_.config, ctx_.credentials)
-                                     : connect_model(llm_config, ctx_.credentials, ctx_.config.model_timeout);
+                                     : connect_model(llm_config, ctx_.credentials, model_call_settings(ctx_.config));
 }
 
 agent::AgentDeps AgentService::deps_of(OpenAgent::Loaded& loaded) {

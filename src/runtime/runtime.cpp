@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <mutex>
+#include <set>
 
 #include "config/providers.h"
 #include "runtime/model_endpoints.h"
@@ -99,9 +101,15 @@ Result<AppContext> open_context() {
   return ctx;
 }
 
-llm::LlmConfig llm_config_of(const store::AgentLlmConfig& c, const Credentials& creds, int timeout_seconds) {
+ModelCallSettings model_call_settings(const MemgptConfig& config) {
+  return {config.model_timeout, config.model_threads};
+}
+
+llm::LlmConfig llm_config_of(const store::AgentLlmConfig& c, const Credentials& creds,
+                             const ModelCallSettings& settings) {
   llm::LlmConfig l;
-  if (timeout_seconds > 0) l.timeout_ms = static_cast<int>(std::min(timeout_seconds, 86400) * 1000);
+  if (settings.timeout_seconds > 0) l.timeout_ms = static_cast<int>(std::min(settings.timeout_seconds, 86400) * 1000);
+  l.threads = settings.threads;
   l.model = c.model;
   l.model_endpoint = c.model_endpoint;
   l.model_endpoint_type = c.model_endpoint_type;
@@ -120,6 +128,19 @@ llm::LlmConfig llm_config_of(const store::AgentLlmConfig& c, const Credentials& 
 
 namespace {
 
+// A window larger than the model's trained one is clamped by the model: the user hears it once
+// (per model and window) and the agent budgets with the real window (agent::Agent).
+void warn_if_window_clamped(const llm::LlmConfig& cfg, const llm::ChatModel& model) {
+  const int real = model.context_window();
+  if (real <= 0 || real >= cfg.context_window) return;
+  static std::mutex mu;
+  static std::set<std::string> warned;
+  std::lock_guard lock(mu);
+  if (!warned.insert(fmt::format("{}\n{}", cfg.model, cfg.context_window)).second) return;
+  fmt::print(stderr, "memgpt: warning: the context window {} is larger than {} was trained for: using {} tokens\n",
+             cfg.context_window, cfg.model, real);
+}
+
 Result<std::unique_ptr<llm::ChatModel>> connect(const llm::LlmConfig& cfg) {
   if (cfg.model_endpoint_type == "openai" && cfg.api_key.empty() &&
       normalized_endpoint(cfg.model_endpoint) == normalized_endpoint(official_endpoint("openai", Credentials{}))) {
@@ -127,20 +148,22 @@ Result<std::unique_ptr<llm::ChatModel>> connect(const llm::LlmConfig& cfg) {
         "no OpenAI API key: set OPENAI_API_KEY or run `memgpt configure --openai-key KEY` (or point "
         "memgpt at another LLM with `memgpt configure --llm-provider ... --model-endpoint ...`)");
   }
-  return llm::make_chat_model(cfg);
+  auto model = llm::make_chat_model(cfg);
+  if (model.ok()) warn_if_window_clamped(cfg, **model);
+  return model;
 }
 
 }  // namespace
 
 Result<std::unique_ptr<llm::ChatModel>> connect_model(const store::AgentLlmConfig& agent_llm_config,
-                                                      const Credentials& creds, int timeout_seconds) {
-  return connect(llm_config_of(agent_llm_config, creds, timeout_seconds));
+                                                      const Credentials& creds, const ModelCallSettings& settings) {
+  return connect(llm_config_of(agent_llm_config, creds, settings));
 }
 
 Result<std::unique_ptr<llm::ChatModel>> connect_model_with_operator_keys(const store::AgentLlmConfig& agent_llm_config,
                                                                          const MemgptConfig& config,
                                                                          const Credentials& creds) {
-  llm::LlmConfig cfg = llm_config_of(agent_llm_config, creds, config.model_timeout);
+  llm::LlmConfig cfg = llm_config_of(agent_llm_config, creds, model_call_settings(config));
   if (!is_operator_endpoint(config, creds, cfg.model_endpoint_type, cfg.model_endpoint)) {
     cfg.api_key.clear();
     cfg.api_version.clear();

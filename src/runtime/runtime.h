@@ -42,14 +42,23 @@ embed::EmbedderConfig embedder_config(const MemgptConfig& config, const Credenti
 // Only the configuration (no store): for commands that must not touch the database.
 Result<MemgptConfig> load_config_or_default();
 
+// The process's settings for every model it connects (the config file's [model] section).
+struct ModelCallSettings {
+  int timeout_seconds = 0;  // one model call ([model] timeout; 0 = the default, 120 s)
+  int threads = 0;          // the in-process model's CPU threads ([model] threads; 0 = automatic)
+};
+ModelCallSettings model_call_settings(const MemgptConfig& config);
+
 // An agent's llm_config (as stored) with the key its backend needs from the credentials, and
-// the time one model call may take ([model] timeout; 0 = the default, 120 s).
+// the process's settings for model calls.
 llm::LlmConfig llm_config_of(const store::AgentLlmConfig& agent_llm_config, const Credentials& creds,
-                             int timeout_seconds = 0);
+                             const ModelCallSettings& settings = {});
 // Fails before anything is created when the model cannot be reached as configured (no key for
-// api.openai.com, unknown backend).
+// api.openai.com, unknown backend, a local model that cannot load). When the model's real
+// context window is smaller than the configured one (a local model's trained window), says so
+// once per model and window on stderr.
 Result<std::unique_ptr<llm::ChatModel>> connect_model(const store::AgentLlmConfig& agent_llm_config,
-                                                      const Credentials& creds, int timeout_seconds = 0);
+                                                      const Credentials& creds, const ModelCallSettings& settings = {});
 // The same for a server: the keys go only to the operator's endpoints (model_endpoints.h); an
 // agent whose endpoint is elsewhere connects without them. The call deadline is [model] timeout.
 Result<std::unique_ptr<llm::ChatModel>> connect_model_with_operator_keys(const store::AgentLlmConfig& agent_llm_config,

@@ -160,6 +160,21 @@ TEST_F(CliBasics, ConfigureRejectsBadValues) {
   EXPECT_FALSE(testing::read_text(home_.file("config")).find("chroma") != std::string::npos);
 }
 
+// The in-process model's threads: the config key, else MEMGPT_LLM_THREADS, else the cores.
+TEST_F(CliBasics, ShowTellsTheLocalModelThreadsInEffect) {
+  testing::RunOptions env;
+  env.env["MEMGPT_LLM_THREADS"] = "2";
+  ASSERT_EQ(run({"configure", "--llm-provider", "local"}).exit_code, 0);
+  EXPECT_EQ(Json::parse(run({"configure", "--show", "--json"}, env).out)["model"]["threads"], 2);
+  ASSERT_EQ(run({"configure", "--model-threads", "3"}).exit_code, 0);
+  EXPECT_NE(testing::read_text(home_.file("config")).find("threads = 3"), std::string::npos);
+  auto text = run({"configure", "--show"}, env);
+  EXPECT_NE(text.out.find("\nthreads = 3\n"), std::string::npos) << text.out;
+  auto bad = run({"configure", "--model-threads", "0"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("threads must be a positive integer"), std::string::npos) << bad.err;
+}
+
 TEST_F(CliBasics, EmbeddingProviderSetsMatchingDefaults) {
   ASSERT_EQ(run({"configure", "--embedding-provider", "openai"}).exit_code, 0);
   auto j = Json::parse(run({"configure", "--show", "--json"}).out);
