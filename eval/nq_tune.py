@@ -55,14 +55,20 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--memgpt", default=os.path.join(ROOT, "build/release/memgpt"))
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared/data/nq-open-oracle.jsonl.gz"))
+    ap.add_argument("--embedding-model", default="",
+                    help="all-minilm-l6-v2 or memgpt-builtin-384 (default: what `memgpt configure` picks)")
+    ap.add_argument("--vector-weight", type=float, default=DEFAULT_VECTOR_WEIGHT,
+                    help="the vector weight memgpt uses for this embedder (src/sources/passage_store.cpp)")
+    ap.add_argument("--rrf-k", type=int, default=DEFAULT_RRF_K)
     args = ap.parse_args()
+    defaults = (args.vector_weight, args.rrf_k)
 
     questions, passages = read_nq(args.data)
     halves = split_questions(questions, passages)
     print(f"{len(questions)} questions, {len(passages)} distinct gold passages; split by passage: "
           f"tune {len(halves['tune'])} questions, test {len(halves['test'])} questions")
 
-    source = MemgptSource(args.memgpt, passages)
+    source = MemgptSource(args.memgpt, passages, args.embedding_model)
     try:
         print(source.load_report)
         ranked = {}
@@ -71,7 +77,7 @@ def main():
             text, _ = source.search(qs, "text", FUSION_DEPTH)
             hybrid, _ = source.search(qs, "hybrid", 10)
             ranked[name] = (vec, text, hybrid)
-            ours = [fuse(v, t, DEFAULT_VECTOR_WEIGHT, DEFAULT_RRF_K) for v, t in zip(vec, text)]
+            ours = [fuse(v, t, *defaults) for v, t in zip(vec, text)]
             same = sum(a == b for a, b in zip(ours, hybrid))
             print(f"{name}: this script's fusion at the defaults equals `memgpt search --mode hybrid` "
                   f"on {same} of {len(qs)} questions")
@@ -83,7 +89,7 @@ def main():
         for w in VECTOR_WEIGHTS:
             for k in RRF_KS:
                 r = fused_recall(tune_qs, (tv, tt), w, k)
-                is_default = (w, k) == (DEFAULT_VECTOR_WEIGHT, DEFAULT_RRF_K)
+                is_default = (w, k) == defaults
                 grid.append(((r[5], r[10], r[1], is_default), w, k, r))
         grid.sort(key=lambda g: g[0], reverse=True)
         print("\ntune half, best 10 of the grid (vector weight, rrf k):")
@@ -95,12 +101,12 @@ def main():
         test_qs, (sv, st, sh) = halves["test"], ranked["test"]
         print(f"\ntest half ({len(test_qs)} questions, not used for tuning):")
         print(f"{'':<34} {'R@1':>7} {'R@5':>7} {'R@10':>7}")
-        print(line(f"hybrid defaults w_v={DEFAULT_VECTOR_WEIGHT} k={DEFAULT_RRF_K}", recall(test_qs, sh)))
+        print(line(f"hybrid defaults w_v={defaults[0]} k={defaults[1]}", recall(test_qs, sh)))
         print(line(f"hybrid tuned w_v={best_w} k={best_k}", fused_recall(test_qs, (sv, st), best_w, best_k)))
-        print(line("vector (built-in embedder)", recall(test_qs, [v[:10] for v in sv])))
+        print(line(f"vector ({source.embedding})", recall(test_qs, [v[:10] for v in sv])))
         print(line("text (BM25)", recall(test_qs, [t[:10] for t in st])))
         print(f"\ntune half ({len(tune_qs)} questions):")
-        print(line(f"hybrid defaults w_v={DEFAULT_VECTOR_WEIGHT} k={DEFAULT_RRF_K}", recall(tune_qs, ranked["tune"][2])))
+        print(line(f"hybrid defaults w_v={defaults[0]} k={defaults[1]}", recall(tune_qs, ranked["tune"][2])))
         print(line(f"hybrid tuned w_v={best_w} k={best_k}", fused_recall(tune_qs, (tv, tt), best_w, best_k)))
     finally:
         source.close()

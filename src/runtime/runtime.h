@@ -42,6 +42,12 @@ embed::EmbedderConfig embedder_config(const MemgptConfig& config, const Credenti
 // Only the configuration (no store): for commands that must not touch the database.
 Result<MemgptConfig> load_config_or_default();
 
+// The embedder `memgpt configure` and `quickstart` give a new home (local): the in-process model
+// all-minilm-l6-v2 (with chunks it reads whole) when its file is installed, else the built-in
+// embedder. Returns one line saying which, for the CLI to print. A home used without a config
+// file keeps the built-in embedder (instant, no model file).
+std::string choose_default_embedding(MemgptConfig& config);
+
 // An agent's llm_config (as stored) with the key its backend needs from the credentials, and
 // the time one model call may take ([model] timeout; 0 = the default, 120 s).
 llm::LlmConfig llm_config_of(const store::AgentLlmConfig& agent_llm_config, const Credentials& creds,

@@ -187,13 +187,20 @@ Result<std::vector<Passage>> PassageStore::list_source_passages(const std::strin
   return out;
 }
 
+ModelLimit model_limit(embed::Embedder& embedder) {
+  ModelLimit limit;
+  limit.max_tokens = embedder.max_input_tokens();
+  if (limit.max_tokens > 0) limit.count = [&embedder](std::string_view t) { return embedder.count_tokens(t); };
+  return limit;
+}
+
 Result<std::vector<std::string>> PassageStore::insert_archival(const std::string& user_id,
                                                                const std::string& agent_id,
                                                                const std::string& text,
                                                                int chunk_tokens) {
   std::vector<Passage> passages;
   int64_t now = SystemClock::instance().now_ms();
-  for (auto& chunk : chunk_text(text, {chunk_tokens, 20})) {
+  for (auto& chunk : chunk_text_for_model(text, {chunk_tokens, 20}, model_limit(*embedder_))) {
     Passage p;
     p.id = new_uuid();
     p.text = std::move(chunk);

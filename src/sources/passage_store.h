@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "embed/embedder.h"
+#include "sources/chunker.h"
 #include "util/json.h"
 #include "util/status.h"
 #include "vector/vector_store.h"
@@ -44,6 +45,9 @@ const char* search_mode_name(SearchMode mode);
 
 // A stable id from parts (128-bit hash, hex): the same source and text give the same id.
 std::string passage_id(std::initializer_list<std::string_view> parts);
+
+// The embedding model's input limit, for chunking (none when the embedder knows none).
+ModelLimit model_limit(embed::Embedder& embedder);
 
 class PassageStore {
  public:

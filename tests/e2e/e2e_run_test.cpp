@@ -272,7 +272,9 @@ TEST_F(RunTest, QuickstartWritesABackendPreset) {
   EXPECT_EQ(j["model"]["model_endpoint_type"], "ollama");
   EXPECT_EQ(j["model"]["model_endpoint"], "http://localhost:11434");
   EXPECT_EQ(j["model"]["model_wrapper"], "chatml");
-  EXPECT_EQ(j["embedding"]["embedding_model"], "memgpt-builtin-384");
+  // A new home gets the in-process sentence-embedding model (scripts/setup.sh installs it).
+  EXPECT_EQ(j["embedding"]["embedding_model"], "all-minilm-l6-v2");
+  EXPECT_EQ(j["embedding"]["embedding_chunk_size"], 200);
   auto anthropic = run({"quickstart", "--backend", "anthropic", "--no-check"});
   ASSERT_EQ(anthropic.exit_code, 0) << anthropic.err;
   EXPECT_EQ(Json::parse(run({"configure", "--show", "--json"}).out)["model"]["model_endpoint_type"], "anthropic");
