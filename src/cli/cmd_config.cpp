@@ -78,10 +78,12 @@ constexpr SecretFlag kSecretFlags[] = {
     {"--milvus-token", "milvus", "token", "Milvus token (user:password or API key)"},
 };
 
-// Embedding settings implied by a provider when the user gives none.
-void apply_embedding_provider_defaults(MemgptConfig& c, bool model_given, bool dim_given) {
+// Embedding settings implied by a provider when the user gives none. Returns the line saying
+// which local embedder was picked, if one was.
+std::string apply_embedding_provider_defaults(MemgptConfig& c, bool model_given, bool dim_given) {
+  std::string picked;
   if (c.embedding_endpoint_type == "local") {
-    if (!model_given) runtime::choose_default_embedding(c);
+    if (!model_given) picked = runtime::choose_default_embedding(c);
     if (!dim_given) c.embedding_dim = kBuiltinEmbeddingDim;
     c.embedding_endpoint.clear();
   } else if (c.embedding_endpoint_type == "openai") {
@@ -91,6 +93,7 @@ void apply_embedding_provider_defaults(MemgptConfig& c, bool model_given, bool d
     if (!dim_given && c.embedding_model == "text-embedding-ada-002") c.embedding_dim = 1536;
     if (c.embedding_endpoint.empty()) c.embedding_endpoint = "https://api.openai.com/v1";
   }
+  return picked;
 }
 
 // Endpoint (and wrapper) implied by an LLM provider when the user gives none.
@@ -335,7 +338,9 @@ void register_config_commands(CLI::App& app) {
     }
     // A new home: the default embedder unless the flags name one.
     std::string embeddings;
-    if (!config.exists) embeddings = runtime::choose_default_embedding(config);
+    const bool embedding_flags = values.count("--embedding-provider") || values.count("--embedding-endpoint-type") ||
+                                 values.count("--embedding-model") || values.count("--embedding-endpoint");
+    if (!config.exists && !embedding_flags) embeddings = runtime::choose_default_embedding(config);
     if (values.empty() && !show && stdin_is_tty() && stdout_is_tty()) {
       configure_interactively(config, creds);
       Status saved = config.save();
@@ -364,10 +369,7 @@ void register_config_commands(CLI::App& app) {
       }
     }
     if (values.count("--embedding-provider") || values.count("--embedding-endpoint-type")) {
-      apply_embedding_provider_defaults(config, model_given, dim_given);
-    }
-    if (values.count("--embedding-provider") || values.count("--embedding-endpoint-type") || model_given) {
-      embeddings.clear();  // the user chose
+      embeddings = apply_embedding_provider_defaults(config, model_given, dim_given);
     }
     if (values.count("--archival-uri")) {
       std::string uri = config.archival_storage.uri;
