@@ -84,6 +84,7 @@ std::string apply_embedding_provider_defaults(MemgptConfig& c, bool model_given,
   std::string picked;
   if (c.embedding_endpoint_type == "local") {
     if (!model_given) picked = runtime::choose_default_embedding(c);
+    if (model_given) runtime::fit_chunk_size_to_embedder(c);
     if (!dim_given) c.embedding_dim = kBuiltinEmbeddingDim;
     c.embedding_endpoint.clear();
   } else if (c.embedding_endpoint_type == "openai") {

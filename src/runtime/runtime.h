@@ -47,6 +47,9 @@ Result<MemgptConfig> load_config_or_default();
 // embedder. Returns one line saying which, for the CLI to print. A home used without a config
 // file keeps the built-in embedder (instant, no model file).
 std::string choose_default_embedding(MemgptConfig& config);
+// all-minilm-l6-v2 reads 254 word pieces: a config still at the general default chunk size (300
+// cl100k tokens, about 285 pieces) gets 200 with it. Nothing changes for other embedders.
+void fit_chunk_size_to_embedder(MemgptConfig& config);
 
 // An agent's llm_config (as stored) with the key its backend needs from the credentials, and
 // the time one model call may take ([model] timeout; 0 = the default, 120 s).
