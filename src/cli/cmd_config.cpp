@@ -82,10 +82,13 @@ constexpr SecretFlag kSecretFlags[] = {
     {"--milvus-token", "milvus", "token", "Milvus token (user:password or API key)"},
 };
 
-// Embedding settings implied by a provider when the user gives none.
-void apply_embedding_provider_defaults(MemgptConfig& c, bool model_given, bool dim_given) {
+// Embedding settings implied by a provider when the user gives none. Returns the line saying
+// which local embedder was picked, if one was.
+std::string apply_embedding_provider_defaults(MemgptConfig& c, bool model_given, bool dim_given) {
+  std::string picked;
   if (c.embedding_endpoint_type == "local") {
-    if (!model_given) c.embedding_model = kBuiltinEmbeddingModel;
+    if (!model_given) picked = runtime::choose_default_embedding(c);
+    if (model_given) runtime::fit_chunk_size_to_embedder(c);
     if (!dim_given) c.embedding_dim = kBuiltinEmbeddingDim;
     c.embedding_endpoint.clear();
   } else if (c.embedding_endpoint_type == "openai") {
@@ -95,6 +98,7 @@ void apply_embedding_provider_defaults(MemgptConfig& c, bool model_given, bool d
     if (!dim_given && c.embedding_model == "text-embedding-ada-002") c.embedding_dim = 1536;
     if (c.embedding_endpoint.empty()) c.embedding_endpoint = "https://api.openai.com/v1";
   }
+  return picked;
 }
 
 // Endpoint (and wrapper) implied by an LLM provider when the user gives none.
@@ -324,17 +328,16 @@ void run_quickstart(const std::string& backend, const std::string& qs_model, boo
   config.model = qs_model.empty() ? std::string(p->default_model) : qs_model;
   config.context_window = p->default_context_window;
   config.model_wrapper = p->default_wrapper;
-  config.embedding_endpoint_type = "local";
-  config.embedding_endpoint.clear();
-  config.embedding_model = kBuiltinEmbeddingModel;
-  config.embedding_dim = kBuiltinEmbeddingDim;
+  // A new home gets the default embedder; an existing one keeps its own (its sources and
+  // agents were embedded with it).
+  std::string embeddings = config.exists ? fmt::format("embeddings: {} (kept)", config.embedding_model)
+                                         : runtime::choose_default_embedding(config);
   config.archival_storage.type = "milvus";
   if (config.archival_storage.uri.empty()) config.archival_storage.uri = memgpt_home() + "/milvus.db";
   Status s = config.save();
   if (!s.ok()) fail(s.with_context("cannot save the configuration"));
-  fmt::print("📖 MemGPT configuration file updated ({}): {} model '{}' at {}, built-in embeddings, "
-             "archival memory in {}\n",
-             display_path(config.path), p->type, config.model, config.model_endpoint,
+  fmt::print("📖 MemGPT configuration file updated ({}): {} model '{}' at {}, {}, archival memory in {}\n",
+             display_path(config.path), p->type, config.model, config.model_endpoint, embeddings,
              display_path(config.archival_uri()));
   if (backend == "openai" && creds.openai_key().empty()) {
     fmt::print("⚠️  No OpenAI API key yet: set OPENAI_API_KEY or run `memgpt configure --openai-key KEY`\n");
@@ -366,12 +369,18 @@ void register_config_commands(CLI::App& app) {
       show_config(config, creds, json);
       return;
     }
+    // A new home: the default embedder unless the flags name one.
+    std::string embeddings;
+    const bool embedding_flags = values.count("--embedding-provider") || values.count("--embedding-endpoint-type") ||
+                                 values.count("--embedding-model") || values.count("--embedding-endpoint");
+    if (!config.exists && !embedding_flags) embeddings = runtime::choose_default_embedding(config);
     if (values.empty() && !show && stdin_is_tty() && stdout_is_tty()) {
       configure_interactively(config, creds);
       Status saved = config.save();
       if (!saved.ok()) fail(saved.with_context("cannot save the configuration"));
       check(creds.save());
       fmt::print("📖 Saving config to {}\n", display_path(config.path));
+      fmt::print("🧠 embeddings: {} ({})\n", config.embedding_model, config.embedding_endpoint_type);
       check_llm_endpoint(config, creds);
       return;
     }
@@ -393,7 +402,7 @@ void register_config_commands(CLI::App& app) {
       }
     }
     if (values.count("--embedding-provider") || values.count("--embedding-endpoint-type")) {
-      apply_embedding_provider_defaults(config, model_given, dim_given);
+      embeddings = apply_embedding_provider_defaults(config, model_given, dim_given);
     }
     for (const char* flag : {"--embedding-provider", "--embedding-endpoint-type", "--embedding-model", "--embedding-dim",
                              "--embedding-endpoint"}) {
@@ -423,6 +432,7 @@ void register_config_commands(CLI::App& app) {
       return;
     }
     fmt::print("📖 Saving config to {}\n", display_path(config.path));
+    if (!embeddings.empty()) fmt::print("🧠 {}\n", embeddings);
     if (secrets_changed) fmt::print("🔑 Saving credentials to {}\n", display_path(creds.path));
   });
 

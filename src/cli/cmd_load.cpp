@@ -92,6 +92,16 @@ void register_load_commands(CLI::App& app) {
     }
     fmt::print("Loaded {} passages and {} documents from {}\n", report->passages, report->documents,
                name);
+    const sources::FitReport& fit = report->fit;
+    if (fit.split > 0) {
+      fmt::print("Split {} {} longer than the embedding model {} reads ({} word pieces) into smaller passages\n",
+                 fit.split, fit.split == 1 ? "chunk" : "chunks", ctx.config.embedding_model, fit.max_tokens);
+    }
+    if (fit.truncated > 0) {
+      fmt::print("Truncated {} {} longer than the embedding model {} reads: it embeds the first {} word pieces\n",
+                 fit.truncated, fit.truncated == 1 ? "passage" : "passages", ctx.config.embedding_model,
+                 fit.max_tokens);
+    }
   });
 
   auto* search = app.add_subcommand("search", "Search a data source or an agent's archival memory (no LLM)");

@@ -126,7 +126,15 @@ class OpenAIEmbedder final : public Embedder {
 
 Result<std::unique_ptr<Embedder>> make_embedder(const EmbedderConfig& config,
                                                 std::shared_ptr<HttpClient> http) {
-  if (config.endpoint_type == "local" || config.endpoint_type.empty()) return make_builtin_embedder();
+  if (config.endpoint_type == "local" || config.endpoint_type.empty()) {
+    if (config.model.empty() || config.model == kBuiltinEmbedderModel) return make_builtin_embedder();
+#ifdef MEMGPT_LOCAL_LLM
+    return make_local_model_embedder(config);
+#else
+    return unimplemented(fmt::format("the embedding model '{}' needs llama.cpp, which this build lacks; use '{}'",
+                                     config.model, kBuiltinEmbedderModel));
+#endif
+  }
   if (config.endpoint.empty()) {
     return invalid_argument(fmt::format(
         "embedding endpoint type '{}' needs an endpoint (memgpt configure --embedding-endpoint)",

@@ -48,6 +48,14 @@ struct ModelCallSettings {
   int threads = 0;          // the in-process model's CPU threads ([model] threads; 0 = automatic)
 };
 ModelCallSettings model_call_settings(const MemgptConfig& config);
+// The embedder `memgpt configure` and `quickstart` give a new home (local): the in-process model
+// all-minilm-l6-v2 (with chunks it reads whole) when its file is installed, else the built-in
+// embedder. Returns one line saying which, for the CLI to print. A home used without a config
+// file keeps the built-in embedder (instant, no model file).
+std::string choose_default_embedding(MemgptConfig& config);
+// all-minilm-l6-v2 reads 254 word pieces: a config still at the general default chunk size (300
+// cl100k tokens, about 285 pieces) gets 200 with it. Nothing changes for other embedders.
+void fit_chunk_size_to_embedder(MemgptConfig& config);
 
 // An agent's llm_config (as stored) with the key its backend needs from the credentials, and
 // the process's settings for model calls.

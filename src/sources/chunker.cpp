@@ -127,4 +127,42 @@ std::vector<std::string> chunk_text(const std::string& text, const ChunkOptions&
   return chunks;
 }
 
+namespace {
+
+// Appends the pieces of `chunk` that fit the limit; returns whether it had to cut it.
+bool fit_chunk(std::string chunk, int chunk_tokens, const ModelLimit& limit, std::vector<std::string>& out,
+               FitReport& report) {
+  const size_t n = limit.count(chunk);
+  if (n <= limit.max_tokens) {
+    out.push_back(std::move(chunk));
+    return false;
+  }
+  // Windows smaller in proportion, with a margin: tokenizers differ from word to word.
+  const int smaller = static_cast<int>(static_cast<double>(chunk_tokens) * limit.max_tokens / n * 0.9);
+  if (smaller < 8 || smaller >= chunk_tokens) {
+    ++report.truncated;
+    out.push_back(std::move(chunk));
+    return false;
+  }
+  for (auto& piece : chunk_text(chunk, {smaller, 0})) fit_chunk(std::move(piece), smaller, limit, out, report);
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> chunk_text_for_model(const std::string& text, const ChunkOptions& options,
+                                              const ModelLimit& limit, FitReport* report) {
+  std::vector<std::string> chunks = chunk_text(text, options);
+  if (limit.max_tokens == 0 || !limit.count) return chunks;
+  FitReport local;
+  FitReport& r = report ? *report : local;
+  r.max_tokens = limit.max_tokens;
+  std::vector<std::string> out;
+  out.reserve(chunks.size());
+  for (auto& c : chunks) {
+    if (fit_chunk(std::move(c), std::max(8, options.chunk_tokens), limit, out, r)) ++r.split;
+  }
+  return out;
+}
+
 }  // namespace memgpt::sources

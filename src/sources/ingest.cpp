@@ -22,9 +22,10 @@ std::string lower(std::string s) {
 
 // The passages of one document of a source: chunked, with ids stable across loads.
 std::vector<Passage> document_passages(const store::SourceRecord& source, const Document& doc,
-                                       const ChunkOptions& chunking, int64_t now, const std::string& file_id) {
+                                       const ChunkOptions& chunking, const ModelLimit& limit, FitReport& fit,
+                                       int64_t now, const std::string& file_id) {
   std::vector<Passage> out;
-  for (auto& chunk : chunk_text(doc.text, chunking)) {
+  for (auto& chunk : chunk_text_for_model(doc.text, chunking, limit, &fit)) {
     Passage p;
     p.id = passage_id({source.id, doc.doc_id(), chunk});
     p.text = std::move(chunk);
@@ -132,6 +133,7 @@ Result<LoadReport> ingest_files(PassageStore& passages, const store::SourceRecor
   report.source = source;
   report.files = files.size();
   const ChunkOptions chunking{request.chunk_tokens, request.overlap_tokens};
+  const ModelLimit limit = model_limit(passages.embedder());
   int64_t now = SystemClock::instance().now_ms();
   auto cancelled = [&] { return progress.cancel && progress.cancel->load(); };
   std::vector<Passage> pending;
@@ -161,7 +163,7 @@ Result<LoadReport> ingest_files(PassageStore& passages, const store::SourceRecor
     Status s = read_documents(file, [&](Document doc) -> Status {
       if (cancelled()) return Status(ErrorCode::kCancelled, "cancelled");
       ++report.documents;
-      for (auto& p : document_passages(source, doc, chunking, now, "")) {
+      for (auto& p : document_passages(source, doc, chunking, limit, report.fit, now, "")) {
         pending.push_back(std::move(p));
         if (pending.size() >= kBatch) MEMGPT_RETURN_IF_ERROR(flush());
       }
@@ -186,6 +188,7 @@ Result<FileLoadReport> ingest_file(PassageStore& passages, const store::SourceRe
                                    const std::string& path, const FileIngest& how) {
   MEMGPT_RETURN_IF_ERROR(passages.ensure_collections());
   FileLoadReport report;
+  const ModelLimit limit = model_limit(passages.embedder());
   std::vector<Passage> all;
   int64_t now = SystemClock::instance().now_ms();
   ReadOptions read_options;
@@ -193,7 +196,8 @@ Result<FileLoadReport> ingest_file(PassageStore& passages, const store::SourceRe
   read_options.warn = [&](const std::string& w) { report.warnings.push_back(w); };
   MEMGPT_RETURN_IF_ERROR(read_documents(path, [&](Document doc) -> Status {
     ++report.documents;
-    for (auto& p : document_passages(source, doc, {how.chunk_tokens, how.overlap_tokens}, now, how.file_id)) {
+    for (auto& p : document_passages(source, doc, {how.chunk_tokens, how.overlap_tokens}, limit, report.fit, now,
+                                     how.file_id)) {
       all.push_back(std::move(p));
     }
     return {};

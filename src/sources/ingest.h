@@ -41,6 +41,7 @@ struct LoadReport {
   size_t files = 0;
   std::vector<std::string> skipped;   // one line per file that could not be read
   std::vector<std::string> warnings;  // one line per file loaded in part
+  FitReport fit;  // chunks longer than the embedding model reads (split, or truncated)
 };
 
 // The files a request names: --input-files as given, plus --input-dir filtered by extension
@@ -68,7 +69,9 @@ struct FileLoadReport {
   int64_t documents = 0;
   int64_t passages = 0;
   std::vector<std::string> warnings;  // e.g. bad lines of a JSONL file that were skipped
+  FitReport fit;
 };
+
 struct FileIngest {
   std::string name;     // how messages name the file (never the server's temporary path)
   std::string file_id;  // recorded in each passage's metadata; empty: none

@@ -13,6 +13,10 @@
 namespace memgpt::sources {
 namespace {
 
+// Hybrid fusion for embedders other than the built-in one (see PassageStore::search).
+constexpr double kModelVectorWeight = 2.0;
+constexpr int kModelRrfK = 2;
+
 uint64_t fnv(std::string_view s, uint64_t h) {
   for (unsigned char c : s) {
     h ^= c;
@@ -185,11 +189,13 @@ Result<PassagePage> PassageStore::search(const std::string& collection, const st
     req.vector = std::move(vecs[0]);
   }
   if (mode != SearchMode::kVector) req.text_query = query;
-  // Fusion chosen on NaturalQuestions-Open and checked on held-out questions (eval/nq_tune.py,
-  // eval/RESULTS.md): the built-in vectors are the weaker ranking, so they count half, and a
-  // small k trusts the top ranks more.
-  req.vector_weight = 0.5;
-  req.rrf_k = 10;
+  // Fusion chosen on one half of NaturalQuestions-Open and checked on the other (eval/nq_tune.py,
+  // eval/RESULTS.md). The built-in vectors are the weaker ranking, so they count half; a
+  // sentence-embedding model's ranking is the stronger one and counts more than BM25's. A small
+  // k trusts the top ranks more.
+  const bool builtin = embedder_->model() == embed::kBuiltinEmbedderModel;
+  req.vector_weight = builtin ? 0.5 : kModelVectorWeight;
+  req.rrf_k = builtin ? 10 : kModelRrfK;
   MEMGPT_ASSIGN_OR_RETURN(auto hits, store_->search(collection, req));
   for (auto& h : hits) {
     Json row = h.fields;
@@ -219,13 +225,20 @@ Result<std::vector<Passage>> PassageStore::list_source_passages(const std::strin
   return out;
 }
 
+ModelLimit model_limit(embed::Embedder& embedder) {
+  ModelLimit limit;
+  limit.max_tokens = embedder.max_input_tokens();
+  if (limit.max_tokens > 0) limit.count = [&embedder](std::string_view t) { return embedder.count_tokens(t); };
+  return limit;
+}
+
 Result<std::vector<std::string>> PassageStore::insert_archival(const std::string& user_id,
                                                                const std::string& agent_id,
                                                                const std::string& text,
                                                                int chunk_tokens) {
   std::vector<Passage> passages;
   int64_t now = SystemClock::instance().now_ms();
-  for (auto& chunk : chunk_text(text, {chunk_tokens, 20})) {
+  for (auto& chunk : chunk_text_for_model(text, {chunk_tokens, 20}, model_limit(*embedder_))) {
     Passage p;
     p.id = new_uuid();
     p.text = std::move(chunk);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "embed/embedder.h"
+#include "sources/chunker.h"
 #include "store/metadata_store.h"
 #include "util/json.h"
 #include "util/status.h"
@@ -66,6 +67,9 @@ VectorSpace own_space(const std::string& model, int dim);
 
 // A stable id from parts (128-bit hash, hex): the same source and text give the same id.
 std::string passage_id(std::initializer_list<std::string_view> parts);
+
+// The embedding model's input limit, for chunking (none when the embedder knows none).
+ModelLimit model_limit(embed::Embedder& embedder);
 
 // Passages of one vector space (by default the per-dimension collections of the embedder's
 // dimension); in() gives the same store on another space. Cheap to copy.

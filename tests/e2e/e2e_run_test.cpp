@@ -52,7 +52,7 @@ TEST_F(RunTest, MissionPathLoadsAttachesSearchesAndAnswers) {
                      say("Magic rules have a priority from 0 to 100; higher priorities are tried first.")}));
   auto load = run({"load", "directory", "--name", "mime_spec", "--input-files=" + std::string(kPdf)});
   ASSERT_EQ(load.exit_code, 0) << load.err;
-  EXPECT_EQ(load.out, "Loaded 38 passages and 17 documents from mime_spec\n");
+  EXPECT_EQ(load.out, "Loaded 55 passages and 17 documents from mime_spec\n");
 
   auto r = run({"run", "--persona", "memgpt_doc", "-y", "--first", "--no-verify"},
                "/attach mime_spec\nWhat does the spec say about the priority of magic rules?\n");
@@ -74,7 +74,7 @@ TEST_F(RunTest, MissionPathLoadsAttachesSearchesAndAnswers) {
   std::string content = result["content"];
   EXPECT_NE(content.find("\"status\":\"OK\""), std::string::npos);
   EXPECT_NE(content.find("priority"), std::string::npos) << content.substr(0, 800);
-  EXPECT_NE(content.find("Showing 5 of 38 results (page 0/7)"), std::string::npos) << content.substr(0, 300);
+  EXPECT_NE(content.find("Showing 5 of 55 results (page 0/10)"), std::string::npos) << content.substr(0, 300);
   EXPECT_TRUE(server_->violations().empty());
   // The system prompt is the document preset's; the user's words arrived packed.
   EXPECT_NE(reqs[0]["messages"][0]["content"].get<std::string>().find("archival memory"), std::string::npos);
@@ -105,7 +105,7 @@ TEST_F(RunTest, MissionPathWithMilvusServerUri) {
   ASSERT_EQ(c.exit_code, 0) << c.err;
   auto load = run({"load", "directory", "--name", "mime_spec", "--input-files", kPdf});
   EXPECT_EQ(load.exit_code, 0) << load.err;
-  EXPECT_EQ(load.out, "Loaded 38 passages and 17 documents from mime_spec\n");
+  EXPECT_EQ(load.out, "Loaded 55 passages and 17 documents from mime_spec\n");
   auto r = run({"run", "--persona", "memgpt_doc", "-y", "--first", "--no-verify"},
                "/attach mime_spec\nWhat is the priority of magic rules?\n");
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -114,7 +114,7 @@ TEST_F(RunTest, MissionPathWithMilvusServerUri) {
   ASSERT_EQ(reqs.size(), 2u);
   const Json& msgs = reqs[1]["messages"];
   std::string result = msgs[msgs.size() - 2]["content"];
-  EXPECT_NE(result.find("Showing 5 of 38 results"), std::string::npos) << result.substr(0, 300);
+  EXPECT_NE(result.find("Showing 5 of 55 results"), std::string::npos) << result.substr(0, 300);
   EXPECT_NE(result.find("priority"), std::string::npos);
   // A wrong token is one clear line.
   auto bad = run({"configure", "--milvus-token", "root:wrong"});
@@ -272,7 +272,9 @@ TEST_F(RunTest, QuickstartWritesABackendPreset) {
   EXPECT_EQ(j["model"]["model_endpoint_type"], "ollama");
   EXPECT_EQ(j["model"]["model_endpoint"], "http://localhost:11434");
   EXPECT_EQ(j["model"]["model_wrapper"], "chatml");
-  EXPECT_EQ(j["embedding"]["embedding_model"], "memgpt-builtin-384");
+  // A new home gets the in-process sentence-embedding model (scripts/setup.sh installs it).
+  EXPECT_EQ(j["embedding"]["embedding_model"], "all-minilm-l6-v2");
+  EXPECT_EQ(j["embedding"]["embedding_chunk_size"], 200);
   auto anthropic = run({"quickstart", "--backend", "anthropic", "--no-check"});
   ASSERT_EQ(anthropic.exit_code, 0) << anthropic.err;
   EXPECT_EQ(Json::parse(run({"configure", "--show", "--json"}).out)["model"]["model_endpoint_type"], "anthropic");

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <string>
 
 #include "tokenizer/tokenizer.h"
@@ -87,6 +88,58 @@ TEST(Chunker, TextWithoutBreaksIsCutByTokensNeverInsideACharacter) {
     letters += c.size();
   }
   EXPECT_GE(letters, text.size());  // all of it, and the overlaps
+}
+
+}  // namespace
+}  // namespace memgpt::sources
+
+namespace memgpt::sources {
+namespace {
+
+// A model whose tokenizer counts every letter: far more tokens than cl100k.
+size_t letters(std::string_view t) {
+  size_t n = 0;
+  for (char c : t) n += std::isalpha(static_cast<unsigned char>(c)) ? 1 : 0;
+  return n;
+}
+
+TEST(ChunkTextForModel, ChunksOverTheModelLimitAreSplitUntilEveryPieceFits) {
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += "Sentence number " + std::to_string(i) + " talks about memory. ";
+  ModelLimit limit{120, letters};
+  FitReport fit;
+  auto chunks = chunk_text_for_model(text, {100, 10}, limit, &fit);
+  auto plain = chunk_text(text, {100, 10});
+  EXPECT_GT(fit.split, 0);
+  EXPECT_EQ(fit.truncated, 0);
+  EXPECT_EQ(fit.max_tokens, 120u);
+  EXPECT_GT(chunks.size(), plain.size());
+  for (const auto& c : chunks) EXPECT_LE(letters(c), 120u) << c;
+  // Nothing is lost: every sentence number is in some chunk.
+  for (int i = 0; i < 40; ++i) {
+    std::string needle = "number " + std::to_string(i) + " ";
+    bool found = false;
+    for (const auto& c : chunks) found = found || c.find(needle) != std::string::npos;
+    EXPECT_TRUE(found) << needle;
+  }
+}
+
+TEST(ChunkTextForModel, ChunksThatFitAreUnchangedAndWithoutALimitNothingChanges) {
+  std::string text = "A short note. Another one.";
+  FitReport fit;
+  EXPECT_EQ(chunk_text_for_model(text, {100, 10}, ModelLimit{500, letters}, &fit), chunk_text(text, {100, 10}));
+  EXPECT_EQ(fit.split, 0);
+  EXPECT_EQ(chunk_text_for_model(text, {100, 10}, ModelLimit{}, &fit), chunk_text(text, {100, 10}));
+}
+
+TEST(ChunkTextForModel, AWordLongerThanTheLimitIsReportedAsTruncated) {
+  std::string word(400, 'x');  // cl100k cuts it into few tokens; the model counts 400
+  FitReport fit;
+  auto chunks = chunk_text_for_model(word, {8, 0}, ModelLimit{10, letters}, &fit);
+  EXPECT_GT(fit.truncated, 0);
+  std::string joined;
+  for (const auto& c : chunks) joined += c;
+  EXPECT_EQ(joined, word);
 }
 
 }  // namespace

@@ -1,0 +1,17 @@
+// What every in-process llama.cpp user shares: the backend, initialised once per process, and
+// llama.cpp's one global log callback. Nothing below the app layer prints, so the log is dropped
+// except the first error line since the last take_llama_log_error(), the cause a failed load
+// turns into its one-line message. Used by the embedder (embed/local_embedder.cpp); the chat
+// model (llm/llama_chat.cpp) has its own copy of this until it moves here.
+// Thread-safety: both functions may be called from any thread.
+#pragma once
+
+#include <string>
+
+namespace memgpt::llm {
+
+void init_llama_runtime();
+// The first error llama.cpp logged since the last call ("" if none), without its prefix.
+std::string take_llama_log_error();
+
+}  // namespace memgpt::llm
