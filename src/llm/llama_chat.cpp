@@ -17,6 +17,7 @@
 #include "llm/function_grammar.h"
 #include "llm/llama_memory.h"
 #include "llm/llama_models.h"
+#include "llm/llama_runtime.h"
 #include "llm/prompt_wrapper.h"
 #include "util/files.h"
 
@@ -365,7 +366,7 @@ Result<std::unique_ptr<LlamaChatModel>> make_llama_chat_model(const LlmConfig& c
                        LlmError::kModelNotFound);
   }
   MEMGPT_ASSIGN_OR_RETURN(auto wrapper, make_prompt_wrapper(config.model_wrapper));
-  init_llama_once();
+  init_llama_runtime();
   // The header first: the trained window and what the context will cost, before any weights.
   auto facts = read_gguf_facts(path);
   if (!facts.ok()) return llm_failure(ErrorCode::kInvalidArgument, facts.status().message(), LlmError::kModelNotFound);

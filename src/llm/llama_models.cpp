@@ -1,5 +1,7 @@
 #include "llm/llama_models.h"
 
+#include "llm/llama_runtime.h"
+
 #include <fmt/format.h>
 #include <llama.h>
 
@@ -10,20 +12,6 @@
 
 namespace memgpt::llm {
 namespace {
-
-std::mutex log_mu;
-std::string first_log_error;
-
-void on_llama_log(ggml_log_level level, const char* text, void*) {
-  if (level != GGML_LOG_LEVEL_ERROR || text == nullptr) return;
-  std::string line = text;
-  while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.pop_back();
-  // "llama_model_load: error loading model: unknown model architecture: 'x'" -> the cause.
-  const std::string kLoading = "error loading model: ";
-  if (size_t at = line.find(kLoading); at != std::string::npos) line = line.substr(at + kLoading.size());
-  std::lock_guard lock(log_mu);
-  if (first_log_error.empty()) first_log_error = line;
-}
 
 // The same file: where it really is, how long it is and when it last changed (a file replaced
 // in place is loaded again).
@@ -51,21 +39,6 @@ Registry& registry() {
 
 }  // namespace
 
-void init_llama_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    llama_log_set(on_llama_log, nullptr);
-    llama_backend_init();
-  });
-}
-
-std::string take_llama_log_error() {
-  std::lock_guard lock(log_mu);
-  std::string out = std::move(first_log_error);
-  first_log_error.clear();
-  return out;
-}
-
 LoadedModel::LoadedModel(std::string path, llama_model* model) : path_(std::move(path)), model_(model) {
   ++registry().live_models;
 }
@@ -81,7 +54,7 @@ void ContextDeleter::operator()(llama_context* ctx) const {
 }
 
 Result<std::shared_ptr<const LoadedModel>> acquire_model(const std::string& path) {
-  init_llama_once();
+  init_llama_runtime();
   Registry& r = registry();
   const std::string key = file_identity(path);
   std::lock_guard lock(r.mu);

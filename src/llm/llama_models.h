@@ -54,9 +54,4 @@ struct ModelRegistryCounts {
 };
 ModelRegistryCounts model_registry_counts();
 
-// llama.cpp's log (one global callback) is dropped except its first error line since the last
-// take_llama_log_error(): the cause a failed load turns into its one-line message.
-void init_llama_once();
-std::string take_llama_log_error();
-
 }  // namespace memgpt::llm

@@ -1,8 +1,8 @@
 // What every in-process llama.cpp user shares: the backend, initialised once per process, and
 // llama.cpp's one global log callback. Nothing below the app layer prints, so the log is dropped
 // except the first error line since the last take_llama_log_error(), the cause a failed load
-// turns into its one-line message. Used by the embedder (embed/local_embedder.cpp); the chat
-// model (llm/llama_chat.cpp) has its own copy of this until it moves here.
+// turns into its one-line message. Used by the embedder (embed/local_embedder.cpp) and the chat
+// models (llm/llama_models.cpp).
 // Thread-safety: both functions may be called from any thread.
 #pragma once
 
