@@ -4,7 +4,7 @@
 # cmake/llama (Release, static, native CPU, AMX off), in a separate folder, build/llama-bench:
 # the reference for bench/llm's tokens/s comparison. Opt-in, outside CI. ccache shares the
 # llama/ggml objects with build/release, so mostly llama.cpp's common library is compiled.
-#   bash bench/llm/build_llama_bench.sh   ->  build/llama-bench/cmake/llama/llama.cpp/bin/llama-bench
+#   bash bench/llm/build_llama_bench.sh   ->  build/llama-bench/bin/llama-bench
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="$here/build/llama-bench"
