@@ -59,6 +59,9 @@ struct TurnOptions {
   bool stream = false;
   const std::atomic<bool>* cancel = nullptr;
   int max_steps = 25;  // heartbeat chains longer than this are stopped with an alert
+  // The function the turn's first step must call (as Letta's InitToolRule); empty: the model
+  // chooses. Small local models rarely pick a search on their own; this makes them start with one.
+  std::string first_function;
 };
 
 struct TurnResult {

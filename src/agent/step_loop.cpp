@@ -82,6 +82,16 @@ Result<llm::ChatResponse> StepLoop::call_model(const std::vector<store::MessageR
         "no LLM is configured: run `memgpt configure` (or set OPENAI_API_KEY) to connect one");
   }
   Json offered = tools();
+  std::string tool_choice = "auto";
+  if (!options.first_function.empty()) {
+    bool known = std::any_of(offered.begin(), offered.end(), [&](const Json& tool) {
+      return tool.value("/function/name"_json_pointer, "") == options.first_function;
+    });
+    if (!known) {
+      return invalid_argument(fmt::format("'{}' is not a function of this agent", options.first_function));
+    }
+    tool_choice = options.first_function;
+  }
   for (int attempt = 0; attempt < kModelCallAttempts; ++attempt) {
     bool last = attempt + 1 == kModelCallAttempts;
     MEMGPT_ASSIGN_OR_RETURN(auto messages, conversation_.request_messages(pending));
@@ -93,6 +103,7 @@ Result<llm::ChatResponse> StepLoop::call_model(const std::vector<store::MessageR
     llm::ChatRequest req;
     req.messages = messages;
     req.tools = offered;
+    req.tool_choice = tool_choice;
     req.cancel = options.cancel;
     if (options.stream && sink) {
       req.on_delta = [&sink](const llm::StreamDelta& d) {
@@ -230,9 +241,18 @@ Result<StepLoop::StepOutcome> StepLoop::step(const store::MessageRecord* input, 
 Result<TurnResult> StepLoop::run_turn(std::optional<store::MessageRecord> input, const EventSink& sink,
                                       const TurnOptions& options) {
   TurnResult turn;
+  // The first function binds the first step only. The last step a chain may take must answer the
+  // user (when the agent can), so a turn cut at max_steps does not end in silence.
+  const auto& functions = conversation_.state().functions;
+  bool can_reply = std::find(functions.begin(), functions.end(), "send_message") != functions.end();
+  auto options_for_step = [&](int taken) {
+    TurnOptions o = options;
+    if (taken > 0) o.first_function = taken + 1 >= options.max_steps && can_reply ? "send_message" : "";
+    return o;
+  };
   for (;;) {
     if (cancelled(options)) break;
-    auto stepped = step(input ? &*input : nullptr, sink, options);
+    auto stepped = step(input ? &*input : nullptr, sink, options_for_step(turn.steps));
     if (!stepped.ok()) {
       // Nothing is lost: when the model call fails or is cancelled before the first step is
       // stored, the user's message is still stored (unanswered), so /retry can send it again.

@@ -2,8 +2,11 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
 
 #include "cli/commands.h"
@@ -14,6 +17,9 @@
 #include "config/providers.h"
 #include "llm/llm_config.h"
 #include "runtime/embedder_records.h"
+#if MEMGPT_LOCAL_LLM
+#include "llm/llama_chat.h"
+#endif
 #include "util/files.h"
 #include "util/http_client.h"
 #include "util/json.h"
@@ -32,9 +38,9 @@ struct SettingFlag {
 constexpr SettingFlag kSettingFlags[] = {
     {"--llm-provider", "model", "model_endpoint_type",
      "LLM backend: openai, azure, anthropic, groq, ollama, llamacpp, vllm, lmstudio, koboldcpp, "
-     "webui, together, openrouter"},
+     "webui, together, openrouter, local (a GGUF model run in process)"},
     {"--model-endpoint-type", "model", "model_endpoint_type", "Same as --llm-provider"},
-    {"--model", "model", "model", "Model name, e.g. gpt-4o-mini"},
+    {"--model", "model", "model", "Model name, e.g. gpt-4o-mini; for local, a GGUF file or smollm2-135m-instruct"},
     {"--model-endpoint", "model", "model_endpoint", "Endpoint URL of the LLM backend"},
     {"--model-wrapper", "model", "model_wrapper", "Prompt wrapper for local models (chatml, ...)"},
     {"--context-window", "model", "context_window", "Context window in tokens"},
@@ -134,6 +140,39 @@ void check_embedding_settings(MemgptConfig& c, const Credentials& creds, bool di
   c.embedding_dim = (*made)->dim();
 }
 
+bool is_in_process(const std::string& endpoint_type) {
+  const Provider* p = find_provider(endpoint_type);
+  return p && p->api == ProviderApi::kInProcess;
+}
+
+// The [model] model of the in-process provider: the packaged model's name, or the path of a GGUF
+// file, stored absolute so that `memgpt run` finds it from any folder. Fails (one line) for a
+// path with no GGUF file behind it; the packaged model may be installed later, so its absence is
+// only a warning.
+std::string checked_local_model(const std::string& model) {
+#if MEMGPT_LOCAL_LLM
+  const std::string packaged = llm::kPackagedLocalModel;
+  if (model.empty() || model == packaged) {
+    auto found = llm::resolve_local_model(packaged);
+    if (!found.ok()) fmt::print("⚠️  {}\n", found.status().message());
+    return packaged;
+  }
+  auto path = llm::resolve_local_model(model);
+  if (!path.ok()) fail(path.status().message());
+  std::ifstream in(*path, std::ios::binary);
+  char magic[4] = {};
+  if (!in.read(magic, 4) || std::memcmp(magic, "GGUF", 4) != 0) {
+    fail(fmt::format("{} is not a GGUF model file (give a .gguf file or '{}')", model, packaged));
+  }
+  std::error_code ec;
+  std::string absolute = std::filesystem::absolute(*path, ec).lexically_normal().string();
+  return ec ? *path : absolute;
+#else
+  (void)model;
+  fail("this memgpt was built without the in-process model (llama.cpp): run scripts/setup.sh and rebuild");
+#endif
+}
+
 void show_config(const MemgptConfig& c, const Credentials& creds, bool json) {
   OrderedJson out = OrderedJson::object();
   auto section = [&](const char* name) -> OrderedJson& {
@@ -193,6 +232,7 @@ void show_config(const MemgptConfig& c, const Credentials& creds, bool json) {
 // Lists the models an OpenAI-compatible endpoint serves (GET <endpoint>/models); a warning
 // line when it cannot be reached. Returns true when the endpoint answered.
 bool check_llm_endpoint(const MemgptConfig& c, const Credentials& creds) {
+  if (is_in_process(c.model_endpoint_type)) return true;  // no server: the model file was checked
   std::string base = c.model_endpoint;
   while (!base.empty() && base.back() == '/') base.pop_back();
   const std::string& type = c.model_endpoint_type;
@@ -266,8 +306,14 @@ void configure_interactively(MemgptConfig& c, Credentials& creds) {
     c.model_endpoint_type = provider_types[*provider];
     apply_llm_provider_defaults(c);
   }
-  c.model_endpoint = ask("Enter default endpoint", c.model_endpoint);
-  c.model = ask("Enter default model name", c.model);
+  if (is_in_process(c.model_endpoint_type)) {
+    c.model_endpoint.clear();
+    c.model = checked_local_model(
+        ask(fmt::format("Enter a GGUF file or '{}' (packaged)", find_provider("local")->default_model), c.model));
+  } else {
+    c.model_endpoint = ask("Enter default endpoint", c.model_endpoint);
+    c.model = ask("Enter default model name", c.model);
+  }
   static const std::vector<std::string> kWindows = {"4096", "8192", "16384", "32768", "128000", "custom"};
   auto window = choose("Select your model's context window:", kWindows,
                        index_of(kWindows, std::to_string(c.context_window)).value_or(1));
@@ -316,16 +362,19 @@ void run_quickstart(const std::string& backend, const std::string& qs_model, boo
                     const std::string& endpoint) {
   if (backend == "memgpt") {
     fail("the 'memgpt' quickstart points at MemGPT's hosted endpoint, which this build does not use; pick "
-         "openai, anthropic, groq, ollama, llamacpp, koboldcpp, webui, vllm or lmstudio",
+         "openai, anthropic, groq, ollama, llamacpp, koboldcpp, webui, vllm, lmstudio or local",
          kExitUnavailable);
   }
   const Provider* p = find_provider(backend);
-  if (!p || p->default_endpoint.empty()) fail(fmt::format("unknown quickstart backend '{}'", backend));
+  bool in_process = p && p->api == ProviderApi::kInProcess;
+  if (!p || (p->default_endpoint.empty() && !in_process)) fail(fmt::format("unknown quickstart backend '{}'", backend));
+  if (in_process && !endpoint.empty()) fail(fmt::format("--backend {} runs the model in process: it takes no --model-endpoint", backend));
   MemgptConfig config = check(MemgptConfig::load());
   Credentials creds = check(Credentials::load());
   config.model_endpoint_type = p->type;
   config.model_endpoint = endpoint.empty() ? std::string(p->default_endpoint) : endpoint;
   config.model = qs_model.empty() ? std::string(p->default_model) : qs_model;
+  if (in_process) config.model = checked_local_model(config.model);
   config.context_window = p->default_context_window;
   config.model_wrapper = p->default_wrapper;
   // A new home gets the default embedder; an existing one keeps its own (its sources and
@@ -336,8 +385,9 @@ void run_quickstart(const std::string& backend, const std::string& qs_model, boo
   if (config.archival_storage.uri.empty()) config.archival_storage.uri = memgpt_home() + "/milvus.db";
   Status s = config.save();
   if (!s.ok()) fail(s.with_context("cannot save the configuration"));
-  fmt::print("📖 MemGPT configuration file updated ({}): {} model '{}' at {}, {}, archival memory in {}\n",
-             display_path(config.path), p->type, config.model, config.model_endpoint, embeddings,
+  fmt::print("📖 MemGPT configuration file updated ({}): {} model '{}' {}, {}, archival memory in {}\n",
+             display_path(config.path), p->type, config.model,
+             in_process ? std::string("in process (no server)") : "at " + config.model_endpoint, embeddings,
              display_path(config.archival_uri()));
   if (backend == "openai" && creds.openai_key().empty()) {
     fmt::print("⚠️  No OpenAI API key yet: set OPENAI_API_KEY or run `memgpt configure --openai-key KEY`\n");
@@ -401,6 +451,11 @@ void register_config_commands(CLI::App& app) {
         fail("--llm-provider azure needs --model-endpoint or --azure-endpoint");
       }
     }
+    if (is_in_process(config.model_endpoint_type) && (provider_given || values.count("--model"))) {
+      if (values.count("--model-endpoint")) fail("--llm-provider local runs the model in process: it takes no --model-endpoint");
+      config.model_endpoint.clear();
+      config.model = checked_local_model(values.count("--model") ? config.model : "");
+    }
     if (values.count("--embedding-provider") || values.count("--embedding-endpoint-type")) {
       embeddings = apply_embedding_provider_defaults(config, model_given, dim_given);
     }
@@ -439,10 +494,14 @@ void register_config_commands(CLI::App& app) {
   auto* quickstart = app.add_subcommand("quickstart", "Configure memgpt for a backend in one step");
   static std::string backend = "openai", qs_model, qs_endpoint;
   static bool latest = false, no_check = false;
-  quickstart->add_option("--backend", backend, "openai, anthropic, groq, ollama, llamacpp, koboldcpp, webui, vllm, lmstudio")
+  quickstart->add_option("--backend", backend,
+                         "openai, anthropic, groq, ollama, llamacpp, koboldcpp, webui, vllm, lmstudio, or local (a "
+                         "GGUF model run in process, offline)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"openai", "anthropic", "groq", "ollama", "llamacpp", "koboldcpp", "webui", "vllm", "lmstudio", "memgpt"}));
-  quickstart->add_option("--model", qs_model, "Model name (default: a sensible one for the backend)");
+      ->check(CLI::IsMember({"openai", "anthropic", "groq", "ollama", "llamacpp", "koboldcpp", "webui", "vllm", "lmstudio", "local", "memgpt"}));
+  quickstart->add_option("--model", qs_model,
+                         "Model name (default: a sensible one for the backend); for local, a GGUF file or the "
+                         "packaged smollm2-135m-instruct");
   quickstart->add_flag("--latest", latest, "Accepted for compatibility (the defaults are built in)");
   quickstart->add_option("--model-endpoint", qs_endpoint,
                          "The LLM server's URL (default: the backend's usual address, e.g. "

@@ -35,9 +35,10 @@ namespace {
 void run_repl();
 
 struct RunFlags {
-  std::string persona, human, agent, model, endpoint, endpoint_type, wrapper, system, system_file;
+  std::string persona, human, agent, model, endpoint, endpoint_type, wrapper, system, system_file, first_function;
   int context_window = 0;
   int core_memory_limit = agent::kDefaultCoreMemoryLimit;
+  int max_steps = agent::TurnOptions{}.max_steps;
   double lock_wait = 120;  // seconds to wait for an agent busy in another process
   bool first = false, strip_ui = false, debug = false, no_verify = false, yes = false, stream = false;
 };
@@ -240,6 +241,8 @@ void Session::run_turn(const Turn& turn) {
   agent::TurnOptions opts;
   opts.stream = g_flags.stream;
   opts.cancel = &g_cancel;
+  opts.first_function = g_flags.first_function;
+  opts.max_steps = g_flags.max_steps;
   g_cancel = false;
   g_in_step = true;
   WaitIndicator waiting;  // "waiting for the model…" on the terminal while a call is out
@@ -556,6 +559,12 @@ void register_run_commands(CLI::App& app) {
   run->add_flag("--no-verify", f.no_verify, "Skip verification of the first message");
   run->add_flag("-y,--yes", f.yes, "Answer yes to all questions (create a new agent)");
   run->add_flag("--stream", f.stream, "Print tokens as they arrive");
+  run->add_option("--first-function", f.first_function,
+                  "Each turn starts with a call of this function, e.g. archival_memory_search (for small "
+                  "models that do not search on their own)");
+  run->add_option("--max-steps", f.max_steps,
+                  "Most steps a turn may chain; the last one answers the user (default 25)")
+      ->check(CLI::Range(1, 100));
   run->add_option("--lock-wait", f.lock_wait,
                   "Seconds to wait when the agent is busy with a step of another memgpt process (run or server)")
       ->capture_default_str()

@@ -174,6 +174,11 @@ Result<MemgptConfig> MemgptConfig::load_from(const std::string& path) {
       return invalid_argument(fmt::format("{}: [{}] {}", path, f.section, s.message()));
     }
   }
+  // No endpoint written: the provider's own (none for an in-process model), not OpenAI's.
+  if (auto endpoint = c.ini.get("model", "model_endpoint"); !endpoint || endpoint->empty()) {
+    const Provider* provider = find_provider(c.model_endpoint_type);
+    if (provider) c.model_endpoint = std::string(provider->default_endpoint);
+  }
   apply_storage_defaults(c);
   return c;
 }

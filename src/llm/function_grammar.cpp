@@ -73,6 +73,10 @@ std::string gbnf_for(const Json& schema) {
   return "value";
 }
 
+// MemGPT asks for an inner monologue of at most 50 words; bounding it leaves a small model that
+// rambles the tokens of its reply for the call's own arguments.
+constexpr int kMaxInnerThoughtsChars = 300;
+
 const char* kGbnfTail = R"(string ::= "\"" char* "\""
 char ::= [^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" hex hex hex hex)
 hex ::= [0-9a-fA-F]
@@ -133,7 +137,9 @@ std::string function_call_gbnf(const Json& tools) {
     // inner_thoughts and the required arguments in order, each optional one may follow.
     std::string body;
     for (const auto& p : function_params(fn)) {
-      std::string pair = fmt::format("{} ws \":\" ws {}", json_literal(p.name), gbnf_for(p.schema));
+      std::string value = gbnf_for(p.schema);
+      if (p.name == kInnerThoughts && value == "string") value = "thoughts";
+      std::string pair = fmt::format("{} ws \":\" ws {}", json_literal(p.name), value);
       if (body.empty()) {
         body = pair;
       } else if (p.required) {
@@ -149,8 +155,8 @@ std::string function_call_gbnf(const Json& tools) {
       "# One function call: {{\"function\": <name>, \"params\": {{\"inner_thoughts\": ..., "
       "<arguments>}}}}\n"
       "root ::= \"{{\" ws {} ws \":\" ws call ws \"}}\"\n"
-      "call ::= {}\n{}{}",
-      json_literal("function"), calls, rules, kGbnfTail);
+      "call ::= {}\n{}thoughts ::= \"\\\"\" char{{0,{}}} \"\\\"\"\n{}",
+      json_literal("function"), calls, rules, kMaxInnerThoughtsChars, kGbnfTail);
 }
 
 OrderedJson function_call_json_schema(const Json& tools) {

@@ -77,6 +77,10 @@ class LlamaChatModelImpl final : public LlamaChatModel {
     std::lock_guard lock(mu_);
     return stats_;
   }
+  void set_switches(LocalModelSwitches switches) override {
+    std::lock_guard lock(mu_);
+    switches_ = switches;
+  }
 
   Result<ChatResponse> complete(const ChatRequest& request) override {
     std::lock_guard lock(mu_);
@@ -242,7 +246,7 @@ class LlamaChatModelImpl final : public LlamaChatModel {
   // evaluates the rest. Returns how many tokens were evaluated.
   Result<int64_t> evaluate(const std::vector<llama_token>& tokens) {
     size_t common = 0;
-    while (common < cached_.size() && common < tokens.size() && cached_[common] == tokens[common]) ++common;
+    while (switches_.reuse_prefix && common < cached_.size() && common < tokens.size() && cached_[common] == tokens[common]) ++common;
     // The last prompt token is evaluated again for its logits.
     if (common == tokens.size() && common > 0) --common;
     llama_memory_t memory = llama_get_memory(ctx_.get());
@@ -292,7 +296,7 @@ class LlamaChatModelImpl final : public LlamaChatModel {
 
   Result<SamplerPtr> make_sampler(const Rendered& prompt, const ChatRequest& request) const {
     SamplerPtr chain(llama_sampler_chain_init(llama_sampler_chain_default_params()));
-    if (prompt.expects_function_call) {
+    if (prompt.expects_function_call && switches_.grammar) {
       std::string gbnf = function_call_gbnf(prompt.tools);
       llama_sampler* grammar = llama_sampler_init_grammar(vocab_, gbnf.c_str(), "root");
       if (grammar == nullptr) {
@@ -324,6 +328,7 @@ class LlamaChatModelImpl final : public LlamaChatModel {
   std::atomic<const std::atomic<bool>*> cancel_{nullptr};
   std::vector<llama_token> cached_;  // what the KV cache holds for sequence 0
   LocalCallStats stats_;
+  LocalModelSwitches switches_;
 };
 
 }  // namespace

@@ -37,10 +37,17 @@ struct LocalCallStats {
   double generate_ms = 0;  // sampling and evaluating the generated tokens
 };
 
+// Switches for benchmarks (bench/llm); both on in memgpt itself.
+struct LocalModelSwitches {
+  bool grammar = true;       // constrain function calls by the GBNF grammar of the functions
+  bool reuse_prefix = true;  // keep the prefix shared with the previous prompt in the KV cache
+};
+
 class LlamaChatModel : public ChatModel {
  public:
   ~LlamaChatModel() override;
   virtual LocalCallStats last_call_stats() const = 0;
+  virtual void set_switches(LocalModelSwitches switches) = 0;
   // The number of CPU threads in use.
   virtual int threads() const = 0;
 };

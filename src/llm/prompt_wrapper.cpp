@@ -326,7 +326,11 @@ ProtocolTurns protocol_turns(const ChatRequest& request) {
     system = trim(request.messages[0].content);
     first = 1;
   }
-  if (out.expects_function_call) system += (system.empty() ? "" : "\n") + function_block(out.tools);
+  // A named function narrows what the model may call (the grammar), not the list it reads: the
+  // system turn stays the same from step to step, so an in-process model keeps it cached.
+  if (out.expects_function_call) {
+    system += (system.empty() ? "" : "\n") + function_block(forced.empty() ? out.tools : request.tools);
+  }
   if (!system.empty()) out.turns.push_back({"system", system});
   for (size_t i = first; i < request.messages.size(); ++i) {
     const ChatMessage& m = request.messages[i];

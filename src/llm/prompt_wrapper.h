@@ -60,7 +60,9 @@ struct ProtocolTurn {
 struct ProtocolTurns {
   std::vector<ProtocolTurn> turns;
   bool expects_function_call = false;
-  Json tools = Json::array();  // the tools offered (after tool_choice narrowing)
+  // The tools the model may call (after tool_choice narrowing); the system turn lists all of
+  // the request's tools either way.
+  Json tools = Json::array();
 };
 ProtocolTurns protocol_turns(const ChatRequest& request);
 

@@ -66,6 +66,8 @@ bool is_operator_endpoint(const MemgptConfig& config, const Credentials& creds, 
 Result<std::string> operator_endpoint(const MemgptConfig& config, const Credentials& creds,
                                       const std::string& endpoint_type) {
   if (endpoint_type == config.model_endpoint_type && !config.model_endpoint.empty()) return config.model_endpoint;
+  // A model run in process has no endpoint.
+  if (const Provider* p = find_provider(endpoint_type); p && p->api == ProviderApi::kInProcess) return std::string();
   std::string official = official_endpoint(endpoint_type, creds);
   if (!official.empty()) return official;
   return not_found(fmt::format("provider '{}' is not served here; configured: {}", endpoint_type,

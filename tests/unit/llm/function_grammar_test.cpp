@@ -68,6 +68,17 @@ TEST(FunctionGrammar, AcceptsExactlyTheCallsTheProtocolAllows) {
   EXPECT_FALSE(m.matches(indented("\n")));
 }
 
+TEST(FunctionGrammar, InnerThoughtsAreBoundedSoTheArgumentsKeepTheirTokens) {
+  GbnfMatcher m(function_call_gbnf(agent_tools()));
+  auto call = [](size_t thought_chars) {
+    return R"({"function": "send_message", "params": {"inner_thoughts": ")" + std::string(thought_chars, 'a') +
+           R"(", "message": "hi"}})";
+  };
+  EXPECT_TRUE(m.matches(call(0)));
+  EXPECT_TRUE(m.matches(call(300)));  // MemGPT's "at most 50 words"
+  EXPECT_FALSE(m.matches(call(301)));
+}
+
 TEST(FunctionGrammar, ToolsWithoutInnerThoughtsStillThinkFirst) {
   Json tools =
       Json::array({testing::tool("archival_memory_search", "Search.",

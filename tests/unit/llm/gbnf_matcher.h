@@ -54,7 +54,8 @@ class GbnfMatcher {
     bool negated = false;
     std::vector<std::pair<unsigned char, unsigned char>> ranges;
     std::vector<std::unique_ptr<Node>> children;
-    char quantifier = 0;  // 0, '*', '+', '?'
+    char quantifier = 0;  // 0, '*', '+', '?', '{' (between min_repeat and max_repeat times)
+    size_t min_repeat = 0, max_repeat = 0;
   };
 
   void skip_space() {
@@ -141,6 +142,16 @@ class GbnfMatcher {
       }
       if (pos_ < text_.size() && (text_[pos_] == '*' || text_[pos_] == '+' || text_[pos_] == '?')) {
         n->quantifier = text_[pos_++];
+      } else if (pos_ < text_.size() && text_[pos_] == '{') {
+        // {m,n} only (what our grammars use)
+        size_t close = text_.find('}', pos_);
+        size_t comma = text_.find(',', pos_);
+        if (close == std::string::npos || comma == std::string::npos || comma > close)
+          throw std::runtime_error("bad {m,n} in: " + text_.substr(pos_));
+        n->quantifier = '{';
+        n->min_repeat = std::stoul(text_.substr(pos_ + 1, comma - pos_ - 1));
+        n->max_repeat = std::stoul(text_.substr(comma + 1, close - comma - 1));
+        pos_ = close + 1;
       }
       seq->children.push_back(std::move(n));
     }
@@ -188,6 +199,20 @@ class GbnfMatcher {
 
   std::set<size_t> match(const Node& n, const std::string& in, size_t pos) const {
     if (n.quantifier == 0) return match_once(n, in, pos);
+    if (n.quantifier == '{') {
+      std::set<size_t> reached, current = {pos};
+      for (size_t i = 0; i <= n.max_repeat && !current.empty(); ++i) {
+        if (i >= n.min_repeat) reached.insert(current.begin(), current.end());
+        if (i == n.max_repeat) break;
+        std::set<size_t> next;
+        for (size_t p : current) {
+          auto ends = match_once(n, in, p);
+          next.insert(ends.begin(), ends.end());
+        }
+        current = std::move(next);
+      }
+      return reached;
+    }
     std::set<size_t> reached;
     if (n.quantifier != '+') reached.insert(pos);
     if (n.quantifier == '?') {
