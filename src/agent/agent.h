@@ -95,6 +95,7 @@ class Agent {
   Result<std::vector<store::MessageRecord>> context_messages() { return conversation_.messages(); }
   // Tokens the next request would take (system, messages, tools).
   Result<int64_t> context_tokens() { return loop_.context_tokens(); }
+  int64_t tokens_after_last_step() const { return loop_.tokens_after_last_step(); }
   Result<int64_t> recall_count() { return conversation_.recall_count(); }
   Result<int64_t> archival_count() { return conversation_.archival_count(); }
 

@@ -39,7 +39,7 @@ Result<std::string> Conversation::system_message() {
       state_.memory.compile());
 }
 
-Result<std::vector<store::MessageRecord>> Conversation::history() {
+Result<std::vector<const store::MessageRecord*>> Conversation::cached_history() {
   std::vector<std::string> missing;
   for (const auto& id : state_.message_ids) {
     if (!cache_.count(id)) missing.push_back(id);
@@ -48,9 +48,17 @@ Result<std::vector<store::MessageRecord>> Conversation::history() {
     MEMGPT_ASSIGN_OR_RETURN(auto fetched, deps_.recall->get(missing));
     for (auto& m : fetched) cache_.emplace(m.id, std::move(m));
   }
-  std::vector<store::MessageRecord> out;
+  std::vector<const store::MessageRecord*> out;
   out.reserve(state_.message_ids.size());
-  for (const auto& id : state_.message_ids) out.push_back(cache_.at(id));
+  for (const auto& id : state_.message_ids) out.push_back(&cache_.at(id));
+  return out;
+}
+
+Result<std::vector<store::MessageRecord>> Conversation::history() {
+  MEMGPT_ASSIGN_OR_RETURN(auto cached, cached_history());
+  std::vector<store::MessageRecord> out;
+  out.reserve(cached.size());
+  for (const auto* m : cached) out.push_back(*m);
   return out;
 }
 
@@ -68,10 +76,12 @@ Result<std::vector<store::MessageRecord>> Conversation::messages() {
 
 Result<std::vector<llm::ChatMessage>> Conversation::request_messages(
     const std::vector<store::MessageRecord>& pending) {
-  MEMGPT_ASSIGN_OR_RETURN(auto records, messages());
+  MEMGPT_ASSIGN_OR_RETURN(std::string system, system_message());
+  MEMGPT_ASSIGN_OR_RETURN(auto cached, cached_history());  // read in place: no record copies
   std::vector<llm::ChatMessage> out;
-  out.reserve(records.size() + pending.size());
-  for (const auto& r : records) out.push_back(to_chat(r));
+  out.reserve(1 + cached.size() + pending.size());
+  out.push_back({.role = "system", .content = std::move(system)});
+  for (const auto* r : cached) out.push_back(to_chat(*r));
   for (const auto& r : pending) out.push_back(to_chat(r));
   return out;
 }

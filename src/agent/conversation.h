@@ -49,6 +49,9 @@ class Conversation {
   Status save();
 
  private:
+  // The in-context messages in order, pointing into the cache (valid until the next commit).
+  Result<std::vector<const store::MessageRecord*>> cached_history();
+
   AgentDeps deps_;
   store::AgentRecord record_;
   AgentState state_;

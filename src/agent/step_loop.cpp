@@ -95,13 +95,15 @@ Result<llm::ChatResponse> StepLoop::call_model(const std::vector<store::MessageR
   for (int attempt = 0; attempt < kModelCallAttempts; ++attempt) {
     bool last = attempt + 1 == kModelCallAttempts;
     MEMGPT_ASSIGN_OR_RETURN(auto messages, conversation_.request_messages(pending));
-    if (budget_.request_tokens(messages, offered) > budget_.window() && !last) {
+    const int64_t request_tokens = budget_.request_tokens(messages, offered);
+    if (request_tokens > budget_.window() && !last) {
       // Overflow before sending: summarise the oldest messages, then rebuild.
       MEMGPT_RETURN_IF_ERROR(make_room(messages, offered, sink, options));
       continue;
     }
+    last_request_ = {request_tokens, budget_.message_tokens(messages.front()), pending.size()};
     llm::ChatRequest req;
-    req.messages = messages;
+    req.messages = std::move(messages);
     req.tools = offered;
     req.tool_choice = tool_choice;
     req.cancel = options.cancel;
@@ -112,7 +114,7 @@ Result<llm::ChatResponse> StepLoop::call_model(const std::vector<store::MessageR
     }
     auto resp = complete_with_events(*model, req, "reply", sink);
     if (!resp.ok() && llm::is_context_overflow(resp.status()) && !last) {
-      MEMGPT_RETURN_IF_ERROR(make_room(messages, offered, sink, options));
+      MEMGPT_RETURN_IF_ERROR(make_room(req.messages, offered, sink, options));
       continue;
     }
     return resp;
@@ -192,11 +194,23 @@ Result<std::vector<store::MessageRecord>> StepLoop::run_call(store::MessageRecor
   return std::vector<store::MessageRecord>{std::move(assistant), std::move(tool_msg)};
 }
 
-Status StepLoop::note_memory_pressure(StepOutcome& out) {
-  // Warn once when the next prompt passes the threshold.
+Result<int64_t> StepLoop::count_after_step(const std::vector<store::MessageRecord>& stored) {
+  // Exactly what context_tokens() counts, without rebuilding the whole context: only the system
+  // message (its counts and memory may have changed) and the messages added since the request.
+  MEMGPT_ASSIGN_OR_RETURN(std::string system, conversation_.system_message());
+  int64_t n = last_request_.total - last_request_.system +
+              budget_.message_tokens({.role = "system", .content = std::move(system)});
+  for (size_t i = last_request_.pending; i < stored.size(); ++i) n += budget_.message_tokens(to_chat(stored[i]));
+  return n;
+}
+
+Status StepLoop::note_memory_pressure(StepOutcome& out, const std::vector<store::MessageRecord>& stored) {
+  // Warn once when the next prompt passes the threshold (no need to count after that).
+  tokens_after_step_ = -1;
   AgentState& state = conversation_.state();
   if (state.alerted_memory_pressure) return {};
-  auto tokens = context_tokens();
+  auto tokens = count_after_step(stored);
+  if (tokens.ok()) tokens_after_step_ = *tokens;
   if (!tokens.ok() || !budget_.past_warning(*tokens)) return {};
   state.alerted_memory_pressure = true;
   out.memory_warning = true;
@@ -232,7 +246,7 @@ Result<StepLoop::StepOutcome> StepLoop::step(const store::MessageRecord* input, 
   if (verify || !verify_first_) conversation_.state().first_message_verified = true;
   MEMGPT_RETURN_IF_ERROR(conversation_.append(pending));
   for (const auto& m : pending) out.new_ids.push_back(m.id);
-  MEMGPT_RETURN_IF_ERROR(note_memory_pressure(out));
+  MEMGPT_RETURN_IF_ERROR(note_memory_pressure(out, pending));
   return out;
 }
 

@@ -35,8 +35,12 @@ class StepLoop {
   // leave the content empty when they call a function).
   Json tools() const;
   bool uses_inner_thoughts_kwarg() const;
-  // Tokens the next request takes (the context and the tools).
+  // Tokens the next request takes (the context and the tools), counted from the whole context.
   Result<int64_t> context_tokens();
+  // The same figure as it stood after the last step, counted from that step's request (its
+  // system message recounted, the stored reply and result added); -1 before the first step and
+  // once the memory warning was given (it is counted only to decide that warning).
+  int64_t tokens_after_last_step() const { return tokens_after_step_; }
 
  private:
   struct StepOutcome {
@@ -64,12 +68,24 @@ class StepLoop {
                                                      const TurnOptions& options, StepOutcome& out);
   Status make_room(const std::vector<llm::ChatMessage>& request, const Json& tools, const EventSink& sink,
                    const TurnOptions& options);
-  Status note_memory_pressure(StepOutcome& out);
+  // Counts the context after a step from the request it sent: `stored` are the step's messages
+  // as appended, of which the first `last_request_.pending` were part of that request.
+  Result<int64_t> count_after_step(const std::vector<store::MessageRecord>& stored);
+  Status note_memory_pressure(StepOutcome& out, const std::vector<store::MessageRecord>& stored);
 
   Conversation& conversation_;
   ContextBudget& budget_;
   Summarizer& summarizer_;
   bool verify_first_ = true;
+  // The last request sent: its tokens, of which its system message, and how many messages not
+  // yet stored it carried (the rest of the request is the stored context).
+  struct RequestTokens {
+    int64_t total = 0;
+    int64_t system = 0;
+    size_t pending = 0;
+  };
+  RequestTokens last_request_;
+  int64_t tokens_after_step_ = -1;
 };
 
 // MemGPT's first-message check: the reply calls send_message (or archival_memory_search) and

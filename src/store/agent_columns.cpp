@@ -92,18 +92,40 @@ std::string metadata_text(const Json& metadata) {
 
 Json metadata_of(const std::string& text) { return object_of(text); }
 
+// Written by hand, not through a Json value: it is saved on every step and holds every
+// in-context message id. Same bytes as Json's dump (keys sorted as its std::map sorts them),
+// pinned by a test.
 std::string state_text(const AgentSavedState& s) {
-  Json memory = Json::array();
-  for (const auto& b : s.memory) memory.push_back({{"label", b.label}, {"value", b.value}, {"limit", b.limit}});
-  Json st = {{"system", s.system_prompt},
-             {"memory", std::move(memory)},
-             {"functions", s.functions},
-             {"message_ids", s.message_ids},
-             {"memory_edited_at", s.memory_edited_at},
-             {"alerted_memory_pressure", s.alerted_memory_pressure},
-             {"first_message_verified", s.first_message_verified}};
-  if (s.inner_thoughts_in_args) st["inner_thoughts_in_args"] = *s.inner_thoughts_in_args;
-  return st.dump();
+  auto boolean = [](bool b) { return b ? "true" : "false"; };
+  auto strings = [](std::string& out, const std::vector<std::string>& list) {
+    out += '[';
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (i) out += ',';
+      append_json_string(out, list[i]);
+    }
+    out += ']';
+  };
+  std::string out;
+  out.reserve(256 + s.system_prompt.size() + 40 * s.message_ids.size());
+  out += fmt::format("{{\"alerted_memory_pressure\":{},\"first_message_verified\":{},\"functions\":",
+                     boolean(s.alerted_memory_pressure), boolean(s.first_message_verified));
+  strings(out, s.functions);
+  if (s.inner_thoughts_in_args) out += fmt::format(",\"inner_thoughts_in_args\":{}", boolean(*s.inner_thoughts_in_args));
+  out += ",\"memory\":[";
+  for (size_t i = 0; i < s.memory.size(); ++i) {
+    const auto& b = s.memory[i];
+    out += i ? ",{\"label\":" : "{\"label\":";
+    append_json_string(out, b.label);
+    out += fmt::format(",\"limit\":{},\"value\":", b.limit);
+    append_json_string(out, b.value);
+    out += '}';
+  }
+  out += fmt::format("],\"memory_edited_at\":{},\"message_ids\":", s.memory_edited_at);
+  strings(out, s.message_ids);
+  out += ",\"system\":";
+  append_json_string(out, s.system_prompt);
+  out += '}';
+  return out;
 }
 
 Result<AgentSavedState> state_of(const std::string& text) {

@@ -53,4 +53,18 @@ OrderedJson parse_ordered_json_or_discarded(std::string_view text) {
   return OrderedJson::parse(text, nullptr, false);
 }
 
+void append_json_string(std::string& out, std::string_view text) {
+  // Printable ASCII without quote or backslash is written as is; anything else (escapes,
+  // UTF-8 and its validation) goes through nlohmann so both ways write the same bytes.
+  for (unsigned char c : text) {
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      out += Json(text).dump();
+      return;
+    }
+  }
+  out += '"';
+  out += text;
+  out += '"';
+}
+
 }  // namespace memgpt

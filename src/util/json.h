@@ -29,4 +29,8 @@ Result<Json> parse_json(std::string_view text, std::string_view what = "JSON");
 Json parse_json_or_discarded(std::string_view text);
 OrderedJson parse_ordered_json_or_discarded(std::string_view text);
 
+// Appends `text` as a JSON string, exactly as Json(text).dump() writes it, without building a
+// Json: for rows written on every agent step (thousands of message ids).
+void append_json_string(std::string& out, std::string_view text);
+
 }  // namespace memgpt

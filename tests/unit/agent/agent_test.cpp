@@ -226,6 +226,38 @@ TEST_F(AgentTest, MemoryWarningAtThreeQuartersOfTheWindowIsSentOnce) {
   EXPECT_EQ(log_.count(AgentEvent::Kind::kSystemAlert), 0u);
 }
 
+TEST_F(AgentTest, TheContextCountedAfterEachStepIsTheWholeContextCounted) {
+  // The memory warning is decided from a count made from the step's request (not the whole
+  // context again): it must agree with the full count whatever the step changed — core memory
+  // and the archival count in the system message, a failed call, a reply without a call.
+  // Checked after every step: at each heartbeat (between steps) and at the end of each turn.
+  auto agent = make(100000);
+  EXPECT_EQ(agent->tokens_after_last_step(), -1);
+  int checked = 0;
+  auto check = [&](const std::string& where) {
+    auto full = agent->context_tokens();
+    ASSERT_TRUE(full.ok());
+    EXPECT_EQ(agent->tokens_after_last_step(), *full) << "after: " << where;
+    ++checked;
+  };
+  EventSink sink = [&](const AgentEvent& e) {
+    if (e.kind == AgentEvent::Kind::kHeartbeat) check("a step before a heartbeat");
+  };
+  model_.call("Noting.", "core_memory_append",
+              {{"name", "human"}, {"content", "Likes green tea, \"quoted\" \u00e9, and long walks."}, {"request_heartbeat", true}});
+  model_.call("Saving.", "archival_memory_insert", {{"content", "the tea is green"}, {"request_heartbeat", true}});
+  model_.call("Oops.", "no_such_function", {{"request_heartbeat", false}});  // fails: a heartbeat follows
+  model_.say("Done.", "Tea noted.");
+  model_.push({"Just thinking, no call.", "", ""});
+  for (const char* text : {"I like tea", "and now?"}) {
+    auto turn = agent->send_user_message(text, sink);
+    ASSERT_TRUE(turn.ok()) << turn.status().message();
+    check(text);
+  }
+  EXPECT_EQ(checked, 5);
+  EXPECT_EQ(model_.remaining(), 0u);
+}
+
 TEST_F(AgentTest, SummarisationEvictsOldMessagesButKeepsThemInRecall) {
   auto agent = make(8192);
   for (int i = 0; i < 6; ++i) {
