@@ -61,7 +61,8 @@ Result<std::unique_ptr<Embedder>> make_local_model_embedder(const EmbedderConfig
 // <home>/models, the build's deps folder.
 std::vector<std::string> local_embedding_model_dirs();
 Result<std::string> resolve_local_embedding_model(const std::string& model);
-// Whether kLocalEmbeddingModel's file is where the embedder looks (a new home's default).
+// Whether kLocalEmbeddingModel's file is where the embedder looks (a new home's default);
+// always false in a build without llama.cpp.
 bool local_embedding_model_installed();
 
 // endpoint_type "local": model kBuiltinEmbedderModel (or empty) is the built-in embedder, any

@@ -124,6 +124,11 @@ class OpenAIEmbedder final : public Embedder {
 
 }  // namespace
 
+#ifndef MEMGPT_LOCAL_LLM
+// Without llama.cpp the model cannot run, so a new home never defaults to it.
+bool local_embedding_model_installed() { return false; }
+#endif
+
 Result<std::unique_ptr<Embedder>> make_embedder(const EmbedderConfig& config,
                                                 std::shared_ptr<HttpClient> http) {
   if (config.endpoint_type == "local" || config.endpoint_type.empty()) {
