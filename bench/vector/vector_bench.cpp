@@ -111,8 +111,20 @@ int main(int argc, char** argv) {
   std::string data = "glove";
   int dim = 384;
   bool with_faiss = true, with_hnswlib = true, with_memgpt = true;  // 0 skips a baseline when time is short
-  for (int i = 1; i + 1 < argc; i += 2) {
+  const char* usage =
+      "usage: bench_vector [--n 50000] [--queries 1000] [--data glove|synthetic] [--dim 384] [--faiss 0|1] "
+      "[--hnswlib 0|1] [--memgpt 0|1]\n";
+  for (int i = 1; i < argc; i += 2) {
     std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      fmt::print("{}", usage);
+      return 0;
+    }
+    static const std::set<std::string> known = {"--n", "--queries", "--data", "--dim", "--faiss", "--hnswlib", "--memgpt"};
+    if (!known.count(a) || i + 1 >= argc) {
+      fmt::print(stderr, "bench_vector: {} {}{}", a, known.count(a) ? "needs a value\n" : "is not an option\n", usage);
+      return 2;
+    }
     if (a == "--n") n = std::stoul(argv[i + 1]);
     else if (a == "--queries") nq = std::stoul(argv[i + 1]);
     else if (a == "--data") data = argv[i + 1];

@@ -19,6 +19,7 @@
 #include "runtime/embedder_records.h"
 #if MEMGPT_LOCAL_LLM
 #include "llm/llama_chat.h"
+#include "llm/llama_runtime.h"
 #endif
 #include "util/files.h"
 #include "util/http_client.h"
@@ -159,9 +160,7 @@ std::string checked_local_model(const std::string& model) {
   }
   auto path = llm::resolve_local_model(model);
   if (!path.ok()) fail(path.status().message());
-  std::ifstream in(*path, std::ios::binary);
-  char magic[4] = {};
-  if (!in.read(magic, 4) || std::memcmp(magic, "GGUF", 4) != 0) {
+  if (!llm::is_gguf_file(*path)) {
     fail(fmt::format("{} is not a GGUF model file (give a .gguf file or '{}')", model, packaged));
   }
   std::error_code ec;

@@ -55,12 +55,6 @@ std::string meta(const llama_model* model, const char* key) {
   return n < 0 ? std::string() : std::string(buf, std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1));
 }
 
-bool is_gguf(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  char magic[4] = {};
-  return in.read(magic, 4) && std::memcmp(magic, "GGUF", 4) == 0;
-}
-
 // Cores not busy with other work (1-minute load average), at least one: more llama.cpp threads
 // than free cores spin against each other.
 int free_cores() {
@@ -253,7 +247,7 @@ bool local_embedding_model_installed() { return resolve_local_embedding_model(kL
 namespace {
 
 Result<ModelPtr> load_model(const std::string& path, bool vocab_only) {
-  if (!is_gguf(path)) {
+  if (!llm::is_gguf_file(path)) {
     return invalid_argument(fmt::format("{} is not a GGUF model file (it does not start with 'GGUF'): run "
                                         "scripts/setup.sh again",
                                         display_path(path)));

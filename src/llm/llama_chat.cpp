@@ -36,12 +36,6 @@ constexpr uint32_t kSeed = 1234;  // reproducible runs; the temperature still ap
 constexpr int kDefaultWindow = 8192;
 constexpr int kBatch = 512;
 
-bool is_gguf(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  char magic[4] = {};
-  return in.read(magic, 4) && std::memcmp(magic, "GGUF", 4) == 0;
-}
-
 struct SamplerDeleter {
   void operator()(llama_sampler* s) const { llama_sampler_free(s); }
 };
@@ -365,7 +359,7 @@ Result<std::string> resolve_local_model(const std::string& model) {
 Result<std::unique_ptr<LlamaChatModel>> make_llama_chat_model(const LlmConfig& config,
                                                               const LocalModelOptions& options) {
   MEMGPT_ASSIGN_OR_RETURN(std::string path, resolve_local_model(config.model));
-  if (!is_gguf(path)) {
+  if (!is_gguf_file(path)) {
     return llm_failure(ErrorCode::kInvalidArgument,
                        fmt::format("{} is not a GGUF model file (it does not start with 'GGUF')", path),
                        LlmError::kModelNotFound);

@@ -2,6 +2,8 @@
 
 #include <llama.h>
 
+#include <cstring>
+#include <fstream>
 #include <mutex>
 
 namespace memgpt::llm {
@@ -36,6 +38,12 @@ std::string take_llama_log_error() {
   std::string out = std::move(first_log_error);
   first_log_error.clear();
   return out;
+}
+
+bool is_gguf_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  return in.read(magic, 4) && std::memcmp(magic, "GGUF", 4) == 0;
 }
 
 }  // namespace memgpt::llm

@@ -13,5 +13,7 @@ namespace memgpt::llm {
 void init_llama_runtime();
 // The first error llama.cpp logged since the last call ("" if none), without its prefix.
 std::string take_llama_log_error();
+// True when `path` is a readable file that starts with the GGUF magic (llama.cpp's model format).
+bool is_gguf_file(const std::string& path);
 
 }  // namespace memgpt::llm

@@ -28,10 +28,19 @@ std::string source_key(const std::string& source_id) { return "source-" + source
 
 bool is_busy(const Status& s) { return AgentLocks::is_busy(s); }
 
+// Where the upload of file `file_id` is written for the loaders (which read by path). Named by
+// the file so that recover() removes what a crash left behind along with the file's passages.
+std::filesystem::path upload_folder_of(const std::string& file_id) {
+  std::error_code ec;
+  std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
+  if (ec) tmp = "/tmp";
+  return tmp / ("memgpt-upload-" + file_id);
+}
+
 // A private folder for one upload, removed with everything in it.
 class UploadFolder {
  public:
-  UploadFolder() : path_(std::filesystem::temp_directory_path() / ("memgpt-upload-" + new_uuid())) {}
+  explicit UploadFolder(const std::string& file_id) : path_(upload_folder_of(file_id)) {}
   ~UploadFolder() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
@@ -139,6 +148,10 @@ Result<int> SourcesService::recover() {
     if (!source.ok()) continue;  // being deleted: the delete takes the file with it
     Status s = passages_.remove_file_everywhere(*source, file.id).status();
     if (s.ok()) s = meta_.delete_file(file.id);
+    if (s.ok()) {
+      std::error_code ec;
+      std::filesystem::remove_all(upload_folder_of(file.id), ec);
+    }
     note(s);
   }
   if (!first_error.ok()) return first_error;
@@ -258,7 +271,7 @@ Result<UploadReport> SourcesService::upload(const UploadRequest& request) {
   UploadReport report;
   {
     // The loaders read files by path: the upload goes into a fresh private folder.
-    UploadFolder folder;
+    UploadFolder folder(file.id);
     if (Status s = folder.create(); !s.ok()) return undo(s);
     std::string path = folder.file(request.file_name);
     if (Status s = write_file_atomic(path, request.content, 0600); !s.ok()) {

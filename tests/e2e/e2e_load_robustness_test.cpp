@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "scripted_llm.h"
+#include "support/live_memgpt.h"
 #include "support/server_process.h"
 #include "support/test_env.h"
 #include "util/json.h"
@@ -32,76 +33,7 @@ namespace {
 
 using testing::repeat;
 
-// A memgpt process whose stderr the test reads while it runs (to act on its progress lines);
-// killed on destruction.
-class LiveMemgpt {
- public:
-  LiveMemgpt(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
-    int err[2];
-    EXPECT_EQ(::pipe(err), 0);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-      int devnull = ::open("/dev/null", O_RDWR);
-      ::dup2(devnull, 0);
-      ::dup2(devnull, 1);
-      ::dup2(err[1], 2);
-      ::close(err[0]);
-      std::vector<std::string> argv = {testing::memgpt_binary()};
-      argv.insert(argv.end(), args.begin(), args.end());
-      std::vector<char*> c;
-      for (auto& a : argv) c.push_back(a.data());
-      c.push_back(nullptr);
-      ::execv(c[0], c.data());
-      _exit(127);
-    }
-    ::close(err[1]);
-    err_fd_ = err[0];
-  }
-  ~LiveMemgpt() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      wait();
-    }
-    if (err_fd_ >= 0) ::close(err_fd_);
-  }
-  // Reads stderr until it holds `needle` (true) or the process closes it / `timeout` passes.
-  bool wait_for_stderr(const std::string& needle, std::chrono::seconds timeout = std::chrono::seconds(120)) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (stderr_.find(needle) == std::string::npos) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
-      pollfd p{err_fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-      char buf[4096];
-      ssize_t n = ::read(err_fd_, buf, sizeof buf);
-      if (n <= 0) return false;
-      stderr_.append(buf, static_cast<size_t>(n));
-    }
-    return true;
-  }
-  // Sends `sig` and waits; returns the wait status.
-  int kill_and_wait(int sig) {
-    ::kill(pid_, sig);
-    return wait();
-  }
-  // Reads stderr to its end (so the process never blocks on a full pipe), then reaps it.
-  int wait() {
-    char buf[4096];
-    ssize_t n;
-    while ((n = ::read(err_fd_, buf, sizeof buf)) > 0) stderr_.append(buf, static_cast<size_t>(n));
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-  const std::string& stderr_text() const { return stderr_; }
-
- private:
-  pid_t pid_ = -1;
-  int err_fd_ = -1;
-  std::string stderr_;
-};
+using testing::LiveMemgpt;
 
 class LoadRobustnessTest : public ::testing::Test {
  protected:
@@ -419,10 +351,17 @@ TEST_F(InterruptedLoadTest, ASecondLoadOfTheSameNameWhileTheFirstRunsIsRefused) 
 }
 
 // kill -9 of the server half way through an upload: while the passages are stored the file is
-// not listed; after a restart the half-stored passages are gone (the server settles what a
-// crash interrupted before it listens), and the same upload then completes.
+// not listed; after a restart the half-stored passages are gone, and so is the copy of the
+// upload in the temporary folder (the server settles what a crash interrupted before it
+// listens), and the same upload then completes.
 TEST_F(InterruptedLoadTest, ServerKilledDuringAnUploadUndoesItWhenItStartsAgain) {
-  const std::map<std::string, std::string> env{{"MEMGPT_HOME", home_.path()}};
+  testing::TempDir tmp;  // the server's temporary folder (TMPDIR), this test's alone
+  const std::map<std::string, std::string> env{{"MEMGPT_HOME", home_.path()}, {"TMPDIR", tmp.path()}};
+  auto temporary_files = [&] {
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(tmp.path())) names.push_back(e.path().filename());
+    return names;
+  };
   auto server = std::make_unique<testing::ServerProcess>(testing::memgpt_server_argv(), env,
                                                          testing::kMemgptServerReady);
   ASSERT_TRUE(server->ready()) << server->log();
@@ -462,12 +401,14 @@ TEST_F(InterruptedLoadTest, ServerKilledDuringAnUploadUndoesItWhenItStartsAgain)
   ASSERT_TRUE(storing) << "no passage was seen being stored";
   ASSERT_FALSE(answered) << "the upload finished before the kill";
   EXPECT_FALSE(listed_while_storing) << "the file was listed before all its passages were stored";
+  ASSERT_EQ(temporary_files().size(), 1u) << "the upload was not written to the temporary folder";
 
   server = std::make_unique<testing::ServerProcess>(testing::memgpt_server_argv(), env, testing::kMemgptServerReady);
   ASSERT_TRUE(server->ready()) << server->log();
   httplib::Client after("127.0.0.1", server->port());
   after.set_read_timeout(600, 0);
   EXPECT_EQ(first_passage(after), Json::array()) << "passages of the killed upload are still stored";
+  EXPECT_EQ(temporary_files(), std::vector<std::string>{}) << "the killed upload's copy is still in the temporary folder";
   auto files = after.Get("/v1/sources/" + sid + "/files");
   ASSERT_TRUE(files);
   EXPECT_EQ(Json::parse(files->body), Json::array());

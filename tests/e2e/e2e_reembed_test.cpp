@@ -14,49 +14,14 @@
 
 #include "scripted_embeddings.h"
 #include "server_fixture.h"
+#include "support/live_memgpt.h"
 #include "support/test_env.h"
 #include "util/json.h"
 
 namespace memgpt {
 namespace {
 
-// `memgpt ARGS` started in the background (output discarded); killed on destruction.
-class Background {
- public:
-  Background(const std::string& home, const std::vector<std::string>& args) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::setenv("MEMGPT_HOME", home.c_str(), 1);
-      int devnull = ::open("/dev/null", O_RDWR);
-      ::dup2(devnull, 0);
-      ::dup2(devnull, 1);
-      ::dup2(devnull, 2);
-      std::vector<std::string> argv = {testing::memgpt_binary()};
-      argv.insert(argv.end(), args.begin(), args.end());
-      std::vector<char*> c;
-      for (auto& a : argv) c.push_back(a.data());
-      c.push_back(nullptr);
-      ::execv(c[0], c.data());
-      _exit(127);
-    }
-  }
-  ~Background() {
-    if (pid_ > 0) {
-      signal(SIGKILL);
-      wait();
-    }
-  }
-  void signal(int sig) { ::kill(pid_, sig); }
-  int wait() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
+using testing::LiveMemgpt;
 
 class ReembedTest : public ::testing::Test {
  protected:
@@ -175,7 +140,7 @@ TEST_F(ReembedTest, KillNineMidReembedLeavesTheSourceIntactAndARerunCompletes) {
   std::vector<std::string> args = {"reembed", "source", "docs", "--batch-size", "3"};
   for (const auto& f : scripted_flags(server)) args.push_back(f);
   {
-    Background reembed(home_.path(), args);
+    LiveMemgpt reembed(args, {{"MEMGPT_HOME", home_.path()}});
     ASSERT_TRUE(server.wait_for_requests(3)) << "the re-embed never reached its third batch";
     reembed.signal(SIGKILL);
     int status = reembed.wait();
@@ -219,7 +184,7 @@ TEST_F(ReembedTest, CtrlCStopsAtTheNextBatchAndKeepsTheOldVectors) {
   server.hold_after(1);
   std::vector<std::string> args = {"reembed", "source", "docs", "--batch-size", "3"};
   for (const auto& f : scripted_flags(server)) args.push_back(f);
-  Background reembed(home_.path(), args);
+  LiveMemgpt reembed(args, {{"MEMGPT_HOME", home_.path()}});
   ASSERT_TRUE(server.wait_for_requests(2));
   reembed.signal(SIGINT);
   server.release();  // the batch under way finishes; the next is not started
