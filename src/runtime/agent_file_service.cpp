@@ -8,6 +8,7 @@
 
 #include "agent/agent.h"
 #include "agent/message_records.h"
+#include "config/providers.h"
 #include "runtime/embedder_records.h"
 #include "util/clock.h"
 
@@ -77,6 +78,9 @@ Status AgentFileService::prepare_agent(AgentFileAgent& in, const AgentImportOpti
       if (in.llm_config.contains(key) && !in.llm_config[key].is_null()) requested[key] = in.llm_config[key];
     }
     auto checked = checked_llm_config(cfg, ctx_.credentials, requested, options.endpoint_choice);
+    if (checked.ok() && !find_provider(checked->model_endpoint_type)) {
+      checked = invalid_argument(fmt::format("provider '{}' is not one memgpt connects to", checked->model_endpoint_type));
+    }
     if (checked.ok()) {
       r.llm_config = *checked;
     } else {
@@ -193,10 +197,9 @@ Status AgentFileService::store_agents(std::vector<Prepared>& prepared) {
   }
   if (written.ok()) {
     for (auto& p : prepared) {
-      if (p.passages.empty()) continue;
       sources::PassageStore archival = agents_.archival_of(p.record);
-      written = archival.ensure_collections();
-      if (written.ok()) written = archival.upsert_rows(true, p.passages);
+      written = archival.ensure_collections();  // the agent's archival memory exists, as at create
+      if (written.ok() && !p.passages.empty()) written = archival.upsert_rows(true, p.passages);
       if (!written.ok()) break;
     }
   }

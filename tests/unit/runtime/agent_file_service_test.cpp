@@ -73,6 +73,11 @@ class AgentFileServiceTest : public ::testing::Test {
     return files_->import_text(text, o);
   }
   Result<AgentImportReport> import(const Json& doc, const std::string& name = "") { return import(doc.dump(), name); }
+  int64_t all_messages() {
+    auto rows = opened_.ctx->store->db().query("SELECT COUNT(*) FROM messages", {});
+    EXPECT_TRUE(rows.ok()) << rows.status().message();
+    return rows.ok() ? (*rows)[0].integer(0) : -1;
+  }
   size_t agent_count() { return opened_.ctx->store->list_agents(user())->size(); }
   std::vector<store::MessageRecord> messages_of(const std::string& id) {
     return *agents_->recall().list(id, 0, 0, -1, false);
@@ -233,6 +238,29 @@ TEST_F(AgentFileServiceTest, ATakenNameIsRefusedAndNothingIsImported) {
   EXPECT_EQ(report.status().code(), ErrorCode::kAlreadyExists);
   EXPECT_NE(report.status().message().find("'ada'"), std::string::npos);
   EXPECT_EQ(agent_count(), before);
+}
+
+TEST_F(AgentFileServiceTest, AnImportWhosePassagesCannotBeStoredLeavesNoAgentBehind) {
+  store::AgentRecord ada = lived_in_agent("ada");
+  std::string file = exported(ada.id);
+  // The archival collection replaced by one of another dimension: storing the passages fails
+  // after the records and messages are written.
+  vector::VectorStore& vectors = *opened_.archival->store;
+  std::string collection = agents_->archival_of(ada).archival_collection();
+  ASSERT_TRUE(vectors.drop_collection(collection).ok());
+  vector::CollectionSpec spec;
+  spec.name = collection;
+  spec.fields = {{"id", vector::DataType::kVarChar, true, false, 64, 0},
+                 {"embedding", vector::DataType::kFloatVector, false, false, 0, 8}};
+  spec.index.field_name = "embedding";
+  ASSERT_TRUE(vectors.create_collection(spec).ok());
+  size_t before = agent_count();
+  int64_t messages_before = all_messages();
+  auto report = import(file, "ada-copy");
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(agent_count(), before) << "the half-imported agent was left behind";
+  EXPECT_EQ(all_messages(), messages_before) << "its messages were left behind";
+  EXPECT_FALSE(opened_.ctx->store->get_agent_by_name(user(), "ada-copy").ok());
 }
 
 // A file as Letta writes it (letta/schemas/agent_file.py), with the double-encoded JSON its
