@@ -72,7 +72,9 @@ Status AgentFileService::prepare_agent(AgentFileAgent& in, const AgentImportOpti
   // The model: the file's when this caller may use it here, else the configured one.
   auto configured = llm_config_for_handle(cfg, ctx_.credentials, "");
   if (!configured.ok()) return configured.status();
-  if (in.llm_config.is_object()) {
+  if (options.model) {
+    r.llm_config = *options.model;
+  } else if (in.llm_config.is_object()) {
     Json requested = Json::object();
     for (const char* key : {"model", "model_endpoint_type", "model_endpoint", "model_wrapper", "context_window"}) {
       if (in.llm_config.contains(key) && !in.llm_config[key].is_null()) requested[key] = in.llm_config[key];

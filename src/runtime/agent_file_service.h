@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,8 @@ struct AgentImportOptions {
   // Who chooses the model endpoint: a file's model the caller may not use (or the home cannot
   // reach) is replaced by the configured model, with a warning.
   EndpointChoice endpoint_choice = EndpointChoice::kAny;
+  // Every agent gets this model instead of the file's (Letta's import field `model`).
+  std::optional<store::AgentLlmConfig> model;
   int batch_size = 64;  // passages embedded together
   std::function<void(int64_t done, int64_t total)> on_embed_progress;  // called only when embedding
 };

@@ -1,5 +1,8 @@
 // Agent Files: GET /v1/agents/{id}/export (the document) and POST /v1/agents/import (multipart
 // field `file`; answers {"agent_ids": [...], "warnings": [...]}), as Letta's clients call them.
+// Of Letta's import form fields, name/override_name, model/override_model_handle,
+// strip_messages and append_copy_suffix are honoured; embedding overrides and secrets are
+// reported as warnings.
 // The work is runtime::AgentFileService's, shared with `memgpt export` / `memgpt import`.
 #include <fmt/format.h>
 
@@ -44,6 +47,13 @@ ApiResult<http::Response> import_agent(ServerContext& s, const http::Request& re
   options.endpoint_choice = c.is_operator ? runtime::EndpointChoice::kAny : runtime::EndpointChoice::kOperatorOnly;
   options.name = form_value(req, "name");
   if (options.name.empty()) options.name = form_value(req, "override_name");
+  std::string model = form_value(req, "model");
+  if (model.empty()) model = form_value(req, "override_model_handle");
+  if (!model.empty()) {
+    auto handled = runtime::llm_config_for_handle(s.app.config, s.app.credentials, model);
+    if (!handled.ok()) return invalid("model", handled.status().message());
+    options.model = std::move(*handled);
+  }
   auto contents = runtime::read_agent_file_text(part->content);
   if (!contents.ok()) {
     const Status& st = contents.status();
@@ -58,6 +68,21 @@ ApiResult<http::Response> import_agent(ServerContext& s, const http::Request& re
   }
   if (form_flag(req, "append_copy_suffix")) {
     for (auto& agent : contents->agents) agent.record.name += "_copy";
+  }
+  // Asked for, but not what this server does: said, not ignored.
+  for (const char* field : {"embedding", "override_embedding_handle"}) {
+    if (!form_value(req, field).empty()) {
+      contents->warnings.push_back(fmt::format("'{}' is not honoured: archival memory uses this server's embedder", field));
+    }
+  }
+  if (!req.header("x-override-embedding-model").empty()) {
+    contents->warnings.push_back("'x-override-embedding-model' is not honoured: archival memory uses this server's embedder");
+  }
+  for (const char* field : {"secrets", "env_vars_json"}) {
+    std::string value = form_value(req, field);
+    if (!value.empty() && value != "{}" && value != "null") {
+      contents->warnings.push_back(fmt::format("'{}' is not honoured: memgpt's functions take no secrets", field));
+    }
   }
   runtime::AgentFileService files(s.app, s.archival, s.agents);
   auto report = files.import_contents(std::move(*contents), options);

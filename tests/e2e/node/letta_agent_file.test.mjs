@@ -102,6 +102,19 @@ test("the official Letta client exports and imports agents through memgpt server
     const passages = await client.agents.passages.list(copy.id);
     assert.deepEqual(passages.map((p) => p.text), ["Bob's first cat was called Pepper."]);
 
+    // Letta's form fields: strip_messages and model are honoured; an embedding override is
+    // reported, not silently ignored.
+    const stripped = await client.agents.importFile({
+      file: await toFile(Buffer.from(JSON.stringify(doc)), "af-agent.af"), name: "af-agent-bare",
+      strip_messages: true, model: "openai/gpt-4o-mini", embedding: "openai/text-embedding-3-small",
+    });
+    assert.ok(stripped.warnings.some((w) => w.includes("'embedding' is not honoured")), JSON.stringify(stripped));
+    const bare = await client.agents.messages.list(stripped.agent_ids[0], { limit: 100 });
+    assert.equal(bare.items.length, 0);
+    await expectStatus(client.agents.importFile({
+      file: await toFile(Buffer.from(JSON.stringify(doc)), "af-agent.af"), name: "af-agent-x", model: "nosuch/model",
+    }), 422);
+
     // The copy runs a step with its imported memory.
     const reply = await client.agents.messages.create(copy.id, { messages: [{ role: "user", content: "Where do I live?" }] });
     const said = reply.messages.filter((m) => m.message_type === "assistant_message").map((m) => m.content);
