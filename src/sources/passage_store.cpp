@@ -368,7 +368,8 @@ Result<PassageStore::Removed> PassageStore::remove_file_everywhere(const store::
 }
 
 Result<std::vector<Passage>> PassageStore::page_rows(bool archival, const std::string& filter_field,
-                                                     const std::string& owner_id, int64_t offset, int64_t limit) {
+                                                     const std::string& owner_id, int64_t offset, int64_t limit,
+                                                     bool with_embeddings) {
   std::string collection = archival ? archival_collection() : passages_collection();
   MEMGPT_ASSIGN_OR_RETURN(bool exists, store_->has_collection(collection));
   std::vector<Passage> out;
@@ -378,6 +379,7 @@ Result<std::vector<Passage>> PassageStore::page_rows(bool archival, const std::s
   q.offset = offset;
   q.limit = limit;
   q.output_fields = {"*"};
+  if (with_embeddings) q.output_fields.push_back("embedding");
   MEMGPT_ASSIGN_OR_RETURN(auto rows, store_->query(collection, q));
   for (const auto& r : rows) out.push_back(from_row(r));
   return out;

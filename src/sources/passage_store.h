@@ -139,10 +139,10 @@ class PassageStore {
                                 const std::function<void(int64_t done, int64_t total)>& progress = nullptr);
 
   // For re-embedding: rows of a source (source_id) or an agent (agent_id) in this space, every
-  // field but the vector, in the store's order (stable while they are not written); which of
+  // field but the vector (unless `with_embeddings`: an export), in the store's order (stable while they are not written); which of
   // `ids` are stored here; and rows written as they are (vectors included).
   Result<std::vector<Passage>> page_rows(bool archival, const std::string& filter_field, const std::string& owner_id,
-                                         int64_t offset, int64_t limit);
+                                         int64_t offset, int64_t limit, bool with_embeddings = false);
   Result<std::vector<std::string>> existing_ids(bool archival, const std::vector<std::string>& ids);
   Status upsert_rows(bool archival, const std::vector<Passage>& passages);
   // Removes every row of the owner (source_id or agent_id) from this space; missing
