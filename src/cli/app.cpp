@@ -35,6 +35,7 @@ int run_main(int argc, char** argv) {
   register_server_commands(app);
   register_milvus_commands(app);
   register_reembed_commands(app);
+  register_mcp_commands(app);
 
   try {
     app.parse(argc, argv);
