@@ -12,5 +12,6 @@ void add_memory_routes(ServerContext& s);   // routes_memory.cpp: core memory bl
 void add_source_routes(ServerContext& s);   // routes_sources.cpp: sources/folders, files, attach, jobs
 void add_admin_routes(ServerContext& s);    // routes_admin.cpp: health, users and API keys
 void add_model_routes(ServerContext& s);    // routes_models.cpp: models, tools, humans and personas
+void add_mcp_routes(ServerContext& s);      // routes_mcp.cpp: MCP (streamable HTTP) at /mcp
 
 }  // namespace memgpt::server

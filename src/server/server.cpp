@@ -23,6 +23,7 @@ struct Server::Impl {
     add_memory_routes(context);
     add_source_routes(context);
     add_model_routes(context);
+    add_mcp_routes(context);
   }
 
   ServerOptions options;
