@@ -222,3 +222,50 @@ TEST_F(McpRoutesTest, ListAndSearchSourcesThroughTheTools) {
 
 }  // namespace
 }  // namespace memgpt::server
+
+namespace memgpt::server {
+namespace {
+
+// The home's MCP servers through Letta's /v1/tools/mcp/servers routes, with a real server
+// built with the official SDK (tests/support/mcp/echo_server.mjs) behind the tools listing.
+TEST_F(RoutesTest, McpServersAreManagedByTheOperatorOnlyAndShownWithoutSecrets) {
+  start();
+  Json echo = {{"server_name", "echo"}, {"type", "stdio"}, {"command", "node"},
+               {"args", {std::string(MEMGPT_SOURCE_DIR) + "/tests/support/mcp/echo_server.mjs"}},
+               {"env", {{"MEMGPT_NODE_MODULES", std::string(MEMGPT_DEPS_CACHE) + "/node_e2e/node_modules"}}}};
+  std::string key = new_user_key("bob");
+  EXPECT_EQ(call("PUT", "/v1/tools/mcp/servers", echo, key).status, 403);
+  EXPECT_EQ(call("GET", "/v1/tools/mcp/servers", nullptr, key).status, 403);
+
+  Reply added = call("PUT", "/v1/tools/mcp/servers", echo);
+  ASSERT_EQ(added.status, 200) << added.body.dump();
+  EXPECT_EQ(added.body[0]["server_name"], "echo");
+  EXPECT_EQ(added.body[0]["env"]["MEMGPT_NODE_MODULES"], nullptr);
+  EXPECT_EQ(call("PUT", "/v1/tools/mcp/servers", echo).status, 409);
+  EXPECT_EQ(call("PUT", "/v1/tools/mcp/servers", {{"server_name", "x"}, {"type", "stdio"}}).status, 422);
+
+  Reply listed = call("GET", "/v1/tools/mcp/servers");
+  EXPECT_EQ(listed.body["echo"]["command"], "node");
+  Reply tools = call("GET", "/v1/tools/mcp/servers/echo/tools");
+  ASSERT_EQ(tools.status, 200) << tools.body.dump();
+  bool has_echo = false;
+  for (const auto& t : tools.body) has_echo |= t["name"] == "echo" && t["inputSchema"]["properties"].contains("text");
+  EXPECT_TRUE(has_echo) << tools.body.dump();
+  EXPECT_EQ(call("GET", "/v1/tools/mcp/servers/nobody/tools").status, 404);
+
+  Reply removed = call("DELETE", "/v1/tools/mcp/servers/echo");
+  EXPECT_EQ(removed.status, 200);
+  EXPECT_TRUE(removed.body.empty());
+  EXPECT_EQ(call("DELETE", "/v1/tools/mcp/servers/echo").status, 404);
+}
+
+TEST_F(RoutesTest, AnMcpServerThatCannotStartIsABadGatewayNamingIt) {
+  start();
+  ASSERT_EQ(call("PUT", "/v1/tools/mcp/servers", {{"server_name", "gone"}, {"command", "/nonexistent/server"}}).status, 200);
+  Reply tools = call("GET", "/v1/tools/mcp/servers/gone/tools");
+  EXPECT_EQ(tools.status, 502);
+  EXPECT_NE(tools.body.dump().find("MCP server 'gone'"), std::string::npos) << tools.body.dump();
+}
+
+}  // namespace
+}  // namespace memgpt::server
