@@ -259,9 +259,16 @@ class StdioClient : public ClientBase {
   }
 
   Status exited(const std::string& when) {
+    // Its output closed: it has exited or is about to. One that lives on without output is
+    // not waited for (reset() kills it).
     int status = 0;
     std::string how = "closed its output";
-    if (pid_ > 0 && ::waitpid(pid_, &status, 0) == pid_) {
+    bool gone = false;
+    for (int i = 0; i < 100 && pid_ > 0 && !gone; ++i) {
+      gone = ::waitpid(pid_, &status, WNOHANG) == pid_;
+      if (!gone) ::usleep(10000);
+    }
+    if (gone) {
       how = WIFEXITED(status) ? fmt::format("exited with status {}", WEXITSTATUS(status))
                               : fmt::format("was killed by signal {}", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
       pid_ = -1;

@@ -72,7 +72,7 @@ TEST_F(McpCli, RegisterListToolsAndRemoveAServer) {
   Json listed = parse_json_or_discarded(tools.out);
   std::vector<std::string> names;
   for (const auto& t : listed) names.push_back(t["name"]);
-  EXPECT_EQ(names, (std::vector<std::string>{"echo", "fail", "hang", "crash", "junk"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"echo", "fail", "hang", "crash", "mute", "junk"}));
 
   EXPECT_EQ(run({"mcp", "remove", "echo"}).exit_code, 0);
   auto gone = run({"mcp", "tools", "echo"});

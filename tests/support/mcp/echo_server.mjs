@@ -1,8 +1,10 @@
 // A real MCP server built with the official SDK (@modelcontextprotocol/sdk), for the tests of
 // memgpt's MCP client. Tools: echo (answers its text), fail (a tool error), hang (never
-// answers), crash (the process exits mid-call), junk (writes non-JSON on stdout, stdio only).
+// answers), crash (the process exits mid-call), mute (closes stdout and lives on), junk (writes
+// non-JSON on stdout, stdio only).
 // stdio by default; `--http` serves streamable HTTP on 127.0.0.1 (any free port, printed as
 // "listening on PORT"). Needs MEMGPT_NODE_MODULES (the e2e npm packages, scripts/setup.sh).
+import { closeSync } from "node:fs";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -23,6 +25,11 @@ function makeServer() {
     async () => ({ content: [{ type: "text", text: "the fail tool failed on purpose" }], isError: true }));
   server.registerTool("hang", { description: "Never answers.", inputSchema: {} }, () => new Promise(() => {}));
   server.registerTool("crash", { description: "Ends the server mid-call.", inputSchema: {} }, async () => process.exit(3));
+  server.registerTool("mute", { description: "Closes stdout and lives on.", inputSchema: {} }, async () => {
+    closeSync(1);
+    setInterval(() => {}, 1000);
+    return new Promise(() => {});
+  });
   server.registerTool("junk", { description: "Writes junk on stdout.", inputSchema: {} }, async () => {
     process.stdout.write("this is not JSON-RPC\n");
     return new Promise(() => {});

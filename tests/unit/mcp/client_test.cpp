@@ -42,7 +42,7 @@ TEST(McpStdioClient, ListsAndCallsTheToolsOfARealServer) {
   auto client = make_mcp_client(echo_stdio(), std::chrono::seconds(20));
   auto tools = client->list_tools();
   ASSERT_TRUE(tools.ok()) << tools.status().message();
-  EXPECT_EQ(names_of(*tools), (std::vector<std::string>{"crash", "echo", "fail", "hang", "junk"}));
+  EXPECT_EQ(names_of(*tools), (std::vector<std::string>{"crash", "echo", "fail", "hang", "junk", "mute"}));
   const RemoteTool& echo = *std::find_if(tools->begin(), tools->end(), [](const auto& t) { return t.name == "echo"; });
   EXPECT_EQ(echo.input_schema["properties"]["text"]["type"], "string");
   auto said = client->call_tool("echo", {{"text", "hello"}});
@@ -76,6 +76,14 @@ TEST(McpStdioClient, AServerThatExitsMidCallIsAFailureAndIsStartedAgain) {
   auto again = client->call_tool("echo", {{"text", "back"}});
   ASSERT_TRUE(again.ok()) << again.status().message();
   EXPECT_EQ(again->text, "echo: back");
+}
+
+TEST(McpStdioClient, AServerThatClosesItsOutputButLivesOnIsAFailureNotAWaitForever) {
+  auto client = make_mcp_client(echo_stdio(), std::chrono::seconds(20));
+  auto muted = client->call_tool("mute", Json::object());
+  ASSERT_FALSE(muted.ok());
+  EXPECT_EQ(muted.status().message(), "MCP server 'echo' closed its output during tools/call");
+  EXPECT_TRUE(client->call_tool("echo", {{"text", "x"}}).ok());
 }
 
 TEST(McpStdioClient, JunkOnStdoutIsAFailure) {
@@ -141,7 +149,7 @@ TEST_F(McpHttpClient, ListsCallsAndTimesOut) {
   auto client = make_mcp_client(config_, std::chrono::seconds(3));
   auto tools = client->list_tools();
   ASSERT_TRUE(tools.ok()) << tools.status().message();
-  EXPECT_EQ(names_of(*tools), (std::vector<std::string>{"crash", "echo", "fail", "hang", "junk"}));
+  EXPECT_EQ(names_of(*tools), (std::vector<std::string>{"crash", "echo", "fail", "hang", "junk", "mute"}));
   auto said = client->call_tool("echo", {{"text", "over http"}});
   ASSERT_TRUE(said.ok()) << said.status().message();
   EXPECT_EQ(said->text, "echo: over http");
