@@ -36,6 +36,7 @@ int run_main(int argc, char** argv) {
   register_milvus_commands(app);
   register_reembed_commands(app);
   register_agent_file_commands(app);
+  register_mcp_commands(app);
 
   try {
     app.parse(argc, argv);

@@ -10,7 +10,7 @@
 #include "cli/progress.h"
 #include "cli/stop_signals.h"
 #include "cli/term.h"
-#include "runtime/embedder_records.h"
+#include "runtime/memory_access.h"
 #include "runtime/sources_service.h"
 #include "sources/ingest.h"
 #include "util/files.h"
@@ -130,13 +130,7 @@ void register_load_commands(CLI::App& app) {
     std::string what;
     if (!source.empty()) {
       auto src = check(ctx.store->get_source_by_name(ctx.user_id, source));
-      if (!runtime::same_embedder(runtime::source_embedder(src), *archival.embedder)) {
-        fail(fmt::format("source '{}' was embedded with {} but the configured embedder is {}: re-embed it with "
-                         "`memgpt reembed source {}` (or configure {} again)",
-                         source, runtime::embedder_label(src.embedding_model, src.embedding_dim),
-                         runtime::embedder_label(archival.embedder->model(), archival.embedder->dim()), source,
-                         src.embedding_model));
-      }
+      check(runtime::check_source_embedder(src, *archival.embedder));
       sources::PassageStore passages = archival.passages->in(sources::space_of(src));
       if (!queries_file.empty()) {
         std::string text = check(read_file(expand_user(queries_file)));
@@ -156,13 +150,11 @@ void register_load_commands(CLI::App& app) {
         }
         return;
       }
-      page = check(passages.search_source(src.id, query, 0, top_k, m));
+      page = check(runtime::search_source_text(archival, src, query, top_k, m));
       what = "source '" + source + "'";
     } else {
       auto a = check(ctx.store->get_agent_by_name(ctx.user_id, agent));
-      check(runtime::check_agent_embedder(a, *archival.embedder));
-      sources::PassageStore passages = archival.passages->in(sources::space_of(a.embedding_config, archival.embedder->dim()));
-      page = check(passages.search_archival(a.id, query, 0, top_k, m));
+      page = check(runtime::search_archival_text(archival, a, query, top_k, m));
       what = "agent '" + agent + "'";
     }
     if (json) {

@@ -18,6 +18,7 @@ void register_run_commands(CLI::App& app);      // run, quickstart
 void register_server_commands(CLI::App& app);   // server
 void register_reembed_commands(CLI::App& app);  // reembed source, reembed agent
 void register_agent_file_commands(CLI::App& app);  // export, import (Agent Files)
+void register_mcp_commands(CLI::App& app);      // mcp (MCP server on stdio)
 
 // Writes a configuration for a backend preset (openai, ollama, llamacpp, vllm, lmstudio, groq).
 void run_quickstart(const std::string& backend, const std::string& model, bool check_endpoint,

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "runtime/embedder_records.h"
+#include "runtime/memory_access.h"
 #include "store/agent_commit.h"
 
 namespace memgpt::runtime {
@@ -249,7 +250,7 @@ Status AgentService::remove(const std::string& agent_id) {
 }
 
 sources::PassageStore AgentService::archival_of(const store::AgentRecord& agent) const {
-  return archival_.passages->in(sources::space_of(agent.embedding_config, archival_.passages->dim()));
+  return runtime::archival_of(archival_, agent);
 }
 
 Result<int64_t> AgentService::attach_source(const std::string& agent_id, const store::SourceRecord& requested,

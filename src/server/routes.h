@@ -13,5 +13,7 @@ void add_source_routes(ServerContext& s);   // routes_sources.cpp: sources/folde
 void add_admin_routes(ServerContext& s);    // routes_admin.cpp: health, users and API keys
 void add_model_routes(ServerContext& s);    // routes_models.cpp: models, tools, humans and personas
 void add_agent_file_routes(ServerContext& s);  // routes_agent_files.cpp: export and import (.af)
+void add_mcp_routes(ServerContext& s);      // routes_mcp.cpp: MCP (streamable HTTP) at /mcp
+void add_mcp_server_routes(ServerContext& s);  // routes_mcp_servers.cpp: /v1/tools/mcp/servers
 
 }  // namespace memgpt::server

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/embedder_records.h"
+#include "runtime/memory_access.h"
 #include "server/letta_views.h"
 #include "server/request_fields.h"
 #include "server/routes.h"
@@ -68,11 +68,7 @@ ApiResult<http::Response> insert_passage(ServerContext& s, const http::Request& 
   API_ASSIGN_OR_RETURN(auto content, opt_str(body, "content"));
   std::string t = text.value_or(content.value_or(""));
   if (t.empty()) return invalid("text", "'text' is required and cannot be empty");
-  API_CHECK(runtime::check_agent_embedder(a, *s.archival.embedder));  // the text is embedded now
-  sources::PassageStore passages = s.agents.archival_of(a);
-  API_CHECK(passages.ensure_collections());
-  API_ASSIGN_OR_RETURN(auto ids, passages.insert_archival(c.user_id, id, t, s.app.config.embedding_chunk_size));
-  API_ASSIGN_OR_RETURN(auto stored, passages.get_archival(id, ids));
+  API_ASSIGN_OR_RETURN(auto stored, runtime::insert_archival_text(s.archival, a, t, s.app.config.embedding_chunk_size));
   Json out = Json::array();
   for (const auto& p : stored) out.push_back(passage_view(p, a.embedding_config));
   return json_response(out);
@@ -86,8 +82,7 @@ ApiResult<http::Response> list_passages(ServerContext& s, const http::Request& r
   std::string search = query_str(req, "search");
   if (!search.empty()) {
     API_ASSIGN_OR_RETURN(int64_t limit, query_int(req, "limit", 100, 1, 1000));
-    API_CHECK(runtime::check_agent_embedder(a, *s.archival.embedder));  // the query is embedded now
-    API_ASSIGN_OR_RETURN(auto hits, passages.search_archival(id, search, 0, limit));
+    API_ASSIGN_OR_RETURN(auto hits, runtime::search_archival_text(s.archival, a, search, limit));
     for (const auto& h : hits.hits) out.push_back(passage_view(h.passage, a.embedding_config));
     return json_response(out);
   }
@@ -107,8 +102,7 @@ ApiResult<http::Response> search_passages(ServerContext& s, const http::Request&
   std::string query = query_str(req, "query");
   if (query.empty()) return invalid("query", "query parameter 'query' is required");
   API_ASSIGN_OR_RETURN(int64_t k, query_int(req, "top_k", 10, 1, 1000));
-  API_CHECK(runtime::check_agent_embedder(a, *s.archival.embedder));  // the query is embedded now
-  API_ASSIGN_OR_RETURN(auto hits, s.agents.archival_of(a).search_archival(id, query, 0, k));
+  API_ASSIGN_OR_RETURN(auto hits, runtime::search_archival_text(s.archival, a, query, k));
   Json results = Json::array();
   for (const auto& h : hits.hits) {
     results.push_back({{"id", h.passage.id}, {"content", h.passage.text}, {"timestamp", iso_time(h.passage.created_at)},

@@ -24,6 +24,8 @@ struct Server::Impl {
     add_source_routes(context);
     add_model_routes(context);
     add_agent_file_routes(context);
+    add_mcp_routes(context);
+    add_mcp_server_routes(context);
   }
 
   ServerOptions options;
