@@ -4,6 +4,7 @@
 
 #include "server/context.h"
 #include "server/routes.h"
+#include "server/web_ui.h"
 
 namespace memgpt::server {
 
@@ -23,6 +24,7 @@ struct Server::Impl {
     add_memory_routes(context);
     add_source_routes(context);
     add_model_routes(context);
+    serve_web_interface(router, web_assets());
   }
 
   ServerOptions options;

@@ -1,5 +1,5 @@
 // Archival memory: search by meaning, browse page by page (oldest first), insert, delete.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "./api";
 import type { Passage } from "./types";
 import { ErrorLine } from "./util";
@@ -14,12 +14,16 @@ export function ArchivalPanel({ agentId, version }: { agentId: string; version: 
   const [searched, setSearched] = useState<string | null>(null);
   const [text, setText] = useState("");
   const [error, setError] = useState("");
+  // Only the latest request's answer is shown (a slow page load must not replace a search).
+  const latest = useRef(0);
 
   async function loadPage(after: string | undefined) {
     setError("");
+    const mine = ++latest.current;
     try {
       const q = `limit=${PAGE + 1}` + (after ? `&after=${encodeURIComponent(after)}` : "");
       const page = await api<Passage[]>("GET", `/v1/agents/${agentId}/archival-memory?${q}`);
+      if (mine !== latest.current) return;
       setHasMore(page.length > PAGE);
       setPassages(page.slice(0, PAGE));
       setSearched(null);
@@ -38,11 +42,13 @@ export function ArchivalPanel({ agentId, version }: { agentId: string; version: 
       return loadPage(undefined);
     }
     setError("");
+    const mine = ++latest.current;
     try {
       const r = await api<{ results: { id: string; content: string; timestamp: string }[] }>(
         "GET",
         `/v1/agents/${agentId}/archival-memory/search?query=${encodeURIComponent(query.trim())}&top_k=${PAGE}`,
       );
+      if (mine !== latest.current) return;
       setPassages(r.results.map((x) => ({ id: x.id, text: x.content, created_at: x.timestamp, source_id: null })));
       setSearched(query.trim());
       setHasMore(false);
