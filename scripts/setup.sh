@@ -18,6 +18,7 @@ apt_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev iproute2
   nodejs npm tmux time curl ccache git unzip python3-pip
+  chromium
 )
 
 missing=()
@@ -71,6 +72,27 @@ if [[ -f "$lock" ]]; then
     cp "$here/tests/e2e/node/package.json" "$lock" "$node_e2e/"
     (cd "$node_e2e" && npm ci --ignore-scripts --no-audit --no-fund --silent >/dev/null)
     touch "$node_e2e/.lock-$want"
+  fi
+fi
+
+# The web interface (web/, docs/web.md): Vite, TypeScript, Preact and, for its browser tests,
+# playwright-core, pinned by web/package-lock.json (npm ci, no install scripts: the bundlers'
+# native parts come as per-platform optional packages); reinstalled only when the lock changes.
+# web/node_modules points there so Vite and tsc resolve from the source folder.
+web_node="$cache/web_node"
+web_lock="$here/web/package-lock.json"
+if [[ -f "$web_lock" ]]; then
+  want="$(sha256sum "$web_lock" | cut -d' ' -f1)"
+  if [[ ! -f "$web_node/.lock-$want" ]]; then
+    echo "setup: installing the web interface's npm packages"
+    rm -rf "$web_node" && mkdir -p "$web_node"
+    cp "$here/web/package.json" "$web_lock" "$web_node/"
+    (cd "$web_node" && npm ci --ignore-scripts --no-audit --no-fund --silent >/dev/null)
+    touch "$web_node/.lock-$want"
+  fi
+  if [[ "$(readlink "$here/web/node_modules" 2>/dev/null || true)" != "$web_node/node_modules" ]]; then
+    rm -rf "$here/web/node_modules"
+    ln -s "$web_node/node_modules" "$here/web/node_modules"
   fi
 fi
 

@@ -246,4 +246,35 @@ std::string random_agent_name() {
   return std::string(kAdjectives[a(rng)]) + kNouns[n(rng)];
 }
 
+Result<ContextOverview> Agent::context_overview() {
+  ContextOverview o;
+  MEMGPT_ASSIGN_OR_RETURN(auto request, conversation_.request_messages({}));
+  o.functions_json = loop_.tools();
+  o.window = budget_.window();
+  o.total = budget_.request_tokens(request, o.functions_json);
+  o.functions = o.functions_json.empty() ? 0 : budget_.tokens(o.functions_json.dump());
+  o.system_prompt = conversation_.state().system_prompt;
+  o.core_memory_text = memory().compile();
+  o.system = budget_.tokens(o.system_prompt);
+  o.core_memory = budget_.tokens(o.core_memory_text);
+  if (!request.empty()) {
+    o.memory_header = std::max<int64_t>(0, budget_.message_tokens(request.front()) - o.system - o.core_memory);
+  }
+  for (size_t i = 1; i < request.size(); ++i) {
+    const llm::ChatMessage& m = request[i];
+    // A summary note is the first message after the system message (Summarizer).
+    if (i == 1 && m.role == "user" && packed_type(m.content) == "system_alert" &&
+        m.content.find(kSummaryAlertStart) != std::string::npos) {
+      o.summary = budget_.message_tokens(m);
+      o.summary_text = m.content;
+    } else {
+      o.messages += budget_.message_tokens(m);
+    }
+  }
+  o.num_messages = static_cast<int64_t>(request.size());
+  MEMGPT_ASSIGN_OR_RETURN(o.recall, recall_count());
+  MEMGPT_ASSIGN_OR_RETURN(o.archival, archival_count());
+  return o;
+}
+
 }  // namespace memgpt::agent

@@ -27,6 +27,23 @@
 
 namespace memgpt::agent {
 
+// Tokens of each part of the context window, as the next request would send it.
+struct ContextOverview {
+  int64_t window = 0;            // what the model accepts
+  int64_t total = 0;             // the whole request (the parts plus a few priming tokens)
+  int64_t system = 0;            // the system prompt
+  int64_t memory_header = 0;     // the "### Memory" lines between it and core memory
+  int64_t core_memory = 0;
+  int64_t functions = 0;         // the function schemas offered
+  int64_t summary = 0;           // the summary note of evicted messages (0 when none)
+  int64_t messages = 0;          // the other in-context messages
+  int64_t num_messages = 0;      // in-context messages, the system message included
+  int64_t recall = 0, archival = 0;
+  std::string system_prompt, core_memory_text;
+  std::string summary_text;      // the summary note as the model sees it ("" when none)
+  Json functions_json;
+};
+
 struct AgentCreateOptions {
   std::string user_id;
   std::string name;
@@ -98,6 +115,8 @@ class Agent {
   int64_t tokens_after_last_step() const { return loop_.tokens_after_last_step(); }
   Result<int64_t> recall_count() { return conversation_.recall_count(); }
   Result<int64_t> archival_count() { return conversation_.archival_count(); }
+  // The next request's context window part by part (Letta's context viewer).
+  Result<ContextOverview> context_overview();
 
  private:
   Agent(const AgentDeps& deps, store::AgentRecord record, AgentState state);

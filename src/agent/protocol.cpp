@@ -47,10 +47,10 @@ std::string memory_warning_text() {
 std::string summary_alert_text(int64_t hidden, int64_t total, int64_t summarised,
                                const std::string& summary) {
   return fmt::format(
-      "Note: prior messages ({} of {} total messages) have been hidden from view due to "
+      "{}{} of {} total messages) have been hidden from view due to "
       "conversation memory constraints.\nThe following is a summary of the previous {} "
       "messages:\n {}",
-      hidden, total, summarised, summary);
+      kSummaryAlertStart, hidden, total, summarised, summary);
 }
 
 std::optional<std::string> unpack_user_message(const std::string& text) {

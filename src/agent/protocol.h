@@ -38,7 +38,8 @@ std::string package_function_result(bool ok, const std::optional<std::string>& m
                                     const std::string& time);
 // The memory-pressure warning (system alert text).
 std::string memory_warning_text();
-// The summary alert inserted after eviction.
+// The summary alert inserted after eviction; its text starts with kSummaryAlertStart.
+inline constexpr std::string_view kSummaryAlertStart = "Note: prior messages (";
 std::string summary_alert_text(int64_t hidden, int64_t total, int64_t summarised,
                                const std::string& summary);
 

@@ -104,16 +104,21 @@ Response Router::dispatch(Request& request) const {
     }
     if (!match) continue;
     request.params = std::move(params);
-    try {
-      return route.handler(request);
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "internal error in {} {}: {}\n", request.method, loggable(request.path), loggable(e.what()));
-    } catch (...) {
-      fmt::print(stderr, "internal error in {} {}: unknown exception\n", request.method, loggable(request.path));
-    }
-    return error(500, "internal error (the server log has the details)");
+    return run(route.handler, request);
   }
+  if (fallback_) return run(fallback_, request);
   return error(404, fmt::format("no such endpoint: {} {}", request.method, loggable(request.path)));
+}
+
+Response Router::run(const Handler& handler, Request& request) const {
+  try {
+    return handler(request);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "internal error in {} {}: {}\n", request.method, loggable(request.path), loggable(e.what()));
+  } catch (...) {
+    fmt::print(stderr, "internal error in {} {}: unknown exception\n", request.method, loggable(request.path));
+  }
+  return error(500, "internal error (the server log has the details)");
 }
 
 }  // namespace memgpt::http

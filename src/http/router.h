@@ -20,6 +20,9 @@ class Router {
   Router();
   void add(const std::string& method, const std::string& pattern, Handler handler);
   void set_error_renderer(ErrorRenderer renderer) { render_error_ = std::move(renderer); }
+  // Answers requests no route matches (e.g. a web page's client-side routes) instead of the
+  // 404; it may itself answer error(404, ...).
+  void set_fallback(Handler fallback) { fallback_ = std::move(fallback); }
 
   // Runs the matching handler (404 when none). An exception escaping a handler is a bug: it is
   // logged to stderr and answered 500 without its text.
@@ -32,8 +35,10 @@ class Router {
     std::vector<std::string> segments;  // "*" = capture
     Handler handler;
   };
+  Response run(const Handler& handler, Request& request) const;
   std::vector<Route> routes_;
   ErrorRenderer render_error_;
+  Handler fallback_;
 };
 
 // The segments of a path ("/v1/agents/x/" -> v1, agents, x); empty ones are dropped.

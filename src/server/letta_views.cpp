@@ -207,6 +207,24 @@ std::vector<Json> message_views(const store::MessageRecord& m, bool use_assistan
   return out;
 }
 
+Json context_view(const agent::ContextOverview& o) {
+  return {{"context_window_size_max", o.window},
+          {"context_window_size_current", o.total},
+          {"num_messages", o.num_messages},
+          {"num_archival_memory", o.archival},
+          {"num_recall_memory", o.recall},
+          {"num_tokens_external_memory_summary", o.memory_header},
+          {"num_tokens_system", o.system},
+          {"system_prompt", o.system_prompt},
+          {"num_tokens_core_memory", o.core_memory},
+          {"core_memory", o.core_memory_text},
+          {"num_tokens_summary_memory", o.summary},
+          {"summary_memory", o.summary_text.empty() ? Json(nullptr) : Json(o.summary_text)},
+          {"num_tokens_functions_definitions", o.functions},
+          {"functions_definitions", o.functions_json},
+          {"num_tokens_messages", o.messages}};
+}
+
 Json stop_reason_view(const std::string& reason) { return {{"message_type", "stop_reason"}, {"stop_reason", reason}}; }
 
 Json usage_view(const llm::Usage& u, int steps) {

@@ -36,6 +36,9 @@ Json passage_view(const sources::Passage& passage, const store::AgentEmbeddingCo
 // hidden, as Letta does.
 std::vector<Json> message_views(const store::MessageRecord& message, bool use_assistant_message);
 
+// Letta's ContextWindowOverview of an agent's next request.
+Json context_view(const agent::ContextOverview& overview);
+
 // The end of a turn: Letta's stop_reason and usage_statistics messages.
 Json stop_reason_view(const std::string& reason);
 Json usage_view(const llm::Usage& usage, int steps);

@@ -184,6 +184,13 @@ void add_agent_routes(ServerContext& s) {
     API_ASSIGN_OR_RETURN(Json tools, paged_json(view["tools"], q, 100));
     return json_response(tools);
   });
+  // Letta's ContextWindowOverview: the tokens of each part of the next request.
+  s.route("GET", {"/v1"}, "/agents/*/context", [&s](auto& q, auto& c) -> ApiResult<http::Response> {
+    API_ASSIGN_OR_RETURN(runtime::OpenAgent open, s.open_agent(c, q.params[0], false));
+    API_ASSIGN_OR_RETURN(agent::ContextOverview overview, open.agent().context_overview());
+    open.keep_cached();
+    return json_response(context_view(overview));
+  });
 }
 
 }  // namespace memgpt::server

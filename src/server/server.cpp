@@ -4,6 +4,7 @@
 
 #include "server/context.h"
 #include "server/routes.h"
+#include "server/web_ui.h"
 
 namespace memgpt::server {
 
@@ -26,6 +27,7 @@ struct Server::Impl {
     add_agent_file_routes(context);
     add_mcp_routes(context);
     add_mcp_server_routes(context);
+    serve_web_interface(router, web_assets());
   }
 
   ServerOptions options;

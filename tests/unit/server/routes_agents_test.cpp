@@ -127,5 +127,58 @@ TEST_F(AgentRoutes, AnotherUsersAgentIsNotFoundForEveryVerb) {
   EXPECT_EQ(llm_->request_count(), 0u);
 }
 
+// GET /v1/agents/{id}/context (Letta's ContextWindowOverview, the web interface's context view):
+// each part's tokens, adding up to the request against the window, following the agent's edits.
+TEST_F(AgentRoutes, ContextWindowCountsEachPartOfTheNextRequest) {
+  start(Json::array({say("one"), say("two"), say("three"), say("four"),
+                     {{"content", "The user counted to four with me."}, {"finish_reason", "stop"}}}));
+  std::string id = new_agent("ada");
+  auto parts = [&] {
+    auto r = call("GET", "/v1/agents/" + id + "/context");
+    EXPECT_EQ(r.status, 200) << r.body.dump();
+    return r.body;
+  };
+  Json before = parts();
+  EXPECT_EQ(before["context_window_size_max"], call("GET", "/v1/agents/" + id).body["llm_config"]["context_window"]);
+  for (const char* key : {"num_tokens_system", "num_tokens_core_memory", "num_tokens_functions_definitions",
+                          "num_tokens_messages", "num_tokens_external_memory_summary"}) {
+    EXPECT_GT(before[key].get<int64_t>(), 0) << key;
+  }
+  EXPECT_EQ(before["num_tokens_summary_memory"], 0);
+  EXPECT_TRUE(before["summary_memory"].is_null());
+  int64_t sum = before["num_tokens_system"].get<int64_t>() + before["num_tokens_external_memory_summary"].get<int64_t>() +
+                before["num_tokens_core_memory"].get<int64_t>() + before["num_tokens_functions_definitions"].get<int64_t>() +
+                before["num_tokens_messages"].get<int64_t>();
+  int64_t current = before["context_window_size_current"];
+  EXPECT_GE(current, sum);
+  EXPECT_LT(current - sum, 16) << "only the reply priming is outside the parts";
+  EXPECT_NE(before["core_memory"].get<std::string>().find("<persona"), std::string::npos) << before["core_memory"];
+
+  // A longer block is more core-memory tokens and nothing else.
+  std::string longer(2000, ' ');
+  for (size_t i = 0; i < longer.size(); i += 5) longer.replace(i, 5, "word ");
+  ASSERT_EQ(call("PATCH", "/v1/agents/" + id + "/core-memory/blocks/human", {{"value", longer}, {"limit", 5000}}).status, 200);
+  Json edited = parts();
+  EXPECT_GT(edited["num_tokens_core_memory"].get<int64_t>(), before["num_tokens_core_memory"].get<int64_t>() + 300);
+  EXPECT_EQ(edited["num_tokens_functions_definitions"], before["num_tokens_functions_definitions"]);
+  EXPECT_EQ(edited["num_tokens_messages"], before["num_tokens_messages"]);
+
+  // Messages add message tokens and recall; a summary moves the oldest into the summary part.
+  for (const char* text : {"1", "2", "3", "4"}) {
+    ASSERT_EQ(call("POST", "/v1/agents/" + id + "/messages", {{"input", text}}).status, 200);
+  }
+  Json chatted = parts();
+  EXPECT_GT(chatted["num_tokens_messages"].get<int64_t>(), edited["num_tokens_messages"].get<int64_t>());
+  EXPECT_GT(chatted["num_recall_memory"].get<int64_t>(), edited["num_recall_memory"].get<int64_t>());
+  EXPECT_GT(chatted["num_messages"].get<int64_t>(), edited["num_messages"].get<int64_t>());
+  ASSERT_EQ(call("POST", "/v1/agents/" + id + "/summarize", Json::object()).status, 200);
+  Json summarized = parts();
+  EXPECT_GT(summarized["num_tokens_summary_memory"].get<int64_t>(), 0) << summarized.dump();
+  EXPECT_NE(summarized["summary_memory"].get<std::string>().find("counted to four"), std::string::npos);
+  EXPECT_LT(summarized["num_messages"].get<int64_t>(), chatted["num_messages"].get<int64_t>());
+
+  EXPECT_EQ(call("GET", "/v1/agents/" + id + "/context", nullptr, new_user_key("bob")).status, 404);
+}
+
 }  // namespace
 }  // namespace memgpt::server
