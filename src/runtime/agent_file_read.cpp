@@ -147,7 +147,9 @@ Result<AgentFileContents> FileReader::read(const Json& doc) {
   MEMGPT_ASSIGN_OR_RETURN(auto groups, items_by_id(doc, "groups"));
   for (const auto& group : groups) {
     const std::string& id = group.first;
-    warn(fmt::format("group '{}' is not imported: memgpt has no multi-agent groups (its agents are imported alone)", id));
+    warn(fmt::format("group '{}' is not imported: memgpt has no multi-agent groups (its agents are "
+                     "imported alone)",
+                     id));
   }
   MEMGPT_ASSIGN_OR_RETURN(auto files, items_by_id(doc, "files"));
   for (const auto& [id, f] : files) {
@@ -161,7 +163,8 @@ Result<AgentFileContents> FileReader::read(const Json& doc) {
   }
   MEMGPT_ASSIGN_OR_RETURN(auto servers, items_by_id(doc, "mcp_servers"));
   for (const auto& [id, s] : servers) {
-    std::string name = s.contains("server_name") && s["server_name"].is_string() ? s["server_name"].get<std::string>() : "unnamed";
+    std::string name =
+        s.contains("server_name") && s["server_name"].is_string() ? s["server_name"].get<std::string>() : "unnamed";
     warn(fmt::format("MCP server '{}' ({}) is not imported", id, name));
   }
   MEMGPT_ASSIGN_OR_RETURN(Json ext, object_of(doc, kAgentFileExtensionKey, "the agent file"));
@@ -190,7 +193,8 @@ Result<AgentFileContents> FileReader::read(const Json& doc) {
   for (const auto& extension : extensions_) {
     const std::string& id = extension.first;
     if (!agent_ids.count(id)) {
-      return invalid_argument(fmt::format("{} refers to agent '{}', which the file does not define", kAgentFileExtensionKey, id));
+      return invalid_argument(
+          fmt::format("{} refers to agent '{}', which the file does not define", kAgentFileExtensionKey, id));
     }
   }
   out.warnings = std::move(warnings_);
@@ -226,9 +230,15 @@ Result<AgentFileAgent> FileReader::read_agent(const Json& a, const std::string& 
   MEMGPT_RETURN_IF_ERROR(read_blocks(a, where, r.state));
   MEMGPT_RETURN_IF_ERROR(read_tools(a, where, r.state));
   MEMGPT_ASSIGN_OR_RETURN(Json rules, list_of(a, "tool_rules", where));
-  if (!rules.empty()) warn(fmt::format("{}: {} tool rules are not honoured (memgpt's functions chain by heartbeats)", where, rules.size()));
+  if (!rules.empty()) {
+    warn(fmt::format("{}: {} tool rules are not honoured (memgpt's functions chain by heartbeats)", where,
+                     rules.size()));
+  }
   MEMGPT_ASSIGN_OR_RETURN(Json source_ids, list_of(a, "source_ids", where));
-  if (!source_ids.empty()) warn(fmt::format("{}: {} attached sources are not attached (load and attach them with memgpt)", where, source_ids.size()));
+  if (!source_ids.empty()) {
+    warn(fmt::format("{}: {} attached sources are not attached (load and attach them with memgpt)", where,
+                     source_ids.size()));
+  }
   MEMGPT_ASSIGN_OR_RETURN(Json files_agents, list_of(a, "files_agents", where));
   if (!files_agents.empty()) warn(fmt::format("{}: {} open files are not imported", where, files_agents.size()));
   for (const char* key : {"tool_exec_environment_variables", "secrets"}) {
@@ -244,7 +254,9 @@ Result<AgentFileAgent> FileReader::read_agent(const Json& a, const std::string& 
   for (const auto& m : messages) {
     MEMGPT_ASSIGN_OR_RETURN(auto message, read_message(m, where));
     if (!message) continue;
-    if (role_of.count(message->id)) return invalid_argument(fmt::format("{}: duplicate message id '{}'", where, message->id));
+    if (role_of.count(message->id)) {
+      return invalid_argument(fmt::format("{}: duplicate message id '{}'", where, message->id));
+    }
     role_of[message->id] = message->role;
     out.messages.push_back(std::move(*message));
   }
@@ -255,7 +267,8 @@ Result<AgentFileAgent> FileReader::read_agent(const Json& a, const std::string& 
     if (!seen.insert(m).second) return invalid_argument(fmt::format("{}: message '{}' is in context twice", where, m));
     auto it = role_of.find(m);
     if (it == role_of.end()) {
-      return invalid_argument(fmt::format("{}: in_context_message_ids names message '{}', which the agent does not have", where, m));
+      return invalid_argument(
+          fmt::format("{}: in_context_message_ids names message '{}', which the agent does not have", where, m));
     }
     if (i == 0 && it->second == "system") {
       // Letta's compiled system message: ours is rebuilt from the prompt and memory.
@@ -275,11 +288,16 @@ Result<AgentFileAgent> FileReader::read_agent(const Json& a, const std::string& 
 Status FileReader::read_blocks(const Json& a, const std::string& where, store::AgentSavedState& state) {
   std::vector<std::pair<std::string, Json>> blocks;  // (what, block)
   MEMGPT_ASSIGN_OR_RETURN(Json inline_blocks, list_of(a, "memory_blocks", where));
-  for (size_t i = 0; i < inline_blocks.size(); ++i) blocks.emplace_back(fmt::format("{} memory_blocks[{}]", where, i), inline_blocks[i]);
+  for (size_t i = 0; i < inline_blocks.size(); ++i) {
+    blocks.emplace_back(fmt::format("{} memory_blocks[{}]", where, i), inline_blocks[i]);
+  }
   MEMGPT_ASSIGN_OR_RETURN(auto block_ids, strings_of(a, "block_ids", where));
   for (const auto& id : block_ids) {
     auto it = blocks_.find(id);
-    if (it == blocks_.end()) return invalid_argument(fmt::format("{}: block_ids names block '{}', which the file does not define", where, id));
+    if (it == blocks_.end()) {
+      return invalid_argument(
+          fmt::format("{}: block_ids names block '{}', which the file does not define", where, id));
+    }
     blocks.emplace_back(fmt::format("block '{}'", id), it->second);
   }
   agent::CoreMemory memory;  // checks labels and limits as the agent will
@@ -294,14 +312,18 @@ Status FileReader::read_blocks(const Json& a, const std::string& where, store::A
     int64_t chars = static_cast<int64_t>(agent::utf8_chars(block.value));
     // A block without a limit gets ours, or room for what it holds.
     int64_t wanted = limit.value_or(std::max<int64_t>(store::kDefaultCoreMemoryLimit, chars));
-    if (wanted <= 0 || wanted > 10'000'000) return invalid_argument(fmt::format("{}: 'limit' must be between 1 and 10000000", what));
+    if (wanted <= 0 || wanted > 10'000'000) {
+      return invalid_argument(fmt::format("{}: 'limit' must be between 1 and 10000000", what));
+    }
     block.limit = static_cast<int>(wanted);
     Status added = memory.add_block(block);
     if (added.code() == ErrorCode::kAlreadyExists) {
       return invalid_argument(fmt::format("{}: the agent has two blocks labelled '{}'", what, *label));
     }
     if (!added.ok()) return invalid_argument(fmt::format("{} ({}): {}", what, *label, added.message()));
-    if (read_only.value_or(false)) warn(fmt::format("{} ({}): read_only is not honoured: the agent may edit it", what, *label));
+    if (read_only.value_or(false)) {
+      warn(fmt::format("{} ({}): read_only is not honoured: the agent may edit it", what, *label));
+    }
     state.memory.push_back(std::move(block));
   }
   return {};
@@ -312,7 +334,9 @@ Status FileReader::read_tools(const Json& a, const std::string& where, store::Ag
   MEMGPT_ASSIGN_OR_RETURN(auto tool_ids, strings_of(a, "tool_ids", where));
   for (const auto& id : tool_ids) {
     auto it = tools_.find(id);
-    if (it == tools_.end()) return invalid_argument(fmt::format("{}: tool_ids names tool '{}', which the file does not define", where, id));
+    if (it == tools_.end()) {
+      return invalid_argument(fmt::format("{}: tool_ids names tool '{}', which the file does not define", where, id));
+    }
     const Json& t = it->second;
     std::string what = fmt::format("tool '{}'", id);
     MEMGPT_ASSIGN_OR_RETURN(auto name, opt_string(t, "name", what));
@@ -465,7 +489,8 @@ Result<AgentFileContents> read_agent_file(const Json& document) { return FileRea
 Result<AgentFileContents> read_agent_file_text(std::string_view text) {
   if (text.size() > kMaxAgentFileBytes) {
     return Status(ErrorCode::kResourceExhausted,
-                  fmt::format("the agent file is {} MB, over the limit of {} MB", text.size() >> 20, kMaxAgentFileBytes >> 20));
+                  fmt::format("the agent file is {} MB, over the limit of {} MB", text.size() >> 20,
+                              kMaxAgentFileBytes >> 20));
   }
   auto doc = parse_json(text, "the agent file");
   if (!doc.ok()) return invalid_argument(doc.status().message());
@@ -498,7 +523,8 @@ Result<int64_t> parse_iso8601_ms(const std::string& text) {
   int oh = 0, om = 0;
   char sign = text[i];
   if ((sign == '+' || sign == '-') &&
-      (std::sscanf(text.c_str() + i + 1, "%2d:%2d", &oh, &om) == 2 || std::sscanf(text.c_str() + i + 1, "%2d%2d", &oh, &om) == 2)) {
+      (std::sscanf(text.c_str() + i + 1, "%2d:%2d", &oh, &om) == 2 ||
+       std::sscanf(text.c_str() + i + 1, "%2d%2d", &oh, &om) == 2)) {
     int64_t offset = (oh * 60 + om) * 60'000LL;
     return sign == '+' ? ms - offset : ms + offset;
   }

@@ -81,7 +81,8 @@ Status AgentFileService::prepare_agent(AgentFileAgent& in, const AgentImportOpti
     }
     auto checked = checked_llm_config(cfg, ctx_.credentials, requested, options.endpoint_choice);
     if (checked.ok() && !find_provider(checked->model_endpoint_type)) {
-      checked = invalid_argument(fmt::format("provider '{}' is not one memgpt connects to", checked->model_endpoint_type));
+      checked = invalid_argument(
+          fmt::format("provider '{}' is not one memgpt connects to", checked->model_endpoint_type));
     }
     if (checked.ok()) {
       r.llm_config = *checked;
@@ -99,7 +100,10 @@ Status AgentFileService::prepare_agent(AgentFileAgent& in, const AgentImportOpti
   // What the home gives where the file says nothing (a file written by Letta).
   auto named = ctx_.store->get_preset(options.user_id, r.preset.empty() ? cfg.preset : r.preset);
   if (!named.ok()) {
-    if (!r.preset.empty()) warnings.push_back(fmt::format("agent '{}': preset '{}' is not known here; it gets '{}'", file_id, r.preset, cfg.preset));
+    if (!r.preset.empty()) {
+      warnings.push_back(
+          fmt::format("agent '{}': preset '{}' is not known here; it gets '{}'", file_id, r.preset, cfg.preset));
+    }
     MEMGPT_ASSIGN_OR_RETURN(named, ctx_.store->get_preset(options.user_id, cfg.preset));
   }
   r.preset = named->name;
@@ -212,9 +216,11 @@ Status AgentFileService::store_agents(std::vector<Prepared>& prepared) {
   return {};
 }
 
-Result<AgentImportReport> AgentFileService::import_contents(AgentFileContents contents, const AgentImportOptions& options) {
+Result<AgentImportReport> AgentFileService::import_contents(AgentFileContents contents,
+                                                            const AgentImportOptions& options) {
   if (!options.name.empty() && contents.agents.size() > 1) {
-    return invalid_argument(fmt::format("a new name is for a file with one agent; this one has {}", contents.agents.size()));
+    return invalid_argument(
+        fmt::format("a new name is for a file with one agent; this one has {}", contents.agents.size()));
   }
   AgentImportReport report;
   report.warnings = std::move(contents.warnings);

@@ -72,11 +72,13 @@ ApiResult<http::Response> import_agent(ServerContext& s, const http::Request& re
   // Asked for, but not what this server does: said, not ignored.
   for (const char* field : {"embedding", "override_embedding_handle"}) {
     if (!form_value(req, field).empty()) {
-      contents->warnings.push_back(fmt::format("'{}' is not honoured: archival memory uses this server's embedder", field));
+      contents->warnings.push_back(
+          fmt::format("'{}' is not honoured: archival memory uses this server's embedder", field));
     }
   }
   if (!req.header("x-override-embedding-model").empty()) {
-    contents->warnings.push_back("'x-override-embedding-model' is not honoured: archival memory uses this server's embedder");
+    contents->warnings.push_back(
+        "'x-override-embedding-model' is not honoured: archival memory uses this server's embedder");
   }
   for (const char* field : {"secrets", "env_vars_json"}) {
     std::string value = form_value(req, field);

@@ -92,6 +92,29 @@ TEST_F(AgentFileCliTest, ImportCreatesTheAgentUnderANewNameAndRefusesATakenOne) 
   EXPECT_EQ(memory.exit_code, 0) << memory.err;
 }
 
+TEST_F(AgentFileCliTest, PassagesOfAnotherEmbedderAreEmbeddedAgainOnImportAndFound) {
+  auto out = run({"export", "--agent", "Keeper"});
+  ASSERT_EQ(out.exit_code, 0) << out.err;
+  Json doc = parse_json_or_discarded(out.out);
+  ASSERT_TRUE(doc.is_object());
+  Json& archival = doc["memgpt_extension"]["agents"][0]["archival"];
+  archival["embedding_config"] = {{"embedding_endpoint_type", "openai"}, {"embedding_model", "text-embedding-3-small"},
+                                  {"embedding_dim", 4}};
+  archival["passages"] = Json::array({Json{{"text", "The lighthouse keeper Marguerite paints the lamp blue."},
+                                           {"created_at", "2026-01-02T03:04:05Z"},
+                                           {"embedding", {0.1, 0.2, 0.3, 0.4}}}});
+  testing::write_text(files_.file("moved.af"), doc.dump());
+  auto imported = run({"import", files_.file("moved.af"), "--name", "Moved"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_NE(imported.out.find("1 archival passages, embedded again with this home's embedder"), std::string::npos)
+      << imported.out;
+  EXPECT_NE(imported.err.find("Embedding archival memory with memgpt-builtin-384 (384 dims)"), std::string::npos)
+      << imported.err;
+  auto found = run({"search", "--agent", "Moved", "--mode", "vector", "--top-k", "1", "lighthouse keeper Marguerite"});
+  ASSERT_EQ(found.exit_code, 0) << found.err;
+  EXPECT_NE(found.out.find("paints the lamp blue"), std::string::npos) << found.out;
+}
+
 TEST_F(AgentFileCliTest, ALettaFileImportsWithAWarningPerItemNotHonoured) {
   Json doc = {{"agents", Json::array({Json{{"id", "agent-0"},
                                            {"name", "from-letta"},
