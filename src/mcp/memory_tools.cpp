@@ -68,7 +68,7 @@ std::vector<Tool> make_tools() {
        object_schema({{"agent", agent_property()},
                       {"query", {{"type", "string"}, {"minLength", 1}, {"description", "Text the messages must contain."}}},
                       {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 50}, {"description", "Messages per page (default 10)."}}},
-                      {"page", {{"type", "integer"}, {"minimum", 0}, {"description", "Which page, from 0 (default 0)."}}}},
+                      {"page", {{"type", "integer"}, {"minimum", 0}, {"maximum", 1000000}, {"description", "Which page, from 0 (default 0)."}}}},
                      {"query"}),
        true},
       {"core_memory_read", "Read core memory",

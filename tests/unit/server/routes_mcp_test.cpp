@@ -189,6 +189,10 @@ TEST_F(McpRoutesTest, SendMessageReturnsTheAgentsReplyAndConversationSearchFinds
   Json found = call_tool(session, "conversation_search", {{"agent", "ada"}, {"query", "i am ada"}});
   ASSERT_EQ(found["result"]["structuredContent"]["messages"].size(), 1u) << found.dump();
   EXPECT_EQ(found["result"]["structuredContent"]["messages"][0]["role"], "user");
+  // A page past any conversation is refused by the schema (page * limit stays in range).
+  Json far = call_tool(session, "conversation_search", {{"agent", "ada"}, {"query", "ada"}, {"page", 1000000000000000000}});
+  EXPECT_EQ(far["result"]["isError"], true);
+  EXPECT_NE(text_of(far).find("'page' must be at most 1000000"), std::string::npos) << text_of(far);
 }
 
 TEST_F(McpRoutesTest, TheInitializeQueryNamesTheSessionsDefaultAgent) {
