@@ -2,7 +2,7 @@
 # bench/peers: the seed's workflow (configure -> load directory -> run --persona memgpt_doc ->
 # /attach -> five questions) on the original MemGPT (pymemgpt 0.3.25 with Milvus Lite, from
 # build/venv-pymemgpt) and on memgpt, both against the same scripted OpenAI-compatible server
-# (chat and /v1/embeddings: identical vectors). Writes build/bench-peers/report.md; RESULTS.md
+# (chat and /v1/embeddings: identical vectors). Writes build/bench-peers/report.json; RESULTS.md
 # holds the figures of a recorded run. Then lite_vs_embedded.py: Milvus Lite against memgpt's
 # embedded engine. Needs scripts/setup.sh (the venvs) and the Release build.
 set -euo pipefail
