@@ -282,7 +282,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
     ap.add_argument("--build", required=True)
-    ap.add_argument("--nq", default=os.environ.get("PEERS_NQ", "/work/shared/data/nq-open-oracle.jsonl.gz"))
+    ap.add_argument("--nq", default=os.environ.get("PEERS_NQ"),
+                    help="NQ-Open oracle JSONL.gz (default: ../shared/data beside the checkout, "
+                         "else /work/shared/data; skipped when absent)")
     ap.add_argument("--work", default=None)
     args = ap.parse_args()
     root = args.root
@@ -295,7 +297,9 @@ def main():
     py_memgpt = os.path.join(root, "build/venv-pymemgpt/bin/memgpt")
     tiktoken_cache = os.path.join(work, "tiktoken-cache")
     seed_tiktoken(root, tiktoken_cache)
-    inputs = find_inputs(work, args.nq)
+    nq = args.nq or next((p for p in (os.path.join(root, "..", "shared", "data", "nq-open-oracle.jsonl.gz"),
+                                       "/work/shared/data/nq-open-oracle.jsonl.gz") if os.path.exists(p)), None)
+    inputs = find_inputs(work, nq)
     report = {"load_average": open("/proc/loadavg").read().split()[:3], "inputs": inputs, "systems": {}}
 
     systems = {

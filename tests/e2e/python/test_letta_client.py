@@ -137,6 +137,12 @@ class OfficialPythonLettaClientDrivesMemgptServer(unittest.TestCase):
         self.assertEqual(found.results[0].id, inserted[0].id)
         self.assertIn("chess", found.results[0].content)
         self.assertEqual([p.id for p in client.agents.passages.list(agent.id)], [inserted[0].id])
+        # Tags are not stored: refused with a 422 naming them, never dropped (a tag filter on
+        # search would otherwise return passages the caller excluded).
+        refused = self.assertStatus(422, client.agents.passages.create, agent.id, text="tagged", tags=["t"])
+        self.assertIn("tags", str(refused))
+        self.assertStatus(422, client.agents.passages.search, agent.id, query="chess", tags=["t"])
+        self.assertEqual([p.id for p in client.agents.passages.list(agent.id)], [inserted[0].id])
         client.agents.passages.delete(inserted[0].id, agent_id=agent.id)
         self.assertEqual(len(client.agents.passages.list(agent.id)), 0)
 
