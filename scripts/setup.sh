@@ -60,6 +60,18 @@ for spec in "${npm_data[@]}"; do
     touch "$dir/.done-${spec##*@}"
   fi
 done
+# npm ci (no install scripts) in folder $1, tried three times: a download the registry drops
+# made a whole setup fail once.
+npm_ci() {
+  local attempt
+  for attempt in 1 2 3; do
+    (cd "$1" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null) && return 0
+    echo "setup: npm ci in $1 failed (attempt $attempt of 3)" >&2
+    sleep 5
+  done
+  return 1
+}
+
 # Official client libraries for the e2e tests, pinned by tests/e2e/node/package-lock.json
 # (npm ci, no install scripts); reinstalled only when the lock file changes.
 node_e2e="$cache/node_e2e"
@@ -70,7 +82,7 @@ if [[ -f "$lock" ]]; then
     echo "setup: installing npm test clients"
     rm -rf "$node_e2e" && mkdir -p "$node_e2e"
     cp "$here/tests/e2e/node/package.json" "$lock" "$node_e2e/"
-    (cd "$node_e2e" && npm ci --ignore-scripts --no-audit --no-fund --silent >/dev/null)
+    npm_ci "$node_e2e"
     touch "$node_e2e/.lock-$want"
   fi
 fi
@@ -87,7 +99,7 @@ if [[ -f "$web_lock" ]]; then
     echo "setup: installing the web interface's npm packages"
     rm -rf "$web_node" && mkdir -p "$web_node"
     cp "$here/web/package.json" "$web_lock" "$web_node/"
-    (cd "$web_node" && npm ci --ignore-scripts --no-audit --no-fund --silent >/dev/null)
+    npm_ci "$web_node"
     touch "$web_node/.lock-$want"
   fi
   if [[ "$(readlink "$here/web/node_modules" 2>/dev/null || true)" != "$web_node/node_modules" ]]; then
