@@ -252,6 +252,10 @@ Result<StepLoop::StepOutcome> StepLoop::step(const store::MessageRecord* input, 
 
 // ---- the turn ---------------------------------------------------------------------------------
 
+constexpr const char* kHeartbeatFirstFunction =
+    "[This is an automated system message hidden from the user] Function called as the first step "
+    "of this turn, returning control";
+
 Result<TurnResult> StepLoop::run_turn(std::optional<store::MessageRecord> input, const EventSink& sink,
                                       const TurnOptions& options) {
   TurnResult turn;
@@ -295,6 +299,11 @@ Result<TurnResult> StepLoop::run_turn(std::optional<store::MessageRecord> input,
     } else if (out.heartbeat_request) {
       if (sink) sink({AgentEvent::Kind::kHeartbeat, kHeartbeatRequested});
       input = conversation_.make_message("user", package_heartbeat(kHeartbeatRequested, time));
+    } else if (turn.steps == 1 && !options.first_function.empty() && options.first_function != "send_message") {
+      // The system chose the first call, not the model: the model gets to read its result
+      // (a small model that forgets request_heartbeat would otherwise end the turn unanswered).
+      if (sink) sink({AgentEvent::Kind::kHeartbeat, kHeartbeatFirstFunction});
+      input = conversation_.make_message("user", package_heartbeat(kHeartbeatFirstFunction, time));
     } else {
       break;
     }

@@ -40,6 +40,32 @@ TEST_F(TurnFunctionsTest, FirstFunctionBindsTheFirstStepOnly) {
   EXPECT_EQ(model_.requests[1].tool_choice, "auto");
 }
 
+// The system chose that call, so its result goes back to the model even when the model did not
+// ask for a heartbeat (small local models often forget to); otherwise the turn ends unanswered.
+TEST_F(TurnFunctionsTest, TheFirstFunctionsResultAlwaysGoesBackToTheModel) {
+  auto agent = make();
+  model_.call("Look it up.", "archival_memory_search", {{"query", "cats"}, {"request_heartbeat", false}});
+  model_.say("Found nothing.", "I know nothing about cats.");
+  TurnOptions options;
+  options.first_function = "archival_memory_search";
+  auto turn = agent->send_user_message("cats?", sink_, options);
+  ASSERT_TRUE(turn.ok()) << turn.status().message();
+  EXPECT_EQ(turn->steps, 2);
+  ASSERT_EQ(model_.requests.size(), 2u);
+  std::string last = model_.requests[1].messages.back().content;
+  EXPECT_NE(last.find("Function called as the first step of this turn, returning control"), std::string::npos) << last;
+}
+
+// Without a first function, a call that asks for no heartbeat ends the turn, as in MemGPT.
+TEST_F(TurnFunctionsTest, WithoutAFirstFunctionACallWithoutHeartbeatEndsTheTurn) {
+  auto agent = make();
+  model_.call("Look it up.", "archival_memory_search", {{"query", "cats"}, {"request_heartbeat", false}});
+  auto turn = agent->send_user_message("cats?", sink_, {});
+  ASSERT_TRUE(turn.ok()) << turn.status().message();
+  EXPECT_EQ(turn->steps, 1);
+  EXPECT_EQ(model_.requests.size(), 1u);
+}
+
 TEST_F(TurnFunctionsTest, AFirstFunctionTheAgentLacksIsAOneLineErrorAndNoCall) {
   auto agent = make();
   TurnOptions options;
