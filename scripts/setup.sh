@@ -144,4 +144,23 @@ if [[ ! -f "$embed_file.sha256-ok" ]]; then
   touch "$embed_file.sha256-ok"
   rm -rf "$tmp"
 fi
+# Python venvs for tests and benchmarks only (memgpt itself never runs Python): the official
+# Python clients (tests/e2e/python, bench/peers) in build/venv-peers and the original MemGPT
+# (pymemgpt 0.3.25, bench/peers) in build/venv-pymemgpt. Each pin list is closed and installed
+# with --no-deps (wheels preferred: a few pure-Python pins exist as sdists only); a venv is
+# re-created only when its pin list changes (about 4 minutes each on this machine, under load).
+pinned_venv() {
+  local venv="$1" pins="$2"
+  local want
+  want="$(sha256sum "$pins" | cut -d' ' -f1)"
+  [[ -f "$venv/.pins-$want" ]] && return 0
+  echo "setup: creating $(basename "$venv") from ${pins#"$here"/}"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+    --prefer-binary -r "$pins"
+  touch "$venv/.pins-$want"
+}
+pinned_venv "$here/build/venv-peers" "$here/scripts/python/requirements-clients.txt"
+pinned_venv "$here/build/venv-pymemgpt" "$here/scripts/python/requirements-pymemgpt.txt"
 echo "setup: ok"

@@ -68,6 +68,11 @@ ApiResult<http::Response> insert_passage(ServerContext& s, const http::Request& 
   API_ASSIGN_OR_RETURN(auto content, opt_str(body, "content"));
   std::string t = text.value_or(content.value_or(""));
   if (t.empty()) return invalid("text", "'text' is required and cannot be empty");
+  // Passage tags are not stored: refuse them rather than drop them (a later tag search would
+  // silently match nothing the caller expects).
+  if (body.contains("tags") && !body["tags"].is_null() && !(body["tags"].is_array() && body["tags"].empty())) {
+    return invalid("tags", "passage tags are not supported: memgpt stores archival passages without tags");
+  }
   API_CHECK(runtime::check_agent_embedder(a, *s.archival.embedder));  // the text is embedded now
   sources::PassageStore passages = s.agents.archival_of(a);
   API_CHECK(passages.ensure_collections());
@@ -107,6 +112,13 @@ ApiResult<http::Response> search_passages(ServerContext& s, const http::Request&
   std::string query = query_str(req, "query");
   if (query.empty()) return invalid("query", "query parameter 'query' is required");
   API_ASSIGN_OR_RETURN(int64_t k, query_int(req, "top_k", 10, 1, 1000));
+  // Filters this search cannot apply are refused, not ignored (ignoring them returns passages
+  // the caller excluded).
+  for (const char* filter : {"tags", "start_datetime", "end_datetime"}) {
+    if (!query_str(req, filter).empty()) {
+      return invalid(filter, fmt::format("'{}' is not supported by archival search here", filter));
+    }
+  }
   API_CHECK(runtime::check_agent_embedder(a, *s.archival.embedder));  // the query is embedded now
   API_ASSIGN_OR_RETURN(auto hits, s.agents.archival_of(a).search_archival(id, query, 0, k));
   Json results = Json::array();

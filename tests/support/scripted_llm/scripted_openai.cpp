@@ -5,6 +5,7 @@
 // object schema), message roles and fields, tool_calls[].type, and the pairing of every tool
 // message with a preceding assistant tool call. A violation is answered with 400 (401 for auth)
 // in OpenAI's error shape ({"error": {message, type, param, code}}) and recorded.
+#include <ctime>
 #include <httplib.h>
 
 #include <cmath>
@@ -471,6 +472,9 @@ void ScriptedLlmServer::add_openai_routes() {
       if (answer.calls[k].id.empty()) answer.calls[k].id = k == 0 ? call_id : call_id + "_" + std::to_string(k);
     }
     Json usage = {{"prompt_tokens", 100}, {"completion_tokens", 20}, {"total_tokens", 120}};
+    // Every completion and chunk carries `created` (Unix seconds), as the real API's do; clients
+    // that validate the response shape (pymemgpt 0.3.25's pydantic model) require it.
+    const int64_t created = static_cast<int64_t>(std::time(nullptr));
     if (!body.value("stream", false)) {
       Json msg = {{"role", "assistant"},
                   {"content", answer.content.empty() ? Json(nullptr) : Json(answer.content)}};
@@ -481,6 +485,7 @@ void ScriptedLlmServer::add_openai_routes() {
       }
       Json j = {{"id", "chatcmpl-scripted"},
                 {"object", "chat.completion"},
+                {"created", created},
                 {"model", model_},
                 {"choices", {{{"index", 0}, {"message", msg}, {"finish_reason", answer.finish_reason}}}},
                 {"usage", usage}};
@@ -493,6 +498,7 @@ void ScriptedLlmServer::add_openai_routes() {
     auto chunk = [&](const Json& delta, const Json& finish_reason) {
       events.push_back(sse_chunk({{"id", "chatcmpl-scripted"},
                                   {"object", "chat.completion.chunk"},
+                                  {"created", created},
                                   {"model", model_},
                                   {"choices", {{{"index", 0}, {"delta", delta}, {"finish_reason", finish_reason}}}}}));
     };

@@ -1,0 +1,158 @@
+"""Milvus Lite (pymilvus MilvusClient on a local file) against memgpt's embedded engine (served by
+`memgpt milvus serve` over REST v2 on 127.0.0.1, since pymilvus speaks gRPC only) on the same
+rows: insert rows/s, search QPS, recall@10 against exact numpy search, and the rows each
+returns for a set of filter expressions (they must be the same ids).
+Run with build/venv-peers/bin/python: lite_vs_embedded.py --memgpt build/release/memgpt [--rows N]
+[--out FILE]
+Our figures include HTTP and JSON on loopback; Lite's include its gRPC to a local process."""
+import argparse
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import numpy as np
+from pymilvus import DataType, MilvusClient
+
+FILTERS = [
+    'n > 500', 'n >= 10 and n < 20', 'n != 3', 'id in [1, 2, 3, 99999]', 'cat in ["red", "blue"]',
+    'cat not in ["red"]', 'cat like "gr%"', 'cat like "%ue"', 'cat like "%ee%"', 'not (n > 100)',
+    'cat == "red" or n < 5', '(n > 10 and n < 50) or not (cat == "blue")', 'meta["k"] == 3',
+    'meta["k"] in [1, 2]', 'meta["k"] > 7', 'meta["s"] like "x%"', 'meta["missing"] == 1',
+    'array_contains(tags, "t1")', 'array_contains_any(tags, ["t1", "t2"])',
+    'array_contains_all(tags, ["t1", "t2"])', 'array_length(tags) == 2', 'tags[0] == "t3"',
+    'dyn == 4', 'n in []', 'cat == "red" and meta["k"] <= 2 and array_length(tags) > 0',
+]
+CATS = ["red", "green", "blue", "grey"]
+
+
+def rows_for(n, dim, seed=7):
+    rng = np.random.default_rng(seed)
+    vecs = rng.standard_normal((n, dim)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    rows = []
+    for i in range(n):
+        tags = [f"t{(i + j) % 5}" for j in range(i % 4)]
+        rows.append({"id": i, "vec": vecs[i].tolist(), "cat": CATS[i % 4], "n": i % 1000,
+                     "meta": {"k": i % 10, "s": ("x" if i % 3 == 0 else "y") + str(i)}, "tags": tags,
+                     "dyn": i % 7})
+    return vecs, rows
+
+
+class Rest:
+    def __init__(self, base):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def call(self, path, body):
+        req = urllib.request.Request(self.base + "/v2/vectordb/" + path, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        with self.opener.open(req) as r:
+            return json.load(r)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--memgpt", required=True)
+    ap.add_argument("--rows", type=int, default=10000)
+    ap.add_argument("--dim", type=int, default=64)
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--out", default=None, help="also write the JSON here (Milvus Lite logs to stdout)")
+    args = ap.parse_args()
+    vecs, rows = rows_for(args.rows, args.dim)
+    queries = vecs[np.random.default_rng(11).choice(len(vecs), args.queries, replace=False)] + \
+        np.random.default_rng(12).standard_normal((args.queries, args.dim)).astype(np.float32) * 0.05
+    truth = np.argsort(-(queries @ vecs.T), axis=1)[:, :10]
+    work = tempfile.mkdtemp(prefix="peers-lite-")
+    results = {"rows": args.rows, "dim": args.dim, "load_average": open("/proc/loadavg").read().split()[:3]}
+
+    # Milvus Lite.
+    lite = MilvusClient(uri=os.path.join(work, "lite.db"))
+    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=True)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT_VECTOR, dim=args.dim)
+    schema.add_field("cat", DataType.VARCHAR, max_length=64)
+    schema.add_field("n", DataType.INT64)
+    schema.add_field("meta", DataType.JSON)
+    schema.add_field("tags", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=8, max_length=32)
+    index = lite.prepare_index_params()
+    index.add_index(field_name="vec", index_type="AUTOINDEX", metric_type="IP")
+    lite.create_collection("t", schema=schema, index_params=index)
+    t = time.monotonic()
+    for i in range(0, len(rows), 1000):
+        lite.insert("t", rows[i:i + 1000])
+    results["lite_insert_rows_s"] = len(rows) / (time.monotonic() - t)
+    t = time.monotonic()
+    lite_hits = [[h["id"] for h in lite.search("t", data=[q.tolist()], limit=10, anns_field="vec")[0]]
+                 for q in queries]
+    results["lite_qps"] = len(queries) / (time.monotonic() - t)
+
+    # memgpt milvus serve.
+    server = subprocess.Popen([args.memgpt, "milvus", "serve", "--uri", os.path.join(work, "memgpt.db"),
+                               "--port", "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(re.search(r"http://[^:]+:(\d+)", server.stdout.readline()).group(1))
+        rest = Rest(f"http://127.0.0.1:{port}")
+        created = rest.call("collections/create", {
+            "collectionName": "t",
+            "schema": {"autoId": False, "enableDynamicField": True, "fields": [
+                {"fieldName": "id", "dataType": "Int64", "isPrimary": True},
+                {"fieldName": "vec", "dataType": "FloatVector", "elementTypeParams": {"dim": str(args.dim)}},
+                {"fieldName": "cat", "dataType": "VarChar", "elementTypeParams": {"max_length": "64"}},
+                {"fieldName": "n", "dataType": "Int64"},
+                {"fieldName": "meta", "dataType": "JSON"}]},
+            # No Array data type in memgpt's engine (refused with code 1100): `tags` is stored as
+            # a dynamic field holding a JSON array, which Milvus's array functions also accept.
+            "indexParams": [{"fieldName": "vec", "indexName": "vec", "metricType": "IP"}]})
+        if created.get("code") not in (0, 200):
+            raise SystemExit(f"memgpt create failed: {created}")
+        t = time.monotonic()
+        for i in range(0, len(rows), 1000):
+            r = rest.call("entities/insert", {"collectionName": "t", "data": rows[i:i + 1000]})
+            if r.get("code") not in (0, 200):
+                raise SystemExit(f"memgpt insert failed: {r}")
+        results["memgpt_insert_rows_s"] = len(rows) / (time.monotonic() - t)
+        t = time.monotonic()
+        ours_hits = []
+        for q in queries:
+            r = rest.call("entities/search", {"collectionName": "t", "data": [q.tolist()], "limit": 10,
+                                              "annsField": "vec", "outputFields": ["id"]})
+            ours_hits.append([int(h["id"]) for h in r["data"]])
+        results["memgpt_qps"] = len(queries) / (time.monotonic() - t)
+
+        def recall(hits):
+            return float(np.mean([len(set(h) & set(t.tolist())) / 10 for h, t in zip(hits, truth)]))
+
+        results["lite_recall10"] = recall(lite_hits)
+        results["memgpt_recall10"] = recall(ours_hits)
+
+        filters = []
+        for expr in FILTERS:
+            try:
+                a = sorted(int(x["id"]) for x in lite.query("t", filter=expr, output_fields=["id"], limit=16384))
+                lite_out = a
+            except Exception as e:  # noqa: BLE001 - the engine's refusal is a result here
+                lite_out = "error: " + str(e).split("\n")[0][:160]
+            r = rest.call("entities/query", {"collectionName": "t", "filter": expr, "outputFields": ["id"],
+                                             "limit": 16384})
+            ours_out = sorted(int(x["id"]) for x in r["data"]) if r.get("code") in (0, 200) else \
+                "error: " + str(r.get("message", r))[:160]
+            same = lite_out == ours_out
+            filters.append({"filter": expr, "same": same,
+                            "lite": len(lite_out) if isinstance(lite_out, list) else lite_out,
+                            "memgpt": len(ours_out) if isinstance(ours_out, list) else ours_out})
+        results["filters"] = filters
+    finally:
+        server.terminate()
+        server.wait(10)
+    print(json.dumps(results, indent=1))
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(results, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
