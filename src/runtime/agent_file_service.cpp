@@ -25,12 +25,17 @@ struct AgentFileService::Prepared {
 AgentFileService::AgentFileService(AppContext& ctx, Archival& archival, AgentService& agents)
     : ctx_(ctx), archival_(archival), agents_(agents) {}
 
-Result<std::string> AgentFileService::export_agent(const std::string& agent_id) {
+Result<std::string> AgentFileService::export_agent(const std::string& agent_id,
+                                                   const AgentExportOptions& options) {
   MEMGPT_ASSIGN_OR_RETURN(OpenAgent open, agents_.open(agent_id, false));
   AgentFileAgent out;
   out.record = open.agent().record();
   MEMGPT_ASSIGN_OR_RETURN(out.system_message, open.agent().system_message());
-  MEMGPT_ASSIGN_OR_RETURN(out.messages, agents_.recall().list(agent_id, 0, 0, -1, false));
+  if (options.without_messages) {
+    out.record.state.message_ids.clear();
+  } else {
+    MEMGPT_ASSIGN_OR_RETURN(out.messages, agents_.recall().list(agent_id, 0, 0, -1, false));
+  }
   out.passages_embedder = effective_embedder(out.record.embedding_config, *archival_.embedder);
   sources::PassageStore archival = agents_.archival_of(out.record);
   constexpr int64_t kPage = 256;

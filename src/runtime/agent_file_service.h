@@ -38,6 +38,10 @@ struct AgentImportOptions {
   std::function<void(int64_t done, int64_t total)> on_embed_progress;  // called only when embedding
 };
 
+struct AgentExportOptions {
+  bool without_messages = false;  // the agent's memory, tools and passages, no conversation
+};
+
 struct ImportedAgent {
   std::string id;
   std::string name;
@@ -57,7 +61,7 @@ class AgentFileService {
   AgentFileService(AppContext& ctx, Archival& archival, AgentService& agents);
 
   // The agent as an Agent File document (text, indented); kNotFound for an unknown agent.
-  Result<std::string> export_agent(const std::string& agent_id);
+  Result<std::string> export_agent(const std::string& agent_id, const AgentExportOptions& options = {});
   // Imports every agent of a file (kInvalidArgument naming the item for a malformed file,
   // kResourceExhausted for one over kMaxAgentFileBytes, kAlreadyExists for a taken name).
   Result<AgentImportReport> import_text(std::string_view text, const AgentImportOptions& options);

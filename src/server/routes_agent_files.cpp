@@ -1,4 +1,5 @@
-// Agent Files: GET /v1/agents/{id}/export (the document) and POST /v1/agents/import (multipart
+// Agent Files: GET /v1/agents/{id}/export (the document; scrub_messages leaves the
+// conversation out) and POST /v1/agents/import (multipart
 // field `file`; answers {"agent_ids": [...], "warnings": [...]}), as Letta's clients call them.
 // Of Letta's import form fields, name/override_name, model/override_model_handle,
 // strip_messages and append_copy_suffix are honoured; embedding overrides and secrets are
@@ -28,8 +29,20 @@ bool form_flag(const http::Request& req, const char* field) {
 ApiResult<http::Response> export_agent(ServerContext& s, const http::Request& req, const Caller& c) {
   const std::string& id = req.params[0];
   API_ASSIGN_OR_RETURN(store::AgentRecord rec, s.agent_of(c, id));
+  // Letta's export options: scrub_messages is honoured; the others ask for what this server
+  // cannot give (an agent here has one conversation and the current format only), refused
+  // rather than answered with a file that is not what was asked for.
+  if (!query_str(req, "conversation_id").empty()) {
+    return invalid("conversation_id", "an agent has one conversation here: export it without 'conversation_id'");
+  }
+  if (!query_str(req, "max_steps").empty()) return invalid("max_steps", "'max_steps' is not supported");
+  if (form_flag(req, "use_legacy_format")) {
+    return invalid("use_legacy_format", "only the current Agent File format is written");
+  }
+  runtime::AgentExportOptions options;
+  options.without_messages = form_flag(req, "scrub_messages");
   runtime::AgentFileService files(s.app, s.archival, s.agents);
-  auto text = files.export_agent(rec.id);
+  auto text = files.export_agent(rec.id, options);
   if (!text.ok()) return public_error(text.status());
   http::Response response;
   response.body = std::move(*text);

@@ -230,6 +230,26 @@ TEST_F(AgentFileServiceTest, AnExportedFileHoldsNoKeyFromTheCredentials) {
   EXPECT_EQ(doc["mcp_servers"], Json::array());
 }
 
+TEST_F(AgentFileServiceTest, AnExportWithoutMessagesKeepsMemoryAndPassagesAndImportsWithNoConversation) {
+  store::AgentRecord ada = lived_in_agent("ada");
+  auto text = files_->export_agent(ada.id, {.without_messages = true});
+  ASSERT_TRUE(text.ok()) << text.status().message();
+  Json doc = *parse_json(*text);
+  // Only the system message, which the agent needs to run, is left.
+  ASSERT_EQ(doc["agents"][0]["messages"].size(), 1u);
+  EXPECT_EQ(doc["agents"][0]["messages"][0]["role"], "system");
+  EXPECT_EQ(doc["agents"][0]["in_context_message_ids"], Json::array({"message-0"}));
+  EXPECT_NE(text->find("Lives in Lyon."), std::string::npos) << "the memory edit is kept";
+  EXPECT_EQ(text->find("Remember that I moved to Lyon."), std::string::npos) << "the conversation is left out";
+  auto report = import(*text, "ada-bare");
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  store::AgentRecord copy = *opened_.ctx->store->get_agent(report->agents[0].id);
+  EXPECT_TRUE(messages_of(copy.id).empty());
+  EXPECT_EQ(copy.state.memory, ada.state.memory);
+  EXPECT_EQ(passages_of(copy).size(), 2u);
+  EXPECT_FALSE(messages_of(ada.id).empty()) << "the original keeps its conversation";
+}
+
 TEST_F(AgentFileServiceTest, ATakenNameIsRefusedAndNothingIsImported) {
   store::AgentRecord ada = lived_in_agent("ada");
   size_t before = agent_count();
