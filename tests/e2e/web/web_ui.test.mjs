@@ -182,6 +182,13 @@ test("the web interface drives an agent end to end in Chromium", async () => {
     await page.locator(".passage", { hasText: "called Tom" }).waitFor({ state: "detached" });
     await page.locator(".passage", { hasText: "named Mira" }).waitFor();
 
+    // The memory tabs by keyboard (ARIA tabs: the arrow keys move between them).
+    await page.getByRole("tab", { name: "Archival" }).focus();
+    await page.keyboard.press("ArrowRight");
+    assert.equal(await page.getByRole("tab", { name: "Recall" }).getAttribute("aria-selected"), "true");
+    await page.locator("#recall-query").fill("lighthouses");
+    await page.locator(".recall li", { hasText: "I like lighthouses" }).first().waitFor();
+
     // Narrow window: everything stacks and stays usable.
     await page.getByRole("tab", { name: "Core memory" }).click();
     await page.setViewportSize({ width: 400, height: 800 });
@@ -189,8 +196,13 @@ test("the web interface drives an agent end to end in Chromium", async () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than a 400px window`);
     await shot(page, "05-narrow");
-
     assert.deepEqual(problems, []);
+
+    // A key the server stops accepting (here: replaced) returns to the sign-in on the next call.
+    await page.evaluate(() => sessionStorage.setItem("memgpt.token", "revoked-key"));
+    await page.reload();
+    await page.locator("#key").waitFor();
+    assert.ok(problems.length > 0 && problems.every((p) => /401/.test(p)), problems.join("\n"));
   } finally {
     await browser?.close();
     server?.kill("SIGTERM");
