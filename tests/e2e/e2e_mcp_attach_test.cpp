@@ -95,7 +95,7 @@ TEST_F(McpAttach, AHangingToolAndACrashingServerAreFunctionFailuresTheModelReads
   EXPECT_NE(crashed.find("MCP server 'tools' exited"), std::string::npos) << crashed;
 }
 
-TEST_F(McpAttach, AttachRefusesBuiltinNamesUnknownToolsAndSurvivesInTheHome) {
+TEST_F(McpAttach, AttachRefusesBuiltinNamesAndUnknownToolsAndDeletingTheAgentForgetsItsTools) {
   start(Json::array());
   // A tool named like a built-in function would shadow it: refused.
   auto listed = run({"mcp", "attached", "--agent", "bob"});
@@ -124,6 +124,13 @@ TEST_F(McpAttach, AttachRefusesBuiltinNamesUnknownToolsAndSurvivesInTheHome) {
   auto again = run({"mcp", "detach", "--agent", "bob", "tools", "echo"});
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_NE(again.err.find("mcp:tools:echo is not attached"), std::string::npos) << again.err;
+
+  // Deleting the agent forgets its tools.
+  ASSERT_EQ(run({"mcp", "attach", "--agent", "bob", "tools", "echo"}).exit_code, 0);
+  EXPECT_NE(testing::read_text(home_.file("mcp_attachments.json")).find("\"echo\""), std::string::npos);
+  auto deleted = run({"delete", "agent", "bob"});
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
+  EXPECT_EQ(parse_json_or_discarded(testing::read_text(home_.file("mcp_attachments.json")))["agents"], Json::object());
 }
 
 class McpAttachServer : public e2e::ServerFixture {};
