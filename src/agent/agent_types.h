@@ -17,6 +17,8 @@
 
 namespace memgpt::agent {
 
+class ExternalFunctions;
+
 struct AgentEvent {
   enum class Kind {
     kUserMessage,       // text: what the user said
@@ -53,6 +55,7 @@ struct AgentDeps {
   llm::ChatModel* model = nullptr;
   const tokenizer::Tokenizer* tokenizer = nullptr;  // null: the model's own (see ContextBudget)
   const Clock* clock = &SystemClock::instance();
+  ExternalFunctions* external = nullptr;  // functions attached from outside (MCP tools); null: none
 };
 
 struct TurnOptions {

@@ -1,5 +1,7 @@
 #include "agent/functions.h"
 
+#include "agent/external_functions.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -293,6 +295,29 @@ FunctionResult call_function(const std::string& name, const Json& raw_args, Func
   }
   if (name == "archival_memory_search") return search_archival(ctx, args);
   return failed(fmt::format("No function named '{}'.", name));
+}
+
+Json external_function_tools(const std::vector<ExternalFunction>& functions, bool inner_thoughts_in_args) {
+  Json tools = Json::array();
+  for (const auto& f : functions) {
+    Json parameters = f.parameters.is_object() ? f.parameters : Json::object();
+    parameters["type"] = "object";
+    if (!parameters.contains("properties") || !parameters["properties"].is_object()) parameters["properties"] = Json::object();
+    if (!parameters.contains("required") || !parameters["required"].is_array()) parameters["required"] = Json::array();
+    if (inner_thoughts_in_args) {
+      parameters["properties"]["inner_thoughts"] = {
+          {"type", "string"}, {"description", "Your private inner monologue (under 50 words)."}};
+      parameters["required"].push_back("inner_thoughts");
+    }
+    // Optional here: the tool's own schema may forbid unknown arguments, and the model may leave
+    // it out (no heartbeat then).
+    parameters["properties"]["request_heartbeat"] = {
+        {"type", "boolean"},
+        {"description", "Request an immediate heartbeat after the function returns."}};
+    tools.push_back({{"type", "function"},
+                     {"function", {{"name", f.name}, {"description", f.description}, {"parameters", parameters}}}});
+  }
+  return tools;
 }
 
 }  // namespace memgpt::agent

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "agent/external_functions.h"
 #include "agent/functions.h"
 #include "agent/message_records.h"
 #include "agent/protocol.h"
@@ -18,6 +19,11 @@ constexpr int kModelCallAttempts = 3;      // the last one without making room f
 constexpr double kRoomTargetFraction = 0.5;  // of the window, after making room
 
 bool cancelled(const TurnOptions& options) { return options.cancel && options.cancel->load(); }
+
+bool is_attached(const ExternalFunctions& external, const std::string& agent_id, const std::string& name) {
+  auto attached = external.attached(agent_id);
+  return std::any_of(attached.begin(), attached.end(), [&](const ExternalFunction& f) { return f.name == name; });
+}
 
 Status cancelled_status() { return Status(ErrorCode::kCancelled, "the step was cancelled"); }
 
@@ -57,7 +63,16 @@ bool StepLoop::uses_inner_thoughts_kwarg() const {
   return provider && provider->inner_thoughts_in_args;
 }
 
-Json StepLoop::tools() const { return function_tools(conversation_.state().functions, uses_inner_thoughts_kwarg()); }
+Json StepLoop::tools() const {
+  bool kwarg = uses_inner_thoughts_kwarg();
+  Json offered = function_tools(conversation_.state().functions, kwarg);
+  if (ExternalFunctions* external = conversation_.deps().external) {
+    for (auto& tool : external_function_tools(external->attached(conversation_.record().id), kwarg)) {
+      offered.push_back(std::move(tool));
+    }
+  }
+  return offered;
+}
 
 Result<int64_t> StepLoop::context_tokens() {
   MEMGPT_ASSIGN_OR_RETURN(auto messages, conversation_.request_messages({}));
@@ -163,10 +178,13 @@ Result<std::vector<store::MessageRecord>> StepLoop::run_call(store::MessageRecor
   FunctionResult result{false, parsed.failure};
   if (parsed.runnable) {
     AgentState& state = conversation_.state();
-    if (std::find(state.functions.begin(), state.functions.end(), name) == state.functions.end()) {
+    const AgentDeps& deps = conversation_.deps();
+    bool builtin = std::find(state.functions.begin(), state.functions.end(), name) != state.functions.end();
+    if (!builtin && deps.external && is_attached(*deps.external, conversation_.record().id, name)) {
+      result = deps.external->call(conversation_.record().id, name, parsed.args);
+    } else if (!builtin) {
       result = {false, fmt::format("No function named '{}'.", name)};
     } else {
-      const AgentDeps& deps = conversation_.deps();
       FunctionContext fctx;
       fctx.memory = &state.memory;
       fctx.recall = deps.recall;

@@ -9,6 +9,7 @@
 #include "cli/context.h"
 #include "cli/term.h"
 #include "config/config.h"
+#include "mcp/agent_tools.h"
 #include "mcp/client.h"
 #include "mcp/memory_tools.h"
 #include "mcp/server_registry.h"
@@ -129,6 +130,65 @@ void register_server_registry_commands(CLI::App* mcp) {
   });
 }
 
+std::string agent_id_named(const std::string& name) {
+  AppContext ctx = check(open_context());
+  return check(ctx.store->get_agent_by_name(ctx.user_id, name)).id;
+}
+
+void register_attach_commands(CLI::App* mcp) {
+  auto* attach = mcp->add_subcommand("attach", "Attach a registered MCP server's tool to an agent (the model can call it)");
+  static std::string attach_agent, attach_server, attach_tool;
+  static double attach_timeout_s = 30;
+  attach->add_option("--agent", attach_agent, "The agent's name")->required();
+  attach->add_option("server", attach_server, "The registered MCP server")->required();
+  attach->add_option("tool", attach_tool, "The tool's name (memgpt mcp tools SERVER lists them)")->required();
+  attach->add_option("--timeout", attach_timeout_s, "Seconds each call may take before it fails")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 3600.0));
+  attach->callback([] {
+    std::string id = agent_id_named(attach_agent);
+    auto timeout = std::chrono::milliseconds(static_cast<int64_t>(attach_timeout_s * 1000));
+    auto tool = check(mcp::McpAgentTools().attach(id, attach_server, attach_tool, timeout));
+    fmt::print("Attached {} to agent '{}' (the model calls it as '{}').\n", mcp::tool_id(tool.server, tool.tool),
+               attach_agent, tool.tool);
+  });
+
+  auto* detach = mcp->add_subcommand("detach", "Detach an MCP tool from an agent");
+  static std::string detach_agent, detach_server, detach_tool;
+  detach->add_option("--agent", detach_agent, "The agent's name")->required();
+  detach->add_option("server", detach_server, "The MCP server")->required();
+  detach->add_option("tool", detach_tool, "The tool's name")->required();
+  detach->callback([] {
+    check(mcp::McpAgentTools().detach(agent_id_named(detach_agent), detach_server, detach_tool));
+    fmt::print("Detached {} from agent '{}'.\n", mcp::tool_id(detach_server, detach_tool), detach_agent);
+  });
+
+  auto* attached = mcp->add_subcommand("attached", "List the MCP tools attached to an agent");
+  static std::string attached_agent;
+  static bool attached_json = false;
+  attached->add_option("--agent", attached_agent, "The agent's name")->required();
+  attached->add_flag("--json", attached_json, "Print JSON (id, server, name, description, inputSchema)");
+  attached->callback([] {
+    auto tools = check(mcp::McpAgentTools().list(agent_id_named(attached_agent)));
+    if (attached_json) {
+      Json out = Json::array();
+      for (const auto& t : tools) {
+        out.push_back({{"id", mcp::tool_id(t.server, t.tool)}, {"server", t.server}, {"name", t.tool},
+                       {"description", t.description}, {"inputSchema", t.input_schema}});
+      }
+      fmt::print("{}\n", out.dump(2));
+      return;
+    }
+    if (tools.empty()) {
+      fmt::print("Agent '{}' has no MCP tools (memgpt mcp attach --agent NAME SERVER TOOL).\n", attached_agent);
+      return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& t : tools) rows.push_back({t.tool, t.server, truncate_cell(t.description, 60)});
+    print_table({"Tool", "Server", "Description"}, rows);
+  });
+}
+
 }  // namespace
 
 void register_mcp_commands(CLI::App& app) {
@@ -144,8 +204,10 @@ void register_mcp_commands(CLI::App& app) {
       "too). Tools: list_agents, list_sources, search_source, archival_memory_search, archival_memory_insert,\n"
       "conversation_search, core_memory_read, core_memory_append, core_memory_replace, core_memory_set,\n"
       "send_message. Client configuration: docs/mcp.md.\n"
-      "Subcommands register other MCP servers (memgpt mcp add|list|remove|tools).");
+      "Subcommands register other MCP servers (memgpt mcp add|list|remove|tools) and attach their tools to\n"
+      "agents (memgpt mcp attach|detach|attached).");
   register_server_registry_commands(mcp);
+  register_attach_commands(mcp);
   mcp->require_subcommand(0, 1);
   // Without a subcommand `memgpt mcp` is the server.
   mcp->callback([mcp] {

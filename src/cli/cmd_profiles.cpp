@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/term.h"
+#include "mcp/agent_tools.h"
 #include "util/clock.h"
 #include "util/files.h"
 #include "runtime/agent_service.h"
@@ -206,6 +207,9 @@ void register_profile_commands(CLI::App& app) {
       check(archival.passages->ensure_collections());
       runtime::AgentService agents(ctx, archival, {});
       check(agents.remove(agent.id));  // waits for a running step of the agent, as the server does
+      if (Status forgot = mcp::McpAgentTools().forget_agent(agent.id); !forgot.ok()) {
+        fmt::print(stderr, "warning: the agent's MCP tools stay listed in the home: {}\n", forgot.message());
+      }
       fmt::print("Deleted agent '{}'\n", del_name);
       return;
     }

@@ -24,6 +24,7 @@
 #include "cli/prompt.h"
 #include "cli/term.h"
 #include "llm/llm_config.h"
+#include "mcp/agent_tools.h"
 #include "runtime/agent_service.h"
 #include "runtime/embedder_records.h"
 #include "tokenizer/tokenizer.h"
@@ -80,6 +81,8 @@ class Session {
     o.cache_capacity = 1;
     o.lock_wait = std::chrono::milliseconds(static_cast<int64_t>(g_flags.lock_wait * 1000));
     o.verify_first_message = !g_flags.no_verify;
+    static mcp::McpAgentTools mcp_tools;  // tools attached with `memgpt mcp attach`
+    o.external_functions = &mcp_tools;
     return o;
   }
   store::AgentLlmConfig new_llm_config() const;

@@ -92,6 +92,7 @@ agent::AgentDeps AgentService::deps_of(OpenAgent::Loaded& loaded) {
   d.archival = loaded.archival.get();
   d.model = loaded.model.get();
   if (options_.clock) d.clock = options_.clock;
+  d.external = options_.external_functions;
   return d;
 }
 

@@ -38,6 +38,10 @@ struct AgentServiceOptions {
   // How an agent's model is connected; unset: as configured (keys from the credentials, the
   // [model] timeout). The transcript tests connect theirs without retries.
   std::function<Result<std::unique_ptr<llm::ChatModel>>(const store::AgentLlmConfig& llm_config)> connect_model;
+  // Tools attached to agents from other MCP servers (mcp/ implements it; the app injects it, as
+  // runtime/ sits below mcp/). Null: agents have only their built-in functions. Must outlive
+  // the service.
+  agent::ExternalFunctions* external_functions = nullptr;
 };
 
 // Letta's descriptive fields of an agent; what is unset stays as it was (at create: empty).

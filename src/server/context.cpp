@@ -8,8 +8,9 @@ namespace memgpt::server {
 
 namespace {
 
-runtime::AgentServiceOptions service_options(const ServerOptions& options) {
+runtime::AgentServiceOptions service_options(const ServerOptions& options, mcp::McpAgentTools& mcp_tools) {
   runtime::AgentServiceOptions o;
+  o.external_functions = &mcp_tools;
   o.operator_keys_only = true;
   o.lock_wait = options.agent_wait;
   o.verify_first_message = false;  // as Letta's agents
@@ -20,7 +21,7 @@ runtime::AgentServiceOptions service_options(const ServerOptions& options) {
 
 ServerContext::ServerContext(runtime::AppContext& a, runtime::Archival& arch, const ServerOptions& o,
                              http::Router& r)
-    : app(a), archival(arch), options(o), agents(a, arch, service_options(o)), sources(a, arch),
+    : app(a), archival(arch), options(o), agents(a, arch, service_options(o, mcp_tools)), sources(a, arch),
       auth(*a.store, a.user_id, o.password), router(r) {}
 
 void ServerContext::route(const char* method, const std::vector<const char*>& prefixes, const std::string& pattern,
@@ -55,7 +56,19 @@ ApiResult<runtime::OpenAgent> ServerContext::open_agent(const Caller& caller, co
 
 ApiResult<Json> ServerContext::agent_json(const store::AgentRecord& agent) {
   API_ASSIGN_OR_RETURN(auto sources, app.store->list_agent_sources(agent.id));
-  return agent_view(agent, sources);
+  Json view = agent_view(agent, sources);
+  // Tools attached from other MCP servers, after the built-in ones (Letta's tool_type for them).
+  API_ASSIGN_OR_RETURN(auto attached, mcp_tools.list(agent.id));
+  for (const auto& t : attached) {
+    view["tools"].push_back({{"id", mcp::tool_id(t.server, t.tool)},
+                             {"name", t.tool},
+                             {"description", t.description},
+                             {"tool_type", "external_mcp"},
+                             {"source_type", "mcp"},
+                             {"json_schema", {{"name", t.tool}, {"description", t.description}, {"parameters", t.input_schema}}},
+                             {"tags", Json::array({"mcp:" + t.server})}});
+  }
+  return view;
 }
 
 ApiResult<Ok> ServerContext::check_embedding(const Json& body) {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "http/router.h"
+#include "mcp/agent_tools.h"
 #include "runtime/agent_service.h"
 #include "runtime/sources_service.h"
 #include "server/api_result.h"
@@ -22,6 +23,7 @@ struct ServerContext {
   runtime::AppContext& app;
   runtime::Archival& archival;
   const ServerOptions& options;
+  mcp::McpAgentTools mcp_tools;  // other MCP servers' tools attached to agents (before `agents`, which uses it)
   runtime::AgentService agents;
   runtime::SourcesService sources;  // loads, uploads and deletes that survive a crash
   Authenticator auth;

@@ -170,6 +170,10 @@ void add_agent_routes(ServerContext& s) {
   s.route("DELETE", {"/v1", "/api"}, "/agents/*", [&s](auto& q, auto& c) -> ApiResult<http::Response> {
     API_CHECK(s.agent_of(c, q.params[0]));
     API_CHECK(s.agents.remove(q.params[0]));
+    // The agent is gone either way; a leftover attachment names an id never reused.
+    if (Status forgot = s.mcp_tools.forget_agent(q.params[0]); !forgot.ok()) {
+      fmt::print(stderr, "deleting the MCP tools of agent {}: {}\n", q.params[0], forgot.message());
+    }
     return json_response(Json(nullptr));
   });
   // MemGPT's /api/agents/{id}/config: {agent_state}.
