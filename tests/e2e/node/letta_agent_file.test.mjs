@@ -12,22 +12,11 @@ import path from "node:path";
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { READY, requireModule, startServer } from "./support.mjs";
+import { READY, expectStatus, requireModule, startServer } from "./support.mjs";
 
 const memgpt = process.env.MEMGPT_BIN;
 const scriptedLlm = process.env.SCRIPTED_LLM_BIN;
-const { Letta, toFile, APIError } = requireModule("@letta-ai/letta-client");
-
-async function expectStatus(promise, status) {
-  try {
-    await promise;
-  } catch (e) {
-    assert.ok(e instanceof APIError, `expected an APIError, got ${e}`);
-    assert.equal(e.status, status, `expected HTTP ${status}, got ${e.status}: ${e.message}`);
-    return e;
-  }
-  assert.fail(`expected HTTP ${status}, the call succeeded`);
-}
+const { Letta, toFile } = requireModule("@letta-ai/letta-client");
 
 const scenario = {
   model: "gpt-4o-mini",

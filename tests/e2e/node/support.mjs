@@ -1,5 +1,6 @@
 // What the Node e2e tests share: starting a server that binds port 0 and reports the port it got
 // (no port is picked before it is bound, so parallel tests cannot collide), tied to the test.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -38,3 +39,17 @@ export const READY = {
   milvusServe: /Milvus REST API at http:\/\/[^:]+:(\d+)/,
   scriptedLlm: /listening on (\d+)/,
 };
+
+// Awaits `promise` and checks that it failed with the Letta client's APIError of HTTP `status`;
+// returns the error.
+export async function expectStatus(promise, status) {
+  const { APIError } = requireModule("@letta-ai/letta-client");
+  try {
+    await promise;
+  } catch (e) {
+    assert.ok(e instanceof APIError, `expected an APIError, got ${e}`);
+    assert.equal(e.status, status, `expected HTTP ${status}, got ${e.status}: ${e.message}`);
+    return e;
+  }
+  assert.fail(`expected HTTP ${status}, the call succeeded`);
+}

@@ -6,20 +6,15 @@ answers a message; scrub_messages leaves the conversation out; a bad file is a o
 Usage: MEMGPT_BIN=... SCRIPTED_LLM_BIN=... build/venv-peers/bin/python test_letta_agent_file.py"""
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from support import READY, Server, loopback_only_env  # noqa: E402
+from support import ScriptedServerTestCase  # noqa: E402
 
-import letta_client  # noqa: E402
 from letta_client import Letta  # noqa: E402
 
-MEMGPT = os.environ["MEMGPT_BIN"]
-SCRIPTED_LLM = os.environ["SCRIPTED_LLM_BIN"]
 OPENAI_KEY = "sk-test-agent-file-secret"
 
 SCENARIO = {
@@ -44,33 +39,10 @@ def message_shape(page):
     return shape
 
 
-class OfficialPythonLettaClientExportsAndImportsAgentFiles(unittest.TestCase):
+class OfficialPythonLettaClientExportsAndImportsAgentFiles(ScriptedServerTestCase):
     def setUp(self):
-        self.dir = tempfile.TemporaryDirectory(prefix="memgpt-af-py-")
-        home = os.path.join(self.dir.name, "home")
-        self.env = loopback_only_env({"MEMGPT_HOME": home, "MEMGPT_SERVER_PASS": "e2e-password"})
-        scenario = os.path.join(self.dir.name, "scenario.json")
-        with open(scenario, "w") as f:
-            json.dump(SCENARIO, f)
-        self.llm = Server([SCRIPTED_LLM, "--scenario", scenario, "--port", "0"], READY["scripted_llm"],
-                          env=self.env)
-        self.addCleanup(self.llm.stop)
-        subprocess.run([MEMGPT, "configure", "--llm-provider", "openai", "--model", "gpt-4o-mini",
-                        "--model-endpoint", f"http://127.0.0.1:{self.llm.port}/v1", "--openai-key", OPENAI_KEY],
-                       env=self.env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.server = Server([MEMGPT, "server", "--port", "0"], READY["memgpt_server"], env=self.env)
-        self.addCleanup(self.server.stop)
-        self.client = Letta(base_url=f"http://127.0.0.1:{self.server.port}", api_key="e2e-password",
-                            max_retries=0)
-
-    def tearDown(self):
-        self.dir.cleanup()
-
-    def assertStatus(self, status, call, *args, **kwargs):
-        with self.assertRaises(letta_client.APIStatusError) as raised:
-            call(*args, **kwargs)
-        self.assertEqual(raised.exception.status_code, status, str(raised.exception))
-        return raised.exception
+        self.start_servers("memgpt-af-py-", SCENARIO, OPENAI_KEY)
+        self.client = Letta(base_url=self.base_url, api_key="e2e-password", max_retries=0)
 
     def llm_double(self, path):
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))

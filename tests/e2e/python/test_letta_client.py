@@ -6,21 +6,16 @@ only valid Chat Completions requests.
 Usage: MEMGPT_BIN=... SCRIPTED_LLM_BIN=... build/venv-peers/bin/python test_letta_client.py"""
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import unittest
 import urllib.request
 from datetime import datetime
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from support import READY, Server, loopback_only_env  # noqa: E402
+from support import ScriptedServerTestCase  # noqa: E402
 
-import letta_client  # noqa: E402
 from letta_client import Letta  # noqa: E402
 
-MEMGPT = os.environ["MEMGPT_BIN"]
-SCRIPTED_LLM = os.environ["SCRIPTED_LLM_BIN"]
 
 SCENARIO = {
     "model": "gpt-4o-mini",
@@ -34,33 +29,10 @@ SCENARIO = {
 }
 
 
-class OfficialPythonLettaClientDrivesMemgptServer(unittest.TestCase):
+class OfficialPythonLettaClientDrivesMemgptServer(ScriptedServerTestCase):
     def setUp(self):
-        self.dir = tempfile.TemporaryDirectory(prefix="memgpt-letta-py-")
-        home = os.path.join(self.dir.name, "home")
-        self.env = loopback_only_env({"MEMGPT_HOME": home, "MEMGPT_SERVER_PASS": "e2e-password"})
-        scenario = os.path.join(self.dir.name, "scenario.json")
-        with open(scenario, "w") as f:
-            json.dump(SCENARIO, f)
-        self.llm = Server([SCRIPTED_LLM, "--scenario", scenario, "--port", "0"], READY["scripted_llm"],
-                          env=self.env)
-        self.addCleanup(self.llm.stop)
-        subprocess.run([MEMGPT, "configure", "--llm-provider", "openai", "--model", "gpt-4o-mini",
-                        "--model-endpoint", f"http://127.0.0.1:{self.llm.port}/v1", "--openai-key", "sk-test"],
-                       env=self.env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.server = Server([MEMGPT, "server", "--port", "0"], READY["memgpt_server"], env=self.env)
-        self.addCleanup(self.server.stop)
-        self.base_url = f"http://127.0.0.1:{self.server.port}"
+        self.start_servers("memgpt-letta-py-", SCENARIO, "sk-test")
         self.client = Letta(base_url=self.base_url, api_key="e2e-password", max_retries=0)
-
-    def tearDown(self):
-        self.dir.cleanup()
-
-    def assertStatus(self, status, call, *args, **kwargs):
-        with self.assertRaises(letta_client.APIStatusError) as raised:
-            call(*args, **kwargs)
-        self.assertEqual(raised.exception.status_code, status, str(raised.exception))
-        return raised.exception
 
     def test_agents_messages_memory_passages_folders_paging_and_deletion(self):
         client = self.client
