@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 process.env.MEMGPT_NODE_MODULES ??= path.join(here, "../../web/node_modules");
-const { READY, startServer } = await import("../../tests/e2e/node/support.mjs");
+const { READY, startServer, stopServer } = await import("../../tests/e2e/node/support.mjs");
 const require = createRequire(path.join(here, "../../web/node_modules/noop.js"));
 const { chromium } = require("playwright-core");
 const runs = Number(process.argv[2] ?? 10);
@@ -53,6 +53,6 @@ try {
               `median ${loads[Math.floor(runs / 2)].toFixed(1)} ms, min ${loads[0].toFixed(1)}, max ${loads[runs - 1].toFixed(1)}`);
 } finally {
   await browser.close();
-  server.kill("SIGTERM");
+  await stopServer(server);
   rmSync(dir, { recursive: true, force: true });
 }

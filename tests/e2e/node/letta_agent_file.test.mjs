@@ -12,7 +12,7 @@ import path from "node:path";
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { READY, expectStatus, requireModule, startServer } from "./support.mjs";
+import { READY, expectStatus, requireModule, startServer, stopServer } from "./support.mjs";
 
 const memgpt = process.env.MEMGPT_BIN;
 const scriptedLlm = process.env.SCRIPTED_LLM_BIN;
@@ -143,8 +143,7 @@ test("the official Letta client exports and imports agents through memgpt server
     assert.equal(res.status, 413);
     assert.equal(await count(), before);
   } finally {
-    server?.kill("SIGTERM");
-    llm?.kill("SIGTERM");
+    await Promise.all([stopServer(server), stopServer(llm)]);
     rmSync(dir, { recursive: true, force: true });
   }
 });

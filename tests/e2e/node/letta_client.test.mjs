@@ -10,7 +10,7 @@ import path from "node:path";
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { READY, expectStatus, requireModule, startServer } from "./support.mjs";
+import { READY, expectStatus, requireModule, startServer, stopServer } from "./support.mjs";
 
 const memgpt = process.env.MEMGPT_BIN;
 const scriptedLlm = process.env.SCRIPTED_LLM_BIN;
@@ -184,8 +184,7 @@ test("official Letta client drives memgpt server", async () => {
     const violations = await (await fetch(`http://127.0.0.1:${llmPort}/_violations`)).json();
     assert.deepEqual(violations, []);
   } finally {
-    server?.kill("SIGTERM");
-    llm?.kill("SIGTERM");
+    await Promise.all([stopServer(server), stopServer(llm)]);
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -10,7 +10,7 @@ import path from "node:path";
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { READY, requireModule, startServer } from "./support.mjs";
+import { READY, requireModule, startServer, stopServer } from "./support.mjs";
 
 const memgpt = process.env.MEMGPT_BIN;
 const scriptedLlm = process.env.SCRIPTED_LLM_BIN;
@@ -32,15 +32,6 @@ const scenario = {
     { content: "Greet over HTTP.", tool: "send_message", arguments: { message: "Hello from memgpt over HTTP." } },
   ],
 };
-
-// Ends a child and waits for it, so its files can be removed.
-function stop(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.on("exit", resolve);
-    child.kill("SIGTERM");
-  });
-}
 
 const textOf = (result) => result.content.map((c) => c.text).join("\n");
 
@@ -166,7 +157,7 @@ test("official MCP SDK client drives memgpt mcp (stdio) and memgpt server /mcp (
     assert.deepEqual(violations, []);
   } finally {
     await stdio?.close().catch(() => {});
-    await Promise.all([stop(server), stop(llm)]);
+    await Promise.all([stopServer(server), stopServer(llm)]);
     rmSync(dir, { recursive: true, force: true });
   }
 });

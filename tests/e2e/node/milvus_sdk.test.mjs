@@ -7,7 +7,7 @@ import path from "node:path";
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { READY, requireModule, startServer } from "./support.mjs";
+import { READY, requireModule, startServer, stopServer } from "./support.mjs";
 
 const memgpt = process.env.MEMGPT_BIN;
 const { HttpClient } = requireModule("@zilliz/milvus2-sdk-node");
@@ -81,7 +81,7 @@ test("Milvus Node SDK HttpClient drives memgpt milvus serve", async () => {
     r = await client.listCollections();
     assert.deepEqual(r.data, []);
   } finally {
-    server?.kill("SIGTERM");
+    await stopServer(server);
     rmSync(dir, { recursive: true, force: true });
   }
 });

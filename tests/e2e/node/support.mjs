@@ -33,6 +33,18 @@ export function startServer(cmd, args, { env = process.env, ready }) {
   });
 }
 
+// Ends a child started by startServer and resolves once it has exited, so the files it writes
+// while shutting down (the home's database, logs) can be removed after: SIGTERM, then SIGKILL
+// if it is still running after `graceMs`.
+export function stopServer(child, graceMs = 10000) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    child.on("exit", () => { clearTimeout(timer); resolve(); });
+    child.kill("SIGTERM");
+  });
+}
+
 // The ready lines of the servers the tests start (each binds the port given, 0 = any).
 export const READY = {
   memgptServer: /running at https?:\/\/[^:]+:(\d+)/,

@@ -14,7 +14,7 @@ import path from "node:path";
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { READY, requireModule, startServer } from "../node/support.mjs";
+import { READY, requireModule, startServer, stopServer } from "../node/support.mjs";
 
 const memgpt = process.env.MEMGPT_BIN;
 const scriptedLlm = process.env.SCRIPTED_LLM_BIN;
@@ -205,8 +205,7 @@ test("the web interface drives an agent end to end in Chromium", async () => {
     assert.ok(problems.length > 0 && problems.every((p) => /401/.test(p)), problems.join("\n"));
   } finally {
     await browser?.close();
-    server?.kill("SIGTERM");
-    llm?.kill("SIGTERM");
+    await Promise.all([stopServer(server), stopServer(llm)]);
     rmSync(dir, { recursive: true, force: true });
   }
 });
