@@ -53,9 +53,11 @@ def words(rng, n):
     return [rng.choice(syll) + rng.choice(syll) + rng.choice(syll) for _ in range(n)]
 
 
-def texts(seed, count, vocabulary):
+def texts(seed, count, vocabulary, prefix=True):
+    """30 words each; with `prefix`, each starts "passage <seed>-<i>:" (a word in every text)."""
     rng = random.Random(seed)
-    return [f"passage {seed}-{i}: " + " ".join(rng.choice(vocabulary) for _ in range(30)) for i in range(count)]
+    head = (lambda i: f"passage {seed}-{i}: ") if prefix else (lambda i: "")
+    return [head(i) + " ".join(rng.choice(vocabulary) for _ in range(30)) for i in range(count)]
 
 
 def http(method, url, body=None, headers=None):
@@ -236,6 +238,8 @@ def main():
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--dim", type=int, default=384)
+    ap.add_argument("--no-common-word", action="store_true",
+                    help="texts without the 'passage N-i:' prefix (no word common to every text)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -254,8 +258,8 @@ def main():
     try:
         vocabulary = words(random.Random(1), 5000)
         sizes = [int(s) for s in args.sizes.split(",")]
-        passages = texts(2, max(sizes), vocabulary)
-        queries = texts(3, args.queries + 5, vocabulary)
+        passages = texts(2, max(sizes), vocabulary, not args.no_common_word)
+        queries = texts(3, args.queries + 5, vocabulary, not args.no_common_word)
         vectors = np.stack([vector_of(p, args.dim) for p in passages])
         for size in sizes:
             ours, ours_hits = memgpt_side(size, passages, vectors, queries, args, env, llm_port, embed_port, work)
