@@ -26,3 +26,16 @@ for f in r["filters"]:
     if not f["same"]:
         print(f"  differs: {f['filter']}  lite: {str(f['lite'])[:70]}  memgpt: {str(f['memgpt'])[:70]}")
 PY
+# Archival search latency: memgpt's server against pymemgpt's Milvus Lite connector (RESULTS.md).
+echo "== archival search latency (build/bench-peers/archival_latency.json)"
+"$here/build/venv-pymemgpt/bin/python" "$here/bench/peers/archival_latency.py" --memgpt "$build/memgpt" \
+  --sizes "${PEERS_ARCHIVAL_SIZES:-10000}" --queries 100 --out "$here/build/bench-peers/archival_latency.json" \
+  >/dev/null 2>&1
+python3 - "$here/build/bench-peers/archival_latency.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for size, x in r["sizes"].items():
+    print(f"{size:>7} passages  p50 pymemgpt {x['pymemgpt']['p50_ms']:8.1f} ms  memgpt {x['memgpt']['p50_ms']:7.1f} ms"
+          f"  ({x['ratio_p50']:.1f}x)   p99 {x['pymemgpt']['p99_ms']:8.1f} / {x['memgpt']['p99_ms']:7.1f} ms"
+          f"  ({x['ratio_p99']:.1f}x)   load {' '.join(x['load_average'])}")
+PY

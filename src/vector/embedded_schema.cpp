@@ -53,6 +53,38 @@ const FieldSchema* text_field(const CollectionSpec& spec) {
   return nullptr;
 }
 
+namespace {
+
+// Milvus's rules for an Array field: scalar elements (not JSON, not vectors, not arrays), a
+// capacity in [1, 4096], and for VarChar elements a max_length; never a key.
+Status validate_array(const FieldSchema& f) {
+  switch (f.element_type) {
+    case DataType::kInt64:
+    case DataType::kVarChar:
+    case DataType::kFloat:
+    case DataType::kDouble:
+    case DataType::kBool: break;
+    default:
+      return invalid_parameter(fmt::format("element type {} of array field {} is not supported (Int64, VarChar, "
+                                           "Float, Double, Bool)",
+                                           data_type_name(f.element_type), f.name));
+  }
+  if (f.max_capacity < 1 || f.max_capacity > kMaxArrayCapacity) {
+    return invalid_parameter(fmt::format("the maximum capacity specified for a Array should be in (0, {}], "
+                                         "but got {} (field {})",
+                                         kMaxArrayCapacity, f.max_capacity, f.name));
+  }
+  if (f.element_type == DataType::kVarChar && (f.max_length <= 0 || f.max_length > 65535)) {
+    return invalid_parameter(fmt::format("max_length of the elements of {} must be in [1, 65535]", f.name));
+  }
+  if (f.is_primary || f.is_partition_key) {
+    return invalid_parameter(fmt::format("array field {} cannot be a primary or partition key", f.name));
+  }
+  return {};
+}
+
+}  // namespace
+
 Status validate_spec(CollectionSpec& spec) {
   if (!valid_name(spec.name)) {
     return invalid_parameter(fmt::format(
@@ -82,6 +114,7 @@ Status validate_spec(CollectionSpec& spec) {
     if (f.type == DataType::kVarChar && (f.max_length <= 0 || f.max_length > 65535)) {
       return invalid_parameter(fmt::format("max_length of {} must be in [1, 65535]", f.name));
     }
+    if (f.type == DataType::kArray) MEMGPT_RETURN_IF_ERROR(validate_array(f));
   }
   if (primaries != 1) return invalid_parameter("a collection needs exactly one primary key field");
   if (vectors != 1) return invalid_parameter("a collection needs exactly one FloatVector field");
@@ -104,6 +137,11 @@ Json spec_to_json(const CollectionSpec& spec) {
                       {"partition_key", f.is_partition_key},
                       {"max_length", f.max_length},
                       {"dim", f.dim}});
+    // Only Array fields carry these, so the catalog entries of other collections are unchanged.
+    if (f.type == DataType::kArray) {
+      fields.back()["element_type"] = data_type_name(f.element_type);
+      fields.back()["max_capacity"] = f.max_capacity;
+    }
   }
   return {{"name", spec.name},
           {"fields", fields},
@@ -136,6 +174,12 @@ Result<CollectionSpec> spec_from_stored(std::string_view stored) {
       fs.is_partition_key = f.value("partition_key", false);
       fs.max_length = f.value("max_length", 65535);
       fs.dim = f.value("dim", 0);
+      if (fs.type == DataType::kArray) {
+        auto element = parse_data_type(f.value("element_type", ""));
+        if (!element.ok()) return damaged;
+        fs.element_type = *element;
+        fs.max_capacity = f.value("max_capacity", 0);
+      }
       spec.fields.push_back(fs);
     }
     const Json& idx = j.value("index", Json::object());
@@ -177,7 +221,8 @@ std::string create_collection_sql(const CollectionSpec& spec) {
       pk->type == DataType::kInt64 ? "INTEGER" : "TEXT");
   for (const auto& f : spec.fields) {
     if (f.is_primary || f.type == DataType::kFloatVector) continue;
-    const char* type = f.type == DataType::kVarChar || f.type == DataType::kJson ? "TEXT"
+    const char* type = f.type == DataType::kVarChar || f.type == DataType::kJson || f.type == DataType::kArray
+                           ? "TEXT"
                        : f.type == DataType::kFloat || f.type == DataType::kDouble ? "REAL"
                                                                                      : "INTEGER";
     ddl += fmt::format(", {} {}", column_of(f.name), type);

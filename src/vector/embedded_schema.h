@@ -10,7 +10,8 @@
 //    dyn TEXT (dynamic fields as a JSON object), vec BLOB (dim float32, host byte order))`; an
 //    index `i_<name>_<field>` per partition-key field; when the collection has a VarChar field
 //    named "text", an FTS5 table `t_<name>` over it kept in step by triggers.
-// Names are checked by valid_name() before they reach SQL, and quoted as identifiers.
+// Names are checked by valid_name() before they reach SQL, and quoted as identifiers. An Array
+// field's column holds its elements as a JSON array (TEXT).
 #pragma once
 
 #include <string>
@@ -21,6 +22,8 @@
 #include "vector/vector_store.h"
 
 namespace memgpt::vector::embedded {
+
+inline constexpr int kMaxArrayCapacity = 4096;  // Milvus's bound on an Array's max_capacity
 
 // Letters, digits and '_', starting with a letter or '_', 1 to 255 bytes (Milvus's rule).
 bool valid_name(std::string_view s);
@@ -34,8 +37,8 @@ std::string fts_of(const std::string& collection);    // quoted "t_<name>"
 const FieldSchema* text_field(const CollectionSpec& spec);
 
 // Checks a spec from a caller (names, one primary key of Int64/VarChar, one vector field with
-// 1..32768 dimensions, HNSW parameters) and fills the index field when empty. Errors carry
-// Milvus codes (1100, 1806).
+// 1..32768 dimensions, Array element types and capacities, HNSW parameters) and fills the index
+// field when empty. Errors carry Milvus codes (1100, 1806).
 Status validate_spec(CollectionSpec& spec);
 
 // The catalog's form of a spec, and back. A stored spec that cannot be read is kCorrupt.

@@ -212,6 +212,9 @@ class Parser {
       next();
       return inner;
     }
+    if (const char* op = contains_op(peek()); op && peek(1).kind == Token::Kind::kLParen) {
+      return parse_contains(op);
+    }
     // A comparison: operand op operand, with one side a field.
     MEMGPT_ASSIGN_OR_RETURN(auto left, parse_operand());
     const Token& t = peek();
@@ -259,6 +262,9 @@ class Parser {
       n->children.push_back(std::move(right));
       return n;
     }
+    if (left->kind == FilterNode::Kind::kField && left->length) {
+      return error("array_length(...) needs a comparison", left->position);
+    }
     if (left->kind == FilterNode::Kind::kField || left->kind == FilterNode::Kind::kLiteral) {
       // A bare boolean field or literal: `is_active`, `true`.
       if (left->kind == FilterNode::Kind::kLiteral && !left->value.is_boolean()) {
@@ -277,6 +283,66 @@ class Parser {
       return left;
     }
     return error("expected a comparison", t.pos);
+  }
+
+  // array_contains(f, v), array_contains_all(f, [..]), array_contains_any(f, [..]) and their
+  // json_contains* names: the operator, or nullptr for any other word.
+  static const char* contains_op(const Token& t) {
+    if (is_word(t, "array_contains") || is_word(t, "json_contains")) return "contains";
+    if (is_word(t, "array_contains_all") || is_word(t, "json_contains_all")) return "all";
+    if (is_word(t, "array_contains_any") || is_word(t, "json_contains_any")) return "any";
+    return nullptr;
+  }
+
+  Result<std::unique_ptr<FilterNode>> parse_contains(const char* op) {
+    const Token& name = next();
+    next();  // (
+    MEMGPT_ASSIGN_OR_RETURN(auto field, parse_operand());
+    if (field->kind != FilterNode::Kind::kField || field->length) {
+      return error(fmt::format("{}(...) needs a field as its first argument", name.text), field->position);
+    }
+    const Token& comma = next();
+    if (comma.kind != Token::Kind::kComma) {
+      return error(fmt::format("{}(...) needs two arguments: a field and {}", name.text,
+                               std::string_view(op) == "contains" ? "a value" : "a list [..]"),
+                   comma.pos);
+    }
+    MEMGPT_ASSIGN_OR_RETURN(auto value, parse_operand());
+    bool wants_list = std::string_view(op) != "contains";
+    if (value->kind == FilterNode::Kind::kField) {
+      return error(fmt::format("{}(...) needs a literal as its second argument", name.text), value->position);
+    }
+    if (wants_list && value->kind != FilterNode::Kind::kList) {
+      return error(fmt::format("{}(...) needs a list [..] as its second argument", name.text), value->position);
+    }
+    if (wants_list && value->value.empty()) {
+      return error(fmt::format("{}(...) needs a non-empty list", name.text), value->position);
+    }
+    const Token& close = next();
+    if (close.kind != Token::Kind::kRParen) {
+      return error(fmt::format("expected ')' to close {}(", name.text), close.pos);
+    }
+    auto n = std::make_unique<FilterNode>(FilterNode{FilterNode::Kind::kContains});
+    n->op = op;
+    n->field = name.text;
+    n->position = name.pos;
+    n->children.push_back(std::move(field));
+    n->children.push_back(std::move(value));
+    return n;
+  }
+
+  // array_length(field): the field node, marked.
+  Result<std::unique_ptr<FilterNode>> parse_length(const Token& name) {
+    next();  // (
+    MEMGPT_ASSIGN_OR_RETURN(auto field, parse_operand());
+    if (field->kind != FilterNode::Kind::kField || field->length) {
+      return error("array_length(...) needs a field", field->position);
+    }
+    const Token& close = next();
+    if (close.kind != Token::Kind::kRParen) return error("expected ')' to close array_length(", close.pos);
+    field->length = true;
+    field->position = name.pos;
+    return field;
   }
 
   Result<std::unique_ptr<FilterNode>> finish_in(std::unique_ptr<FilterNode> left,
@@ -335,6 +401,8 @@ class Parser {
           if (is_word(t, reserved)) return error("unexpected '" + t.text + "'", t.pos);
         }
         if (peek().kind == Token::Kind::kLParen) {
+          if (is_word(t, "array_length")) return parse_length(t);
+          if (contains_op(t)) return error(t.text + "(...) is a condition, not a value", t.pos);
           return error("function '" + t.text + "(...)' is not supported", t.pos);
         }
         auto n = std::make_unique<FilterNode>(FilterNode{FilterNode::Kind::kField});
@@ -343,9 +411,18 @@ class Parser {
         while (peek().kind == Token::Kind::kLBracket) {
           next();
           const Token& key = next();
-          if (key.kind != Token::Kind::kString) return error("a JSON key must be a string", key.pos);
+          if (key.kind == Token::Kind::kNumber) {
+            if (!key.number.is_number_integer() || key.number.get<int64_t>() < 0) {
+              return error(fmt::format("array index {} is out of range: an index is an integer from 0", key.text),
+                           key.pos);
+            }
+            n->path.push_back(key.number);
+          } else if (key.kind == Token::Kind::kString) {
+            n->path.push_back(key.text);
+          } else {
+            return error("expected a JSON key (a string) or an array index (an integer)", key.pos);
+          }
           if (next().kind != Token::Kind::kRBracket) return error("expected ']'", key.pos);
-          n->path.push_back(key.text);
         }
         return n;
       }

@@ -1,6 +1,8 @@
 // Milvus boolean filter expressions (the subset in docs/storage.md): comparisons
 // (== != < <= > >=), `in` / `not in` lists, `like` patterns, and/&&, or/||, not/!, parentheses,
-// string/number/bool literals, JSON and dynamic fields (meta["key"]). Parsed once into a tree;
+// string/number/bool literals, JSON and dynamic fields (meta["key"]), array elements (tags[0],
+// meta["list"][2]), array_length(f), and array_contains / array_contains_all /
+// array_contains_any (json_contains* are the same functions; names in either case). Parsed once into a tree;
 // the embedded engine compiles the tree to SQL (vector/filter_sql.h). Anything outside the
 // subset is an error that names its position, never a silently ignored clause.
 //
@@ -22,12 +24,16 @@ inline constexpr int kMaxFilterDepth = 32;
 
 struct FilterNode {
   // kAnd / kOr: two or more children (a chain is one node); kNot: one child; kCompare:
-  // children = {field, literal}; kIn / kNotIn: {field, list}; kLike: {field}, value = pattern.
-  enum class Kind { kAnd, kOr, kNot, kCompare, kIn, kNotIn, kLike, kField, kLiteral, kList };
+  // children = {field, literal}; kIn / kNotIn: {field, list}; kLike: {field}, value = pattern;
+  // kContains: {field, literal (op "contains") or list (ops "all", "any")}, field = the
+  // function's name as written.
+  enum class Kind { kAnd, kOr, kNot, kCompare, kIn, kNotIn, kLike, kContains, kField, kLiteral, kList };
   Kind kind;
-  std::string op;                  // kCompare: == != < <= > >=
+  std::string op;                  // kCompare: == != < <= > >=; kContains: contains, all, any
   std::string field;               // kField: the field name
-  std::vector<std::string> path;   // kField: JSON keys after the name (meta["a"]["b"])
+  std::vector<Json> path;          // kField: JSON keys (strings) and array indexes (integers
+                                   // >= 0) after the name: meta["a"][0], tags[2]
+  bool length = false;             // kField: array_length(field) rather than the field
   Json value;                      // kLiteral / kList (array)
   std::vector<std::unique_ptr<FilterNode>> children;
   size_t position = 0;             // where the node starts in the expression (for errors)

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 #include "vector/embedded_schema.h"
@@ -22,11 +23,15 @@ struct Fragment {
 
 // Where a filter's field lives: a column, or a JSON path inside one (bound as a parameter).
 struct FieldRef {
-  std::string column;               // pk, "f_<name>" or dyn
-  std::string json_path;            // "" or $."a"."b"
-  const FieldSchema* typed = nullptr;  // a schema scalar compared directly (type-checked)
-  std::string shown;                // as written, for messages: meta["a"]
-  std::string key;                  // identity, for merging terms on one field
+  std::string column;                // pk, "f_<name>" or dyn
+  std::string json_path;             // "" or $."a"[0]
+  std::optional<DataType> type;      // the values' type when the schema fixes it (type-checked):
+                                     // a scalar field, an Array's element, an array_length
+  bool integers_only = false;        // Int64 array elements and lengths take no 1.5 (as Milvus)
+  const FieldSchema* array = nullptr;  // an Array field named whole (tags, array_length(tags))
+  bool length = false;               // array_length(...) of the field
+  std::string shown;                 // as written, for messages: meta["a"]
+  std::string key;                   // identity, for merging terms on one field
 };
 
 SqlValue literal_value(const Json& v) {
@@ -90,9 +95,9 @@ class Compiler {
       }
       case Kind::kLike: {
         MEMGPT_ASSIGN_OR_RETURN(FieldRef f, field(*n.children[0]));
-        if (f.typed && f.typed->type != DataType::kVarChar) {
+        if (f.type && *f.type != DataType::kVarChar) {
           return invalid_parameter(fmt::format("'like' needs a VarChar field, but {} is {}", f.shown,
-                                               data_type_name(f.typed->type)));
+                                               data_type_name(*f.type)));
         }
         std::string glob = like_to_glob(n.value.get<std::string>());
         if (glob.size() > kMaxLikePattern) {
@@ -103,6 +108,7 @@ class Compiler {
         out.params.emplace_back(std::move(glob));
         return out;
       }
+      case Kind::kContains: return contains(n);
       case Kind::kLiteral:
         return Fragment{n.value.is_boolean() && n.value.get<bool>() ? "(1)" : "(0)", {}};
       default:
@@ -111,19 +117,34 @@ class Compiler {
   }
 
  private:
-  Result<FieldRef> field(const FilterNode& node) {
+  // The field a node names. `whole_array`: an Array field may stand for its whole value (the
+  // first argument of array_contains); anywhere else it must be indexed or measured.
+  Result<FieldRef> field(const FilterNode& node, bool whole_array = false) {
     FieldRef out;
     out.shown = node.field;
     out.key = node.field;
     for (const auto& k : node.path) {
+      if (k.is_number_integer()) {
+        out.shown += fmt::format("[{}]", k.get<int64_t>());
+        out.key += fmt::format("\x1f#{}", k.get<int64_t>());
+        continue;
+      }
+      const std::string& key = k.get_ref<const std::string&>();
       // The key goes into a quoted JSON path label, which has no escapes: a double quote would end
       // the label and a NUL the SQL text.
-      if (k.find_first_of(std::string("\"\0", 2)) != std::string::npos) {
-        return invalid_parameter(
-            fmt::format("invalid JSON key {}: a key cannot contain '\"' or a NUL byte", filter_string_literal(k)));
+      if (key.find_first_of(std::string("\"\0", 2)) != std::string::npos) {
+        return invalid_parameter(fmt::format("invalid JSON key {}: a key cannot contain '\"' or a NUL byte",
+                                             filter_string_literal(key)));
       }
-      out.shown += "[" + filter_string_literal(k) + "]";
-      out.key += '\x1f' + k;
+      out.shown += "[" + filter_string_literal(key) + "]";
+      out.key += '\x1f' + key;
+    }
+    if (node.length) {
+      out.shown = "array_length(" + out.shown + ")";
+      out.key = "\x1elength\x1f" + out.key;
+      out.length = true;
+      out.type = DataType::kInt64;
+      out.integers_only = true;
     }
     const FieldSchema* f = spec_.field(node.field);
     if (f && f->type == DataType::kFloatVector) {
@@ -135,8 +156,13 @@ class Compiler {
       out.json_path = "$.\"" + node.field + "\"";
     } else {
       out.column = f->is_primary ? "pk" : column_of(f->name);
+      if (f->type == DataType::kArray) return array_field(node, *f, whole_array, std::move(out));
       if (node.path.empty()) {
-        out.typed = f;
+        if (node.length) {
+          return invalid_parameter(fmt::format("array_length needs an Array field or a JSON path, but {} is {}",
+                                               node.field, data_type_name(f->type)));
+        }
+        out.type = f->type;
         return out;
       }
       if (f->type != DataType::kJson) {
@@ -144,23 +170,183 @@ class Compiler {
       }
       out.json_path = "$";
     }
-    for (const auto& k : node.path) out.json_path += ".\"" + k + "\"";
+    for (const auto& k : node.path) {
+      if (k.is_number_integer()) out.json_path += fmt::format("[{}]", k.get<int64_t>());
+      else out.json_path += ".\"" + k.get<std::string>() + "\"";
+    }
     return out;
   }
 
-  Status check(const FieldRef& f, const Json& v) const {
-    if (!f.typed || compatible(f.typed->type, v)) return {};
-    return invalid_parameter(fmt::format("comparisons between {} ({}) and {} ({}) are not supported",
-                                         f.shown, data_type_name(f.typed->type),
-                                         shown_expression(v.dump(-1, ' ', false, Json::error_handler_t::replace)),
-                                         literal_type(v)));
+  // An Array field: whole (array_contains, array_length) or one element by index (tags[0]),
+  // whose values have the element type.
+  static Result<FieldRef> array_field(const FilterNode& node, const FieldSchema& f, bool whole_array, FieldRef out) {
+    if (node.path.empty()) {
+      out.array = &f;
+      if (!node.length && !whole_array) {
+        return invalid_parameter(fmt::format("array field {} cannot be compared as a whole: use array_contains(...), "
+                                             "array_length({}) or {}[index]",
+                                             f.name, f.name, f.name));
+      }
+      return out;
+    }
+    if (node.length) {
+      return invalid_parameter(fmt::format("array_length needs an array, not an element of array field {}", f.name));
+    }
+    if (!node.path[0].is_number_integer()) {
+      return invalid_parameter(fmt::format("array field {} is indexed by integers, not by a JSON key", f.name));
+    }
+    if (node.path.size() > 1) {
+      return invalid_parameter(fmt::format("the elements of array field {} are {} values, not JSON", f.name,
+                                           data_type_name(f.element_type)));
+    }
+    int64_t index = node.path[0].get<int64_t>();
+    if (index >= f.max_capacity) {
+      return invalid_parameter(fmt::format("array index {} is out of range: {} holds at most {} elements", index,
+                                           f.name, f.max_capacity));
+    }
+    if (whole_array) {
+      return invalid_parameter(fmt::format("{} is one element of {}, not an array", out.shown, f.name));
+    }
+    out.json_path = fmt::format("$[{}]", index);
+    out.type = f.element_type;
+    out.integers_only = f.element_type == DataType::kInt64;
+    return out;
   }
 
-  // The field's SQL; its JSON path (if any) joins the parameters here, in text order.
+  static Status check(const FieldRef& f, const Json& v) {
+    if (!f.type) return {};
+    if (!v.is_array() && !v.is_object() && compatible(*f.type, v) && (!f.integers_only || v.is_number_integer())) {
+      return {};
+    }
+    return invalid_parameter(fmt::format("comparisons between {} ({}) and {} ({}) are not supported", f.shown,
+                                         data_type_name(*f.type),
+                                         shown_expression(v.dump(-1, ' ', false, Json::error_handler_t::replace)),
+                                         v.is_array() ? "a list" : literal_type(v)));
+  }
+
+  // The field's SQL; its JSON path (if any) joins the parameters here, in text order. A JSON
+  // value that is missing or not an array has length 0, as in Milvus.
   static std::string lhs(const FieldRef& f, std::vector<SqlValue>& params) {
+    if (f.length) {
+      if (f.json_path.empty()) return "json_array_length(" + f.column + ")";
+      params.emplace_back(f.json_path);
+      return "COALESCE(json_array_length(" + f.column + ", ?), 0)";
+    }
     if (f.json_path.empty()) return f.column;
     params.emplace_back(f.json_path);
     return "json_extract(" + f.column + ", ?)";
+  }
+
+  // array_contains(f, v) / _all(f, [..]) / _any(f, [..]) (and json_contains*) on an Array field
+  // or a JSON path. An Array's values are checked against its element type; in JSON an element
+  // matches a literal of its own JSON type (1 matches 1 only, 1.0 matches 1 and 1.0, true no 1).
+  // A row whose field is NULL (Array) or not an array (JSON) matches neither it nor its negation.
+  Result<Fragment> contains(const FilterNode& n) {
+    MEMGPT_ASSIGN_OR_RETURN(FieldRef f, field(*n.children[0], true));
+    if (!f.array && f.json_path.empty()) {
+      return invalid_parameter(fmt::format("{}(...) needs an Array field or a JSON path, but {} is {}", n.field,
+                                           f.shown, data_type_name(f.type.value_or(DataType::kJson))));
+    }
+    const Json& arg = n.children[1]->value;
+    std::vector<Json> values;
+    if (n.op == "contains") values.push_back(arg);
+    for (const auto& v : n.op == "contains" ? Json::array() : arg) {
+      bool seen = std::any_of(values.begin(), values.end(), [&](const Json& w) { return w.type() == v.type() && w == v; });
+      if (!seen) values.push_back(v);
+    }
+    if (f.array) {
+      FieldRef element = f;
+      element.type = f.array->element_type;
+      element.integers_only = false;  // as Milvus: array_contains(nums, 1.0) finds 1, 1.5 nothing
+      element.shown = "the elements of " + f.shown;
+      for (const auto& v : values) MEMGPT_RETURN_IF_ERROR(check(element, v));
+    }
+    // Each EXISTS reads the elements as e.value / e.type; a JSON path is bound once per read.
+    auto elements = [&](std::vector<SqlValue>& params) {
+      if (f.array) return "json_each(" + f.column + ") AS e";
+      params.emplace_back(f.json_path);
+      return "json_each(" + f.column + ", ?) AS e";
+    };
+    auto exists = [&](const std::vector<Json>& any_of) {
+      Fragment out;
+      out.sql = "EXISTS (SELECT 1 FROM " + elements(out.params) + " WHERE ";
+      Fragment match = f.array ? typed_match(any_of) : json_match(any_of);
+      out.sql += match.sql + ")";
+      out.params.insert(out.params.end(), std::make_move_iterator(match.params.begin()),
+                        std::make_move_iterator(match.params.end()));
+      return out;
+    };
+    Fragment body;
+    if (n.op == "all") {
+      std::vector<Fragment> parts;
+      for (const auto& v : values) parts.push_back(exists({v}));
+      body = join(std::move(parts), " AND ");
+    } else {
+      body = exists(values);
+    }
+    Fragment out;
+    if (f.array) {
+      out.sql = "(CASE WHEN " + f.column + " IS NULL THEN NULL ELSE " + body.sql + " END)";
+    } else {
+      out.sql = "(CASE WHEN json_type(" + f.column + ", ?) = 'array' THEN " + body.sql + " END)";
+      out.params.emplace_back(f.json_path);
+    }
+    out.params.insert(out.params.end(), std::make_move_iterator(body.params.begin()),
+                      std::make_move_iterator(body.params.end()));
+    return out;
+  }
+
+  // e.value among `values` (an Array's elements have the element type: plain SQL equality).
+  static Fragment typed_match(const std::vector<Json>& values) {
+    Fragment out;
+    out.sql = "e.value IN (";
+    append_values(values, out);
+    return out;
+  }
+
+  // e.value among `values`, each compared only with elements of its JSON type.
+  static Fragment json_match(const std::vector<Json>& values) {
+    std::vector<Json> integers, numbers, strings;
+    std::vector<Fragment> parts;
+    for (const auto& v : values) {
+      if (v.is_boolean()) {
+        parts.push_back({v.get<bool>() ? "(e.type = 'true')" : "(e.type = 'false')", {}});
+      } else if (v.is_number_integer()) {
+        integers.push_back(v);
+      } else if (v.is_number()) {
+        numbers.push_back(v);
+      } else if (v.is_string()) {
+        strings.push_back(v);
+      } else {  // a list: an element that is the same array
+        parts.push_back({"(e.type = 'array' AND json(e.value) = json(?))", {v.dump(-1, ' ', false, Json::error_handler_t::replace)}});
+      }
+    }
+    auto typed = [&](const char* types, const std::vector<Json>& of) {
+      if (of.empty()) return;
+      Fragment f;
+      f.sql = std::string("(e.type IN (") + types + ") AND e.value IN (";
+      append_values(of, f);
+      f.sql += ")";
+      parts.push_back(std::move(f));
+    };
+    typed("'integer'", integers);
+    typed("'integer', 'real'", numbers);
+    typed("'text'", strings);
+    return join(std::move(parts), " OR ");
+  }
+
+  // "?, ?, ...)" or, past kMaxInlineList values, one JSON parameter read by json_each().
+  static void append_values(const std::vector<Json>& values, Fragment& out) {
+    if (values.size() > kMaxInlineList) {
+      out.sql += "SELECT value FROM json_each(?))";
+      out.params.emplace_back(Json(values).dump(-1, ' ', false, Json::error_handler_t::replace));
+      return;
+    }
+    for (size_t i = 0; i < values.size(); ++i) {
+      out.sql += i ? ", ?" : "?";
+      out.params.push_back(literal_value(values[i]));
+    }
+    out.sql += ")";
   }
 
   static Fragment compare(const FieldRef& f, const std::string& op, const Json& v) {

@@ -62,6 +62,13 @@ class MilvusRestClient final : public VectorStore {
       if (f.is_partition_key) field["isPartitionKey"] = true;
       if (f.type == DataType::kVarChar) field["elementTypeParams"] = {{"max_length", std::to_string(f.max_length)}};
       if (f.type == DataType::kFloatVector) field["elementTypeParams"] = {{"dim", std::to_string(f.dim)}};
+      if (f.type == DataType::kArray) {
+        field["elementDataType"] = data_type_name(f.element_type);
+        field["elementTypeParams"] = {{"max_capacity", std::to_string(f.max_capacity)}};
+        if (f.element_type == DataType::kVarChar) {
+          field["elementTypeParams"]["max_length"] = std::to_string(f.max_length);
+        }
+      }
       fields.push_back(field);
     }
     Json body = {{"collectionName", spec.name},
@@ -106,6 +113,12 @@ class MilvusRestClient final : public VectorStore {
         std::string v = value.is_string() ? value.get<std::string>() : value.dump();
         if (p.value("key", "") == "dim") fs.dim = std::atoi(v.c_str());
         if (p.value("key", "") == "max_length") fs.max_length = std::atoi(v.c_str());
+        if (p.value("key", "") == "max_capacity") fs.max_capacity = std::atoi(v.c_str());
+      }
+      if (fs.type == DataType::kArray) {
+        auto element = parse_data_type(f.value("elementType", ""));
+        if (!element.ok()) continue;  // an element type memgpt does not use
+        fs.element_type = *element;
       }
       spec.fields.push_back(fs);
     }

@@ -198,6 +198,12 @@ Result<CollectionSpec> spec_from_create(const Fields& b, const std::string& name
       MEMGPT_ASSIGN_OR_RETURN(Fields params, field.object("elementTypeParams"));
       MEMGPT_ASSIGN_OR_RETURN(fs.max_length, params.size_param("max_length", 65535));
       MEMGPT_ASSIGN_OR_RETURN(fs.dim, params.size_param("dim", 0));
+      if (fs.type == DataType::kArray) {
+        MEMGPT_ASSIGN_OR_RETURN(std::string element, field.required_string("elementDataType"));
+        MEMGPT_ASSIGN_OR_RETURN(fs.element_type, parse_data_type(element));
+        MEMGPT_ASSIGN_OR_RETURN(fs.max_capacity, params.size_param("max_capacity", 0));
+        if (fs.max_capacity == 0) return missing(path + ".elementTypeParams.max_capacity");
+      }
       spec.fields.push_back(fs);
     }
     for (size_t i = 0; index_params && i < index_params->size(); ++i) {
@@ -250,9 +256,12 @@ Json describe_json(const CollectionSpec& spec) {
   for (const auto& f : spec.fields) {
     Json params = Json::array();
     if (f.type == DataType::kFloatVector) params.push_back({{"key", "dim"}, {"value", std::to_string(f.dim)}});
-    if (f.type == DataType::kVarChar) params.push_back({{"key", "max_length"}, {"value", std::to_string(f.max_length)}});
+    bool varchar = f.type == DataType::kVarChar || (f.type == DataType::kArray && f.element_type == DataType::kVarChar);
+    if (f.type == DataType::kArray) params.push_back({{"key", "max_capacity"}, {"value", std::to_string(f.max_capacity)}});
+    if (varchar) params.push_back({{"key", "max_length"}, {"value", std::to_string(f.max_length)}});
     fields.push_back({{"name", f.name}, {"type", data_type_name(f.type)}, {"primaryKey", f.is_primary},
                       {"partitionKey", f.is_partition_key}, {"autoId", false}, {"params", params}});
+    if (f.type == DataType::kArray) fields.back()["elementType"] = data_type_name(f.element_type);
   }
   return {{"collectionName", spec.name},
           {"description", spec.description},

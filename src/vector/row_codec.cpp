@@ -44,6 +44,56 @@ bool as_int64(const Json& v, int64_t& out) {
   return true;
 }
 
+// An Array field's value: a JSON array of at most max_capacity elements of the element type
+// (VarChar elements: UTF-8 of at most max_length bytes), stored as compact JSON text.
+Status encode_array(const FieldSchema& f, const Json& v, size_t index, std::string& out) {
+  if (!v.is_array()) return invalid_parameter(fmt::format("field {} of row {} must be an array", f.name, index));
+  if (static_cast<int>(v.size()) > f.max_capacity) {
+    return invalid_parameter(fmt::format(
+        "length of array field {} exceeds max capacity, row number: {}, length: {}, max capacity: {}", f.name, index,
+        v.size(), f.max_capacity));
+  }
+  const char* type = data_type_name(f.element_type);
+  for (size_t i = 0; i < v.size(); ++i) {
+    const Json& e = v[i];
+    auto wrong = [&] {
+      return invalid_parameter(fmt::format("element {} of array field {} in row {} must have type {}", i, f.name, index,
+                                           type));
+    };
+    switch (f.element_type) {
+      case DataType::kVarChar: {
+        if (!e.is_string()) return wrong();
+        const std::string& s = e.get_ref<const std::string&>();
+        if (static_cast<int>(s.size()) > f.max_length) {
+          return invalid_parameter(fmt::format("element {} of array field {} in row {} is longer than max length {}",
+                                               i, f.name, index, f.max_length));
+        }
+        if (!valid_utf8(s)) return wrong();
+        break;
+      }
+      case DataType::kInt64: {
+        int64_t n = 0;
+        if (!as_int64(e, n)) return wrong();
+        break;
+      }
+      case DataType::kFloat:
+      case DataType::kDouble: {
+        if (!e.is_number()) return wrong();
+        double d = e.get<double>();
+        if (!std::isfinite(d) || (f.element_type == DataType::kFloat && std::fabs(d) > FLT_MAX)) return wrong();
+        break;
+      }
+      case DataType::kBool:
+        if (!e.is_boolean()) return wrong();
+        break;
+      default:
+        return wrong();
+    }
+  }
+  out = v.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return {};
+}
+
 }  // namespace
 
 Status vector_from_json(const Json& values, const FieldSchema& field, MetricType metric, const std::string& where,
@@ -193,6 +243,12 @@ Status RowCodec::encode(const Json& row, size_t index, EncodedRow& out) const {
       case DataType::kJson:
         out.scalars.emplace_back(v.dump(-1, ' ', false, Json::error_handler_t::replace));
         break;
+      case DataType::kArray: {
+        std::string text;
+        MEMGPT_RETURN_IF_ERROR(encode_array(*f, v, index, text));
+        out.scalars.emplace_back(std::move(text));
+        break;
+      }
       default:
         break;
     }
@@ -230,7 +286,8 @@ Result<Json> RowCodec::decode(const SqlRow& r, const std::vector<std::string>& w
       case DataType::kFloat:
       case DataType::kDouble: return r.real(idx);
       case DataType::kBool: return r.integer(idx) != 0;
-      case DataType::kJson: {
+      case DataType::kJson:
+      case DataType::kArray: {
         Json j = parse_json_or_discarded(r.text(idx));
         return j.is_discarded() ? Json(nullptr) : j;
       }

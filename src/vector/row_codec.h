@@ -4,7 +4,8 @@
 // Contract:
 //  - encode() checks a whole row before anything is written: the primary key (Int64, or a
 //    numeric string for one; VarChar: 1..max_length bytes of UTF-8), each scalar's type, VarChar
-//    lengths and UTF-8, and the vector (below). Fields outside the schema go to the dynamic JSON
+//    lengths and UTF-8, Array fields (a JSON array of at most max_capacity elements, each of the
+//    element type; stored as JSON text), and the vector (below). Fields outside the schema go to the dynamic JSON
 //    object when the collection allows them. Errors carry Milvus codes (1100, 1801 dimension,
 //    1802 missing, 1806 primary key type) and name the row.
 //  - Vectors: every value must be a number that is finite as a float32 (|x| <= 3.4028235e38;

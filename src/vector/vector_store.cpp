@@ -17,17 +17,18 @@ const char* data_type_name(DataType t) {
     case DataType::kBool: return "Bool";
     case DataType::kJson: return "JSON";
     case DataType::kFloatVector: return "FloatVector";
+    case DataType::kArray: return "Array";
   }
   return "?";
 }
 
 Result<DataType> parse_data_type(std::string_view name) {
   for (DataType t : {DataType::kInt64, DataType::kVarChar, DataType::kFloat, DataType::kDouble,
-                     DataType::kBool, DataType::kJson, DataType::kFloatVector}) {
+                     DataType::kBool, DataType::kJson, DataType::kFloatVector, DataType::kArray}) {
     if (name == data_type_name(t)) return t;
   }
   return invalid_parameter(fmt::format(
-      "data type '{}' is not supported (Int64, VarChar, Float, Double, Bool, JSON, FloatVector; "
+      "data type '{}' is not supported (Int64, VarChar, Float, Double, Bool, JSON, Array, FloatVector; "
       "names are case-sensitive)",
       name.substr(0, 64)));
 }

@@ -20,7 +20,9 @@
 namespace memgpt::vector {
 
 // Milvus data types (names as in the REST API: "Int64", "VarChar", ...).
-enum class DataType { kInt64, kVarChar, kFloat, kDouble, kBool, kJson, kFloatVector };
+// kArray: a list of one scalar element type (Int64, VarChar, Float, Double or Bool) holding at
+// most max_capacity elements, filtered with array_contains*, array_length and f[i].
+enum class DataType { kInt64, kVarChar, kFloat, kDouble, kBool, kJson, kFloatVector, kArray };
 enum class MetricType { kIP, kCosine, kL2 };
 
 const char* data_type_name(DataType t);
@@ -33,8 +35,10 @@ struct FieldSchema {
   DataType type = DataType::kVarChar;
   bool is_primary = false;
   bool is_partition_key = false;
-  int max_length = 65535;  // VarChar only
+  int max_length = 65535;  // VarChar, and Array of VarChar (per element)
   int dim = 0;             // FloatVector only
+  DataType element_type = DataType::kInt64;  // Array only
+  int max_capacity = 0;                      // Array only: at most this many elements, 1..4096
 };
 
 struct IndexSpec {

@@ -61,7 +61,7 @@ TEST(FilterParser, StringEscapesAndJsonPaths) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   const FilterNode& field = *(*r)->children[0];
   EXPECT_EQ(field.field, "meta");
-  EXPECT_EQ(field.path, (std::vector<std::string>{"a b", "c"}));
+  EXPECT_EQ(field.path, (std::vector<Json>{"a b", "c"}));
   EXPECT_EQ((*r)->children[1]->value, "say \"hi\"\n");
   std::string odd = "quote \" backslash \\ newline \n end";
   auto back = parse_filter("f == " + filter_string_literal(odd));

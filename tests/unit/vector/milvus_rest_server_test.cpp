@@ -283,3 +283,68 @@ TEST_F(MilvusServe, LimitsAtTheBoundAreAccepted) {
 
 }  // namespace
 }  // namespace memgpt::vector
+
+namespace memgpt::vector {
+namespace {
+
+// Array fields over REST v2: created with Milvus's custom form (elementDataType,
+// elementTypeParams.max_capacity), described back, inserted, queried and searched with the array
+// operators; bad array values and expressions are Milvus-shaped one-line errors.
+TEST_F(MilvusServe, ArrayFieldsCreateInsertQueryAndSearch) {
+  Json fields = Json::array({
+      {{"fieldName", "id"}, {"dataType", "Int64"}, {"isPrimary", true}},
+      {{"fieldName", "vec"}, {"dataType", "FloatVector"}, {"elementTypeParams", {{"dim", "2"}}}},
+      {{"fieldName", "tags"}, {"dataType", "Array"}, {"elementDataType", "VarChar"},
+       {"elementTypeParams", {{"max_capacity", "3"}, {"max_length", "16"}}}},
+  });
+  Json create = {{"collectionName", "arr"},
+                 {"schema", {{"autoID", false}, {"enableDynamicField", true}, {"fields", fields}}},
+                 {"indexParams", {{{"fieldName", "vec"}, {"indexName", "vec"}, {"metricType", "IP"}}}}};
+  ASSERT_EQ(call("collections/create", create)["code"], 0);
+  Json described = call("collections/describe", {{"collectionName", "arr"}});
+  ASSERT_EQ(described["code"], 0);
+  Json tags = described["data"]["fields"][2];
+  EXPECT_EQ(tags["type"], "Array");
+  EXPECT_EQ(tags["elementType"], "VarChar");
+  EXPECT_EQ(tags["params"], Json::parse(R"([{"key":"max_capacity","value":"3"},{"key":"max_length","value":"16"}])"));
+
+  Json rows = Json::array({{{"id", 1}, {"vec", {1, 0}}, {"tags", {"red", "blue"}}},
+                           {{"id", 2}, {"vec", {0, 1}}, {"tags", {"blue"}}},
+                           {{"id", 3}, {"vec", {1, 1}}, {"tags", Json::array()}}});
+  ASSERT_EQ(call("entities/insert", {{"collectionName", "arr"}, {"data", rows}})["code"], 0);
+  Json q = call("entities/query", {{"collectionName", "arr"}, {"filter", "array_contains(tags, \"blue\")"},
+                                   {"outputFields", {"tags"}}, {"limit", 10}});
+  ASSERT_EQ(q["code"], 0) << q.dump();
+  ASSERT_EQ(q["data"].size(), 2u);
+  Json s = call("entities/search", {{"collectionName", "arr"}, {"data", {{1, 0}}}, {"limit", 5},
+                                    {"filter", "array_length(tags) > 0 and tags[0] == \"blue\""},
+                                    {"outputFields", {"tags"}}});
+  ASSERT_EQ(s["code"], 0) << s.dump();
+  ASSERT_EQ(s["data"].size(), 1u);
+  EXPECT_EQ(s["data"][0]["tags"], Json::array({"blue"}));
+
+  Json over = call("entities/insert", {{"collectionName", "arr"},
+                                       {"data", {{{"id", 4}, {"vec", {1, 0}}, {"tags", {"a", "b", "c", "d"}}}}}});
+  EXPECT_EQ(over["code"], 1100);
+  EXPECT_NE(over["message"].get<std::string>().find("exceeds max capacity"), std::string::npos) << over.dump();
+  Json wrong = call("entities/query", {{"collectionName", "arr"}, {"filter", "array_contains(tags, 7)"}});
+  EXPECT_EQ(wrong["code"], 1100);
+  EXPECT_NE(wrong["message"].get<std::string>().find("the elements of tags (VarChar) and 7 (Int64)"), std::string::npos);
+
+  // Without an element type or a capacity the field cannot be created.
+  Json no_element = create;
+  no_element["collectionName"] = "arr2";
+  no_element["schema"]["fields"][2].erase("elementDataType");
+  EXPECT_EQ(call("collections/create", no_element)["code"], 1802);
+  Json no_capacity = create;
+  no_capacity["collectionName"] = "arr2";
+  no_capacity["schema"]["fields"][2]["elementTypeParams"].erase("max_capacity");
+  Json refused = call("collections/create", no_capacity);
+  EXPECT_EQ(refused["code"], 1802);
+  EXPECT_NE(refused["message"].get<std::string>().find("schema.fields[2].elementTypeParams.max_capacity"),
+            std::string::npos)
+      << refused.dump();
+}
+
+}  // namespace
+}  // namespace memgpt::vector
