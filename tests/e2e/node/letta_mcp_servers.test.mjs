@@ -2,8 +2,10 @@
 // `memgpt server` through its current routes (client.mcpServers: /v1/mcp-servers/...), lists it
 // and its tools, attaches a tool to an agent (client.agents.tools.attach), and the agent calls
 // it in a step played by the scripted LLM: the server is the real one built with the official
-// MCP SDK (tests/support/mcp/echo_server.mjs). Deleting the server is seen by both route
-// families (/v1/tools/mcp/servers is the same registry).
+// MCP SDK (tests/support/mcp/echo_server.mjs). The agent's export carries the tool and its
+// server (secrets as null); the operator's import attaches it again, a user's reports it.
+// Deleting the server is seen by both route families (/v1/tools/mcp/servers is the same
+// registry).
 // Usage: MEMGPT_BIN=... SCRIPTED_LLM_BIN=... MEMGPT_NODE_MODULES=... node letta_mcp_servers.test.mjs
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -17,7 +19,7 @@ import { READY, expectStatus, requireModule, startServer, stopServer } from "./s
 
 const memgpt = process.env.MEMGPT_BIN;
 const scriptedLlm = process.env.SCRIPTED_LLM_BIN;
-const { Letta } = requireModule("@letta-ai/letta-client");
+const { Letta, toFile } = requireModule("@letta-ai/letta-client");
 const echoServer = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "support", "mcp", "echo_server.mjs");
 
 const scenario = {
@@ -86,6 +88,35 @@ test("the Letta client registers an MCP server, lists its tools and attaches one
     assert.ok(returned, JSON.stringify(reply.messages));
     assert.match(returned.tool_return, /echo: from the Letta client/);
     assert.equal(reply.messages.at(-1).content, "The echo answered.");
+
+    // Agent Files: the tool in Letta's shape, its server beside it without the secret.
+    const exported = await client.agents.exportFile(agent.id);
+    const doc = typeof exported === "string" ? JSON.parse(exported) : exported;
+    assert.ok(!JSON.stringify(doc).includes(process.env.MEMGPT_NODE_MODULES), "the export holds the server's env value");
+    assert.deepEqual(doc.mcp_servers.map((m) => [m.id, m.server_name, m.server_type]), [["mcp_server-0", "tools", "stdio"]]);
+    assert.deepEqual(doc.mcp_servers[0].env, { MEMGPT_NODE_MODULES: null });
+    const fileTool = doc.tools.find((t) => t.tool_type === "external_mcp");
+    assert.equal(fileTool.name, "echo");
+    assert.equal(fileTool.metadata_.mcp.server_id, "mcp_server-0");
+    const asFile = async (name) => toFile(Buffer.from(JSON.stringify(doc)), name, { type: "application/json" });
+    // The operator's import reuses the registered server (same command) and attaches the tool.
+    const copied = await client.agents.importFile({ file: await asFile("mcp.af"), name: "mcp-agent-copy" });
+    assert.deepEqual(copied.warnings, []);
+    const copy = await client.agents.retrieve(copied.agent_ids[0]);
+    assert.ok(copy.tools.some((t) => t.id === "mcp:tools:echo"), JSON.stringify(copy.tools));
+    // A user of the server may not bring MCP tools (registering one runs a command here): reported.
+    const made = await fetch(`http://127.0.0.1:${port}/v1/admin/users`, {
+      method: "POST", headers: { Authorization: "Bearer e2e-password", "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "carol" }) });
+    assert.equal(made.status, 200);
+    const carol = new Letta({ baseURL: `http://127.0.0.1:${port}`, apiKey: (await made.json()).api_key, maxRetries: 0 });
+    const theirs = await carol.agents.importFile({ file: await asFile("mcp.af"), name: "carols-agent",
+                                                   model: "openai/gpt-4o-mini" });
+    assert.ok(theirs.warnings.some((w) => w.includes("MCP tool 'echo' (server 'tools') is not imported")),
+              JSON.stringify(theirs.warnings));
+    const theirAgent = await carol.agents.retrieve(theirs.agent_ids[0]);
+    assert.ok(!theirAgent.tools.some((t) => t.tool_type === "external_mcp"), JSON.stringify(theirAgent.tools));
+    await expectStatus(carol.mcpServers.list(), 403);
 
     const detached = await client.agents.tools.detach(echo.id, { agent_id: agent.id });
     assert.ok(!detached.tools.some((t) => t.id === "mcp:tools:echo"));
