@@ -228,7 +228,7 @@ Status AgentFileService::store_agents(std::vector<Prepared>& prepared) {
 }
 
 void AgentFileService::import_mcp_tools(const AgentFileContents& contents, const std::vector<Prepared>& prepared,
-                                        const AgentImportOptions& options, AgentImportReport& report) {
+                                        AgentImportReport& report) {
   std::set<std::string> used;
   for (size_t i = 0; i < contents.agents.size(); ++i) {
     const auto& tools = contents.agents[i].mcp_tools;
@@ -270,7 +270,7 @@ Result<AgentImportReport> AgentFileService::import_contents(AgentFileContents co
   }
   MEMGPT_RETURN_IF_ERROR(embed_passages(prepared, options));
   MEMGPT_RETURN_IF_ERROR(store_agents(prepared));
-  import_mcp_tools(contents, prepared, options, report);
+  import_mcp_tools(contents, prepared, report);
   for (const auto& p : prepared) {
     report.agents.push_back({p.record.id, p.record.name, static_cast<int64_t>(p.messages.size()),
                              static_cast<int64_t>(p.passages.size()), p.embed && !p.passages.empty()});

@@ -78,7 +78,7 @@ class AgentFileService {
   Status store_agents(std::vector<Prepared>& prepared);
   // After the agents are stored: their MCP tools, through tools_ (reported when there is none).
   void import_mcp_tools(const AgentFileContents& contents, const std::vector<Prepared>& prepared,
-                        const AgentImportOptions& options, AgentImportReport& report);
+                        AgentImportReport& report);
 
   AppContext& ctx_;
   Archival& archival_;
