@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "cli/progress.h"
+#include "mcp/agent_file_tools.h"
 #include "runtime/agent_file_service.h"
 #include "runtime/embedder_records.h"
 #include "util/files.h"
@@ -33,7 +34,9 @@ void run_export() {
   AppContext ctx = check(open_context());
   Archival archival = check(open_archival(ctx));
   runtime::AgentService agents(ctx, archival, {});
-  runtime::AgentFileService files(ctx, archival, agents);
+  mcp::McpAgentTools mcp_tools;
+  mcp::McpToolCatalog catalog(mcp_tools);
+  runtime::AgentFileService files(ctx, archival, agents, &catalog);
   auto rec = ctx.store->get_agent_by_name(ctx.user_id, g_export.agent);
   if (!rec.ok()) fail(fmt::format("no agent named '{}' (see `memgpt list agents`)", g_export.agent));
   std::string text = check(files.export_agent(rec->id));
@@ -59,7 +62,9 @@ void run_import() {
   AppContext ctx = check(open_context());
   Archival archival = check(open_archival(ctx));
   runtime::AgentService agents(ctx, archival, {});
-  runtime::AgentFileService files(ctx, archival, agents);
+  mcp::McpAgentTools mcp_tools;
+  mcp::McpToolCatalog catalog(mcp_tools);  // the file's MCP servers and tools
+  runtime::AgentFileService files(ctx, archival, agents, &catalog);
   runtime::AgentImportOptions options;
   options.user_id = ctx.user_id;
   options.name = g_import.name;
@@ -79,10 +84,12 @@ void run_import() {
                              {"passages", a.passages},
                              {"reembedded", a.reembedded}});
     }
-    fmt::print("{}\n", Json({{"agents", agents_json}, {"warnings", report->warnings}}).dump(2));
+    fmt::print("{}\n", Json({{"agents", agents_json}, {"warnings", report->warnings}, {"registered", report->registered}})
+                           .dump(2));
     return;
   }
   for (const auto& w : report->warnings) fmt::print(stderr, "warning: {}\n", w);
+  for (const auto& r : report->registered) fmt::print("Registered {} from the file.\n", r);
   for (const auto& a : report->agents) {
     fmt::print("Imported agent '{}' (id {}): {} messages, {} archival passages{}.\n", a.name, a.id, a.messages,
                a.passages, a.reembedded ? ", embedded again with this home's embedder" : "");

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/context.h"
+#include "cli/mcp_agent_tools.h"
 #include "cli/term.h"
 #include "config/config.h"
 #include "mcp/agent_tools.h"
@@ -79,23 +80,7 @@ void register_server_registry_commands(CLI::App* mcp) {
   static bool list_json = false;
   list->add_flag("--json", list_json, "Print JSON (secrets as null)");
   list->callback([] {
-    auto servers = check(mcp::McpServerRegistry().list());
-    if (list_json) {
-      Json out = Json::array();
-      for (const auto& s : servers) out.push_back(mcp::config_json(s, false));
-      fmt::print("{}\n", out.dump(2));
-      return;
-    }
-    if (servers.empty()) {
-      fmt::print("No MCP servers registered (memgpt mcp add NAME -- COMMAND, or --url URL).\n");
-      return;
-    }
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& s : servers) {
-      std::string where = s.type == "stdio" ? fmt::format("{} {}", s.command, fmt::join(s.args, " ")) : s.url;
-      rows.push_back({s.name, s.type, truncate_cell(where, 60)});
-    }
-    print_table({"Name", "Type", "Command / URL"}, rows);
+    print_servers(check(mcp::McpServerRegistry().list()), list_json);
   });
 
   auto* remove = mcp->add_subcommand("remove", "Unregister an MCP server");
@@ -114,19 +99,8 @@ void register_server_registry_commands(CLI::App* mcp) {
   tools->add_flag("--json", tools_json, "Print JSON (name, description, inputSchema)");
   tools->add_option("--timeout", timeout_s, "Seconds to wait for the server")->capture_default_str()->check(CLI::Range(1.0, 3600.0));
   tools->callback([] {
-    auto config = check(mcp::McpServerRegistry().get(tools_name));
-    auto client = mcp::make_mcp_client(config, std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000)));
-    auto listed = check(client->list_tools());
-    if (tools_json) {
-      Json out = Json::array();
-      for (const auto& t : listed) out.push_back({{"name", t.name}, {"description", t.description}, {"inputSchema", t.input_schema}});
-      fmt::print("{}\n", out.dump(2));
-      return;
-    }
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& t : listed) rows.push_back({t.name, truncate_cell(t.description, 70)});
-    if (rows.empty()) fmt::print("MCP server '{}' offers no tools.\n", tools_name);
-    else print_table({"Tool", "Description"}, rows);
+    auto timeout = std::chrono::milliseconds(static_cast<int64_t>(timeout_s * 1000));
+    print_server_tools(check(mcp::McpAgentTools().server_tools(tools_name, timeout)), tools_name, tools_json);
   });
 }
 
@@ -149,8 +123,7 @@ void register_attach_commands(CLI::App* mcp) {
     std::string id = agent_id_named(attach_agent);
     auto timeout = std::chrono::milliseconds(static_cast<int64_t>(attach_timeout_s * 1000));
     auto tool = check(mcp::McpAgentTools().attach(id, attach_server, attach_tool, timeout));
-    fmt::print("Attached {} to agent '{}' (the model calls it as '{}').\n", mcp::tool_id(tool.server, tool.tool),
-               attach_agent, tool.tool);
+    fmt::print("{}\n", attached_message(tool, attach_agent));
   });
 
   auto* detach = mcp->add_subcommand("detach", "Detach an MCP tool from an agent");
@@ -160,7 +133,7 @@ void register_attach_commands(CLI::App* mcp) {
   detach->add_option("tool", detach_tool, "The tool's name")->required();
   detach->callback([] {
     check(mcp::McpAgentTools().detach(agent_id_named(detach_agent), detach_server, detach_tool));
-    fmt::print("Detached {} from agent '{}'.\n", mcp::tool_id(detach_server, detach_tool), detach_agent);
+    fmt::print("{}\n", detached_message(detach_server, detach_tool, detach_agent));
   });
 
   auto* attached = mcp->add_subcommand("attached", "List the MCP tools attached to an agent");
@@ -169,23 +142,9 @@ void register_attach_commands(CLI::App* mcp) {
   attached->add_option("--agent", attached_agent, "The agent's name")->required();
   attached->add_flag("--json", attached_json, "Print JSON (id, server, name, description, inputSchema)");
   attached->callback([] {
-    auto tools = check(mcp::McpAgentTools().list(agent_id_named(attached_agent)));
-    if (attached_json) {
-      Json out = Json::array();
-      for (const auto& t : tools) {
-        out.push_back({{"id", mcp::tool_id(t.server, t.tool)}, {"server", t.server}, {"name", t.tool},
-                       {"description", t.description}, {"inputSchema", t.input_schema}});
-      }
-      fmt::print("{}\n", out.dump(2));
-      return;
-    }
-    if (tools.empty()) {
-      fmt::print("Agent '{}' has no MCP tools (memgpt mcp attach --agent NAME SERVER TOOL).\n", attached_agent);
-      return;
-    }
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& t : tools) rows.push_back({t.tool, t.server, truncate_cell(t.description, 60)});
-    print_table({"Tool", "Server", "Description"}, rows);
+    print_attached_tools(check(mcp::McpAgentTools().list(agent_id_named(attached_agent))), attached_json,
+                         fmt::format("Agent '{}' has no MCP tools (memgpt mcp attach --agent NAME SERVER TOOL).",
+                                     attached_agent));
   });
 }
 

@@ -1,5 +1,5 @@
 // `memgpt run`: create or resume an agent and chat with it in a REPL (MemGPT's console lines,
-// slash commands, /attach of data sources). On a terminal it asks questions and edits lines
+// slash commands, /attach of data sources, /mcp for other MCP servers' tools). On a terminal it asks questions and edits lines
 // with readline; from a pipe, flags answer the questions and each input line is a message or a
 // slash command (the form scripts and tests use).
 #include <fmt/format.h>
@@ -18,6 +18,7 @@
 #include "agent/protocol.h"
 #include "cli/commands.h"
 #include "cli/context.h"
+#include "cli/mcp_agent_tools.h"
 #include "cli/printer.h"
 #include "cli/wait_indicator.h"
 #include "cli/progress.h"
@@ -81,9 +82,13 @@ class Session {
     o.cache_capacity = 1;
     o.lock_wait = std::chrono::milliseconds(static_cast<int64_t>(g_flags.lock_wait * 1000));
     o.verify_first_message = !g_flags.no_verify;
-    static mcp::McpAgentTools mcp_tools;  // tools attached with `memgpt mcp attach`
-    o.external_functions = &mcp_tools;
+    o.external_functions = &mcp_tools();
     return o;
+  }
+  // Tools of other MCP servers attached to agents (`memgpt mcp attach`, /mcp attach).
+  static mcp::McpAgentTools& mcp_tools() {
+    static mcp::McpAgentTools tools;
+    return tools;
   }
   store::AgentLlmConfig new_llm_config() const;
   Status create_agent(const std::string& name, const store::AgentLlmConfig& llm);
@@ -368,24 +373,26 @@ void Session::detach(const std::string& name) {
 }
 
 void Session::help() {
-  fmt::print(
-      "Commands:\n"
-      "  /exit            save and exit\n"
-      "  /save            save the agent now (it is also saved after every step)\n"
-      "  /attach [NAME]   copy a data source into archival memory\n"
-      "  /detach NAME     remove an attached data source\n"
-      "  /dump [N]        print the last N messages in the context (all by default)\n"
-      "  /dumpraw         print the context as raw JSON\n"
-      "  /memory          print core memory and archival/recall sizes\n");
+  std::vector<std::pair<std::string, std::string>> lines = {
+      {"/exit", "save and exit"},
+      {"/save", "save the agent now (it is also saved after every step)"},
+      {"/attach [NAME]", "copy a data source into archival memory"},
+      {"/detach NAME", "remove an attached data source"},
+      {"/dump [N]", "print the last N messages in the context (all by default)"},
+      {"/dumpraw", "print the context as raw JSON"},
+      {"/memory", "print core memory and archival/recall sizes"},
+  };
+  for (const auto& line : mcp_repl_help()) lines.push_back(line);
   for (const auto& [verb, text] : runtime::agent_command_help()) {
     std::string usage = "/" + verb;
     if (verb == "pop") usage += " [N]";
     else if (verb == "rethink" || verb == "rewrite" || verb == "systemswap") usage += " TEXT";
-    fmt::print("  {:<16} {}\n", usage, text);
+    lines.emplace_back(usage, text);
   }
-  fmt::print(
-      "  //               toggle multi-line input (end with a line holding //)\n"
-      "  /help            this list\n");
+  lines.emplace_back("//", "toggle multi-line input (end with a line holding //)");
+  lines.emplace_back("/help", "this list");
+  fmt::print("Commands:\n");
+  for (const auto& [usage, text] : lines) fmt::print("  {:<22} {}\n", usage, text);
 }
 
 // A command that acts on the agent (shared with the server's command route).
@@ -452,6 +459,10 @@ bool Session::command(const std::string& line) {
     open->keep_cached();
   } else if (cmd == "/memory") {
     show_memory();
+  } else if (cmd == "/mcp") {
+    Status done = run_mcp_repl_command(mcp_tools(), record_.id, record_.name, arg);
+    if (!done.ok()) failed_ = !interactive_;
+    report(done, "");
   } else if (runtime::is_agent_command(cmd.substr(1))) {
     agent_command(line);
   } else if (cmd == "/help") {

@@ -79,8 +79,14 @@ Result<std::vector<AttachedTool>> McpAgentTools::list(const std::string& agent_i
   return tools;
 }
 
-Result<AttachedTool> McpAgentTools::attach(const std::string& agent_id, const std::string& server,
-                                           const std::string& tool, std::chrono::milliseconds timeout) {
+Result<std::vector<RemoteTool>> McpAgentTools::server_tools(const std::string& server,
+                                                            std::chrono::milliseconds timeout) const {
+  MEMGPT_ASSIGN_OR_RETURN(McpServerConfig config, registry_.get(server));
+  return make_mcp_client(config, timeout)->list_tools();
+}
+
+Status McpAgentTools::check_new_name(const std::string& agent_id, const std::string& server,
+                                     const std::string& tool) const {
   if (agent::is_builtin_function(tool)) {
     return already_exists(fmt::format("'{}' is the name of a built-in function: it cannot be attached", tool));
   }
@@ -92,17 +98,31 @@ Result<AttachedTool> McpAgentTools::attach(const std::string& agent_id, const st
                                 : fmt::format("the agent already has a tool named '{}' (from MCP server '{}')", tool, t.server));
     }
   }
-  MEMGPT_ASSIGN_OR_RETURN(McpServerConfig config, registry_.get(server));
-  auto tools = make_mcp_client(config, timeout)->list_tools();
-  if (!tools.ok()) return tools.status();
-  auto it = std::find_if(tools->begin(), tools->end(), [&](const RemoteTool& t) { return t.name == tool; });
-  if (it == tools->end()) return not_found(fmt::format("MCP server '{}' has no tool '{}'", server, tool));
+  return {};
+}
+
+Result<AttachedTool> McpAgentTools::attach(const std::string& agent_id, const std::string& server,
+                                           const std::string& tool, std::chrono::milliseconds timeout) {
+  MEMGPT_RETURN_IF_ERROR(check_new_name(agent_id, server, tool));
+  MEMGPT_ASSIGN_OR_RETURN(auto tools, server_tools(server, timeout));
+  auto it = std::find_if(tools.begin(), tools.end(), [&](const RemoteTool& t) { return t.name == tool; });
+  if (it == tools.end()) return not_found(fmt::format("MCP server '{}' has no tool '{}'", server, tool));
   AttachedTool attached{server, tool, it->description,
                         it->input_schema.is_object() ? it->input_schema : Json::object(), timeout};
-  MEMGPT_ASSIGN_OR_RETURN(Json all, load());
-  all["agents"][agent_id].push_back(tool_json(attached));
-  MEMGPT_RETURN_IF_ERROR(save(all));
+  MEMGPT_RETURN_IF_ERROR(store(agent_id, attached));
   return attached;
+}
+
+Status McpAgentTools::attach_known(const std::string& agent_id, const AttachedTool& tool) {
+  MEMGPT_RETURN_IF_ERROR(check_new_name(agent_id, tool.server, tool.tool));
+  MEMGPT_RETURN_IF_ERROR(registry_.get(tool.server).status());
+  return store(agent_id, tool);
+}
+
+Status McpAgentTools::store(const std::string& agent_id, const AttachedTool& tool) {
+  MEMGPT_ASSIGN_OR_RETURN(Json all, load());
+  all["agents"][agent_id].push_back(tool_json(tool));
+  return save(all);
 }
 
 Status McpAgentTools::detach(const std::string& agent_id, const std::string& server, const std::string& tool) {

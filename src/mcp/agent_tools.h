@@ -35,13 +35,21 @@ class McpAgentTools : public agent::ExternalFunctions {
  public:
   explicit McpAgentTools(McpServerRegistry registry = McpServerRegistry(), std::string path = default_path());
   static std::string default_path();  // <home>/mcp_attachments.json
+  const McpServerRegistry& registry() const { return registry_; }
 
   Result<std::vector<AttachedTool>> list(const std::string& agent_id) const;
+  // What a registered server offers now (starts or calls it): kNotFound for an unknown server,
+  // the server's failure otherwise.
+  Result<std::vector<RemoteTool>> server_tools(const std::string& server,
+                                               std::chrono::milliseconds timeout = kDefaultToolTimeout) const;
   // Lists the server's tools to find `tool` and keep its schema. kNotFound for an unknown server
   // or tool, kAlreadyExists for a name the agent already has (built-in or attached).
   // `timeout` bounds listing the tools now and each call later.
   Result<AttachedTool> attach(const std::string& agent_id, const std::string& server, const std::string& tool,
                               std::chrono::milliseconds timeout = kDefaultToolTimeout);
+  // Attaches a tool whose schema is already known (an agent file carries it): the server must be
+  // registered, but is not started. The same refusals as attach.
+  Status attach_known(const std::string& agent_id, const AttachedTool& tool);
   Status detach(const std::string& agent_id, const std::string& server, const std::string& tool);  // kNotFound
   // Forgets every tool of a deleted agent.
   Status forget_agent(const std::string& agent_id);
@@ -52,6 +60,9 @@ class McpAgentTools : public agent::ExternalFunctions {
  private:
   Result<Json> load() const;  // {"agents": {id: [tool...]}}
   Status save(const Json& all) const;
+  // kAlreadyExists for a built-in function's name or one the agent already has.
+  Status check_new_name(const std::string& agent_id, const std::string& server, const std::string& tool) const;
+  Status store(const std::string& agent_id, const AttachedTool& tool);
 
   McpServerRegistry registry_;
   std::string path_;

@@ -4,7 +4,7 @@
 //
 // Ids inside a file are its own ("agent-0", "block-0", "message-0", "tool-0"); ours never leave
 // the process and the file's are never stored. What Letta has and we cannot honour (tool types
-// we do not run, groups, files, sources, MCP servers, tool rules, ...) is read and reported as
+// we do not run, groups, files, sources, tool rules, ...) is read and reported as
 // one warning per item, never dropped silently. Secrets (environment variables of tools, keys)
 // are never written.
 //
@@ -39,6 +39,25 @@ struct AgentFilePassage {
   std::vector<float> embedding;  // empty: none in the file
 };
 
+// A tool of another MCP server attached to an agent (Letta's tool_type "external_mcp").
+struct AgentFileMcpTool {
+  std::string server;  // the server's name
+  std::string name;
+  std::string description;
+  Json input_schema = Json::object();  // the tool's parameters, without request_heartbeat
+  int64_t timeout_ms = 0;              // 0: the default
+};
+
+// An MCP server the tools come from, in Letta's MCPServerSchema shape without its id
+// (server_type, server_name, server_url, stdio_config, metadata_) plus the names of its secrets
+// with null values ("env" of a stdio server, "custom_headers" of an HTTP one): their values
+// are never written.
+struct AgentFileMcpServer {
+  std::string id;    // the file's ("mcp_server-0")
+  std::string name;  // server_name
+  Json definition = Json::object();
+};
+
 struct AgentFileAgent {
   // Name, settings, descriptive fields and state. On read: `state.message_ids` are the file's
   // in-context message ids (without Letta's leading system message); `id` is the file's id; an
@@ -53,10 +72,12 @@ struct AgentFileAgent {
   Json llm_config = nullptr;
   std::vector<AgentFilePassage> passages;
   store::AgentEmbeddingConfig passages_embedder;  // what made the passages' vectors
+  std::vector<AgentFileMcpTool> mcp_tools;
 };
 
 struct AgentFileContents {
   std::vector<AgentFileAgent> agents;
+  std::vector<AgentFileMcpServer> mcp_servers;  // the servers of the agents' MCP tools
   std::vector<std::string> warnings;  // read: one line per item not honoured
 };
 

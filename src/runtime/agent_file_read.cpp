@@ -129,12 +129,18 @@ class FileReader {
  private:
   Result<AgentFileAgent> read_agent(const Json& a, const std::string& id);
   Status read_blocks(const Json& a, const std::string& where, store::AgentSavedState& state);
-  Status read_tools(const Json& a, const std::string& where, store::AgentSavedState& state);
+  Status read_tools(const Json& a, const std::string& where, AgentFileAgent& agent);
   Result<std::optional<store::MessageRecord>> read_message(const Json& m, const std::string& agent_where);
   Status read_extension(const Json& ext, const std::string& where, AgentFileAgent& out);
   void warn(std::string line) { warnings_.push_back(std::move(line)); }
 
+  // An MCP server's tool (Letta's tool_type "external_mcp"), or nullopt when the file does not
+  // say which server it comes from (warned).
+  Result<std::optional<AgentFileMcpTool>> read_mcp_tool(const Json& t, const std::string& what);
+
   std::map<std::string, Json> blocks_, tools_, extensions_;
+  std::map<std::string, std::string> server_names_;  // file id -> server_name
+  std::vector<AgentFileMcpServer> mcp_servers_;
   std::vector<std::string> warnings_;
 };
 
@@ -163,9 +169,13 @@ Result<AgentFileContents> FileReader::read(const Json& doc) {
   }
   MEMGPT_ASSIGN_OR_RETURN(auto servers, items_by_id(doc, "mcp_servers"));
   for (const auto& [id, s] : servers) {
-    std::string name =
-        s.contains("server_name") && s["server_name"].is_string() ? s["server_name"].get<std::string>() : "unnamed";
-    warn(fmt::format("MCP server '{}' ({}) is not imported", id, name));
+    std::string what = fmt::format("MCP server '{}'", id);
+    MEMGPT_ASSIGN_OR_RETURN(auto name, opt_string(s, "server_name", what));
+    if (!name || name->empty()) return invalid_argument(fmt::format("{}: a server needs a 'server_name'", what));
+    Json definition = s;
+    definition.erase("id");
+    server_names_[id] = *name;
+    mcp_servers_.push_back({id, *name, std::move(definition)});
   }
   MEMGPT_ASSIGN_OR_RETURN(Json ext, object_of(doc, kAgentFileExtensionKey, "the agent file"));
   if (ext.is_object()) {
@@ -197,6 +207,7 @@ Result<AgentFileContents> FileReader::read(const Json& doc) {
           fmt::format("{} refers to agent '{}', which the file does not define", kAgentFileExtensionKey, id));
     }
   }
+  out.mcp_servers = std::move(mcp_servers_);
   out.warnings = std::move(warnings_);
   return out;
 }
@@ -228,7 +239,7 @@ Result<AgentFileAgent> FileReader::read_agent(const Json& a, const std::string& 
   out.passages_embedder = embedding_config_of(embedding);
 
   MEMGPT_RETURN_IF_ERROR(read_blocks(a, where, r.state));
-  MEMGPT_RETURN_IF_ERROR(read_tools(a, where, r.state));
+  MEMGPT_RETURN_IF_ERROR(read_tools(a, where, out));
   MEMGPT_ASSIGN_OR_RETURN(Json rules, list_of(a, "tool_rules", where));
   if (!rules.empty()) {
     warn(fmt::format("{}: {} tool rules are not honoured (memgpt's functions chain by heartbeats)", where,
@@ -329,7 +340,54 @@ Status FileReader::read_blocks(const Json& a, const std::string& where, store::A
   return {};
 }
 
-Status FileReader::read_tools(const Json& a, const std::string& where, store::AgentSavedState& state) {
+Result<std::optional<AgentFileMcpTool>> FileReader::read_mcp_tool(const Json& t, const std::string& what) {
+  AgentFileMcpTool tool;
+  tool.name = t["name"].get<std::string>();
+  MEMGPT_ASSIGN_OR_RETURN(auto description, opt_string(t, "description", what));
+  tool.description = description.value_or("");
+  // The server: metadata_.mcp names it (by the file's id, or by name), else Letta's tag "mcp:NAME".
+  MEMGPT_ASSIGN_OR_RETURN(Json metadata, object_of(t, "metadata_", what));
+  Json mcp = metadata.is_object() && metadata.contains("mcp") ? decoded(metadata["mcp"]) : Json(nullptr);
+  if (mcp.is_object()) {
+    MEMGPT_ASSIGN_OR_RETURN(auto server_id, opt_string(mcp, "server_id", what + " metadata_.mcp"));
+    MEMGPT_ASSIGN_OR_RETURN(auto server_name, opt_string(mcp, "server_name", what + " metadata_.mcp"));
+    if (server_id && server_names_.count(*server_id)) tool.server = server_names_[*server_id];
+    else if (server_name) tool.server = *server_name;
+    MEMGPT_ASSIGN_OR_RETURN(auto timeout, opt_integer(mcp, "memgpt_timeout_ms", what + " metadata_.mcp"));
+    if (timeout && *timeout > 0) tool.timeout_ms = *timeout;
+  }
+  if (tool.server.empty()) {
+    MEMGPT_ASSIGN_OR_RETURN(auto tags, strings_of(t, "tags", what));
+    for (const auto& tag : tags) {
+      if (tag.rfind("mcp:", 0) == 0 && tag.size() > 4) tool.server = tag.substr(4);
+    }
+  }
+  if (tool.server.empty()) {
+    warn(fmt::format("{} ({}, external_mcp) is not imported: the file does not say which MCP server it comes from",
+                     what, tool.name));
+    return std::optional<AgentFileMcpTool>{};
+  }
+  // Its parameters; request_heartbeat is ours to add (Letta's schemas may carry it already).
+  MEMGPT_ASSIGN_OR_RETURN(Json schema, object_of(t, "json_schema", what));
+  if (schema.is_object() && schema.contains("parameters") && decoded(schema["parameters"]).is_object()) {
+    tool.input_schema = decoded(schema["parameters"]);
+  }
+  if (tool.input_schema.contains("properties") && tool.input_schema["properties"].is_object()) {
+    tool.input_schema["properties"].erase("request_heartbeat");
+  }
+  if (tool.input_schema.contains("required") && tool.input_schema["required"].is_array()) {
+    Json& required = tool.input_schema["required"];
+    required.erase(std::remove(required.begin(), required.end(), Json("request_heartbeat")), required.end());
+  }
+  if (tool.description.empty() && schema.is_object() && schema.contains("description") &&
+      schema["description"].is_string()) {
+    tool.description = schema["description"].get<std::string>();
+  }
+  return std::optional<AgentFileMcpTool>(std::move(tool));
+}
+
+Status FileReader::read_tools(const Json& a, const std::string& where, AgentFileAgent& agent) {
+  store::AgentSavedState& state = agent.record.state;
   std::vector<std::pair<std::string, std::string>> wanted;  // (name, description for warnings)
   MEMGPT_ASSIGN_OR_RETURN(auto tool_ids, strings_of(a, "tool_ids", where));
   for (const auto& id : tool_ids) {
@@ -342,13 +400,19 @@ Status FileReader::read_tools(const Json& a, const std::string& where, store::Ag
     MEMGPT_ASSIGN_OR_RETURN(auto name, opt_string(t, "name", what));
     MEMGPT_ASSIGN_OR_RETURN(auto type, opt_string(t, "tool_type", what));
     if (!name || name->empty()) return invalid_argument(fmt::format("{}: a tool needs a 'name'", what));
+    if (type == "external_mcp") {
+      MEMGPT_ASSIGN_OR_RETURN(auto tool, read_mcp_tool(t, what));
+      if (tool) agent.mcp_tools.push_back(std::move(*tool));
+      continue;
+    }
     wanted.emplace_back(*name, fmt::format("{} ({}, {})", what, *name, type.value_or("custom")));
   }
   MEMGPT_ASSIGN_OR_RETURN(auto names, strings_of(a, "tools", where));
   for (const auto& n : names) wanted.emplace_back(n, fmt::format("tool '{}'", n));
   for (const auto& [name, what] : wanted) {
     if (!agent::is_builtin_function(name)) {
-      warn(fmt::format("{}: {} is not imported: memgpt runs only its built-in functions", where, what));
+      warn(fmt::format("{}: {} is not imported: memgpt runs only its built-in functions and MCP servers' tools", where,
+                       what));
       continue;
     }
     if (std::find(state.functions.begin(), state.functions.end(), name) == state.functions.end()) {

@@ -22,8 +22,9 @@ struct AgentFileService::Prepared {
   bool embed = false;  // the passages need vectors from the home's embedder
 };
 
-AgentFileService::AgentFileService(AppContext& ctx, Archival& archival, AgentService& agents)
-    : ctx_(ctx), archival_(archival), agents_(agents) {}
+AgentFileService::AgentFileService(AppContext& ctx, Archival& archival, AgentService& agents,
+                                   ExternalToolCatalog* tools)
+    : ctx_(ctx), archival_(archival), agents_(agents), tools_(tools) {}
 
 Result<std::string> AgentFileService::export_agent(const std::string& agent_id,
                                                    const AgentExportOptions& options) {
@@ -50,6 +51,11 @@ Result<std::string> AgentFileService::export_agent(const std::string& agent_id,
   std::sort(out.passages.begin(), out.passages.end(),
             [](const AgentFilePassage& a, const AgentFilePassage& b) { return a.created_at < b.created_at; });
   AgentFileContents contents;
+  if (tools_) {
+    MEMGPT_ASSIGN_OR_RETURN(ExternalToolsOfAgent external, tools_->export_tools(agent_id));
+    out.mcp_tools = std::move(external.tools);
+    contents.mcp_servers = std::move(external.servers);
+  }
   contents.agents.push_back(std::move(out));
   return agent_file_json(contents, SystemClock::instance().now_ms()).dump(2);
 }
@@ -221,6 +227,31 @@ Status AgentFileService::store_agents(std::vector<Prepared>& prepared) {
   return {};
 }
 
+void AgentFileService::import_mcp_tools(const AgentFileContents& contents, const std::vector<Prepared>& prepared,
+                                        AgentImportReport& report) {
+  std::set<std::string> used;
+  for (size_t i = 0; i < contents.agents.size(); ++i) {
+    const auto& tools = contents.agents[i].mcp_tools;
+    for (const auto& t : tools) used.insert(t.server);
+    if (tools.empty()) continue;
+    if (!tools_) {
+      for (const auto& t : tools) {
+        report.warnings.push_back(fmt::format("agent '{}': MCP tool '{}' (server '{}') is not imported",
+                                              contents.agents[i].record.id, t.name, t.server));
+      }
+      continue;
+    }
+    tools_->import_tools(prepared[i].record.id, tools, contents.mcp_servers,
+                         report.warnings, report.registered);
+  }
+  for (const auto& server : contents.mcp_servers) {
+    if (!used.count(server.name)) {
+      report.warnings.push_back(fmt::format("MCP server '{}' ({}) is not imported: no tool of the file's agents uses it",
+                                            server.id, server.name));
+    }
+  }
+}
+
 Result<AgentImportReport> AgentFileService::import_contents(AgentFileContents contents,
                                                             const AgentImportOptions& options) {
   if (!options.name.empty() && contents.agents.size() > 1) {
@@ -239,6 +270,7 @@ Result<AgentImportReport> AgentFileService::import_contents(AgentFileContents co
   }
   MEMGPT_RETURN_IF_ERROR(embed_passages(prepared, options));
   MEMGPT_RETURN_IF_ERROR(store_agents(prepared));
+  import_mcp_tools(contents, prepared, report);
   for (const auto& p : prepared) {
     report.agents.push_back({p.record.id, p.record.name, static_cast<int64_t>(p.messages.size()),
                              static_cast<int64_t>(p.passages.size()), p.embed && !p.passages.empty()});

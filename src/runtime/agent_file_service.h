@@ -21,6 +21,7 @@
 
 #include "runtime/agent_file.h"
 #include "runtime/agent_service.h"
+#include "runtime/external_tool_catalog.h"
 #include "runtime/model_endpoints.h"
 #include "runtime/runtime.h"
 
@@ -53,12 +54,14 @@ struct ImportedAgent {
 struct AgentImportReport {
   std::vector<ImportedAgent> agents;
   std::vector<std::string> warnings;  // one line per item of the file not honoured
+  std::vector<std::string> registered;  // one line per MCP server the import registered
 };
 
 class AgentFileService {
  public:
-  // Everything given must outlive the service.
-  AgentFileService(AppContext& ctx, Archival& archival, AgentService& agents);
+  // Everything given must outlive the service. Without `tools`, MCP tools are neither written
+  // nor imported (reported).
+  AgentFileService(AppContext& ctx, Archival& archival, AgentService& agents, ExternalToolCatalog* tools = nullptr);
 
   // The agent as an Agent File document (text, indented); kNotFound for an unknown agent.
   Result<std::string> export_agent(const std::string& agent_id, const AgentExportOptions& options = {});
@@ -73,10 +76,14 @@ class AgentFileService {
                        std::vector<std::string>& warnings);
   Status embed_passages(std::vector<Prepared>& prepared, const AgentImportOptions& options);
   Status store_agents(std::vector<Prepared>& prepared);
+  // After the agents are stored: their MCP tools, through tools_ (reported when there is none).
+  void import_mcp_tools(const AgentFileContents& contents, const std::vector<Prepared>& prepared,
+                        AgentImportReport& report);
 
   AppContext& ctx_;
   Archival& archival_;
   AgentService& agents_;
+  ExternalToolCatalog* tools_;
 };
 
 }  // namespace memgpt::runtime

@@ -20,6 +20,32 @@ std::string letta_tool_type(const std::string& name) {
   return name.rfind("core_memory_", 0) == 0 ? "letta_memory_core" : "letta_core";
 }
 
+// Letta's shape of a tool from an MCP server: tagged and described as Letta tags it, the
+// server named in metadata_.mcp (server_id: the file's id of the server).
+OrderedJson mcp_tool_json(const AgentFileMcpTool& t, const std::string& id,
+                          const std::map<std::string, std::string>& server_ids) {
+  OrderedJson schema;
+  schema["name"] = t.name;
+  schema["description"] = t.description;
+  schema["parameters"] = ordered(t.input_schema.dump());
+  OrderedJson mcp;
+  mcp["server_name"] = t.server;
+  if (auto it = server_ids.find(t.server); it != server_ids.end()) mcp["server_id"] = it->second;
+  if (t.timeout_ms > 0) mcp["memgpt_timeout_ms"] = t.timeout_ms;
+  return {{"id", id},
+          {"name", t.name},
+          {"tool_type", "external_mcp"},
+          {"description", t.description},
+          {"source_type", "python"},
+          {"tags", OrderedJson::array({"mcp:" + t.server})},
+          {"source_code", nullptr},
+          {"json_schema", std::move(schema)},
+          {"args_json_schema", nullptr},
+          {"return_char_limit", 6000},
+          {"pip_requirements", nullptr},
+          {"metadata_", {{"mcp", std::move(mcp)}}}};
+}
+
 OrderedJson llm_config_json(const store::AgentRecord& r) {
   const store::AgentLlmConfig& l = r.llm_config;
   OrderedJson j;
@@ -66,6 +92,18 @@ OrderedJson agent_file_json(const AgentFileContents& contents, int64_t now_ms) {
   OrderedJson agents = OrderedJson::array(), blocks = OrderedJson::array(), tools = OrderedJson::array();
   OrderedJson extension_agents = OrderedJson::array();
   std::map<std::string, std::string> tool_ids;  // function name -> file id (shared by the agents)
+  // The MCP servers, by name -> file id; Letta's tools name theirs in metadata_.mcp.
+  OrderedJson servers = OrderedJson::array();
+  std::map<std::string, std::string> server_ids;
+  for (const auto& server : contents.mcp_servers) {
+    std::string id = fmt::format("mcp_server-{}", servers.size());
+    if (!server_ids.emplace(server.name, id).second) continue;
+    OrderedJson j;
+    j["id"] = id;
+    OrderedJson definition = ordered(server.definition.dump());
+    for (const auto& [key, value] : definition.items()) j[key] = value;
+    servers.push_back(std::move(j));
+  }
   int message_n = 0;
   for (size_t a = 0; a < contents.agents.size(); ++a) {
     const AgentFileAgent& in = contents.agents[a];
@@ -110,6 +148,11 @@ OrderedJson agent_file_json(const AgentFileContents& contents, int64_t now_ms) {
                          {"pip_requirements", nullptr},
                          {"metadata_", OrderedJson::object()}});
       }
+      agent_tool_ids.push_back(it->second);
+    }
+    for (const auto& t : in.mcp_tools) {
+      auto [it, added] = tool_ids.emplace(fmt::format("mcp:{}:{}", t.server, t.name), fmt::format("tool-{}", tool_ids.size()));
+      if (added) tools.push_back(mcp_tool_json(t, it->second, server_ids));
       agent_tool_ids.push_back(it->second);
     }
 
@@ -190,7 +233,7 @@ OrderedJson agent_file_json(const AgentFileContents& contents, int64_t now_ms) {
   doc["files"] = OrderedJson::array();
   doc["sources"] = OrderedJson::array();
   doc["tools"] = std::move(tools);
-  doc["mcp_servers"] = OrderedJson::array();
+  doc["mcp_servers"] = std::move(servers);
   doc["metadata"] = {{"exported_by", "memgpt"}};
   doc["created_at"] = format_iso8601(now_ms);
   doc[kAgentFileExtensionKey] = {{"version", 1}, {"agents", std::move(extension_agents)}};

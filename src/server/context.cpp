@@ -60,13 +60,7 @@ ApiResult<Json> ServerContext::agent_json(const store::AgentRecord& agent) {
   // Tools attached from other MCP servers, after the built-in ones (Letta's tool_type for them).
   API_ASSIGN_OR_RETURN(auto attached, mcp_tools.list(agent.id));
   for (const auto& t : attached) {
-    view["tools"].push_back({{"id", mcp::tool_id(t.server, t.tool)},
-                             {"name", t.tool},
-                             {"description", t.description},
-                             {"tool_type", "external_mcp"},
-                             {"source_type", "mcp"},
-                             {"json_schema", {{"name", t.tool}, {"description", t.description}, {"parameters", t.input_schema}}},
-                             {"tags", Json::array({"mcp:" + t.server})}});
+    view["tools"].push_back(mcp_tool_view(t.server, t.tool, t.description, t.input_schema));
   }
   return view;
 }

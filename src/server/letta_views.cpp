@@ -33,6 +33,18 @@ std::string handle_of(const std::string& type, const std::string& model) {
 
 }  // namespace
 
+Json mcp_tool_view(const std::string& server, const std::string& name, const std::string& description,
+                   const Json& input_schema) {
+  return {{"id", fmt::format("mcp:{}:{}", server, name)},
+          {"name", name},
+          {"description", description},
+          {"tool_type", "external_mcp"},
+          {"source_type", "mcp"},
+          {"json_schema", {{"name", name}, {"description", description}, {"parameters", input_schema}}},
+          {"tags", Json::array({"mcp:" + server})},
+          {"metadata_", {{"mcp", {{"server_name", server}}}}}};
+}
+
 Json tool_views(const std::vector<std::string>& requested) {
   std::vector<std::string> names = requested.empty() ? agent::builtin_function_names() : requested;
   Json out = Json::array();

@@ -23,6 +23,10 @@ Json agent_view(const store::AgentRecord& agent, const std::vector<store::Source
 Json llm_config_view(const store::AgentLlmConfig& llm_config);
 // Tools as Letta's Tool objects (id "tool-<name>"); `names` empty = every built-in function.
 Json tool_views(const std::vector<std::string>& names);
+// A tool of another MCP server as Letta shows it (tool_type external_mcp); its id is
+// "mcp:SERVER:TOOL", what PATCH /v1/agents/{id}/tools/attach/{tool_id} takes.
+Json mcp_tool_view(const std::string& server, const std::string& name, const std::string& description,
+                   const Json& input_schema);
 Json embedding_config_view(const store::AgentEmbeddingConfig& embedding_config);
 Json source_view(const store::SourceRecord& source);
 // The embedder a source's passages were written with, as an agent's embedding settings.

@@ -7,6 +7,7 @@
 // The work is runtime::AgentFileService's, shared with `memgpt export` / `memgpt import`.
 #include <fmt/format.h>
 
+#include "mcp/agent_file_tools.h"
 #include "runtime/agent_file_service.h"
 #include "runtime/model_endpoints.h"
 #include "server/request_fields.h"
@@ -41,7 +42,8 @@ ApiResult<http::Response> export_agent(ServerContext& s, const http::Request& re
   }
   runtime::AgentExportOptions options;
   options.without_messages = form_flag(req, "scrub_messages");
-  runtime::AgentFileService files(s.app, s.archival, s.agents);
+  mcp::McpToolCatalog catalog(s.mcp_tools);  // the agent's MCP tools, their servers' secrets left out
+  runtime::AgentFileService files(s.app, s.archival, s.agents, &catalog);
   auto text = files.export_agent(rec.id, options);
   if (!text.ok()) return public_error(text.status());
   http::Response response;
@@ -99,7 +101,10 @@ ApiResult<http::Response> import_agent(ServerContext& s, const http::Request& re
       contents->warnings.push_back(fmt::format("'{}' is not honoured: memgpt's functions take no secrets", field));
     }
   }
-  runtime::AgentFileService files(s.app, s.archival, s.agents);
+  // Registering a file's MCP servers (commands this host runs) and attaching their tools is the
+  // operator's, as on /v1/tools/mcp/servers: a user's import reports the MCP tools instead.
+  mcp::McpToolCatalog catalog(s.mcp_tools);
+  runtime::AgentFileService files(s.app, s.archival, s.agents, c.is_operator ? &catalog : nullptr);
   auto report = files.import_contents(std::move(*contents), options);
   if (!report.ok()) {
     const Status& st = report.status();
@@ -109,7 +114,7 @@ ApiResult<http::Response> import_agent(ServerContext& s, const http::Request& re
   }
   Json ids = Json::array();
   for (const auto& a : report->agents) ids.push_back(a.id);
-  return json_response({{"agent_ids", ids}, {"warnings", report->warnings}});
+  return json_response({{"agent_ids", ids}, {"warnings", report->warnings}, {"registered", report->registered}});
 }
 
 }  // namespace

@@ -133,6 +133,50 @@ TEST_F(McpAttach, AttachRefusesBuiltinNamesAndUnknownToolsAndDeletingTheAgentFor
   EXPECT_EQ(parse_json_or_discarded(testing::read_text(home_.file("mcp_attachments.json")))["agents"], Json::object());
 }
 
+TEST_F(McpAttach, TheReplAttachesAToolTheModelCallsOnTheNextStepAndDetachesIt) {
+  start(Json::array({call("echo", {{"text", "from the repl"}, {"request_heartbeat", true}}),
+                     call("send_message", {{"message", "The echo answered."}})}));
+  auto r = run({"run", "--agent", "bob", "--no-verify"},
+               "/help\n/mcp servers\n/mcp tools tools\n/mcp attach tools echo\n/mcp\nPlease use the echo tool.\n"
+               "/mcp detach mcp:tools:echo\n/mcp attached\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  // /help lists the /mcp commands beside the others.
+  EXPECT_NE(r.out.find("/mcp attach SRV TOOL"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("/attach [NAME]"), std::string::npos) << r.out;
+  // /mcp servers and /mcp tools SERVER show what there is to attach.
+  EXPECT_NE(r.out.find("stdio"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("hang"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Attached mcp:tools:echo to agent 'bob' (the model calls it as 'echo').\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("The echo answered."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Detached mcp:tools:echo from agent 'bob'.\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Agent 'bob' has no MCP tools (/mcp attach SERVER TOOL).\n"), std::string::npos) << r.out;
+  // The model was offered the tool attached in this session and its answer came back.
+  auto reqs = llm_->requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_NE(reqs[0]["tools"].dump().find("\"echo\""), std::string::npos);
+  EXPECT_NE(last_tool_result(1).find("echo: from the repl"), std::string::npos) << last_tool_result(1);
+  // The CLI sees what the REPL did (one store of attachments).
+  EXPECT_EQ(parse_json_or_discarded(run({"mcp", "attached", "--agent", "bob", "--json"}).out), Json::array());
+}
+
+TEST_F(McpAttach, TheReplAnswersAnUnknownServerOrToolWithOneLineAndAScriptStops) {
+  start(Json::array());
+  auto server = run({"run", "--agent", "bob", "--no-verify"}, "/mcp attach nowhere echo\n/mcp\n");
+  EXPECT_EQ(server.exit_code, 1);
+  EXPECT_EQ(server.err, "error: no MCP server 'nowhere' (registered: tools)\n");
+  EXPECT_EQ(server.out.find("has no MCP tools"), std::string::npos) << server.out;  // the script stopped
+  auto tool = run({"run", "--agent", "bob", "--no-verify"}, "/mcp attach tools nope\n");
+  EXPECT_EQ(tool.exit_code, 1);
+  EXPECT_EQ(tool.err, "error: MCP server 'tools' has no tool 'nope'\n");
+  auto usage = run({"run", "--agent", "bob", "--no-verify"}, "/mcp attach tools\n");
+  EXPECT_EQ(usage.exit_code, 1);
+  EXPECT_EQ(usage.err, "error: usage: /mcp attach SERVER TOOL (`/mcp tools SERVER` lists a server's tools)\n");
+  auto verb = run({"run", "--agent", "bob", "--no-verify"}, "/mcp frobnicate\n");
+  EXPECT_EQ(verb.exit_code, 1);
+  EXPECT_EQ(verb.err, "error: unknown /mcp command 'frobnicate' (known: attached, servers, tools, attach, detach)\n");
+}
+
 class McpAttachServer : public e2e::ServerFixture {};
 
 TEST_F(McpAttachServer, PatchAttachesAToolThatTheAgentCallsAndItSurvivesARestart) {

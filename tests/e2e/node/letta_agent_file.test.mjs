@@ -5,17 +5,11 @@
 // has the same memory, messages and archival memory, and answers a message; bad files are
 // refused with one line and leave no agent; a 100 MB upload is a 413.
 // Usage: MEMGPT_BIN=... SCRIPTED_LLM_BIN=... MEMGPT_NODE_MODULES=... node letta_agent_file.test.mjs
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { READY, expectStatus, requireModule, startServer, stopServer } from "./support.mjs";
+import { expectStatus, requireModule, startScriptedServer } from "./support.mjs";
 
-const memgpt = process.env.MEMGPT_BIN;
-const scriptedLlm = process.env.SCRIPTED_LLM_BIN;
 const { Letta, toFile } = requireModule("@letta-ai/letta-client");
 
 const scenario = {
@@ -29,18 +23,9 @@ const scenario = {
 };
 
 test("the official Letta client exports and imports agents through memgpt server", async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "memgpt-af-"));
-  const env = { ...process.env, MEMGPT_HOME: path.join(dir, "home"), MEMGPT_SERVER_PASS: "e2e-password" };
-  writeFileSync(path.join(dir, "scenario.json"), JSON.stringify(scenario));
-  let llm, server;
+  const { port, llmPort, stop } = await startScriptedServer(
+    scenario, { prefix: "memgpt-af-", openaiKey: "sk-test-agent-file-secret" });
   try {
-    let llmPort, port;
-    ({ child: llm, port: llmPort } = await startServer(
-      scriptedLlm, ["--scenario", path.join(dir, "scenario.json"), "--port", "0"], { ready: READY.scriptedLlm }));
-    execFileSync(memgpt, ["configure", "--llm-provider", "openai", "--model", "gpt-4o-mini", "--model-endpoint",
-                          `http://127.0.0.1:${llmPort}/v1`, "--openai-key", "sk-test-agent-file-secret"],
-                 { env, stdio: "ignore" });
-    ({ child: server, port } = await startServer(memgpt, ["server", "--port", "0"], { env, ready: READY.memgptServer }));
     const baseURL = `http://127.0.0.1:${port}`;
     const client = new Letta({ baseURL, apiKey: "e2e-password", maxRetries: 0 });
 
@@ -143,7 +128,6 @@ test("the official Letta client exports and imports agents through memgpt server
     assert.equal(res.status, 413);
     assert.equal(await count(), before);
   } finally {
-    await Promise.all([stopServer(server), stopServer(llm)]);
-    rmSync(dir, { recursive: true, force: true });
+    await stop();
   }
 });

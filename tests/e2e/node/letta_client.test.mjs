@@ -3,17 +3,11 @@
 // core-memory blocks, archival passages, folder upload + attach, message paging, delete. Every
 // result is checked, and the LLM double must have seen only valid Chat Completions requests.
 // Usage: MEMGPT_BIN=... SCRIPTED_LLM_BIN=... MEMGPT_NODE_MODULES=... node letta_client.test.mjs
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { READY, expectStatus, requireModule, startServer, stopServer } from "./support.mjs";
+import { expectStatus, requireModule, startScriptedServer } from "./support.mjs";
 
-const memgpt = process.env.MEMGPT_BIN;
-const scriptedLlm = process.env.SCRIPTED_LLM_BIN;
 const { Letta, toFile } = requireModule("@letta-ai/letta-client");
 
 const scenario = {
@@ -27,17 +21,8 @@ const scenario = {
 };
 
 test("official Letta client drives memgpt server", async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "memgpt-letta-"));
-  const env = { ...process.env, MEMGPT_HOME: path.join(dir, "home"), MEMGPT_SERVER_PASS: "e2e-password" };
-  writeFileSync(path.join(dir, "scenario.json"), JSON.stringify(scenario));
-  let llm, server;
+  const { port, llmPort, stop } = await startScriptedServer(scenario, { prefix: "memgpt-letta-" });
   try {
-    let llmPort, port;
-    ({ child: llm, port: llmPort } = await startServer(
-      scriptedLlm, ["--scenario", path.join(dir, "scenario.json"), "--port", "0"], { ready: READY.scriptedLlm }));
-    execFileSync(memgpt, ["configure", "--llm-provider", "openai", "--model", "gpt-4o-mini", "--model-endpoint",
-                          `http://127.0.0.1:${llmPort}/v1`, "--openai-key", "sk-test"], { env, stdio: "ignore" });
-    ({ child: server, port } = await startServer(memgpt, ["server", "--port", "0"], { env, ready: READY.memgptServer }));
     const client = new Letta({ baseURL: `http://127.0.0.1:${port}`, apiKey: "e2e-password", maxRetries: 0 });
 
     // Models.
@@ -184,7 +169,6 @@ test("official Letta client drives memgpt server", async () => {
     const violations = await (await fetch(`http://127.0.0.1:${llmPort}/_violations`)).json();
     assert.deepEqual(violations, []);
   } finally {
-    await Promise.all([stopServer(server), stopServer(llm)]);
-    rmSync(dir, { recursive: true, force: true });
+    await stop();
   }
 });

@@ -4,16 +4,14 @@
 // call each one, errors for bad arguments and unknown tools, auth refused without the key.
 // Usage: MEMGPT_BIN=... SCRIPTED_LLM_BIN=... MEMGPT_NODE_MODULES=... node mcp.test.mjs
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import assert from "node:assert/strict";
 import test from "node:test";
 
-import { READY, requireModule, startServer, stopServer } from "./support.mjs";
+import { requireModule, startScriptedServer } from "./support.mjs";
 
 const memgpt = process.env.MEMGPT_BIN;
-const scriptedLlm = process.env.SCRIPTED_LLM_BIN;
 const { Client } = requireModule("@modelcontextprotocol/sdk/client/index.js");
 const { StdioClientTransport } = requireModule("@modelcontextprotocol/sdk/client/stdio.js");
 const { StreamableHTTPClientTransport } = requireModule("@modelcontextprotocol/sdk/client/streamableHttp.js");
@@ -100,20 +98,15 @@ async function exerciseTools(client, { reply }) {
 }
 
 test("official MCP SDK client drives memgpt mcp (stdio) and memgpt server /mcp (streamable HTTP)", async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "memgpt-mcp-"));
-  const env = { ...process.env, MEMGPT_HOME: path.join(dir, "home"), MEMGPT_SERVER_PASS: "e2e-password" };
-  writeFileSync(path.join(dir, "scenario.json"), JSON.stringify(scenario));
-  mkdirSync(path.join(dir, "docs"));
-  writeFileSync(path.join(dir, "docs", "harbour.txt"), "The keeper of the lighthouse is Mira. She lights the lamp at dusk.\n");
-  let llm, server, stdio;
-  try {
-    let llmPort, port;
-    ({ child: llm, port: llmPort } = await startServer(
-      scriptedLlm, ["--scenario", path.join(dir, "scenario.json"), "--port", "0"], { ready: READY.scriptedLlm }));
-    execFileSync(memgpt, ["configure", "--llm-provider", "openai", "--model", "gpt-4o-mini", "--model-endpoint",
-                          `http://127.0.0.1:${llmPort}/v1`, "--openai-key", "sk-test"], { env, stdio: "ignore" });
+  // The home has a data source (for list_sources / search_source) before the server starts.
+  const loadDocs = (env, dir) => {
+    mkdirSync(path.join(dir, "docs"));
+    writeFileSync(path.join(dir, "docs", "harbour.txt"), "The keeper of the lighthouse is Mira. She lights the lamp at dusk.\n");
     execFileSync(memgpt, ["load", "directory", "--name", "docs", "--input-dir", path.join(dir, "docs")], { env, stdio: "ignore" });
-    ({ child: server, port } = await startServer(memgpt, ["server", "--port", "0"], { env, ready: READY.memgptServer }));
+  };
+  const { env, port, llmPort, stop } = await startScriptedServer(scenario, { prefix: "memgpt-mcp-", prepare: loadDocs });
+  let stdio;
+  try {
     const created = await fetch(`http://127.0.0.1:${port}/v1/agents`, {
       method: "POST",
       headers: { Authorization: "Bearer e2e-password", "Content-Type": "application/json" },
@@ -157,7 +150,6 @@ test("official MCP SDK client drives memgpt mcp (stdio) and memgpt server /mcp (
     assert.deepEqual(violations, []);
   } finally {
     await stdio?.close().catch(() => {});
-    await Promise.all([stopServer(server), stopServer(llm)]);
-    rmSync(dir, { recursive: true, force: true });
+    await stop();
   }
 });

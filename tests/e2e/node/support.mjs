@@ -1,7 +1,9 @@
 // What the Node e2e tests share: starting a server that binds port 0 and reports the port it got
 // (no port is picked before it is bound, so parallel tests cannot collide), tied to the test.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import { createRequire } from "node:module";
 import path from "node:path";
 
@@ -64,4 +66,37 @@ export async function expectStatus(promise, status) {
     return e;
   }
   assert.fail(`expected HTTP ${status}, the call succeeded`);
+}
+
+// A fresh home in a temporary folder, configured for the scripted OpenAI-compatible LLM server
+// playing `scenario` (MEMGPT_BIN, SCRIPTED_LLM_BIN), and `memgpt server` on it with the server
+// password `password`. `prepare(env, dir)` runs before the server starts (e.g. `memgpt load`).
+// Resolves { dir, env, llmPort, port, stop }; stop() ends both servers, waits for them, and
+// removes the folder. Whatever fails on the way stops what was started.
+export async function startScriptedServer(scenario, { prefix = "memgpt-", password = "e2e-password",
+                                                      openaiKey = "sk-test", prepare } = {}) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  const env = { ...process.env, MEMGPT_HOME: path.join(dir, "home"), MEMGPT_SERVER_PASS: password };
+  let llm, server;
+  const stop = async () => {
+    await Promise.all([stopServer(server), stopServer(llm)]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    writeFileSync(path.join(dir, "scenario.json"), JSON.stringify(scenario));
+    let llmPort, port;
+    ({ child: llm, port: llmPort } = await startServer(
+      process.env.SCRIPTED_LLM_BIN, ["--scenario", path.join(dir, "scenario.json"), "--port", "0"],
+      { ready: READY.scriptedLlm }));
+    execFileSync(process.env.MEMGPT_BIN, ["configure", "--llm-provider", "openai", "--model", "gpt-4o-mini",
+                                          "--model-endpoint", `http://127.0.0.1:${llmPort}/v1`, "--openai-key", openaiKey],
+                 { env, stdio: "ignore" });
+    if (prepare) await prepare(env, dir);
+    ({ child: server, port } = await startServer(process.env.MEMGPT_BIN, ["server", "--port", "0"],
+                                                 { env, ready: READY.memgptServer }));
+    return { dir, env, llmPort, port, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
 }
