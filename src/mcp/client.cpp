@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -24,6 +25,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxAnswerBytes = 16u << 20;
+// A server started on demand (e.g. `npx ...`) can take seconds before it answers initialize.
+constexpr std::chrono::milliseconds kHandshakeTimeout{15000};
 
 Status timeout_error(std::string message) { return {ErrorCode::kTimeout, std::move(message)}; }
 
@@ -105,28 +108,39 @@ class ClientBase : public McpClient {
   // Sends `message` and returns the answer with its id (or, for a notification, null).
   virtual Result<Json> exchange(const Json& message, Clock::time_point deadline) = 0;
   virtual void reset() = 0;  // after a failure: the next call starts over
+  // The tool's timeout bounds each request; starting the server and the handshake get at least
+  // kHandshakeTimeout, so a short timeout for a tool is not spent on a slow process start.
+  std::chrono::milliseconds limit_for(const std::string& method) const {
+    bool handshake = method == "initialize" || method == "notifications/initialized";
+    return handshake ? std::max(timeout_, kHandshakeTimeout) : timeout_;
+  }
+  Status late(const std::string& method) const {
+    return timeout_error(fmt::format("MCP server '{}' did not answer {} within {}", config_.name, method,
+                                     seconds_text(limit_for(method))));
+  }
+
   const McpServerConfig config_;
   const std::chrono::milliseconds timeout_;
   bool initialized_ = false;
 
  private:
   Result<Json> call(const std::string& method, const Json& params) {
-    Clock::time_point deadline = Clock::now() + timeout_;
-    Result<Json> result = attempt(method, params, deadline);
+    Result<Json> result = attempt(method, params);
     if (!result.ok() && result.status().code() != ErrorCode::kFailedPrecondition) {
       reset();
       initialized_ = false;
     }
     return result;
   }
-  Result<Json> attempt(const std::string& method, const Json& params, Clock::time_point deadline) {
+  Result<Json> attempt(const std::string& method, const Json& params) {
     if (!initialized_) {
-      MEMGPT_ASSIGN_OR_RETURN(Json answer, exchange(request(++next_id_, "initialize", initialize_params()), deadline));
+      Clock::time_point handshake = Clock::now() + limit_for("initialize");
+      MEMGPT_ASSIGN_OR_RETURN(Json answer, exchange(request(++next_id_, "initialize", initialize_params()), handshake));
       MEMGPT_RETURN_IF_ERROR(result_of(config_.name, "initialize", answer).status());
-      MEMGPT_RETURN_IF_ERROR(exchange({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}, deadline).status());
+      MEMGPT_RETURN_IF_ERROR(exchange({{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}, handshake).status());
       initialized_ = true;
     }
-    MEMGPT_ASSIGN_OR_RETURN(Json answer, exchange(request(++next_id_, method, params), deadline));
+    MEMGPT_ASSIGN_OR_RETURN(Json answer, exchange(request(++next_id_, method, params), Clock::now() + timeout_));
     return result_of(config_.name, method, answer);
   }
 
@@ -244,7 +258,7 @@ class StdioClient : public ClientBase {
       }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
       if (left <= 0) {
-        return timeout_error(fmt::format("MCP server '{}' did not answer {} within {}", config_.name, method, seconds_text(timeout_)));
+        return late(method);
       }
       pollfd p{from_child_, POLLIN, 0};
       int ready = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 1000)));
@@ -299,13 +313,13 @@ class HttpClientTransport : public ClientBase {
     if (initialized_) req.headers.emplace_back("MCP-Protocol-Version", std::string(kLatestProtocolVersion));
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     const std::string method = message.value("method", "");
-    if (left <= 0) return timeout_error(fmt::format("MCP server '{}' did not answer {} within {}", config_.name, method, seconds_text(timeout_)));
+    if (left <= 0) return late(method);
     req.timeout_ms = static_cast<int>(left);
     req.connect_timeout_ms = static_cast<int>(std::min<int64_t>(left, 5000));
     auto res = http_->send(req);
     if (!res.ok()) {
       if (res.status().code() == ErrorCode::kTimeout) {
-        return timeout_error(fmt::format("MCP server '{}' did not answer {} within {}", config_.name, method, seconds_text(timeout_)));
+        return late(method);
       }
       return unavailable(fmt::format("MCP server '{}' cannot be reached", config_.name));
     }
