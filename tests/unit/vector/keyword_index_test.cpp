@@ -267,11 +267,11 @@ TEST(KeywordIndex, ADamagedOrForeignIndexFileIsRebuilt) {
     std::string bytes = saved;
     if (damage == 0) bytes[bytes.size() / 2] ^= 0x5a;  // a flipped byte
     if (damage == 1) bytes.resize(bytes.size() / 3);    // cut short
-    if (damage == 2) {                                  // the collection dropped and made again
+    if (damage == 2) {  // the collection dropped and made again, with more rows than the file's
       auto store = open(path, true, false);
       ASSERT_TRUE(store->drop_collection("docs").ok());
       ASSERT_TRUE(store->create_collection(spec()).ok());
-      insert_random(*store, corpus, 0, 300);
+      insert_random(*store, corpus, 0, 1000);
     }
     ASSERT_TRUE(write_file_atomic(path + ".docs.kw", bytes).ok());
     auto indexed = open(path, true, false);
