@@ -23,10 +23,13 @@ double term_score(double idf, double tf, double dl, double avgdl) {
   return idf * ((tf * (kK1 + 1.0)) / (tf + kK1 * (1 - kB + kB * dl / avgdl)));
 }
 
-// A bound below the current threshold by more than rounding can explain: the documents it
-// bounds cannot enter the top k (one scoring exactly the threshold arrives later, so it has a
-// larger rid and loses the tie).
-bool below(double bound, double threshold) { return bound < threshold - 1e-9 * std::abs(threshold); }
+// Whether documents whose score is at most `bound` cannot enter a top k whose worst score is
+// `threshold`. Every document still to come has a larger rid than those in the top k, so it
+// must beat the threshold, not tie it. Scores are positive sums of at most kMaxQueryTerms
+// terms, each rounded; the bound is raised by far more than their rounding can differ (a
+// relative 1e-12 against 256 x 2^-53), so no document is pruned whose exact score, as FTS5
+// computes it, would enter.
+bool cannot_enter(double bound, double threshold) { return bound + bound * 1e-12 <= threshold; }
 
 constexpr uint32_t kEnd = std::numeric_limits<uint32_t>::max();
 
@@ -230,7 +233,7 @@ std::vector<KeywordHit> KeywordIndex::search(const std::vector<std::string>& ter
     if (skip) continue;
     bool pruned = false;
     for (size_t j = first_essential; j-- > 0;) {
-      if (below(partial + prefix[j], threshold)) {
+      if (cannot_enter(partial + prefix[j], threshold)) {
         pruned = true;
         break;
       }
@@ -242,7 +245,7 @@ std::vector<KeywordHit> KeywordIndex::search(const std::vector<std::string>& ter
         c.pos = postings.size();
         continue;
       }
-      if (below(partial + (prefix[j] - c.bound) + block_bound(c, b), threshold)) {
+      if (cannot_enter(partial + (j ? prefix[j - 1] : 0.0) + block_bound(c, b), threshold)) {
         pruned = true;
         break;
       }
@@ -274,7 +277,7 @@ std::vector<KeywordHit> KeywordIndex::search(const std::vector<std::string>& ter
       }
       if (top.size() == k) {
         threshold = top.top().score;
-        while (first_essential < n && below(prefix[first_essential], threshold)) ++first_essential;
+        while (first_essential < n && cannot_enter(prefix[first_essential], threshold)) ++first_essential;
       }
     }
     for (size_t i : touched) contribution[i] = 0.0;

@@ -14,8 +14,9 @@
 // Pruning (MaxScore with block maxima): postings are kept by document in blocks of kBlock, each
 // with its largest tf and smallest dl, which bound the block's scores. Terms are taken in order
 // of their bound; those whose bounds together cannot lift a document into the current top k
-// only check the documents the others propose, skipping whole blocks by their bound. Bounds are
-// compared with a small relative margin so that rounding never prunes a true top-k document.
+// only check the documents the others propose, skipping whole blocks by their bound. Documents
+// are visited in rid order, so a later one must beat the k-th score, not tie it; bounds are
+// raised by a relative 1e-12 so that rounding never prunes a true top-k document.
 //
 // Documents are numbered in rid order (rows arrive in ascending rid); a deleted document is
 // marked dead and its terms' df lowered at once (the forward index gives its terms), its

@@ -218,6 +218,21 @@ TEST(KeywordIndex, WordsAreFts5TokensFoldedAndStemmed) {
   EXPECT_TRUE(ids("!!! — ???").empty());
 }
 
+TEST(KeywordIndex, EqualScoresRankBySmallerRowIdFirst) {
+  TwoStores s;
+  ASSERT_TRUE(s.indexed->create_collection(spec()).ok());
+  std::vector<Json> rows;
+  for (int i = 0; i < 600; ++i) rows.push_back(row(i, i % 3 == 0 ? "tide pool" : "rock pool", 0));
+  ASSERT_TRUE(s.indexed->insert("docs", rows).ok());
+  Ranking got = ranked(*s.indexed, "pool tide", 5);
+  EXPECT_EQ(got, ranked(*s.fts5, "pool tide", 5));
+  ASSERT_EQ(got.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(got[i].first, static_cast<int64_t>(3 * i));
+  got = ranked(*s.indexed, "rock", 4);
+  EXPECT_EQ(got, ranked(*s.fts5, "rock", 4));
+  EXPECT_EQ(got, Ranking({{1, got[0].second}, {2, got[0].second}, {4, got[0].second}, {5, got[0].second}}));
+}
+
 TEST(KeywordIndex, HybridSearchFusesTheSameKeywordRanking) {
   TwoStores s;
   Corpus corpus(5);
