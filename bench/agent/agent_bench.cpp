@@ -1,8 +1,10 @@
-// bench_agent [--recall 10000] [--archival 100000] [--steps 200]
+// bench_agent [--recall 10000] [--archival 100000] [--steps 200] [--keyword-index 1]
 // Agent step overhead without model latency (the model answers instantly in process): prompt
 // assembly from the store, exact token counting, store writes (one transaction per step) and
 // function dispatch, with a large recall history and archival memory, at 8k and 128k context
 // windows. Reports p50/p99 per step for a plain reply and for an archival_memory_search call.
+// --keyword-index 0 ranks the keyword half of hybrid search by FTS5 instead of the engine's
+// inverted index (EmbeddedOptions::keyword_index), to compare the two.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -64,18 +66,20 @@ void report(const std::string& label, std::vector<double> ms) {
 
 int main(int argc, char** argv) {
   int recall_n = 10000, archival_n = 100000, steps = 200;
+  vector::EmbeddedOptions engine;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--recall") recall_n = std::atoi(argv[i + 1]);
     if (a == "--archival") archival_n = std::atoi(argv[i + 1]);
     if (a == "--steps") steps = std::atoi(argv[i + 1]);
+    if (a == "--keyword-index") engine.keyword_index = std::atoi(argv[i + 1]) != 0;
   }
   std::string dir = std::filesystem::temp_directory_path() / ("memgpt-agent-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto meta = std::move(*store::MetadataStore::open_sqlite_file(dir + "/sqlite.db"));
   (void)meta->ensure_user("u");
   store::RecallStore recall(meta->shared_db());
-  auto vstore = std::move(*vector::open_embedded_store(dir + "/milvus.db"));
+  auto vstore = std::move(*vector::open_embedded_store(dir + "/milvus.db", engine));
   auto embedder = embed::make_builtin_embedder();
   if (!embedder.ok()) {
     fmt::print(stderr, "{}\n", embedder.status().message());

@@ -21,6 +21,8 @@
 
 namespace memgpt::vector::embedded {
 
+struct KeywordState;  // keyword_search.cpp
+
 struct Collection {
   CollectionSpec spec;
   std::string uid;    // changes when the collection is dropped and created again
@@ -36,6 +38,7 @@ struct Collection {
   KeyTable keys;
   int64_t generation = 0;  // catch-ups that changed something (filter cache validity)
   FilterRowsCache filter_cache;
+  std::shared_ptr<KeywordState> keyword;  // the inverted index, made by KeywordSearch on first use
   std::shared_mutex mu;
 };
 

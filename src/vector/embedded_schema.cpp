@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "vector/milvus_errors.h"
+#include "vector/text_tokenizer.h"
 
 namespace memgpt::vector::embedded {
 
@@ -239,12 +240,12 @@ std::string create_collection_sql(const CollectionSpec& spec) {
     std::string tc = column_of(text->name);
     ddl += fmt::format(
         "CREATE VIRTUAL TABLE {0} USING fts5({1}, content='c_{2}', content_rowid='rid', "
-        "tokenize='porter unicode61 remove_diacritics 2');"
+        "tokenize='{6}');"
         "CREATE TRIGGER {3} AFTER INSERT ON {4} BEGIN INSERT INTO {0} (rowid, {1}) VALUES "
         "(new.rid, new.{1}); END;"
         "CREATE TRIGGER {5} AFTER DELETE ON {4} BEGIN INSERT INTO {0} ({0}, rowid, {1}) "
         "VALUES ('delete', old.rid, old.{1}); END;",
-        fts, tc, spec.name, quote_ident("ti_" + spec.name), table, quote_ident("td_" + spec.name));
+        fts, tc, spec.name, quote_ident("ti_" + spec.name), table, quote_ident("td_" + spec.name), kFtsTokenizer);
   }
   return ddl;
 }

@@ -22,6 +22,7 @@
 #include "vector/filtered_search.h"
 #include "vector/hybrid_search.h"
 #include "vector/index_catch_up.h"
+#include "vector/keyword_search.h"
 #include "vector/milvus_errors.h"
 #include "vector/row_codec.h"
 
@@ -48,12 +49,16 @@ class EmbeddedStore final : public VectorStore {
         db_(std::move(db)),
         ctx_{*db_, path_, options},
         keeper_(ctx_),
-        searcher_(ctx_) {}
+        searcher_(ctx_),
+        keywords_(ctx_) {}
 
   ~EmbeddedStore() override {
     if (!ctx_.options.save_index_on_close) return;
     std::lock_guard lock(collections_mu_);
-    for (auto& [name, c] : collections_) (void)keeper_.save(*c);
+    for (auto& [name, c] : collections_) {
+      (void)keeper_.save(*c);
+      (void)keywords_.save(*c);
+    }
   }
 
   Status init() { return db_->exec_script(kCatalogSql); }
@@ -116,6 +121,7 @@ class EmbeddedStore final : public VectorStore {
       return db_->exec("DELETE FROM _collections WHERE name = ?", p).status();
     });
     keeper_.remove_files(name);
+    keywords_.remove_file(name);
     return s;
   }
 
@@ -241,7 +247,7 @@ class EmbeddedStore final : public VectorStore {
         return invalid_parameter(fmt::format("collection {} has no text field for keyword search",
                                              name));
       }
-      MEMGPT_ASSIGN_OR_RETURN(auto text_hits, keyword_search(*db_, *c, *req.text_query, k, f));
+      MEMGPT_ASSIGN_OR_RETURN(auto text_hits, ranked_by_keywords(*c, *req.text_query, k, f));
       for (const auto& [rid, score] : text_hits) ranked.emplace_back(score, rid);
     } else if (req.text_query && !req.text_query->empty()) {
       if (c->fts.empty()) {
@@ -250,7 +256,7 @@ class EmbeddedStore final : public VectorStore {
       }
       size_t depth = std::max<size_t>(k * 4, 50);
       MEMGPT_ASSIGN_OR_RETURN(auto vec_hits, searcher_.search(*c, q, depth, req.ef, f));
-      MEMGPT_ASSIGN_OR_RETURN(auto text_hits, keyword_search(*db_, *c, *req.text_query, depth, f));
+      MEMGPT_ASSIGN_OR_RETURN(auto text_hits, ranked_by_keywords(*c, *req.text_query, depth, f));
       ranked = fuse(vec_hits, text_hits, req.rrf_k, req.vector_weight, req.text_weight);
     } else {
       MEMGPT_ASSIGN_OR_RETURN(auto hits, searcher_.search(*c, q, k, req.ef, f));
@@ -303,6 +309,16 @@ class EmbeddedStore final : public VectorStore {
   }
 
  private:
+  // BM25 top k from the inverted index, or from FTS5 when the index is turned off.
+  Result<std::vector<std::pair<int64_t, double>>> ranked_by_keywords(Collection& c, const std::string& text, size_t k,
+                                                                     const SqlFilter& f) {
+    if (!ctx_.options.keyword_index) return keyword_search(*db_, c, text, k, f);
+    KeywordStats stats;
+    auto hits = keywords_.search(c, text, k, f, &stats);
+    if (hits.ok() && ctx_.options.on_keyword_search) ctx_.options.on_keyword_search(stats.postings_read, stats.postings_total);
+    return hits;
+  }
+
   // Loads a collection's state (and, with `index`, its graph caught up with the file).
   Result<Collection*> collection(const std::string& name, bool index) {
     Collection* c = nullptr;
@@ -424,6 +440,7 @@ class EmbeddedStore final : public VectorStore {
   EngineContext ctx_;
   IndexKeeper keeper_;
   FilteredSearch searcher_;
+  KeywordSearch keywords_;
   std::mutex collections_mu_;
   std::map<std::string, std::unique_ptr<Collection>> collections_;
   // Writes by this process, marked before and after each (a count that overlaps a write is

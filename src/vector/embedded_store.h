@@ -12,7 +12,8 @@
 //
 // The engine in parts: embedded_schema (layout, DDL), filter_sql (filter -> SQL), row_codec
 // (rows and vector rules), hnsw_graph_file (graph format, mmap), key_table, index_catch_up
-// (load, catch up, save), filtered_search (the search plans), hybrid_search (BM25 and fusion),
+// (load, catch up, save), filtered_search (the search plans), hybrid_search (BM25 by FTS5, fusion),
+// keyword_index and keyword_search (BM25 with top-k pruning, text_tokenizer),
 // embedded_caches; embedded_store.cpp joins them behind VectorStore.
 #pragma once
 
@@ -50,6 +51,12 @@ struct EmbeddedOptions {
   double graph_walk_cost_factor = 2.0;
   // Called with the plan of every vector search (tests and benchmarks watch the plans).
   std::function<void(SearchPlan)> on_search_plan;
+  // Keyword search from the engine's inverted index with exact top-k pruning (keyword_search.h);
+  // false: FTS5 ranks every matching row (the reference ranking; same results, slower).
+  bool keyword_index = true;
+  // Called after every keyword search from the index with the postings it read and the
+  // postings a full ranking scores (benchmarks report them).
+  std::function<void(uint64_t read, uint64_t total)> on_keyword_search;
 };
 
 Result<std::unique_ptr<VectorStore>> open_embedded_store(const std::string& path,

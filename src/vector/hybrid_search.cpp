@@ -3,35 +3,24 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <unordered_map>
-#include <unordered_set>
+
+#include "vector/text_tokenizer.h"
 
 namespace memgpt::vector::embedded {
 
 Result<std::vector<std::pair<int64_t, double>>> keyword_search(SqlDatabase& db, const Collection& c,
                                                                const std::string& text, size_t k, const SqlFilter& f) {
+  MEMGPT_ASSIGN_OR_RETURN(auto terms, query_terms(text, kMaxQueryTerms));
   std::string match;
-  std::string word;
-  std::unordered_set<std::string> seen;
-  auto flush = [&] {
-    if (!word.empty() && seen.size() < kMaxQueryTerms && seen.insert(word).second) {
-      match += (match.empty() ? "\"" : " OR \"") + word + "\"";
-    }
-    word.clear();
-  };
-  for (unsigned char ch : text) {
-    if (std::isalnum(ch) || ch >= 0x80) word += static_cast<char>(ch);
-    else flush();
-  }
-  flush();
+  for (const auto& t : terms) match += (match.empty() ? "\"" : " OR \"") + t.source + "\"";
   if (match.empty()) return std::vector<std::pair<int64_t, double>>{};
   std::vector<SqlValue> p{match};
   p.insert(p.end(), f.params.begin(), f.params.end());
   p.emplace_back(static_cast<int64_t>(k));
   MEMGPT_ASSIGN_OR_RETURN(
       auto rows, db.query(fmt::format("SELECT {0}.rid, bm25({1}) FROM {1} JOIN {0} ON {0}.rid = {1}.rowid WHERE {1} "
-                                      "MATCH ? AND ({2}) ORDER BY bm25({1}) LIMIT ?",
+                                      "MATCH ? AND ({2}) ORDER BY bm25({1}), {0}.rid LIMIT ?",
                                       c.table, c.fts, f.where),
                           p));
   std::vector<std::pair<int64_t, double>> out;

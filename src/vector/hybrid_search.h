@@ -2,11 +2,13 @@
 // "text" field, and the fusion of a keyword ranking with a vector ranking.
 //
 // Contract:
-//  - keyword_search(): every word of the query (a run of letters, digits or non-ASCII bytes)
-//    becomes a quoted FTS5 term, the first kMaxQueryTerms distinct ones, joined by OR, so BM25
-//    ranks rows by how many query words they hold and how rare those are. Only rows the
-//    filter selects; (rid, score) best first, score = -bm25 (higher is better); at most k. A
-//    query without words finds nothing.
+//  - keyword_search(): the full BM25 ranking by FTS5. Every distinct token of the query (FTS5's
+//    own tokenizer, text_tokenizer.h), the first kMaxQueryTerms, becomes a quoted FTS5 term of
+//    its source text, joined by OR, so BM25 ranks rows by how many query words they hold and
+//    how rare those are. Only rows the filter selects; (rid, score) best first, ties by rid,
+//    score = -bm25 (higher is better); at most k. A query without words finds nothing. The
+//    engine answers from its inverted index (keyword_search.h) with the same result; this is
+//    the reference, and the plan when the index is turned off (EmbeddedOptions::keyword_index).
 //  - fuse(): reciprocal rank fusion, score(row) = w_v / (rrf_k + vector rank) + w_t / (rrf_k +
 //    text rank) with ranks from 1, summed over the rankings that hold the row; best first, ties
 //    by rid.
