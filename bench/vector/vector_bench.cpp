@@ -481,7 +481,16 @@ int main(int argc, char** argv) {
                          for (const auto& h : *store->search("bench", req)) ids.push_back(h.id.get<int64_t>());
                          return ids;
                        }});
-    std::vector<double> refine_ks = {1, 2, 4};
+    // Our saved graph file read by hnswlib's own loadIndex (onto the heap, as raw hnswlib keeps
+    // its graph) and searched like the "no counters" row: separates where the graph lives
+    // (heap or our file mapping) from how it was built.
+    std::unique_ptr<hnswlib::HierarchicalNSW<float>> ours_on_heap;
+    if (with_hnswlib && bare_row) {
+      ours_on_heap = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space, path + ".bench.hnsw");
+      engines.push_back({"hnswlib, no counters, our graph file", [&](int ef) { ours_on_heap->setEf(ef); },
+                         [&](const float* query) { return bare_search(*ours_on_heap, query, 10); }});
+    }
+    std::vector<double> refine_ks = {1, 2};
     std::vector<int> sq_ef(refine_ks.size(), 0);
     for (size_t x = 0; with_sq && x < refine_ks.size(); ++x) {
       engines.push_back({fmt::format("memgpt HNSW_SQ SQ8 refine_k {:g}", refine_ks[x]), [&, x](int ef) { sq_ef[x] = ef; },
