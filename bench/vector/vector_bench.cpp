@@ -488,7 +488,13 @@ int main(int argc, char** argv) {
     if (with_hnswlib && bare_row) {
       ours_on_heap = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space, path + ".bench.hnsw");
       engines.push_back({"hnswlib, no counters, our graph file", [&](int ef) { ours_on_heap->setEf(ef); },
-                         [&](const float* query) { return bare_search(*ours_on_heap, query, 10); }});
+                         [&](const float* query) {
+                           // Our graph's labels are row ids: the rows went in with ids 0.. in
+                           // order, so rid = id + 1.
+                           auto ids = bare_search(*ours_on_heap, query, 10);
+                           for (auto& id : ids) id -= 1;
+                           return ids;
+                         }});
     }
     std::vector<double> refine_ks = {1, 2};
     std::vector<int> sq_ef(refine_ks.size(), 0);
