@@ -1,16 +1,22 @@
-// bench_vector [--n 50000] [--queries 1000] [--data glove|synthetic] [--dim 384] [--faiss 0|1] [--hnswlib 0|1] [--memgpt 0|1]
+// bench_vector [--n 50000] [--queries 1000] [--data glove|synthetic] [--dim 384] [--faiss 0|1] [--hnswlib 0|1]
+//              [--memgpt 0|1] [--bare 0|1] [--repeat 3] [--filtered 0|1] [--sq 0|1]
 //
 // Data: GloVe 6B 100-d (the built-in embedder's table, L2-normalised) or synthetic Gaussian
 // vectors. Queries are held out (seed 42). Compares, single-threaded search, one query per call:
-//   exact brute force, raw hnswlib, raw FAISS IndexHNSWFlat, our embedded engine (through the
-//   VectorStore interface: SQL, filters, row fetch included)
-// with M=16, efConstruction=200 and an ef sweep; then filtered search at 1% and 10%
-// selectivity, each filtered plan forced (exact and filtered walk at 30%, deeper whole-graph
-// search at 80%), bulk insert rate, reopen time and resident memory. Graphs are built on 2 threads
-// (raw hnswlib's and ours alike; FAISS's OpenMP set to 2 threads), searches run on 1 thread
-// (FAISS's OpenMP set to 1 thread for them), the engines' unfiltered sweeps interleaved in
-// blocks of 50 queries so that they share the machine's load. Ground truth is computed on 2
-// threads; brute-force QPS is timed on 1 thread over the first queries.
+//   exact brute force, raw hnswlib (its searchKnn; with --bare 1 also the same search without
+//   searchKnn's statistics counters, on its graph and on ours read by loadIndex), raw FAISS
+//   IndexHNSWFlat, our embedded engine (through the VectorStore interface: SQL, filters, row
+//   fetch included), and with --sq 1 our engine on an HNSW_SQ collection (SQ8 graph, refine_k 1
+//   and 2)
+// with M=16, efConstruction=200 and an ef sweep; then (--filtered 1) filtered search at 1% and
+// 10% selectivity, each filtered plan forced (exact and filtered walk at 30%, deeper
+// whole-graph search at 80%), bulk insert rate, reopen time and resident memory. Graphs are
+// built on 2 threads (raw hnswlib's and ours alike; FAISS's OpenMP set to 2 threads), searches
+// run on 1 thread (FAISS's OpenMP set to 1 thread for them). The unfiltered sweep warms every
+// engine first, then runs --repeat times interleaved in blocks of 10 queries per engine, timed
+// in the thread's CPU time; each row prints its median QPS and its median ratio to raw hnswlib
+// within a repeat. Ground truth is computed on 2 threads; brute-force QPS is timed on 1 thread
+// over the first queries.
 #include <fmt/format.h>
 #include <hnswlib/hnswlib.h>
 #include <linux/perf_event.h>
