@@ -18,6 +18,7 @@
 #include "vector/hnsw_graph_file.h"
 #include "vector/key_table.h"
 #include "vector/row_codec.h"
+#include "vector/sq8_space.h"
 
 namespace memgpt::vector::embedded {
 
@@ -30,7 +31,13 @@ struct Collection {
   std::string fts;    // quoted "t_<name>", or "" when there is no text field
   std::unique_ptr<RowCodec> codec;
 
+  // The float space of the metric: the graph's own, or with `sq8` (HNSW_SQ) the one that
+  // re-ranks candidates from the stored vectors while the graph holds 8-bit codes.
   std::unique_ptr<hnswlib::SpaceInterface<float>> space;
+  std::unique_ptr<Sq8Space> sq8;
+  hnswlib::SpaceInterface<float>* graph_space() const {
+    return sq8 ? static_cast<hnswlib::SpaceInterface<float>*>(sq8.get()) : space.get();
+  }
   GraphHolder hnsw;
   int64_t applied_rowid = 0;       // rows up to this rid are in the graph and keys
   int64_t applied_tomb = 0;        // tombstones up to this seq are applied

@@ -126,6 +126,34 @@ Status validate_spec(CollectionSpec& spec) {
   if (spec.index.m < 2 || spec.index.m > 2048 || spec.index.ef_construction < 1) {
     return invalid_parameter("HNSW parameters out of range (M in [2, 2048], efConstruction >= 1)");
   }
+  return validate_quantization(spec.index);
+}
+
+Status validate_quantization(IndexSpec& index) {
+  if (index.index_type != "HNSW_SQ") {
+    if (!index.sq_type.empty() || index.refine || !index.refine_type.empty()) {
+      return invalid_parameter(fmt::format("sq_type, refine and refine_type need index_type HNSW_SQ (not {})",
+                                           index.index_type.substr(0, 64)));
+    }
+    return {};
+  }
+  auto upper = [](std::string& s) {
+    for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  };
+  upper(index.sq_type);  // Milvus's clients send "sq8" and "SQ8" alike
+  upper(index.refine_type);
+  if (index.sq_type.empty()) index.sq_type = "SQ8";
+  if (index.sq_type != "SQ8") {
+    return invalid_parameter(fmt::format("sq_type {} is not supported by the embedded engine: use SQ8",
+                                         index.sq_type.substr(0, 64)));
+  }
+  if (!index.refine && !index.refine_type.empty()) return invalid_parameter("refine_type needs refine: true");
+  if (index.refine && index.refine_type.empty()) index.refine_type = "FP32";
+  if (index.refine && index.refine_type != "FP32") {
+    return invalid_parameter(fmt::format(
+        "refine_type {} is not supported by the embedded engine: use FP32 (exact re-ranking from the stored vectors)",
+        index.refine_type.substr(0, 64)));
+  }
   return {};
 }
 
@@ -144,7 +172,7 @@ Json spec_to_json(const CollectionSpec& spec) {
       fields.back()["max_capacity"] = f.max_capacity;
     }
   }
-  return {{"name", spec.name},
+  Json j = {{"name", spec.name},
           {"fields", fields},
           {"dynamic", spec.enable_dynamic_field},
           {"description", spec.description},
@@ -154,6 +182,13 @@ Json spec_to_json(const CollectionSpec& spec) {
             {"type", spec.index.index_type},
             {"M", spec.index.m},
             {"efConstruction", spec.index.ef_construction}}}};
+  if (spec.index.index_type == "HNSW_SQ") {  // absent otherwise: older specs compare equal
+    Json& idx = j["index"];
+    idx["sq_type"] = spec.index.sq_type;
+    idx["refine"] = spec.index.refine;
+    idx["refine_type"] = spec.index.refine_type;
+  }
+  return j;
 }
 
 Result<CollectionSpec> spec_from_stored(std::string_view stored) {
@@ -191,6 +226,9 @@ Result<CollectionSpec> spec_from_stored(std::string_view stored) {
     spec.index.index_type = idx.value("type", "HNSW");
     spec.index.m = idx.value("M", 16);
     spec.index.ef_construction = idx.value("efConstruction", 200);
+    spec.index.sq_type = idx.value("sq_type", "");
+    spec.index.refine = idx.value("refine", false);
+    spec.index.refine_type = idx.value("refine_type", "");
   } catch (const Json::exception&) {
     return damaged;
   }

@@ -40,6 +40,9 @@ const FieldSchema* text_field(const CollectionSpec& spec);
 // 1..32768 dimensions, Array element types and capacities, HNSW parameters) and fills the index
 // field when empty. Errors carry Milvus codes (1100, 1806).
 Status validate_spec(CollectionSpec& spec);
+// The HNSW_SQ parameters (part of validate_spec): sq_type SQ8 (the default), refine with
+// refine_type FP32 (the default when refine is on); none of them on another index type.
+Status validate_quantization(IndexSpec& index);
 
 // The catalog's form of a spec, and back. A stored spec that cannot be read is kCorrupt.
 Json spec_to_json(const CollectionSpec& spec);

@@ -219,6 +219,9 @@ class EmbeddedStore final : public VectorStore {
   Result<std::vector<SearchHit>> search(const std::string& name, const SearchRequest& req) override {
     MEMGPT_ASSIGN_OR_RETURN(Collection * c, collection(name, true));
     MEMGPT_RETURN_IF_ERROR(check_search_window(req.limit, req.offset));
+    if (req.refine_k != 0 && !(req.refine_k >= 1 && req.refine_k <= 1000)) {
+      return invalid_parameter("refine_k must be in [1, 1000]");
+    }
     int dim = c->spec.dim();
     bool keyword_only = req.vector.empty() && req.text_query && !req.text_query->empty();
     if (!keyword_only) {
@@ -255,11 +258,11 @@ class EmbeddedStore final : public VectorStore {
                                              name));
       }
       size_t depth = std::max<size_t>(k * 4, 50);
-      MEMGPT_ASSIGN_OR_RETURN(auto vec_hits, searcher_.search(*c, q, depth, req.ef, f));
+      MEMGPT_ASSIGN_OR_RETURN(auto vec_hits, searcher_.search(*c, q, depth, req.ef, f, req.refine_k));
       MEMGPT_ASSIGN_OR_RETURN(auto text_hits, ranked_by_keywords(*c, *req.text_query, depth, f));
       ranked = fuse(vec_hits, text_hits, req.rrf_k, req.vector_weight, req.text_weight);
     } else {
-      MEMGPT_ASSIGN_OR_RETURN(auto hits, searcher_.search(*c, q, k, req.ef, f));
+      MEMGPT_ASSIGN_OR_RETURN(auto hits, searcher_.search(*c, q, k, req.ef, f, req.refine_k));
       for (const auto& [d, rid] : hits) {
         double score = c->spec.index.metric == MetricType::kL2 ? d : 1.0 - d;
         ranked.emplace_back(score, rid);

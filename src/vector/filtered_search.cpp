@@ -13,23 +13,38 @@ namespace memgpt::vector::embedded {
 using Hits = std::vector<std::pair<float, int64_t>>;
 
 constexpr size_t kDefaultEf = 100;  // the beam when the caller leaves ef to the engine
+constexpr double kDefaultRefineK = 1;  // Milvus's default for refine_k
 
-Result<Hits> FilteredSearch::search(Collection& c, const std::vector<float>& q, size_t k, int ef, const SqlFilter& f) {
+Result<Hits> FilteredSearch::search(Collection& c, const std::vector<float>& vector, size_t k, int ef,
+                                    const SqlFilter& f, double refine_k) {
   std::shared_lock lock(c.mu);
   auto* h = c.hnsw.get();
   size_t alive = h->cur_element_count - h->num_deleted_;
   if (alive == 0) return Hits{};
+  if (!c.sq8) return candidates(c, Query{vector.data(), nullptr}, k, ef, f, alive);
+  // HNSW_SQ: the graph ranks by the codes' distances; with refine, refine_k·k candidates are
+  // re-ranked from the stored floats.
+  Sq8Query codes(*c.sq8, vector.data());
+  if (!c.spec.index.refine) return candidates(c, Query{vector.data(), &codes}, k, ef, f, alive);
+  double factor = refine_k > 0 ? refine_k : kDefaultRefineK;
+  size_t wide = std::max(k, static_cast<size_t>(std::ceil(factor * static_cast<double>(k))));
+  MEMGPT_ASSIGN_OR_RETURN(Hits found, candidates(c, Query{vector.data(), &codes}, wide, ef, f, alive));
+  return rerank(c, vector.data(), std::move(found), k);
+}
+
+Result<Hits> FilteredSearch::candidates(Collection& c, const Query& q, size_t k, int ef, const SqlFilter& f,
+                                        size_t alive) {
   const EmbeddedOptions& o = ctx_.options;
   if (f.where == "1") {
     report(SearchPlan::kGraph);
-    return graph_search(c, q.data(), k, ef, nullptr);
+    return graph_search(c, q, k, ef, nullptr);
   }
   MEMGPT_ASSIGN_OR_RETURN(auto rows, filter_rows(c, f, alive));
   if (rows->matching == 0) return Hits{};
   double share = static_cast<double>(rows->matching) / static_cast<double>(alive);
   if (rows->most_rows) {
     report(SearchPlan::kDeeperGraph);
-    return deeper_graph(c, q.data(), k, ef, f, std::min(share, 1.0), alive);
+    return deeper_graph(c, q, k, ef, f, std::min(share, 1.0), alive);
   }
   if (rows->ids.empty()) return Hits{};  // the matching rows are not in the graph (yet)
   // A selective filter needs a wider beam to find k matching rows.
@@ -42,10 +57,10 @@ Result<Hits> FilteredSearch::search(Collection& c, const std::vector<float>& q, 
                     selectivity < o.exact_search_max_fraction || static_cast<double>(rows->ids.size()) <= walk_cost;
   if (exact_plan) {
     report(SearchPlan::kExact);
-    return exact(c, q.data(), k, *rows);
+    return exact(c, q, k, *rows);
   }
   report(SearchPlan::kFilteredWalk);
-  return graph_search(c, q.data(), k, wide, &rows->allowed);
+  return graph_search(c, q, k, wide, &rows->allowed);
 }
 
 // How many rows match decides the plan; the count and the matching rows are cached per filter
@@ -80,7 +95,7 @@ Result<std::shared_ptr<const FilterRows>> FilteredSearch::filter_rows(Collection
 
 // Most rows match: search the whole graph a little deeper and drop the few that do not; double
 // the depth until k rows remain or the graph has no more.
-Result<Hits> FilteredSearch::deeper_graph(Collection& c, const float* q, size_t k, int ef, const SqlFilter& f,
+Result<Hits> FilteredSearch::deeper_graph(Collection& c, const Query& q, size_t k, int ef, const SqlFilter& f,
                                           double share, size_t alive) {
   for (size_t want = static_cast<size_t>(static_cast<double>(k) / share * 1.5) + 8;; want *= 2) {
     // At least the beam of an unfiltered search: deeper, never narrower.
@@ -109,12 +124,12 @@ Result<Hits> FilteredSearch::deeper_graph(Collection& c, const float* q, size_t 
   }
 }
 
-Hits FilteredSearch::exact(Collection& c, const float* q, size_t k, const FilterRows& rows) const {
+Hits FilteredSearch::exact(Collection& c, const Query& q, size_t k, const FilterRows& rows) const {
   auto* h = c.hnsw.get();
   Hits scored;
   scored.reserve(rows.ids.size());
   for (hnswlib::tableint id : rows.ids) {
-    float d = h->fstdistfunc_(q, h->getDataByInternalId(id), h->dist_func_param_);
+    float d = q.distance(*h, id);
     scored.emplace_back(d, static_cast<int64_t>(h->getExternalLabel(id)));
   }
   size_t top = std::min(k, scored.size());
@@ -124,9 +139,9 @@ Hits FilteredSearch::exact(Collection& c, const float* q, size_t k, const Filter
 }
 
 // HNSW search with the filter applied inside the base-layer search: nodes that do not match are
-// still walked through, but never returned. Without a filter it is hnswlib's own base-layer
-// search, so it runs at the library's speed.
-Hits FilteredSearch::graph_search(Collection& c, const float* q, size_t k, int ef_req,
+// still walked through, but never returned. Without a filter on a float graph it is hnswlib's
+// own base-layer search, so it runs at the library's speed.
+Hits FilteredSearch::graph_search(Collection& c, const Query& q, size_t k, int ef_req,
                                   const std::vector<bool>* allowed) const {
   auto* h = c.hnsw.get();
   using hnswlib::tableint;
@@ -134,7 +149,7 @@ Hits FilteredSearch::graph_search(Collection& c, const float* q, size_t k, int e
                                     hnswlib::HierarchicalNSW<float>::CompareByFirst>;
   size_t ef = std::max<size_t>(k, ef_req > 0 ? static_cast<size_t>(ef_req) : kDefaultEf);
   tableint cur = h->enterpoint_node_;
-  float curdist = h->fstdistfunc_(q, h->getDataByInternalId(cur), h->dist_func_param_);
+  float curdist = q.distance(*h, cur);
   for (int level = h->maxlevel_; level > 0; level--) {
     bool changed = true;
     while (changed) {
@@ -143,7 +158,7 @@ Hits FilteredSearch::graph_search(Collection& c, const float* q, size_t k, int e
       int size = h->getListCount(data);
       auto* datal = reinterpret_cast<tableint*>(data + 1);
       for (int i = 0; i < size; i++) {
-        float d = h->fstdistfunc_(q, h->getDataByInternalId(datal[i]), h->dist_func_param_);
+        float d = q.distance(*h, datal[i]);
         if (d < curdist) {
           curdist = d;
           cur = datal[i];
@@ -153,11 +168,12 @@ Hits FilteredSearch::graph_search(Collection& c, const float* q, size_t k, int e
     }
   }
   Queue top;  // worst on top
-  if (!allowed) {
-    top = h->num_deleted_ ? h->searchBaseLayerST<true>(cur, q, ef) : h->searchBaseLayerST<false>(cur, q, ef);
+  if (!allowed && !q.codes) {
+    top = h->num_deleted_ ? h->searchBaseLayerST<true>(cur, q.vector, ef) : h->searchBaseLayerST<false>(cur, q.vector, ef);
   } else {
     auto ok = [&](tableint id) {
       if (h->isMarkedDeleted(id)) return false;
+      if (!allowed) return true;
       size_t label = h->getExternalLabel(id);
       return label < allowed->size() && (*allowed)[label];
     };
@@ -196,7 +212,7 @@ Hits FilteredSearch::graph_search(Collection& c, const float* q, size_t k, int e
 #endif
         if (visited[n] == tag) continue;
         visited[n] = tag;
-        float d = h->fstdistfunc_(q, h->getDataByInternalId(n), h->dist_func_param_);
+        float d = q.distance(*h, n);
         if (top.size() < ef || d < lower_bound) {
           candidates.emplace(-d, n);
           if (ok(n)) {
@@ -215,6 +231,42 @@ Hits FilteredSearch::graph_search(Collection& c, const float* q, size_t k, int e
     out[i] = {top.top().first, static_cast<int64_t>(h->getExternalLabel(top.top().second))};
   }
   return out;
+}
+
+}  // namespace memgpt::vector::embedded
+
+namespace memgpt::vector::embedded {
+
+// Exact distances of the candidates from their stored float vectors, best k kept. A candidate
+// whose row is gone (deleted since the graph caught up) is dropped.
+Result<Hits> FilteredSearch::rerank(Collection& c, const float* q, Hits found, size_t k) {
+  if (found.empty()) return found;
+  std::string rids = "[";
+  for (const auto& [d, rid] : found) {
+    if (rids.size() > 1) rids += ',';
+    rids += std::to_string(rid);
+  }
+  rids += ']';
+  std::vector<SqlValue> p{std::move(rids)};
+  MEMGPT_ASSIGN_OR_RETURN(
+      auto rows,
+      ctx_.db.query(fmt::format("SELECT rid, vec FROM {} WHERE rid IN (SELECT value FROM json_each(?))", c.table), p));
+  auto dist = c.space->get_dist_func();
+  void* param = c.space->get_dist_func_param();
+  size_t bytes = c.space->get_data_size();
+  Hits scored;
+  scored.reserve(rows.size());
+  for (const auto& r : rows) {
+    const std::string& v = r.blob(1);
+    if (v.size() != bytes) {
+      return corrupt(fmt::format("row {} of collection {} has a damaged vector", r.integer(0), c.spec.name));
+    }
+    scored.emplace_back(dist(q, v.data(), param), r.integer(0));
+  }
+  size_t top = std::min(k, scored.size());
+  std::partial_sort(scored.begin(), scored.begin() + static_cast<ptrdiff_t>(top), scored.end());
+  scored.resize(top);
+  return scored;
 }
 
 }  // namespace memgpt::vector::embedded

@@ -8,6 +8,9 @@
 //    the beam doubled until k rows remain or the graph is exhausted;
 //  - otherwise: the graph walked with the filter inside the walk (non-matching nodes are
 //    walked through but never returned) and a beam of 128/sqrt(selectivity), at most 4096.
+// HNSW_SQ graphs hold 8-bit codes (sq8_space.h): every plan ranks by the codes' distances;
+// with refine, refine_k·k candidates are then re-ranked exactly from the rows' float vectors
+// (one SQL query) and the distances returned are exact; without, they are the codes'.
 // The filter's count and matching graph ids are computed once per collection generation and
 // cached (embedded_caches.h). Results: (hnswlib distance, rid), best first, at most k; deleted
 // rows never appear. The caller holds no lock; this takes the collection's shared lock.
@@ -26,17 +29,30 @@ class FilteredSearch {
  public:
   explicit FilteredSearch(EngineContext& context) : ctx_(context) {}
 
-  // `q` is already normalised for COSINE; `ef` 0 lets the engine choose the beam.
+  // `q` is already normalised for COSINE; `ef` 0 lets the engine choose the beam; `refine_k`
+  // (HNSW_SQ with refine) how many candidates per hit are re-ranked, 0 for the default (1).
   Result<std::vector<std::pair<float, int64_t>>> search(Collection& c, const std::vector<float>& q, size_t k, int ef,
-                                                        const SqlFilter& f);
+                                                        const SqlFilter& f, double refine_k = 0);
 
  private:
+  using Hits = std::vector<std::pair<float, int64_t>>;
+  // The query as the graph compares it: floats, or (HNSW_SQ) prepared for the graph's codes.
+  struct Query {
+    const float* vector;
+    const Sq8Query* codes;
+    float distance(const Graph& h, hnswlib::tableint id) const {
+      const char* data = h.getDataByInternalId(id);
+      return codes ? codes->distance(data) : h.fstdistfunc_(vector, data, h.dist_func_param_);
+    }
+  };
+  // The plans; distances are the graph's (of the codes, for HNSW_SQ).
+  Result<Hits> candidates(Collection& c, const Query& q, size_t k, int ef, const SqlFilter& f, size_t alive);
   Result<std::shared_ptr<const FilterRows>> filter_rows(Collection& c, const SqlFilter& f, size_t alive);
-  Result<std::vector<std::pair<float, int64_t>>> deeper_graph(Collection& c, const float* q, size_t k, int ef,
-                                                              const SqlFilter& f, double share, size_t alive);
-  std::vector<std::pair<float, int64_t>> exact(Collection& c, const float* q, size_t k, const FilterRows& rows) const;
-  std::vector<std::pair<float, int64_t>> graph_search(Collection& c, const float* q, size_t k, int ef,
-                                                      const std::vector<bool>* allowed) const;
+  Result<Hits> deeper_graph(Collection& c, const Query& q, size_t k, int ef, const SqlFilter& f, double share,
+                            size_t alive);
+  Hits exact(Collection& c, const Query& q, size_t k, const FilterRows& rows) const;
+  Hits graph_search(Collection& c, const Query& q, size_t k, int ef, const std::vector<bool>* allowed) const;
+  Result<Hits> rerank(Collection& c, const float* q, Hits found, size_t k);
   void report(SearchPlan plan) const {
     if (ctx_.options.on_search_plan) ctx_.options.on_search_plan(plan);
   }

@@ -8,7 +8,7 @@
 //     u64 M, f64 mult, u64 ef_construction;
 //   count level-0 records of size_per_element bytes: u32 link count (low 16 bits; bit 16 of
 //     the upper bytes marks a deleted element), maxM0 u32 neighbour ids, the vector (dim
-//     float32), u64 label (the row's rid);
+//     float32; for HNSW_SQ its SQ8 code, sq8_space.h), u64 label (the row's rid);
 //   per element: u32 byte size of its upper-level link lists (0: level 0 only), then the lists
 //     (levels x (u32 count + maxM u32 ids)).
 // The file has no checksum of its own: save_graph() returns the XXH3-64 of every byte written,
@@ -65,7 +65,7 @@ class GraphHolder {
 };
 
 // Loads the graph at `path` for a collection with HNSW parameter `m` in `space` (which gives
-// the dimension). `expected_hash` is what save_graph() returned for this file; none for a file
+// the size of each element's vector or code). `expected_hash` is what save_graph() returned for this file; none for a file
 // saved by a build that kept no hash (only the structural checks apply).
 GraphHolder load_graph(const std::string& path, hnswlib::SpaceInterface<float>* space, int m, int ef_construction,
                        std::optional<uint64_t> expected_hash);

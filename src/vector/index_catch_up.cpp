@@ -52,6 +52,7 @@ struct Meta {
   int64_t applied_rowid = 0, applied_tomb = 0;
   size_t count = 0;
   std::optional<uint64_t> graph_hash;  // none: format 0 (before the hash)
+  std::string vectors = "FP32";        // what the graph holds: FP32 or SQ8 (absent: FP32)
 };
 
 std::optional<Meta> read_meta(const std::string& path) {
@@ -68,6 +69,7 @@ std::optional<Meta> read_meta(const std::string& path) {
     m.applied_rowid = j.at("applied_rowid").get<int64_t>();
     m.applied_tomb = j.at("applied_tomb").get<int64_t>();
     m.count = j.at("count").get<size_t>();
+    m.vectors = j.value("vectors", "FP32");
     if (format == kMetaFormat) {
       const std::string hex = j.at("graph_xxh3").get<std::string>();
       uint64_t hash = 0;
@@ -82,17 +84,21 @@ std::optional<Meta> read_meta(const std::string& path) {
   return m;
 }
 
+std::string vectors_of(const Collection& c) { return c.spec.index.index_type == "HNSW_SQ" ? "SQ8" : "FP32"; }
+
 }  // namespace
 
 void IndexKeeper::make_space(Collection& c) const {
   int dim = c.spec.dim();
   if (c.spec.index.metric == MetricType::kL2) c.space = std::make_unique<hnswlib::L2Space>(dim);
   else c.space = std::make_unique<hnswlib::InnerProductSpace>(dim);
+  if (c.spec.index.index_type == "HNSW_SQ") c.sq8 = std::make_unique<Sq8Space>(dim, c.spec.index.metric);
+  else c.sq8.reset();
 }
 
 void IndexKeeper::make_index(Collection& c, size_t capacity) const {
   make_space(c);
-  c.hnsw = std::make_unique<Graph>(c.space.get(), std::max<size_t>(capacity, 1024), static_cast<size_t>(c.spec.index.m),
+  c.hnsw = std::make_unique<Graph>(c.graph_space(), std::max<size_t>(capacity, 1024), static_cast<size_t>(c.spec.index.m),
                                    static_cast<size_t>(c.spec.index.ef_construction));
   c.applied_rowid = 0;
   c.applied_tomb = 0;
@@ -108,10 +114,10 @@ void IndexKeeper::remove_files(const std::string& collection) const {
 bool IndexKeeper::load_saved(Collection& c, int64_t max_rid, int64_t max_tomb, bool& keys_loaded) {
   keys_loaded = false;
   std::optional<Meta> meta = read_meta(graph_path(c.spec.name) + ".meta");
-  if (!meta || meta->uid != c.uid || meta->dim != c.spec.dim()) return false;
+  if (!meta || meta->uid != c.uid || meta->dim != c.spec.dim() || meta->vectors != vectors_of(c)) return false;
   if (meta->applied_rowid > max_rid || meta->applied_tomb > max_tomb) return false;  // ahead of the file
   make_space(c);
-  c.hnsw = load_graph(graph_path(c.spec.name), c.space.get(), c.spec.index.m, c.spec.index.ef_construction,
+  c.hnsw = load_graph(graph_path(c.spec.name), c.graph_space(), c.spec.index.m, c.spec.index.ef_construction,
                       meta->graph_hash);
   if (!c.hnsw) return false;
   if (meta->count != c.hnsw->cur_element_count) {
@@ -145,7 +151,8 @@ Status IndexKeeper::save(Collection& c) {
                {"applied_rowid", c.applied_rowid},
                {"applied_tomb", c.applied_tomb},
                {"count", count},
-               {"graph_xxh3", fmt::format("{:016x}", hash)}};
+               {"graph_xxh3", fmt::format("{:016x}", hash)},
+               {"vectors", vectors_of(c)}};
   if (s.ok()) s = write_file_atomic(graph + ".meta", meta.dump());
   if (!s.ok()) return io_error(fmt::format("cannot save the index of {} (disk full or not writable?)", c.spec.name));
   return {};
@@ -235,6 +242,7 @@ Status IndexKeeper::catch_up(Collection& c, bool force) {
   }
   // New rows, in batches.
   std::vector<std::pair<hnswlib::labeltype, const char*>> points;
+  std::string codes;  // the batch's SQ8 codes (HNSW_SQ), which the graph copies in
   for (;;) {
     std::vector<SqlValue> q{c.applied_rowid};
     MEMGPT_ASSIGN_OR_RETURN(
@@ -244,6 +252,8 @@ Status IndexKeeper::catch_up(Collection& c, bool force) {
     size_t need = c.hnsw->cur_element_count + rows.size();
     if (need > c.hnsw->max_elements_) c.hnsw.resize(std::max(need, c.hnsw->max_elements_ * 2));
     points.clear();
+    size_t code_size = c.sq8 ? c.sq8->get_data_size() : 0;
+    codes.resize(rows.size() * code_size);
     int64_t last = c.applied_rowid;
     for (const auto& r : rows) {
       auto label = static_cast<hnswlib::labeltype>(r.integer(0));
@@ -251,7 +261,15 @@ Status IndexKeeper::catch_up(Collection& c, bool force) {
       if (b.size() != static_cast<size_t>(c.spec.dim()) * sizeof(float)) {
         return corrupt(fmt::format("row {} of collection {} has a damaged vector", label, c.spec.name));
       }
-      if (c.hnsw->label_lookup_.count(label) == 0) points.emplace_back(label, b.data());
+      if (c.hnsw->label_lookup_.count(label) == 0) {
+        const char* data = b.data();
+        if (c.sq8) {
+          char* code = codes.data() + points.size() * code_size;
+          c.sq8->encode(reinterpret_cast<const float*>(b.data()), code);
+          data = code;
+        }
+        points.emplace_back(label, data);
+      }
       c.keys.set(r.integer(0), r, 2);
       last = std::max<int64_t>(last, r.integer(0));
     }

@@ -6,13 +6,15 @@
 //   <store>.<collection>.hnsw        the graph (hnsw_graph_file.h)
 //   <store>.<collection>.hnsw.keys   the key table (key_table.h)
 //   <store>.<collection>.hnsw.meta   JSON, written last: {"format":1, "uid", "dim",
-//       "applied_rowid", "applied_tomb", "count", "graph_xxh3": "<16 hex digits>"}
+//       "applied_rowid", "applied_tomb", "count", "graph_xxh3": "<16 hex digits>",
+//       "vectors": "FP32" | "SQ8" (what the graph holds: HNSW_SQ graphs hold SQ8 codes,
+//       sq8_space.h; absent in older files: FP32)}
 // The meta names the catch-up point the saved graph reached: rows up to applied_rowid are in
 // it, tombstones up to applied_tomb applied, `count` elements, and the hash of the graph file.
 //
 // Contract of catch_up():
 //  - On first use the saved index is loaded when its meta is readable, of a known format, for
-//    this collection (uid, dim), not ahead of the file (a catch-up point past the file's last
+//    this collection (uid, dim, vectors), not ahead of the file (a catch-up point past the file's last
 //    row or tombstone: the file was restored or replaced), and the graph file matches its hash
 //    and count; otherwise the graph is rebuilt from the rows. Keys that do not belong to that
 //    graph are read from the rows. A meta without "format" (written by builds before the hash)

@@ -14,6 +14,20 @@
 namespace memgpt::vector {
 namespace {
 
+// A collection's index as Milvus's create request names it (HNSW, or HNSW_SQ with its
+// quantisation and refine parameters).
+Json index_params(const IndexSpec& index) {
+  Json p = {{"index_type", index.index_type == "HNSW_SQ" ? "HNSW_SQ" : "HNSW"},
+            {"M", index.m},
+            {"efConstruction", index.ef_construction}};
+  if (index.index_type == "HNSW_SQ") {
+    p["sq_type"] = index.sq_type.empty() ? "SQ8" : index.sq_type;
+    p["refine"] = index.refine;
+    if (index.refine) p["refine_type"] = index.refine_type.empty() ? "FP32" : index.refine_type;
+  }
+  return p;
+}
+
 // JSON cannot carry invalid UTF-8: find it before sending instead of letting it be replaced.
 bool has_invalid_utf8(const Json& j) {
   if (j.is_string()) {
@@ -77,7 +91,7 @@ class MilvusRestClient final : public VectorStore {
                   {{{"fieldName", spec.vector_field() ? spec.vector_field()->name : ""},
                     {"indexName", spec.vector_field() ? spec.vector_field()->name : ""},
                     {"metricType", metric_type_name(spec.index.metric)},
-                    {"params", {{"index_type", "HNSW"}, {"M", spec.index.m}, {"efConstruction", spec.index.ef_construction}}}}}}};
+                    {"params", index_params(spec.index)}}}}};
     MEMGPT_RETURN_IF_ERROR(call("collections/create", body).status());
     std::lock_guard lock(mu_);
     specs_[spec.name] = spec;
@@ -170,6 +184,7 @@ class MilvusRestClient final : public VectorStore {
                  {"searchParams", {{"metricType", metric_type_name(spec.index.metric)}}}};
     if (!req.filter.empty()) body["filter"] = req.filter;
     if (req.ef > 0) body["searchParams"]["params"] = {{"ef", req.ef}};
+    if (req.refine_k > 0) body["searchParams"]["params"]["refine_k"] = req.refine_k;
     bool keyword = req.text_query && !req.text_query->empty();
     if (keyword) {
       // memgpt's extension: BM25 + vector fusion, served by `memgpt milvus serve`.

@@ -219,6 +219,10 @@ Result<CollectionSpec> spec_from_create(const Fields& b, const std::string& name
       MEMGPT_ASSIGN_OR_RETURN(spec.index.index_type, params.string("index_type", "HNSW"));
       MEMGPT_ASSIGN_OR_RETURN(spec.index.m, params.int_param("M", 16));
       MEMGPT_ASSIGN_OR_RETURN(spec.index.ef_construction, params.int_param("efConstruction", 200));
+      // HNSW_SQ (checked with the rest of the spec by the engine).
+      MEMGPT_ASSIGN_OR_RETURN(spec.index.sq_type, params.string("sq_type", ""));
+      MEMGPT_ASSIGN_OR_RETURN(spec.index.refine, params.boolean("refine", false));
+      MEMGPT_ASSIGN_OR_RETURN(spec.index.refine_type, params.string("refine_type", ""));
     }
     return spec;
   }
@@ -304,6 +308,7 @@ Result<Reply> search(VectorStore& store, const Fields& b, const std::string& nam
   }
   MEMGPT_ASSIGN_OR_RETURN(Fields params, search_params.object("params"));
   MEMGPT_ASSIGN_OR_RETURN(req.ef, params.int_param("ef", 0));
+  MEMGPT_ASSIGN_OR_RETURN(req.refine_k, params.number("refine_k", 0));
   if (req.ef < 0 || req.ef > 32768) {
     return invalid_parameter(fmt::format("searchParams.params.ef [{}] is invalid, it should be in range [0, 32768]", req.ef));
   }

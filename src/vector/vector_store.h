@@ -47,6 +47,12 @@ struct IndexSpec {
   std::string index_type = "HNSW";
   int m = 16;
   int ef_construction = 200;
+  // Index type HNSW_SQ (Milvus's names): the graph keeps its vectors quantised to `sq_type`
+  // (the embedded engine: "SQ8"), a quarter of the memory of floats; with `refine`, each search
+  // re-ranks its candidates exactly from the stored float vectors (`refine_type` "FP32").
+  std::string sq_type;  // HNSW_SQ only; empty = SQ8
+  bool refine = false;
+  std::string refine_type;  // with refine; empty = FP32
 };
 
 struct CollectionSpec {
@@ -69,6 +75,9 @@ struct SearchRequest {
   int offset = 0;
   std::vector<std::string> output_fields;  // empty = primary key only; "*" = all
   int ef = 0;                              // HNSW ef; 0 = chosen by the engine
+  // HNSW_SQ with refine: refine_k × (limit + offset) candidates are re-ranked exactly (Milvus's
+  // search parameter, >= 1); 0 = the engine's default.
+  double refine_k = 0;
   // Hybrid search: when set, BM25 hits of this text on `text_field` are fused with the vector
   // hits by reciprocal rank fusion (score = sum 1/(rrf_k + rank)).
   std::optional<std::string> text_query;

@@ -422,4 +422,33 @@ TEST_P(VectorStoreConformance, ManyRowsStayAccurateUnderFilters) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ((*hits)[i].id, "r" + std::to_string(truth[i].second));
 }
 
+// HNSW_SQ (the index parameters and refine_k travel through the REST API too): with refine the
+// nearest row comes first at its exact distance; an sq_type the engine lacks is a 1100 error.
+TEST_P(VectorStoreConformance, HnswSqCollectionsRankExactlyWithRefine) {
+  auto spec = passages_spec("sq_8", 8);
+  spec.index.index_type = "HNSW_SQ";
+  spec.index.sq_type = "SQ8";
+  spec.index.refine = true;
+  ASSERT_TRUE(store_->create_collection(spec).ok());
+  std::vector<Json> rows;
+  for (int i = 0; i < 40; ++i) rows.push_back(row("r" + std::to_string(i), unit(8, i, 0.01f * static_cast<float>(i % 5)), "a", "t"));
+  ASSERT_TRUE(store_->insert("sq_8", rows).ok());
+  SearchRequest req;
+  req.vector = unit(8, 19, 0.04f);  // row 19's own vector (the largest tilt of those on axis 3)
+  req.limit = 3;
+  req.refine_k = 2;
+  auto hits = store_->search("sq_8", req);
+  ASSERT_TRUE(hits.ok()) << hits.status().message();
+  ASSERT_EQ(hits->size(), 3u);
+  EXPECT_EQ((*hits)[0].id, "r19");
+  float self = 1.0f + 7 * 0.04f * 0.04f;  // row 19's vector with itself
+  EXPECT_NEAR((*hits)[0].distance, self, 1e-5);
+
+  auto bad = passages_spec("sq_6", 8);
+  bad.index.index_type = "HNSW_SQ";
+  bad.index.sq_type = "SQ6";
+  Status refused = store_->create_collection(bad);
+  EXPECT_EQ(milvus_code_of(refused), MilvusCode::kInvalidParameter) << refused.message();
+}
+
 }  // namespace memgpt::vector
