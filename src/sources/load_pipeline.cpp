@@ -326,6 +326,8 @@ Result<LoadReport> Pipeline::run() {
     MEMGPT_RETURN_IF_ERROR(consume(*unit));
   }
   MEMGPT_RETURN_IF_ERROR(flush());
+  // A stop during the last write still stops the load (its caller removes what was stored).
+  if (cancelled()) return Status(ErrorCode::kCancelled, "cancelled");
   if (progress_.on_file) progress_.on_file(files_.size(), files_.size(), "");
   return std::move(report_);
 }

@@ -124,7 +124,7 @@ TEST_F(LoadPipelineTest, SeveralThreadsStoreExactlyWhatOneThreadStores) {
   EXPECT_NE(one.report->skipped[1].find("binary.txt"), std::string::npos) << one.report->skipped[1];
   ASSERT_EQ(one.report->warnings.size(), 1u);
 
-  ASSERT_EQ(four.passages.size(), one.passages.size());
+  ASSERT_EQ(four.passages.size(), one.passages.size()) << "both reported " << one.report->passages;
   EXPECT_EQ(static_cast<int64_t>(one.passages.size()), one.report->passages);
   EXPECT_GT(one.passages.size(), 1000u);  // several writes either way
   for (size_t i = 0; i < one.passages.size(); ++i) {
