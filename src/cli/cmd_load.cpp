@@ -42,6 +42,7 @@ void register_load_commands(CLI::App& app) {
   static std::string name, input_dir, extensions, description;
   static std::vector<std::string> input_files;
   static bool recursive = false, strict = false;
+  static int threads = 0;
   dir->add_option("--name", name, "Name of the data source")->required();
   dir->add_option("--input-dir", input_dir, "Folder to read");
   dir->add_option("--input-files", input_files, "Files to read")->allow_extra_args();
@@ -51,6 +52,11 @@ void register_load_commands(CLI::App& app) {
                   "add e.g. .py,.cpp for code)");
   dir->add_option("--description", description, "Description of the source");
   dir->add_flag("--strict", strict, "Fail when any file cannot be read (default: skip it)");
+  dir->add_option("--threads", threads,
+                  "Threads that chunk and embed while files are read and passages stored (default 0: one per "
+                  "core; 1: everything on one thread)")
+      ->envname("MEMGPT_LOAD_THREADS")
+      ->check(CLI::Range(0, 256));
   dir->callback([] {
     AppContext ctx = check(open_context());
     Archival archival = check(open_archival(ctx));
@@ -65,6 +71,7 @@ void register_load_commands(CLI::App& app) {
     req.extensions = split_csv(extensions);
     req.strict = strict;
     req.chunk_tokens = ctx.config.embedding_chunk_size;
+    req.threads = threads;
     ProgressBar files_bar("Loading files");
     ProgressBar passages_bar("Embedding passages");
     sources::LoadProgress progress;

@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include "sources/chunker.h"
 #include "sources/document.h"
+#include "sources/ingest_parts.h"
+#include "sources/load_pipeline.h"
 #include "util/clock.h"
 #include "util/files.h"
 
@@ -20,7 +23,8 @@ std::string lower(std::string s) {
   return s;
 }
 
-// The passages of one document of a source: chunked, with ids stable across loads.
+}  // namespace
+
 std::vector<Passage> document_passages(const store::SourceRecord& source, const Document& doc,
                                        const ChunkOptions& chunking, const ModelLimit& limit, FitReport& fit,
                                        int64_t now, const std::string& file_id) {
@@ -42,7 +46,6 @@ std::vector<Passage> document_passages(const store::SourceRecord& source, const 
   return out;
 }
 
-// A read error that concerns the file only (its content, its existence, its permissions).
 bool is_per_file(const Status& s) {
   return s.code() == ErrorCode::kInvalidArgument || s.code() == ErrorCode::kNotFound ||
          s.code() == ErrorCode::kPermissionDenied || s.code() == ErrorCode::kIo;
@@ -53,7 +56,11 @@ Status remove_ids(PassageStore& passages, const std::vector<Json>& ids) {
   return passages.vector_store().remove_ids(passages.passages_collection(), ids).status();
 }
 
-}  // namespace
+void add_fit(FitReport& total, const FitReport& part) {
+  total.split += part.split;
+  total.truncated += part.truncated;
+  if (part.max_tokens > 0) total.max_tokens = part.max_tokens;
+}
 
 Result<FileList> collect_files(const LoadRequest& request) {
   namespace fs = std::filesystem;
@@ -126,9 +133,13 @@ Result<FileList> collect_files(const LoadRequest& request) {
   return list;
 }
 
-Result<LoadReport> ingest_files(PassageStore& passages, const store::SourceRecord& source,
-                                const std::vector<std::string>& files, const LoadRequest& request,
-                                const LoadProgress& progress) {
+namespace {
+
+// Everything on the calling thread, one batch after the other: the reference the pipeline's
+// result is checked against (request.threads = 1).
+Result<LoadReport> ingest_files_in_one_thread(PassageStore& passages, const store::SourceRecord& source,
+                                              const std::vector<std::string>& files, const LoadRequest& request,
+                                              const LoadProgress& progress) {
   LoadReport report;
   report.source = source;
   report.files = files.size();
@@ -138,9 +149,16 @@ Result<LoadReport> ingest_files(PassageStore& passages, const store::SourceRecor
   auto cancelled = [&] { return progress.cancel && progress.cancel->load(); };
   std::vector<Passage> pending;
   std::vector<Json> file_ids;  // passages of the current file already stored
+  Status store_error;          // storing failed: the store's problem, not the file's
   auto flush = [&]() -> Status {
     if (pending.empty()) return {};
-    MEMGPT_RETURN_IF_ERROR(passages.upsert_source_passages(pending));
+    std::vector<std::string> texts;
+    texts.reserve(pending.size());
+    for (const auto& p : pending) texts.push_back(p.text);
+    MEMGPT_ASSIGN_OR_RETURN(auto vectors, passages.embedder().embed(texts));
+    for (size_t k = 0; k < pending.size(); ++k) pending[k].embedding = std::move(vectors[k]);
+    store_error = passages.upsert_source_passages(pending);
+    MEMGPT_RETURN_IF_ERROR(store_error);
     for (const auto& p : pending) file_ids.push_back(p.id);
     report.passages += static_cast<int64_t>(pending.size());
     pending.clear();
@@ -171,7 +189,7 @@ Result<LoadReport> ingest_files(PassageStore& passages, const store::SourceRecor
     }, read_options);
     if (s.ok()) s = flush();
     if (s.ok()) continue;
-    if (!is_per_file(s) || request.strict) return s;
+    if (!store_error.ok() || !is_per_file(s) || request.strict) return s;
     // The file is skipped whole: what it stored so far comes out again.
     pending.clear();
     MEMGPT_RETURN_IF_ERROR(remove_ids(passages, file_ids));
@@ -182,6 +200,21 @@ Result<LoadReport> ingest_files(PassageStore& passages, const store::SourceRecor
   }
   if (progress.on_file) progress.on_file(files.size(), files.size(), "");
   return report;
+}
+
+}  // namespace
+
+int load_threads(const LoadRequest& request) {
+  if (request.threads > 0) return request.threads;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+Result<LoadReport> ingest_files(PassageStore& passages, const store::SourceRecord& source,
+                                const std::vector<std::string>& files, const LoadRequest& request,
+                                const LoadProgress& progress) {
+  const int threads = load_threads(request);
+  if (threads == 1) return ingest_files_in_one_thread(passages, source, files, request, progress);
+  return ingest_files_pipelined(passages, source, files, request, progress, threads);
 }
 
 Result<FileLoadReport> ingest_file(PassageStore& passages, const store::SourceRecord& source,

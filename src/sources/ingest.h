@@ -24,7 +24,14 @@ struct LoadRequest {
   bool strict = false;                  // any unreadable file (or bad JSONL line) fails the load
   int chunk_tokens = 300;
   int overlap_tokens = 20;
+  // Threads that chunk and embed (0: one per core). With more than one, reading, chunking and
+  // embedding, and storing run at once (sources/load_pipeline.h); 1 does everything on the
+  // calling thread. The passages stored are the same either way.
+  int threads = 0;
 };
+
+// The threads a load of `request` chunks and embeds on.
+int load_threads(const LoadRequest& request);
 
 struct LoadProgress {
   std::function<void(size_t files_done, size_t files_total, const std::string& file)> on_file;
@@ -55,10 +62,13 @@ struct FileList {
 };
 Result<FileList> collect_files(const LoadRequest& request);
 
-// Reads `files` into passages of `source`. A file that cannot be read is skipped (reported in
-// `skipped` and through progress) unless request.strict; its passages stored so far are taken
-// out again. Any other error stops the load and is returned: the passages stored before stay
-// (the caller removes them with the source).
+// Reads `files` into passages of `source`, in order. A file that cannot be read (or whose text
+// the embedder refuses) is skipped (reported in `skipped` and through progress) unless
+// request.strict; its passages stored so far are taken out again. Any other error, and any
+// error storing passages, stops the load and is returned: the passages stored before stay (the
+// caller removes them with the source). Each write of passages is whole or absent, so a stop
+// (progress.cancel, checked between documents) leaves no half batch. Progress callbacks run on
+// the calling thread.
 Result<LoadReport> ingest_files(PassageStore& passages, const store::SourceRecord& source,
                                 const std::vector<std::string>& files, const LoadRequest& request,
                                 const LoadProgress& progress = {});
