@@ -20,6 +20,7 @@
 #include "llm/llama_runtime.h"
 #include "llm/prompt_wrapper.h"
 #include "util/files.h"
+#include "util/utf8.h"
 
 #ifndef MEMGPT_PACKAGED_MODELS_DIR
 #define MEMGPT_PACKAGED_MODELS_DIR ""
@@ -128,6 +129,10 @@ class LlamaChatModelImpl final : public LlamaChatModel {
     }
     stats.generate_ms = ms_since(started);
     stats_ = stats;
+    // A token is a few bytes of a character: a reply cut at the token limit can end inside one
+    // (and a model can emit stray byte tokens). The text goes on as valid UTF-8.
+    text.resize(utf8_complete_prefix(text));
+    text = to_valid_utf8(text);
 
     ChatResponse out;
     out.model = config_.model;
