@@ -3,10 +3,15 @@
 rows: insert rows/s, search QPS, recall@10 against exact numpy search, and the rows each
 returns for a set of filter expressions (they must be the same ids).
 Run with build/venv-peers/bin/python: lite_vs_embedded.py --memgpt build/release/memgpt [--rows N]
-[--data synthetic|glove] [--glove build/release/data/glove-100d.bin] [--queries N] [--out FILE]
+[--data synthetic|glove|nq] [--glove build/release/data/glove-100d.bin] [--nq FILE] [--queries N]
+[--out FILE]
 --data glove: GloVe 6B 100-d word vectors (the table bench/vector uses, built with memgpt),
 L2-normalised; --queries vectors held out (seeded permutation), the base is the next --rows of
 them (--rows 0: all the rest, 331,479 with --queries 10000).
+--data nq: the NaturalQuestions-Open gold passages (--nq, ../shared/data/nq-open-oracle.jsonl.gz)
+as rows and their questions as queries, each text the L2-normalised mean of the same GloVe
+table's vectors of its lower-case alphanumeric words (a bag-of-words embedding: the same vectors
+on both sides, with the neighbourhood structure of real text).
 Our figures include HTTP and JSON on loopback; Lite's include its gRPC to a local process."""
 import argparse
 import json
@@ -62,6 +67,41 @@ def glove_vectors(path):
     return vecs / norms
 
 
+def glove_words(path):
+    """The words of the GloVe table, in row order (after the vectors: a hash table of the
+    header's third field's size, then the words' bytes, cut by the offsets after the header)."""
+    buf = open(path, "rb").read()
+    n, d, buckets = (int(x) for x in np.frombuffer(buf, dtype="<u4", count=3, offset=8))
+    offs = np.frombuffer(buf, dtype="<u4", count=n + 1, offset=20)
+    blob = 20 + 4 * (n + 1) + 4 * n + n * d + 4 * buckets
+    return [buf[blob + offs[i]:blob + offs[i + 1]].decode("utf-8", "replace") for i in range(n)]
+
+
+def nq_vectors(nq_path, glove_path, max_rows, max_queries):
+    import gzip
+    table = glove_vectors(glove_path)
+    index = {w: i for i, w in enumerate(glove_words(glove_path))}
+
+    def embed(texts):
+        out = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
+        for k, text in enumerate(texts):
+            ids = [index[w] for w in re.findall(r"[a-z0-9]+", text.lower()) if w in index]
+            if ids:
+                out[k] = table[ids].mean(axis=0)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1
+        return out / norms
+
+    passages, questions = [], []
+    with gzip.open(nq_path, "rt") as f:
+        for line in f:
+            rec = json.loads(line)
+            questions.append(rec["question"])
+            passages.extend(c["title"] + " " + c["text"] for c in rec.get("ctxs", []))
+    passages = passages if max_rows <= 0 else passages[:max_rows]
+    return embed(passages), embed(questions[:max_queries])
+
+
 def exact_top10(queries, vecs):
     out = []
     for i in range(0, len(queries), 64):  # bounded memory: 64 x rows scores at a time
@@ -105,12 +145,17 @@ def main():
     ap.add_argument("--memgpt", required=True)
     ap.add_argument("--rows", type=int, default=10000)
     ap.add_argument("--dim", type=int, default=64, help="synthetic vectors only")
-    ap.add_argument("--data", choices=["synthetic", "glove"], default="synthetic")
+    ap.add_argument("--data", choices=["synthetic", "glove", "nq"], default="synthetic")
+    ap.add_argument("--nq", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                                                 "shared", "data", "nq-open-oracle.jsonl.gz"))
     ap.add_argument("--glove", default=None, help="glove-100d.bin (default: beside --memgpt in data/)")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--out", default=None, help="also write the JSON here (Milvus Lite logs to stdout)")
     args = ap.parse_args()
-    if args.data == "glove":
+    glove_path = args.glove or os.path.join(os.path.dirname(os.path.abspath(args.memgpt)), "data", "glove-100d.bin")
+    if args.data == "nq":
+        vecs, queries = nq_vectors(args.nq, glove_path, args.rows, args.queries)
+    elif args.data == "glove":
         allv = glove_vectors(args.glove or os.path.join(os.path.dirname(os.path.abspath(args.memgpt)), "data",
                                                         "glove-100d.bin"))
         order = np.random.default_rng(42).permutation(len(allv))
