@@ -13,6 +13,7 @@
 
 #include "sources/extract.h"
 #include "util/files.h"
+#include "util/utf8.h"
 
 namespace memgpt::sources {
 namespace {
@@ -28,28 +29,6 @@ const std::vector<std::string> kCodeExtensions = {
     ".go", ".rs", ".rb", ".php", ".cs", ".swift", ".kt", ".scala", ".sh", ".sql", ".lua",
     ".r", ".m", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".xml", ".css", ".rst", ".tex",
     ".csv", ".tsv", ".log"};
-
-// Position of the first byte that breaks UTF-8, or npos.
-size_t invalid_utf8_at(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || (n == 2 && c < 0xc2) || c > 0xf4) return i;
-    if (i + n > s.size()) return i;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return i;
-    }
-    // Overlong 3- and 4-byte forms, UTF-16 surrogates (CESU-8) and code points past U+10FFFF:
-    // JSON encoders refuse them later, so they are not UTF-8 here either.
-    unsigned char d = n > 1 ? static_cast<unsigned char>(s[i + 1]) : 0;
-    if ((c == 0xe0 && d < 0xa0) || (c == 0xed && d > 0x9f) || (c == 0xf0 && d < 0x90) || (c == 0xf4 && d > 0x8f)) {
-      return i;
-    }
-    i += n;
-  }
-  return std::string_view::npos;
-}
 
 bool looks_binary(std::string_view head) {
   size_t control = 0;

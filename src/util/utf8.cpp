@@ -20,6 +20,15 @@ size_t character_at(std::string_view s, size_t i) {
 
 }  // namespace
 
+size_t invalid_utf8_at(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    size_t n = character_at(s, i);
+    if (n == 0) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
 std::string to_valid_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());

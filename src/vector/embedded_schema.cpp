@@ -19,29 +19,6 @@ bool valid_name(std::string_view s) {
   });
 }
 
-bool valid_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    if (n == 2 && c < 0xc2) return false;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return false;
-    }
-    if (n == 3) {
-      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0)) return false;
-    }
-    if (n == 4) {
-      unsigned char c1 = static_cast<unsigned char>(s[i + 1]);
-      if ((c == 0xf0 && c1 < 0x90) || (c == 0xf4 && c1 >= 0x90) || c > 0xf4) return false;
-    }
-    i += n;
-  }
-  return true;
-}
-
 std::string quote_ident(const std::string& s) { return "\"" + s + "\""; }
 std::string column_of(const std::string& field) { return quote_ident("f_" + field); }
 std::string table_of(const std::string& collection) { return quote_ident("c_" + collection); }

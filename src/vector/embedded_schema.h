@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "util/json.h"
+#include "util/utf8.h"
 #include "util/status.h"
 #include "vector/vector_store.h"
 
@@ -27,7 +28,6 @@ inline constexpr int kMaxArrayCapacity = 4096;  // Milvus's bound on an Array's 
 
 // Letters, digits and '_', starting with a letter or '_', 1 to 255 bytes (Milvus's rule).
 bool valid_name(std::string_view s);
-bool valid_utf8(std::string_view s);
 
 std::string quote_ident(const std::string& s);
 std::string column_of(const std::string& field);  // the quoted column of a scalar field

@@ -359,7 +359,7 @@ class Compiler {
   static Fragment list(const FieldRef& f, bool negated, std::vector<Json> values) {
     // A string that is not UTF-8 equals no stored value (the engine stores only valid UTF-8).
     std::erase_if(values, [](const Json& v) {
-      return v.is_string() && !valid_utf8(v.get_ref<const std::string&>());
+      return v.is_string() && !is_valid_utf8(v.get_ref<const std::string&>());
     });
     Fragment out;
     if (values.empty()) {

@@ -68,7 +68,7 @@ Status encode_array(const FieldSchema& f, const Json& v, size_t index, std::stri
           return invalid_parameter(fmt::format("element {} of array field {} in row {} is longer than max length {}",
                                                i, f.name, index, f.max_length));
         }
-        if (!valid_utf8(s)) return wrong();
+        if (!is_valid_utf8(s)) return wrong();
         break;
       }
       case DataType::kInt64: {
@@ -186,7 +186,7 @@ Status RowCodec::encode(const Json& row, size_t index, EncodedRow& out) const {
                           fmt::format("the primary key {} must be a VarChar (row {})", pkf->name, index));
     }
     const std::string& s = it->get_ref<const std::string&>();
-    if (s.empty() || static_cast<int>(s.size()) > pkf->max_length || !valid_utf8(s)) {
+    if (s.empty() || static_cast<int>(s.size()) > pkf->max_length || !is_valid_utf8(s)) {
       return invalid_parameter(fmt::format("the primary key of row {} is empty, longer than {} bytes or not UTF-8",
                                            index, pkf->max_length));
     }
@@ -215,7 +215,7 @@ Status RowCodec::encode(const Json& row, size_t index, EncodedRow& out) const {
               "length of varchar field {} exceeds max length, row number: {}, length: {}, max length: {}", f->name,
               index, s.size(), f->max_length));
         }
-        if (!valid_utf8(s)) return invalid_parameter(fmt::format("field {} of row {} is not valid UTF-8", f->name, index));
+        if (!is_valid_utf8(s)) return invalid_parameter(fmt::format("field {} of row {} is not valid UTF-8", f->name, index));
         out.scalars.emplace_back(s);
         break;
       }

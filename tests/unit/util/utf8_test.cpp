@@ -31,5 +31,13 @@ TEST(ToValidUtf8, ReplacesStrayContinuationOverlongSurrogateAndOutOfRangeBytes) 
   EXPECT_EQ(to_valid_utf8("\xE2\x82" "x"), kFffd + kFffd + "x");          // cut short mid-text
 }
 
+TEST(InvalidUtf8At, NamesTheFirstBrokenByteOrNpos) {
+  EXPECT_EQ(invalid_utf8_at("caf\xC3\xA9 \xF0\x9F\x99\x82"), std::string_view::npos);
+  EXPECT_EQ(invalid_utf8_at("ok \xC0\xAF"), 3u);
+  EXPECT_EQ(invalid_utf8_at("cut \xE2\x82"), 4u);
+  EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));
+  EXPECT_TRUE(is_valid_utf8(""));
+}
+
 }  // namespace
 }  // namespace memgpt
