@@ -133,6 +133,18 @@ def percentiles(seconds):
             "mean_ms": float(ms.mean()), "n": len(ms)}
 
 
+def timed_searches(search, queries):
+    """5 warm-up searches, then each other query timed alone: (times in s, top-10 lists)."""
+    for q in queries[:5]:
+        search(q)
+    times, hits = [], []
+    for q in queries[5:]:
+        t = time.monotonic()
+        hits.append(search(q))
+        times.append(time.monotonic() - t)
+    return times, hits
+
+
 def pymemgpt_side(size, passages, vectors, queries, embed_port, work, home):
     from memgpt.agent_store.milvus import MilvusStorageConnector
     from memgpt.agent_store.storage import TableType
@@ -159,13 +171,7 @@ def pymemgpt_side(size, passages, vectors, queries, embed_port, work, home):
         vec = query_embedding(model, q)
         return [p.text for p in storage.query(q, vec, top_k=10)]
 
-    for q in queries[:5]:
-        search(q)
-    times, hits = [], []
-    for q in queries[5:]:
-        t = time.monotonic()
-        hits.append(search(q))
-        times.append(time.monotonic() - t)
+    times, hits = timed_searches(search, queries)
     assert storage.size() == size, storage.size()
     return {"insert_s": insert_s, **percentiles(times)}, hits
 
@@ -218,13 +224,7 @@ def memgpt_side(size, passages, vectors, queries, args, env, llm_port, embed_por
                 {"query": q, "top_k": 10})
             return [r["content"] for r in http("GET", url, headers=auth)["results"]]
 
-        for q in queries[:5]:
-            search(q)
-        times, hits = [], []
-        for q in queries[5:]:
-            t = time.monotonic()
-            hits.append(search(q))
-            times.append(time.monotonic() - t)
+        times, hits = timed_searches(search, queries)
         count = http("GET", f"{base}/v1/agents/{agent['id']}/archival-memory?limit=1", headers=auth)
         assert isinstance(count, list)
     finally:

@@ -11,15 +11,6 @@
 namespace memgpt::server {
 namespace {
 
-// One line for the operator's log: control characters (a remote body's newlines) flattened.
-std::string log_line(const std::string& text) {
-  std::string out = text.substr(0, 2000);
-  for (auto& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  }
-  return out;
-}
-
 constexpr const char* kBackends = "a backend of this server (model, embedder or archival storage)";
 
 // The one table of HTTP statuses. A failure of our own (validation, not found, a taken name, a
@@ -93,6 +84,14 @@ ApiError upstream(const Status& s, int status, std::string reason) {
 }
 
 }  // namespace
+
+std::string log_line(const std::string& text) {
+  std::string out = text.substr(0, 2000);
+  for (auto& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  return out;
+}
 
 int http_status_of(ErrorCode code) {
   const CodeRow* row = code_row(code);

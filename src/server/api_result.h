@@ -28,6 +28,10 @@ inline ApiError bad_request(std::string message) { return {400, std::move(messag
 inline ApiError not_found_error(std::string message) { return {404, std::move(message), ""}; }
 inline ApiError conflict(std::string message) { return {409, std::move(message), ""}; }
 
+// One line for the operator's log: control characters (a remote body's newlines) flattened,
+// at most 2,000 bytes.
+std::string log_line(const std::string& text);
+
 // The HTTP status of a failure without a domain's code, by its ErrorCode (the table in
 // api_result.cpp, which also maps LLM error classes and Milvus codes).
 int http_status_of(ErrorCode code);

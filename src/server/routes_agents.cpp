@@ -172,7 +172,7 @@ void add_agent_routes(ServerContext& s) {
     API_CHECK(s.agents.remove(q.params[0]));
     // The agent is gone either way; a leftover attachment names an id never reused.
     if (Status forgot = s.mcp_tools.forget_agent(q.params[0]); !forgot.ok()) {
-      fmt::print(stderr, "deleting the MCP tools of agent {}: {}\n", q.params[0], forgot.message());
+      fmt::print(stderr, "deleting the MCP tools of agent {}: {}\n", q.params[0], log_line(forgot.message()));
     }
     return json_response(Json(nullptr));
   });

@@ -27,7 +27,7 @@ ApiResult<Ok> operator_only(const Caller& c) {
 
 // The MCP server's failure, in our words (its own error text stays in our log): 502.
 ApiError server_failure(const std::string& server, const Status& status, const char* during) {
-  fmt::print(stderr, "MCP server '{}': {}\n", server, status.message());
+  fmt::print(stderr, "MCP server '{}': {}\n", server, log_line(status.message()));
   bool refused = status.code() == ErrorCode::kFailedPrecondition;
   return ApiError{502, refused ? fmt::format("MCP server '{}' refused {}", server, during) : status.message(), ""};
 }
