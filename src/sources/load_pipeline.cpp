@@ -24,10 +24,14 @@ namespace {
 constexpr size_t kStoreBatch = 512;
 // Passages per embed call: a stop waits for one such call at most.
 constexpr size_t kEmbedSlice = 128;
-// What may be in flight between the reader and the store: units (documents and events) and the
-// bytes of their text. One document larger than this still passes, alone.
+// What may be in flight between the reader and the store: the bytes of the documents' text and
+// a number of units (documents and events). One document larger than this still passes, alone.
+// The window must hold several store writes' worth of documents: while the calling thread
+// writes one batch (SQLite, then the graph), the workers chunk and embed the next ones. A window
+// of a few dozen units (a small file is three: start, document, end) made the workers wait for
+// every write and the calling thread wait for the workers after it.
 constexpr size_t kMaxBytesInFlight = size_t{16} << 20;
-constexpr size_t kUnitsPerWorker = 8;
+constexpr size_t kMaxUnitsInFlight = 16 * kStoreBatch;
 // How often the calling thread looks at the cancel flag while it waits (a signal handler sets
 // it without waking anyone).
 constexpr auto kCancelPoll = std::chrono::milliseconds(50);
@@ -59,8 +63,7 @@ class Pipeline {
         chunking_{request.chunk_tokens, request.overlap_tokens},
         limit_(model_limit(passages.embedder())),
         now_(SystemClock::instance().now_ms()),
-        workers_(workers),
-        max_units_(kUnitsPerWorker * static_cast<size_t>(workers) + 16) {}
+        workers_(workers) {}
   ~Pipeline() { stop(); }
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -122,7 +125,6 @@ class Pipeline {
   const ModelLimit limit_;
   const int64_t now_;
   const int workers_;
-  const size_t max_units_;
 
   std::mutex mu_;
   std::condition_variable space_cv_, work_cv_, done_cv_;
@@ -185,7 +187,7 @@ bool Pipeline::push(std::unique_ptr<Unit> unit) {
   std::unique_lock lock(mu_);
   space_cv_.wait(lock, [&] {
     return stopping_ || window_.empty() ||
-           (window_.size() < max_units_ && bytes_in_flight_ + unit->bytes <= kMaxBytesInFlight);
+           (window_.size() < kMaxUnitsInFlight && bytes_in_flight_ + unit->bytes <= kMaxBytesInFlight);
   });
   if (stopping_) return false;
   bytes_in_flight_ += unit->bytes;

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "util/clock.h"
 #include "util/files.h"
@@ -401,41 +402,81 @@ class EmbeddedStore final : public VectorStore {
     // leaves the row it would have replaced as it was).
     std::vector<EncodedRow> prepared(rows.size());
     for (size_t i = 0; i < rows.size(); ++i) MEMGPT_RETURN_IF_ERROR(c->codec->encode(rows[i], i, prepared[i]));
-    std::string marks = "?";
-    for (size_t i = 1; i < c->codec->insert_arity(); ++i) marks += ", ?";
-    std::string insert_sql = fmt::format("INSERT INTO {} ({}) VALUES ({})", c->table, c->codec->insert_columns(), marks);
+    // A key twice in one batch: the later row replaces the earlier one (upsert) or is refused
+    // (insert), which needs the earlier one stored first, so those batches go a row at a time.
+    const size_t most = repeats_a_key(prepared) ? 1 : rows_per_insert(c->codec->insert_arity());
     std::string find_sql = fmt::format("SELECT rid FROM {} WHERE pk = ?", c->table);
     std::string delete_sql = fmt::format("DELETE FROM {} WHERE rid = ?", c->table);
     Status s = db_->transaction([&]() -> Status {
-      for (size_t i = 0; i < prepared.size(); ++i) {
-        auto& pr = prepared[i];
-        std::vector<SqlValue> key{pr.pk};
-        MEMGPT_ASSIGN_OR_RETURN(auto existing, db_->query(find_sql, key));
-        if (!existing.empty()) {
-          if (!upsert) {
-            std::string shown = std::holds_alternative<std::string>(pr.pk)
-                                    ? std::get<std::string>(pr.pk)
-                                    : std::to_string(std::get<int64_t>(pr.pk));
-            return milvus_error(ErrorCode::kAlreadyExists, MilvusCode::kInsertFailed,
-                                fmt::format("duplicate primary key {} (row {}); use upsert to replace rows",
-                                            shown, i));
-          }
+      std::vector<SqlValue> values;
+      for (size_t from = 0; from < prepared.size();) {
+        // The largest power of two that fits: a few statements per collection, prepared once.
+        size_t n = 1;
+        while (n * 2 <= std::min(most, prepared.size() - from)) n *= 2;
+        for (size_t i = from; i < from + n; ++i) {
+          std::vector<SqlValue> key{prepared[i].pk};
+          MEMGPT_ASSIGN_OR_RETURN(auto existing, db_->query(find_sql, key));
+          if (existing.empty()) continue;
+          if (!upsert) return duplicate_key(prepared[i].pk, i);
           std::vector<SqlValue> d{existing[0].integer(0)};
           MEMGPT_RETURN_IF_ERROR(db_->exec(delete_sql, d).status());
           std::vector<SqlValue> t{name, existing[0].integer(0)};
           MEMGPT_RETURN_IF_ERROR(db_->exec("INSERT INTO _tombstones (collection, rid) VALUES (?, ?)", t).status());
         }
-        std::vector<SqlValue> values{pr.pk};
-        values.insert(values.end(), pr.scalars.begin(), pr.scalars.end());
-        values.emplace_back(pr.dyn);
-        values.emplace_back(SqlBlob{vector_blob(pr.vec)});
-        MEMGPT_RETURN_IF_ERROR(db_->exec(insert_sql, values).status());
+        values.clear();
+        for (size_t i = from; i < from + n; ++i) {
+          EncodedRow& pr = prepared[i];
+          values.push_back(std::move(pr.pk));
+          for (auto& v : pr.scalars) values.push_back(std::move(v));
+          values.emplace_back(std::move(pr.dyn));
+          values.emplace_back(SqlBlob{vector_blob(pr.vec)});
+        }
+        MEMGPT_RETURN_IF_ERROR(db_->exec(insert_sql(*c, n), values).status());
+        from += n;
       }
       return {};
     });
     MEMGPT_RETURN_IF_ERROR(s);
     MEMGPT_RETURN_IF_ERROR(keeper_.catch_up(*c, true));
     return static_cast<int64_t>(rows.size());
+  }
+
+  // Rows per INSERT statement. SQLite opens a statement savepoint per statement, and FTS5 writes
+  // its pending terms out as a new segment at each one: one statement per row wrote (and later
+  // merged) a segment per row, most of the SQLite time of a load. Bounded by SQLite's 32766
+  // parameters per statement.
+  static size_t rows_per_insert(size_t arity) {
+    constexpr size_t kMaxRows = 256;
+    constexpr size_t kMaxParams = 32766;
+    return std::clamp<size_t>(kMaxParams / std::max<size_t>(arity, 1), 1, kMaxRows);
+  }
+
+  static std::string insert_sql(const Collection& c, size_t rows) {
+    std::string one = "(?";
+    for (size_t i = 1; i < c.codec->insert_arity(); ++i) one += ", ?";
+    one += ')';
+    std::string sql = fmt::format("INSERT INTO {} ({}) VALUES {}", c.table, c.codec->insert_columns(), one);
+    sql.reserve(sql.size() + (rows - 1) * (one.size() + 2));
+    for (size_t i = 1; i < rows; ++i) sql.append(", ").append(one);
+    return sql;
+  }
+
+  static bool repeats_a_key(const std::vector<EncodedRow>& rows) {
+    std::unordered_set<std::string> seen;
+    seen.reserve(rows.size());
+    for (const auto& r : rows) {
+      std::string key = std::holds_alternative<std::string>(r.pk) ? "s" + std::get<std::string>(r.pk)
+                                                                  : "i" + std::to_string(std::get<int64_t>(r.pk));
+      if (!seen.insert(std::move(key)).second) return true;
+    }
+    return false;
+  }
+
+  static Status duplicate_key(const SqlValue& pk, size_t row) {
+    std::string shown = std::holds_alternative<std::string>(pk) ? std::get<std::string>(pk)
+                                                                : std::to_string(std::get<int64_t>(pk));
+    return milvus_error(ErrorCode::kAlreadyExists, MilvusCode::kInsertFailed,
+                        fmt::format("duplicate primary key {} (row {}); use upsert to replace rows", shown, row));
   }
 
   std::string path_;

@@ -305,6 +305,71 @@ TEST(EmbeddedStore, LargeBatchesAreIndexedInParallel) {
   check(*store, 2);
 }
 
+// A batch is written in several multi-row statements (powers of two, up to 256 rows): every row
+// is stored once, in the batch's order, and each one's text is in the keyword index.
+TEST(EmbeddedStore, ABatchOfManyRowsIsStoredInOrderAndIndexedForKeywords) {
+  testing::TempDir dir;
+  auto store = open(dir.file("milvus.db"));
+  ASSERT_TRUE(store->create_collection(spec()).ok());
+  constexpr int kRows = 701;  // 256 + 256 + 128 + 32 + 16 + 8 + 4 + 1
+  std::vector<Json> rows;
+  for (int i = 0; i < kRows; ++i) {
+    Json r = row(i);
+    r["text"] = "row " + std::to_string(i) + " word" + std::to_string(i * 7919);
+    rows.push_back(std::move(r));
+  }
+  ASSERT_TRUE(store->insert("p", rows).ok());
+  QueryRequest q;
+  q.output_fields = {"id"};
+  auto all = store->query("p", q);  // in rid order: the order of writing
+  ASSERT_TRUE(all.ok()) << all.status().message();
+  ASSERT_EQ(all->size(), static_cast<size_t>(kRows));
+  for (int i = 0; i < kRows; ++i) ASSERT_EQ((*all)[i]["id"], "r" + std::to_string(i)) << i;
+  for (int i : {0, 255, 256, 511, 512, 639, 672, 700}) {
+    SearchRequest s;
+    s.text_query = "word" + std::to_string(i * 7919);
+    s.limit = 2;
+    auto hits = store->search("p", s);
+    ASSERT_TRUE(hits.ok()) << hits.status().message();
+    ASSERT_EQ(hits->size(), 1u) << i;
+    EXPECT_EQ((*hits)[0].id, "r" + std::to_string(i));
+    expect_findable(*store, i);
+  }
+}
+
+// A key twice in one batch: upsert keeps the later row; insert refuses the batch, naming the
+// later row, and stores nothing of it.
+TEST(EmbeddedStore, AKeyTwiceInOneBatchIsReplacedByUpsertAndRefusedByInsert) {
+  testing::TempDir dir;
+  auto store = open(dir.file("milvus.db"));
+  ASSERT_TRUE(store->create_collection(spec()).ok());
+  std::vector<Json> rows;
+  for (int i = 0; i < 300; ++i) rows.push_back(row(i, 1));
+  Json again = row(7, 2);
+  again["text"] = "the later row 7";
+  rows.push_back(again);
+  auto inserted = store->insert("p", rows);
+  ASSERT_FALSE(inserted.ok());
+  EXPECT_NE(inserted.status().message().find("duplicate primary key r7 (row 300)"), std::string::npos)
+      << inserted.status().message();
+  EXPECT_EQ(*store->count("p", ""), 0);
+  ASSERT_TRUE(store->upsert("p", rows).ok());
+  EXPECT_EQ(*store->count("p", ""), 300);
+  auto got = store->get("p", {"r7"}, {"text", "batch"});
+  ASSERT_TRUE(got.ok() && got->size() == 1u);
+  EXPECT_EQ((*got)[0]["text"], "the later row 7");
+  EXPECT_EQ((*got)[0]["batch"], 2);
+  // A key already stored: insert refuses the batch at that row.
+  std::vector<Json> more;
+  for (int i = 300; i < 600; ++i) more.push_back(row(i, 3));
+  more.push_back(row(42, 3));
+  auto refused = store->insert("p", more);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("duplicate primary key r42 (row 300)"), std::string::npos)
+      << refused.status().message();
+  EXPECT_EQ(*store->count("p", ""), 300);
+}
+
 // The keys file and the graph file are derived data: damaged, they are ignored or rebuilt.
 TEST(EmbeddedStore, DamagedKeysOrTruncatedGraphIsRecovered) {
   testing::TempDir dir;
