@@ -19,6 +19,8 @@
 // store is kept there and reused (a fill resumes where it stopped); --compare N: only the first
 // N queries are also run through FTS5's full ranking (slow at 1M), the index's latencies cover
 // all of them. Also reports the step's vector-only search (SearchMode::kVector) p50/p99.
+// Creating the file PATH.stop ends a fill early (whole batches; the store is closed and its graph
+// saved) and the run measures the rows held.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -188,6 +190,14 @@ int main(int argc, char** argv) {
     if (start > 0) fmt::print("{}: {} rows held, filling from {}\n", path, held.ok() ? *held : 0, start);
     auto t = Steady::now();
     for (size_t done = start; done < n; done += 1000) {
+      // PATH.stop ends the fill here (whole batches) and measures the rows held: a fill that
+      // cannot finish in the time left still closes the store, which saves the graph.
+      if (!store_path.empty() && std::filesystem::exists(store_path + ".stop")) {
+        fmt::print("{}.stop: fill stopped at {} rows\n", store_path, done);
+        n = done;
+        d.passages.resize(n);
+        break;
+      }
       std::vector<std::string> texts(d.passages.begin() + static_cast<std::ptrdiff_t>(done),
                                      d.passages.begin() + static_cast<std::ptrdiff_t>(std::min(n, done + 1000)));
       Result<std::vector<std::vector<float>>> vecs = std::vector<std::vector<float>>{};
