@@ -47,8 +47,10 @@ stage_keyword1m() {
 }
 # Vector search at 1M on the archival collection bench_keyword filled (the same vectors, in
 # order); raw hnswlib's own 1M build only with SCALE_HNSWLIB_1M=1 (about 20 min on 2 cores).
+# SCALE_N_1M: the rows the 1M store holds when its fill was stopped early ($SCALE_DIR/store_1m/milvus.db.stop).
 stage_vector1m() {
-  run vector1m "$bin/bench_vector" "${vector_args[@]}" --n 1000000 --gt "$dir/gt_1m.ivecs" --filtered 0 --repeat 3 \
+  local n="${SCALE_N_1M:-1000000}"
+  run vector1m "$bin/bench_vector" "${vector_args[@]}" --n "$n" --gt "$dir/gt_$n.ivecs" --filtered 0 --repeat 3 --efs "${SCALE_EFS:-16,32,64,128,256,512,1024}" \
     --store "$dir/store_1m/milvus.db" --collection memgpt_archival_384 --hnswlib "${SCALE_HNSWLIB_1M:-0}"
 }
 # The SQ8 graph at 1M (a second 1M build of ours, in its own file).
