@@ -1,5 +1,5 @@
 // bench_vector [--n 50000] [--queries 1000] [--data glove|synthetic|fvecs] [--dim 384] [--faiss 0|1] [--hnswlib 0|1]
-//              [--memgpt 0|1] [--bare 0|1] [--repeat 3] [--filtered 0|1] [--sq 0|1]
+//              [--memgpt 0|1] [--bare 0|1] [--repeat 3] [--filtered 0|1] [--sq 0|1] [--native 0|1]
 //              [--base F.fvecs --query-file F.fvecs] [--gt F.ivecs] [--store PATH] [--collection NAME]
 //              [--efs 16,32,64,128,256]
 //
@@ -15,7 +15,8 @@
 // vectors. Queries are held out (seed 42). Compares, single-threaded search, one query per call:
 //   exact brute force, raw hnswlib (its searchKnn; with --bare 1 also the same search without
 //   searchKnn's statistics counters, on its graph and on ours read by loadIndex), raw FAISS
-//   IndexHNSWFlat, our embedded engine (through the VectorStore interface: SQL, filters, row
+//   IndexHNSWFlat, with --native 1 raw hnswlib with its own kernel built for this CPU (AVX/AVX-512,
+//   hnswlib_native.cpp), our embedded engine (at the SIMD level MEMGPT_SIMD picks) (through the VectorStore interface: SQL, filters, row
 //   fetch included), and with --sq 1 our engine on an HNSW_SQ collection (SQ8 graph, refine_k 1
 //   and 2)
 // with M=16, efConstruction=200 and an ef sweep; then (--filtered 1) filtered search at 1% and
@@ -40,6 +41,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -59,7 +61,9 @@
 #include <omp.h>
 #endif
 
+#include "hnswlib_native.h"
 #include "vector/embedded_store.h"
+#include "vector/simd_level.h"
 
 using namespace memgpt;
 using Clock = std::chrono::steady_clock;
@@ -248,6 +252,19 @@ class InstructionCounter {
   int fd_ = -1;
 };
 
+// hnswlib's inner-product space with hnswlib's own kernel compiled for this CPU's widest SIMD.
+class NativeInnerProductSpace final : public hnswlib::SpaceInterface<float> {
+ public:
+  explicit NativeInnerProductSpace(size_t dim) : dim_(dim), dist_(bench_native::hnswlib_inner_product(dim)) {}
+  size_t get_data_size() override { return dim_ * sizeof(float); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return dist_; }
+  void* get_dist_func_param() override { return &dim_; }
+
+ private:
+  size_t dim_;
+  hnswlib::DISTFUNC<float> dist_;
+};
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
@@ -267,13 +284,13 @@ int main(int argc, char** argv) {
   std::string data = "glove";
   int dim = 384;
   bool with_faiss = true, with_hnswlib = true, with_memgpt = true;  // 0 skips a baseline when time is short
-  bool bare_row = true, filtered = true, with_sq = true;
+  bool bare_row = true, filtered = true, with_sq = true, with_native = true;
   int repeat = 3;
   std::string base_file, query_file, gt_file, store_path, external;
   std::vector<int> ef_list = {16, 32, 64, 128, 256};
   const char* usage =
       "usage: bench_vector [--n 50000] [--queries 1000] [--data glove|synthetic] [--dim 384] [--faiss 0|1] "
-      "[--hnswlib 0|1] [--memgpt 0|1] [--bare 0|1] [--repeat 3] [--filtered 0|1] [--sq 0|1]\n"
+      "[--hnswlib 0|1] [--memgpt 0|1] [--bare 0|1] [--repeat 3] [--filtered 0|1] [--sq 0|1] [--native 0|1]\n"
       "       [--data fvecs --base F.fvecs --query-file F.fvecs] [--gt F.ivecs] [--store PATH] [--collection NAME]\n"
       "       [--efs 16,32,64,128,256]\n";
   for (int i = 1; i < argc; i += 2) {
@@ -284,7 +301,7 @@ int main(int argc, char** argv) {
     }
     static const std::set<std::string> known = {"--n",       "--queries", "--data", "--dim",    "--faiss",
                                                 "--hnswlib", "--memgpt",  "--bare", "--repeat", "--filtered", "--sq",
-                                                "--base", "--query-file", "--gt", "--store", "--collection", "--efs"};
+                                                "--base", "--query-file", "--gt", "--store", "--collection", "--efs", "--native"};
     if (!known.count(a) || i + 1 >= argc) {
       fmt::print(stderr, "bench_vector: {} {}{}", a, known.count(a) ? "needs a value\n" : "is not an option\n", usage);
       return 2;
@@ -300,6 +317,7 @@ int main(int argc, char** argv) {
     else if (a == "--repeat") repeat = std::max(1, std::stoi(argv[i + 1]));
     else if (a == "--filtered") filtered = std::stoi(argv[i + 1]) != 0;
     else if (a == "--sq") with_sq = std::stoi(argv[i + 1]) != 0;
+    else if (a == "--native") with_native = std::stoi(argv[i + 1]) != 0;
     else if (a == "--base") base_file = argv[i + 1];
     else if (a == "--query-file") query_file = argv[i + 1];
     else if (a == "--gt") gt_file = argv[i + 1];
@@ -321,6 +339,7 @@ int main(int argc, char** argv) {
   if (!external.empty()) {
     with_sq = false;  // only the float graph of that collection exists
     filtered = false;
+    with_native = false;  // no graph of raw hnswlib's own: its kernel runs on our graph instead
   }
   std::vector<float> all;
   size_t total = 0;
@@ -361,6 +380,12 @@ int main(int argc, char** argv) {
   }
   fmt::print("data {} ({} dims): {} base vectors, {} queries; M=16 efConstruction=200; search on 1 thread\n",
              data, dim, n, nq);
+  fmt::print("SIMD: memgpt's kernels {} (MEMGPT_SIMD={}); raw hnswlib SSE (x86-64-v2){}\n",
+             vector::embedded::simd_level_name(vector::embedded::simd_level()),
+             std::getenv("MEMGPT_SIMD") ? std::getenv("MEMGPT_SIMD") : "",
+             with_native ? fmt::format(", and its own {} kernel (-mavx512f build)",
+                                       bench_native::hnswlib_inner_product_level(size_t(dim)))
+                         : "");
 
   // Exact search with hnswlib's SIMD inner product (1 - ip), as a flat index would compute it.
   hnswlib::InnerProductSpace flat_space(dim);
@@ -470,8 +495,11 @@ int main(int argc, char** argv) {
     for (size_t e = 0; e < ne; ++e) {
       if (engines[e].name == "hnswlib") base_engine = e;
     }
+    // Without raw hnswlib's own graph: its searchKnn with its own kernel for this CPU on ours.
     for (size_t e = 0; e < ne && base_engine == ne; ++e) {
-      if (engines[e].name == "hnswlib searchKnn, our graph file") base_engine = e;
+      if (engines[e].name.rfind("hnswlib searchKnn ", 0) == 0 && engines[e].name.find(", our graph file") != std::string::npos &&
+          engines[e].name != "hnswlib searchKnn, our graph file")
+        base_engine = e;
     }
     for (size_t e = 0; e < ne; ++e) {
       for (size_t x = 0; x < efs.size(); ++x) {
@@ -486,29 +514,37 @@ int main(int argc, char** argv) {
     }
   };
 
-  // Raw hnswlib.
-  hnswlib::InnerProductSpace space(dim);
-  std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw;
-  if (with_hnswlib) {
+  // Raw hnswlib (and with its own wide kernel), built on 2 threads.
+  auto build_hnswlib = [&](hnswlib::SpaceInterface<float>& s, const char* label) {
     long before = rss_mb();
     t = Clock::now();
-    hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space, n, 16, 200);
+    auto h = std::make_unique<hnswlib::HierarchicalNSW<float>>(&s, n, 16, 200);
     std::atomic<size_t> next{0};
     auto add = [&] {
-      for (size_t i = next++; i < n; i = next++) hnsw->addPoint(&base[i * dim], i);
+      for (size_t i = next++; i < n; i = next++) h->addPoint(&base[i * dim], i);
     };
     std::thread other(add);
     add();
     other.join();
-    fmt::print("hnswlib: build {:.1f} s ({:.0f} rows/s, 2 threads), +{} MB\n", seconds_since(t), n / seconds_since(t), rss_mb() - before);
+    double sec = seconds_since(t);
+    fmt::print("{}: build {:.1f} s ({:.0f} rows/s, 2 threads), +{} MB\n", label, sec, n / sec, rss_mb() - before);
+    return h;
+  };
+  auto searcher = [](hnswlib::HierarchicalNSW<float>& h) {
+    return [&h](const float* query) {
+      auto pq = h.searchKnn(query, 10);
+      std::vector<int64_t> ids(pq.size());
+      for (size_t i = ids.size(); i-- > 0; pq.pop()) ids[i] = int64_t(pq.top().second);
+      return ids;
+    };
+  };
+  hnswlib::InnerProductSpace space(dim);
+  NativeInnerProductSpace native_space{static_cast<size_t>(dim)};
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw, hnsw_native;
+  if (with_hnswlib) {
+    hnsw = build_hnswlib(space, "hnswlib");
     // hnswlib's public searchKnn: ids best first, the same result shape as the other engines.
-    engines.push_back({"hnswlib", [&](int ef) { hnsw->setEf(ef); },
-                       [&](const float* query) {
-                         auto pq = hnsw->searchKnn(query, 10);
-                         std::vector<int64_t> ids(pq.size());
-                         for (size_t i = ids.size(); i-- > 0; pq.pop()) ids[i] = int64_t(pq.top().second);
-                         return ids;
-                       }});
+    engines.push_back({"hnswlib", [&](int ef) { hnsw->setEf(ef); }, searcher(*hnsw)});
     // The same search without searchKnn's statistics: 0.6.2's searchKnn always counts hops and
     // distance computations in two std::atomic<long> (a locked instruction per hop); the
     // engine calls the base-layer search without them. This row separates that cost from ours.
@@ -516,6 +552,11 @@ int main(int argc, char** argv) {
       engines.push_back({"hnswlib, no counters", [&](int ef) { hnsw->setEf(ef); },
                          [&](const float* query) { return bare_search(*hnsw, query, 10); }});
     }
+  }
+  if (with_native) {
+    std::string label = fmt::format("hnswlib, own {}", bench_native::hnswlib_inner_product_level(size_t(dim)));
+    hnsw_native = build_hnswlib(native_space, label.c_str());
+    engines.push_back({label, [&](int ef) { hnsw_native->setEf(ef); }, searcher(*hnsw_native)});
   }
 #ifdef MEMGPT_BENCH_FAISS
   std::unique_ptr<faiss::IndexHNSWFlat> faiss_index;
@@ -628,19 +669,27 @@ int main(int argc, char** argv) {
     // Our saved graph file read by hnswlib's own loadIndex (onto the heap, as raw hnswlib keeps
     // its graph) and searched like the "no counters" row: separates where the graph lives
     // (heap or our file mapping) from how it was built.
-    std::unique_ptr<hnswlib::HierarchicalNSW<float>> ours_on_heap;
+    std::unique_ptr<hnswlib::HierarchicalNSW<float>> ours_on_heap, ours_native;
     if (bare_row) {
       ours_on_heap = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space, path + "." + float_name + ".hnsw");
       if (!with_hnswlib) {
         // No raw hnswlib build in this run (--hnswlib 0, e.g. at 1M): hnswlib's public searchKnn
-        // on our graph, read by its loadIndex, is the reference row instead.
+        // on our graph, read by its loadIndex, is the reference row instead, with its SSE kernel
+        // (x86-64-v2, as compiled here) and with its own kernel for this CPU (hnswlib_native).
+        auto knn = [](hnswlib::HierarchicalNSW<float>& h, const float* query) {
+          auto pq = h.searchKnn(query, 10);
+          std::vector<int64_t> ids(pq.size());
+          for (size_t i = ids.size(); i-- > 0; pq.pop()) ids[i] = int64_t(pq.top().second) - 1;
+          return ids;
+        };
         engines.push_back({"hnswlib searchKnn, our graph file", [&](int ef) { ours_on_heap->setEf(ef); },
-                           [&](const float* query) {
-                             auto pq = ours_on_heap->searchKnn(query, 10);
-                             std::vector<int64_t> ids(pq.size());
-                             for (size_t i = ids.size(); i-- > 0; pq.pop()) ids[i] = int64_t(pq.top().second) - 1;
-                             return ids;
-                           }});
+                           [&, knn](const float* query) { return knn(*ours_on_heap, query); }});
+        ours_native = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space, path + "." + float_name + ".hnsw");
+        ours_native->fstdistfunc_ = bench_native::hnswlib_inner_product(size_t(dim));
+        engines.push_back({fmt::format("hnswlib searchKnn {}, our graph file",
+                                       bench_native::hnswlib_inner_product_level(size_t(dim))),
+                           [&](int ef) { ours_native->setEf(ef); },
+                           [&, knn](const float* query) { return knn(*ours_native, query); }});
       }
       engines.push_back({"hnswlib, no counters, our graph file", [&](int ef) { ours_on_heap->setEf(ef); },
                          [&](const float* query) {

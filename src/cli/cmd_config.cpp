@@ -24,6 +24,7 @@
 #include "util/files.h"
 #include "util/http_client.h"
 #include "util/json.h"
+#include "vector/simd_level.h"
 
 namespace memgpt::cli {
 namespace {
@@ -508,8 +509,14 @@ void register_config_commands(CLI::App& app) {
   quickstart->add_flag("--no-check", no_check, "Do not contact the LLM endpoint");
   quickstart->callback([] { run_quickstart(backend, qs_model, !no_check, qs_endpoint); });
 
-  app.add_subcommand("version", "Print the memgpt version")->callback([] {
-    fmt::print("{}\n", kMemgptVersion);
+  auto* version = app.add_subcommand("version", "Print the memgpt version");
+  static bool version_json = false;
+  version->add_flag("--json", version_json, "Also the SIMD level of the vector kernels (MEMGPT_SIMD overrides it)");
+  version->callback([] {
+    if (!version_json) return fmt::print("{}\n", kMemgptVersion);
+    Json j = {{"version", kMemgptVersion},
+              {"vector_simd", vector::embedded::simd_level_name(vector::embedded::simd_level())}};
+    fmt::print("{}\n", j.dump());
   });
 
   auto* folder = app.add_subcommand("folder", "Print the memgpt home folder (and open it)");

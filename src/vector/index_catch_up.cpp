@@ -90,8 +90,7 @@ std::string vectors_of(const Collection& c) { return c.spec.index.index_type == 
 
 void IndexKeeper::make_space(Collection& c) const {
   int dim = c.spec.dim();
-  if (c.spec.index.metric == MetricType::kL2) c.space = std::make_unique<hnswlib::L2Space>(dim);
-  else c.space = std::make_unique<hnswlib::InnerProductSpace>(dim);
+  c.space = std::make_unique<FloatSpace>(dim, c.spec.index.metric);  // this CPU's widest kernels
   if (c.spec.index.index_type == "HNSW_SQ") c.sq8 = std::make_unique<Sq8Space>(dim, c.spec.index.metric);
   else c.sq8.reset();
 }

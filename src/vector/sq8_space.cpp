@@ -5,9 +5,6 @@
 #include <cstring>
 #include <limits>
 
-#ifdef __SSE4_1__
-#include <smmintrin.h>
-#endif
 
 namespace memgpt::vector::embedded {
 namespace {
@@ -25,60 +22,23 @@ Header header_of(const void* code) {
 
 const int8_t* codes_of(const void* code) { return static_cast<const int8_t*>(code) + Sq8Space::kHeaderBytes; }
 
-// Sum of a[i]·b[i] with a in 16 bits, b in 8; the caller bounds |a| so that the sum fits.
-int32_t dot16x8(const int16_t* a, const int8_t* b, size_t dim) {
-  size_t i = 0;
-  int32_t sum = 0;
-#ifdef __SSE4_1__
-  __m128i acc = _mm_setzero_si128();
-  for (; i + 8 <= dim; i += 8) {
-    __m128i bw = _mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + i)));
-    __m128i aw = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i));
-    acc = _mm_add_epi32(acc, _mm_madd_epi16(aw, bw));
-  }
-  acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0x4e));
-  acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0xb1));
-  sum = _mm_cvtsi128_si32(acc);
-#endif
-  for (; i < dim; ++i) sum += int32_t{a[i]} * b[i];
-  return sum;
-}
-
-// Sum of a[i]·b[i], both 8 bits: |sum| ≤ dim·127², within int32 for any dimension allowed.
-int32_t dot8x8(const int8_t* a, const int8_t* b, size_t dim) {
-  size_t i = 0;
-  int32_t sum = 0;
-#ifdef __SSE4_1__
-  __m128i acc = _mm_setzero_si128();
-  for (; i + 8 <= dim; i += 8) {
-    __m128i aw = _mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(a + i)));
-    __m128i bw = _mm_cvtepi8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + i)));
-    acc = _mm_add_epi32(acc, _mm_madd_epi16(aw, bw));
-  }
-  acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0x4e));
-  acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0xb1));
-  sum = _mm_cvtsi128_si32(acc);
-#endif
-  for (; i < dim; ++i) sum += int32_t{a[i]} * b[i];
-  return sum;
-}
-
 float ip_codes(const void* a, const void* b, const void* param) {
-  size_t dim = static_cast<const Sq8Space::Param*>(param)->dim;
+  const auto* p = static_cast<const Sq8Space::Param*>(param);
   Header ha = header_of(a), hb = header_of(b);
-  return 1.0f - ha.scale * hb.scale * static_cast<float>(dot8x8(codes_of(a), codes_of(b), dim));
+  return 1.0f - ha.scale * hb.scale * static_cast<float>(p->dot8x8(codes_of(a), codes_of(b), p->dim));
 }
 
 float l2_codes(const void* a, const void* b, const void* param) {
-  size_t dim = static_cast<const Sq8Space::Param*>(param)->dim;
+  const auto* p = static_cast<const Sq8Space::Param*>(param);
   Header ha = header_of(a), hb = header_of(b);
-  float cross = ha.scale * hb.scale * static_cast<float>(dot8x8(codes_of(a), codes_of(b), dim));
+  float cross = ha.scale * hb.scale * static_cast<float>(p->dot8x8(codes_of(a), codes_of(b), p->dim));
   return std::max(0.0f, ha.norm2 + hb.norm2 - 2.0f * cross);
 }
 
 }  // namespace
 
-Sq8Space::Sq8Space(int dim, MetricType metric) : param_{static_cast<size_t>(dim), metric == MetricType::kL2} {}
+Sq8Space::Sq8Space(int dim, MetricType metric, SimdLevel level)
+    : param_{static_cast<size_t>(dim), metric == MetricType::kL2, dot8x8_kernel(level), dot16x8_kernel(level)} {}
 
 hnswlib::DISTFUNC<float> Sq8Space::get_dist_func() { return param_.l2 ? l2_codes : ip_codes; }
 
@@ -98,9 +58,10 @@ void Sq8Space::encode(const float* v, char* out) const {
   std::memcpy(out, &h, sizeof h);
 }
 
-Sq8Query::Sq8Query(const Sq8Space& space, const float* q) : q_(static_cast<size_t>(space.dim())), l2_(space.l2()) {
+Sq8Query::Sq8Query(const Sq8Space& space, const float* q)
+    : q_(static_cast<size_t>(space.dim())), dot16x8_(space.dot16x8()), l2_(space.l2()) {
   size_t dim = q_.size();
-  // The largest 16-bit value that keeps dim·limit·127 within int32 (dot16x8's sum).
+  // The largest 16-bit value that keeps dim·limit·127 within int32 (the dot product's sum).
   const double limit = std::min(32767.0, std::floor(static_cast<double>(std::numeric_limits<int32_t>::max()) /
                                                     (127.0 * static_cast<double>(std::max<size_t>(dim, 1)))));
   float top = 0;
@@ -119,7 +80,7 @@ Sq8Query::Sq8Query(const Sq8Space& space, const float* q) : q_(static_cast<size_
 
 float Sq8Query::distance(const char* code) const {
   Header h = header_of(code);
-  float dot = scale_ * h.scale * static_cast<float>(dot16x8(q_.data(), codes_of(code), q_.size()));
+  float dot = scale_ * h.scale * static_cast<float>(dot16x8_(q_.data(), codes_of(code), q_.size()));
   return l2_ ? std::max(0.0f, norm2_ + h.norm2 - 2.0f * dot) : 1.0f - dot;
 }
 

@@ -13,6 +13,7 @@
 //  - between a float query and a code (searches): an Sq8Query, the query in 16 bits (its own
 //    scale), against which a code costs one integer dot product. Its rounding (2^-15 of the
 //    query's largest component) is far below the codes' own.
+// The integer dot products are simd_distance.h's, at the process's SIMD level.
 // Thread-safety: the space is immutable after construction; an Sq8Query belongs to one search.
 #pragma once
 
@@ -21,13 +22,14 @@
 #include <vector>
 
 #include "vector/hnsw.h"
+#include "vector/simd_distance.h"
 #include "vector/vector_store.h"
 
 namespace memgpt::vector::embedded {
 
 class Sq8Space final : public hnswlib::SpaceInterface<float> {
  public:
-  Sq8Space(int dim, MetricType metric);
+  Sq8Space(int dim, MetricType metric, SimdLevel level = simd_level());
 
   size_t get_data_size() override { return kHeaderBytes + param_.dim; }
   hnswlib::DISTFUNC<float> get_dist_func() override;
@@ -35,12 +37,15 @@ class Sq8Space final : public hnswlib::SpaceInterface<float> {
 
   int dim() const { return static_cast<int>(param_.dim); }
   bool l2() const { return param_.l2; }
+  Dot16x8 dot16x8() const { return param_.dot16x8; }
   // Writes the code of `v` (dim floats) to `out` (get_data_size() bytes).
   void encode(const float* v, char* out) const;
 
   struct Param {
     size_t dim;
     bool l2;
+    Dot8x8 dot8x8;
+    Dot16x8 dot16x8;
   };
   static constexpr size_t kHeaderBytes = 8;
 
@@ -58,6 +63,7 @@ class Sq8Query {
   std::vector<int16_t> q_;
   float scale_ = 0;  // q ≈ scale_·q_
   float norm2_ = 0;  // |q|², for L2
+  Dot16x8 dot16x8_;
   bool l2_;
 };
 

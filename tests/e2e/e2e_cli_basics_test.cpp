@@ -26,6 +26,21 @@ TEST_F(CliBasics, VersionPrintsTheVersion) {
   EXPECT_EQ(run({"--version"}).out, "0.1.0\n");
 }
 
+TEST_F(CliBasics, VersionJsonNamesTheSimdLevelThatMemgptSimdPicks) {
+  auto r = run({"version", "--json"}, {.env = {{"MEMGPT_SIMD", "sse"}}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Json j = parse_json_or_discarded(r.out);
+  EXPECT_EQ(j.value("version", ""), "0.1.0");
+  EXPECT_EQ(j.value("vector_simd", ""), "sse");
+  EXPECT_EQ(r.err, "");
+  // An unknown level: the widest this CPU has, and a one-line note.
+  r = run({"version", "--json"}, {.env = {{"MEMGPT_SIMD", "avx9000"}}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string level = parse_json_or_discarded(r.out).value("vector_simd", "");
+  EXPECT_NE(level, "");
+  EXPECT_EQ(r.err, "memgpt: MEMGPT_SIMD=avx9000: not one of sse, avx2, avx512; using " + level + "\n");
+}
+
 TEST_F(CliBasics, ListPersonasOnAFreshHomeShowsBuiltins) {
   auto r = run({"list", "personas"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
