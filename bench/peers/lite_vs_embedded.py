@@ -12,7 +12,14 @@ them (--rows 0: all the rest, 331,479 with --queries 10000).
 as rows and their questions as queries, each text the L2-normalised mean of the same GloVe
 table's vectors of its lower-case alphanumeric words (a bag-of-words embedding: the same vectors
 on both sides, with the neighbourhood structure of real text).
-Our figures include HTTP and JSON on loopback; Lite's include its gRPC to a local process."""
+Our figures include HTTP and JSON on loopback; Lite's include its gRPC to a local process.
+
+--data fvecs (bench/scale, the realistic 1M corpus): --base F.fvecs (first --rows vectors),
+--query-file F.fvecs (first --queries), --gt F.ivecs (exact top 10, as bench_vector writes it;
+computed by numpy when absent). Milvus Lite alone (our engine searches the same files in
+bench_vector): insert rate, index build (flush), search QPS and recall@10 per index and search
+width (--lite-index AUTOINDEX and IVF_FLAT with an nprobe sweep), reopen (close, open, first
+search) and the Lite server's resident memory. No --memgpt needed."""
 import argparse
 import json
 import os
@@ -102,6 +109,115 @@ def nq_vectors(nq_path, glove_path, max_rows, max_queries):
     return embed(passages), embed(questions[:max_queries])
 
 
+def read_fvecs(path, limit):
+    raw = np.memmap(path, dtype="<i4", mode="r")
+    dim = int(raw[0])
+    rows = raw.reshape(-1, dim + 1)[:limit if limit > 0 else None]
+    return np.ascontiguousarray(rows[:, 1:]).view(np.float32)
+
+
+def read_ivecs(path, nq):
+    if not path or not os.path.exists(path):
+        return None
+    raw = np.fromfile(path, dtype="<i4")
+    k = int(raw[0])
+    return raw.reshape(-1, k + 1)[:nq, 1:]
+
+
+def process_tree_rss_mb(root_pid):
+    """Resident memory of root_pid's descendants (the Lite server process), MB."""
+    children, total = {}, 0
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                ppid = int(open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(p))
+            except OSError:
+                pass
+    todo = list(children.get(root_pid, []))
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            for line in open(f"/proc/{pid}/status"):
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) // 1024
+        except OSError:
+            pass
+    return total
+
+
+def lite_fvecs(args):
+    """Milvus Lite on bench/scale's vectors: one collection per index type, timed stages."""
+    vecs = read_fvecs(args.base, args.rows)
+    queries = read_fvecs(args.query_file, args.queries)
+    truth = read_ivecs(args.gt, len(queries))
+    if truth is None or len(truth) < len(queries):
+        t = time.monotonic()
+        truth = exact_top10(queries, vecs)
+        print(f"exact ground truth (numpy): {time.monotonic() - t:.1f} s", flush=True)
+    results = {"data": "fvecs", "base": args.base, "rows": len(vecs), "dim": vecs.shape[1], "queries": len(queries),
+               "load_average_before": open("/proc/loadavg").read().split()[:3], "indexes": []}
+    work = tempfile.mkdtemp(prefix="peers-lite-fvecs-")
+    uri = os.path.join(work, "lite.db")
+    lite = MilvusClient(uri=uri)
+    for index_type in args.lite_index.split(","):
+        name = "t_" + index_type.lower()
+        schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("vec", DataType.FLOAT_VECTOR, dim=vecs.shape[1])
+        index = lite.prepare_index_params()
+        params = {"nlist": args.nlist} if index_type == "IVF_FLAT" else {}
+        index.add_index(field_name="vec", index_type=index_type, metric_type="IP", params=params)
+        lite.create_collection(name, schema=schema, index_params=index)
+        t = time.monotonic()
+        for i in range(0, len(vecs), 1000):
+            lite.insert(name, [{"id": i + j, "vec": v.tolist()} for j, v in enumerate(vecs[i:i + 1000])])
+        insert_s = time.monotonic() - t
+        t = time.monotonic()
+        lite.flush(name)
+        flush_s = time.monotonic() - t
+        t = time.monotonic()
+        lite.search(name, data=[queries[0].tolist()], limit=10, anns_field="vec")
+        first_s = time.monotonic() - t
+        row = {"index": index_type, "params": lite.describe_index(name, "vec"), "insert_rows_s": len(vecs) / insert_s,
+               "flush_s": flush_s, "first_search_s": first_s, "rss_mb": process_tree_rss_mb(os.getpid()), "sweep": []}
+        print(f"lite {index_type}: insert {row['insert_rows_s']:.0f} rows/s, flush {flush_s:.1f} s, "
+              f"first search {first_s:.2f} s, server RSS {row['rss_mb']} MB", flush=True)
+        widths = [None] if index_type != "IVF_FLAT" else [int(x) for x in args.nprobe.split(",")]
+        for width in widths:
+            sp = {"params": {"nprobe": width}} if width else {}
+            for q in queries[:50]:  # warm
+                lite.search(name, data=[q.tolist()], limit=10, anns_field="vec", search_params=sp)
+            t = time.monotonic()
+            cpu = time.process_time()
+            hits = [[h["id"] for h in lite.search(name, data=[q.tolist()], limit=10, anns_field="vec",
+                                                  search_params=sp)[0]] for q in queries]
+            wall = time.monotonic() - t
+            rec = float(np.mean([len(set(h) & set(tr.tolist())) / 10 for h, tr in zip(hits, truth)]))
+            entry = {"nprobe": width, "recall10": rec, "qps": len(queries) / wall,
+                     "client_cpu_s": time.process_time() - cpu}
+            row["sweep"].append(entry)
+            print(f"lite {index_type} nprobe {width}: recall@10 {rec:.3f}, {entry['qps']:.1f} queries/s", flush=True)
+        results["indexes"].append(row)
+    lite.close()
+    t = time.monotonic()
+    lite = MilvusClient(uri=uri)
+    name = "t_" + args.lite_index.split(",")[0].lower()
+    lite.load_collection(name)
+    lite.search(name, data=[queries[0].tolist()], limit=10, anns_field="vec")
+    results["reopen_first_search_s"] = time.monotonic() - t
+    results["rss_after_reopen_mb"] = process_tree_rss_mb(os.getpid())
+    print(f"lite reopen + first search ({name}): {results['reopen_first_search_s']:.2f} s, "
+          f"server RSS {results['rss_after_reopen_mb']} MB", flush=True)
+    lite.close()
+    results["load_average_after"] = open("/proc/loadavg").read().split()[:3]
+    print(json.dumps(results, indent=1))
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(results, f, indent=1)
+
+
 def exact_top10(queries, vecs):
     out = []
     for i in range(0, len(queries), 64):  # bounded memory: 64 x rows scores at a time
@@ -142,16 +258,27 @@ class Rest:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--memgpt", required=True)
+    ap.add_argument("--memgpt", default=None, help="the memgpt binary (all --data but fvecs)")
+    ap.add_argument("--base", default=None, help="--data fvecs: base vectors")
+    ap.add_argument("--query-file", default=None, help="--data fvecs: query vectors")
+    ap.add_argument("--gt", default=None, help="--data fvecs: exact top 10 (ivecs)")
+    ap.add_argument("--lite-index", default="AUTOINDEX,IVF_FLAT", help="--data fvecs: Lite index types")
+    ap.add_argument("--nlist", type=int, default=1024, help="--data fvecs, IVF_FLAT")
+    ap.add_argument("--nprobe", default="8,16,32,64,128", help="--data fvecs, IVF_FLAT search widths")
     ap.add_argument("--rows", type=int, default=10000)
     ap.add_argument("--dim", type=int, default=64, help="synthetic vectors only")
-    ap.add_argument("--data", choices=["synthetic", "glove", "nq"], default="synthetic")
+    ap.add_argument("--data", choices=["synthetic", "glove", "nq", "fvecs"], default="synthetic")
     ap.add_argument("--nq", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
                                                  "shared", "data", "nq-open-oracle.jsonl.gz"))
     ap.add_argument("--glove", default=None, help="glove-100d.bin (default: beside --memgpt in data/)")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--out", default=None, help="also write the JSON here (Milvus Lite logs to stdout)")
     args = ap.parse_args()
+    if args.data == "fvecs":
+        lite_fvecs(args)
+        return
+    if not args.memgpt:
+        ap.error("--memgpt is required")
     glove_path = args.glove or os.path.join(os.path.dirname(os.path.abspath(args.memgpt)), "data", "glove-100d.bin")
     if args.data == "nq":
         vecs, queries = nq_vectors(args.nq, glove_path, args.rows, args.queries)

@@ -12,6 +12,15 @@
 //    query, hybrid search, fetch the rows) p50/p99.
 // The two plans run alternately on each query. The data is read from the shared folder, never
 // copied into the repository.
+//
+// bench/scale (the realistic 1M corpus): --passages FILE (one passage a line, the first --n used)
+// and --questions FILE (one query a line) instead of --data; --vectors F.fvecs: the passages'
+// vectors from bench_embed_corpus (the same built-in embedder, computed once); --store PATH: the
+// store is kept there and reused (a fill resumes where it stopped); --compare N: only the first
+// N queries are also run through FTS5's full ranking (slow at 1M), the index's latencies cover
+// all of them. Also reports the step's vector-only search (SearchMode::kVector) p50/p99.
+// Creating the file PATH.stop ends a fill early (whole batches; the store is closed and its graph
+// saved) and the run measures the rows held.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -87,6 +96,39 @@ Data load(const std::string& path, size_t n) {
   return d;
 }
 
+std::vector<std::string> read_lines(const std::string& path, size_t limit) {
+  std::vector<std::string> out;
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (!f) return out;
+  char* line = nullptr;
+  size_t cap = 0;
+  ssize_t len = 0;
+  while (out.size() < limit && (len = ::getline(&line, &cap, f)) >= 0) {
+    out.emplace_back(line, static_cast<size_t>(len) - (len > 0 && line[len - 1] == '\n' ? 1 : 0));
+  }
+  std::free(line);
+  std::fclose(f);
+  return out;
+}
+
+// Vectors from..from+count of an fvecs file (per vector: int32 dimension, then the floats).
+std::vector<std::vector<float>> read_fvecs(const std::string& path, size_t from, size_t count, int dim) {
+  std::vector<std::vector<float>> out;
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return out;
+  const long record = 4 + 4L * dim;
+  if (std::fseek(f, static_cast<long>(from) * record, SEEK_SET) == 0) {
+    for (size_t i = 0; i < count; ++i) {
+      int32_t d = 0;
+      std::vector<float> v(static_cast<size_t>(dim));
+      if (std::fread(&d, 4, 1, f) != 1 || d != dim || std::fread(v.data(), 4, v.size(), f) != v.size()) break;
+      out.push_back(std::move(v));
+    }
+  }
+  std::fclose(f);
+  return out;
+}
+
 struct Latency {
   std::vector<double> ms;
   double p(double q) {
@@ -107,33 +149,64 @@ double timed(F&& f) {
 int main(int argc, char** argv) {
   size_t n = 100000, queries = 1000;
   int k = 10;
-  std::string data = "../shared/data/nq-open-oracle.jsonl.gz";
+  size_t compare = SIZE_MAX;
+  std::string data = "../shared/data/nq-open-oracle.jsonl.gz", passages_file, questions_file, vectors_file, store_path;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--n") n = std::stoul(argv[i + 1]);
     if (a == "--queries") queries = std::stoul(argv[i + 1]);
     if (a == "--k") k = std::atoi(argv[i + 1]);
     if (a == "--data") data = argv[i + 1];
+    if (a == "--passages") passages_file = argv[i + 1];
+    if (a == "--questions") questions_file = argv[i + 1];
+    if (a == "--vectors") vectors_file = argv[i + 1];
+    if (a == "--store") store_path = argv[i + 1];
+    if (a == "--compare") compare = std::stoul(argv[i + 1]);
   }
-  Data d = load(data, n);
+  Data d;
+  if (!passages_file.empty()) {
+    d.passages = read_lines(passages_file, n);
+    d.questions = read_lines(questions_file, queries);
+    data = passages_file;
+  } else {
+    d = load(data, n);
+  }
   if (d.passages.size() < n || d.questions.empty()) {
     fmt::print(stderr, "cannot read {} passages from {}\n", n, data);
     return 1;
   }
   std::string dir = std::filesystem::temp_directory_path() / ("memgpt-keyword-bench-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string path = dir + "/milvus.db";
+  if (store_path.empty()) std::filesystem::create_directories(dir);
+  const std::string path = store_path.empty() ? dir + "/milvus.db" : store_path;
   auto embedder = std::move(*embed::make_builtin_embedder());
   const std::string agent = "agent-a";
   {
     auto writer = std::move(*vector::open_embedded_store(path));
     sources::PassageStore passages(writer.get(), embedder.get());
     (void)passages.ensure_collections();
+    // A kept store resumes its fill: upserts from the last whole batch it holds.
+    auto held = writer->count(passages.archival_collection(), "");
+    size_t start = held.ok() ? std::min(n, static_cast<size_t>(*held) / 1000 * 1000) : 0;
+    if (start > 0) fmt::print("{}: {} rows held, filling from {}\n", path, held.ok() ? *held : 0, start);
     auto t = Steady::now();
-    for (size_t done = 0; done < n; done += 1000) {
+    for (size_t done = start; done < n; done += 1000) {
+      // PATH.stop ends the fill here (whole batches) and measures the rows held: a fill that
+      // cannot finish in the time left still closes the store, which saves the graph.
+      if (!store_path.empty() && std::filesystem::exists(store_path + ".stop")) {
+        fmt::print("{}.stop: fill stopped at {} rows\n", store_path, done);
+        n = done;
+        d.passages.resize(n);
+        break;
+      }
       std::vector<std::string> texts(d.passages.begin() + static_cast<std::ptrdiff_t>(done),
                                      d.passages.begin() + static_cast<std::ptrdiff_t>(std::min(n, done + 1000)));
-      auto vecs = embedder->embed(texts);
+      Result<std::vector<std::vector<float>>> vecs = std::vector<std::vector<float>>{};
+      if (vectors_file.empty()) vecs = embedder->embed(texts);
+      else vecs = read_fvecs(vectors_file, done, texts.size(), embedder->dim());
+      if (!vecs.ok() || vecs->size() != texts.size()) {
+        fmt::print(stderr, "no vectors for rows {}..{}\n", done, done + texts.size());
+        return 1;
+      }
       std::vector<Json> rows;
       for (size_t i = 0; i < texts.size(); ++i) {
         // One passage in ten belongs to another agent: the agent filter is not a no-op.
@@ -147,9 +220,15 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "insert failed: {}\n", s.status().message());
         return 1;
       }
+      if ((done + 1000) % 50000 == 0) {
+        double sec = std::chrono::duration<double>(Steady::now() - t).count();
+        fmt::print("  {} rows, {:.0f} rows/s since {}\n", done + 1000, double(done + 1000 - start) / sec, start);
+        std::fflush(stdout);
+      }
     }
-    fmt::print("{} passages of NQ windows inserted and indexed in {:.1f} s\n", n,
-               std::chrono::duration<double>(Steady::now() - t).count());
+    double sec = std::chrono::duration<double>(Steady::now() - t).count();
+    fmt::print("{} passages of {} inserted and indexed ({} in this run: {:.1f} s, {:.0f} rows/s)\n", n, data, n - start,
+               sec, double(n - start) / std::max(sec, 1e-9));
   }
   uint64_t read = 0, total = 0;
   vector::EmbeddedOptions with_index;
@@ -172,7 +251,8 @@ int main(int argc, char** argv) {
   double build_ms = timed([&] { (void)indexed->search(collection, warm); });
 
   size_t same = 0, same_unfiltered = 0, asked = std::min(queries, d.questions.size());
-  Latency kw_index, kw_fts5, step_index, step_fts5;
+  size_t compared = std::min(asked, compare);
+  Latency kw_index, kw_fts5, step_index, step_fts5, step_vector;
   auto ranking = [](const Result<std::vector<vector::SearchHit>>& r) {
     std::vector<std::pair<std::string, double>> out;
     if (r.ok()) {
@@ -188,29 +268,34 @@ int main(int argc, char** argv) {
     r.filter = filter;
     Result<std::vector<vector::SearchHit>> a = std::vector<vector::SearchHit>{}, b = a;
     bool index_first = i % 2 == 0;  // alternate which plan runs first
+    bool with_fts5 = i < compared;
     for (int turn = 0; turn < 2; ++turn) {
       if ((turn == 0) == index_first) kw_index.ms.push_back(timed([&] { a = indexed->search(collection, r); }));
-      else kw_fts5.ms.push_back(timed([&] { b = fts5->search(collection, r); }));
+      else if (with_fts5) kw_fts5.ms.push_back(timed([&] { b = fts5->search(collection, r); }));
     }
-    if (a.ok() && b.ok() && ranking(a) == ranking(b)) ++same;
-    r.filter.clear();
-    uint64_t r0 = read, t0 = total;
-    bool unfiltered_same = ranking(indexed->search(collection, r)) == ranking(fts5->search(collection, r));
-    read = r0;  // postings are reported for the filtered searches only
-    total = t0;
-    if (unfiltered_same) ++same_unfiltered;
+    if (with_fts5) {
+      if (a.ok() && b.ok() && ranking(a) == ranking(b)) ++same;
+      r.filter.clear();
+      uint64_t r0 = read, t0 = total;
+      bool unfiltered_same = ranking(indexed->search(collection, r)) == ranking(fts5->search(collection, r));
+      read = r0;  // postings are reported for the filtered searches only
+      total = t0;
+      if (unfiltered_same) ++same_unfiltered;
+    }
     for (int turn = 0; turn < 2; ++turn) {
       if ((turn == 0) == index_first) {
         step_index.ms.push_back(timed([&] { (void)indexed_passages.search_archival(agent, q, 0, k); }));
-      } else {
+      } else if (with_fts5) {
         step_fts5.ms.push_back(timed([&] { (void)fts5_passages.search_archival(agent, q, 0, k); }));
       }
     }
+    step_vector.ms.push_back(
+        timed([&] { (void)indexed_passages.search_archival(agent, q, 0, k, sources::SearchMode::kVector); }));
   }
   fmt::print("{} passages, {} queries (NQ questions), k {}; first keyword search builds the index: {:.0f} ms\n", n, asked,
              k, build_ms);
-  fmt::print("identical top {} (ids, order, scores): {}/{} with the agent filter, {}/{} without\n", k, same, asked,
-             same_unfiltered, asked);
+  fmt::print("identical top {} (ids, order, scores): {}/{} with the agent filter, {}/{} without\n", k, same, compared,
+             same_unfiltered, compared);
   fmt::print("postings read by the index: {} of {} a full ranking scores ({:.1f}%, {:.0f} per query of {:.0f})\n", read,
              total, 100.0 * static_cast<double>(read) / static_cast<double>(std::max<uint64_t>(total, 1)),
              static_cast<double>(read) / static_cast<double>(asked), static_cast<double>(total) / static_cast<double>(asked));
@@ -221,8 +306,11 @@ int main(int argc, char** argv) {
   };
   row("keyword search (agent filter)", kw_index, kw_fts5);
   row("archival_memory_search (hybrid)", step_index, step_fts5);
+  fmt::print("{:<36} p50 {:8.3f} ms p99 {:8.3f} ms ({} queries)\n", "archival_memory_search (vector only)",
+             step_vector.p(0.5), step_vector.p(0.99), step_vector.ms.size());
+  if (compared < asked) fmt::print("FTS5 columns and identical top {}: the first {} queries only\n", k, compared);
   indexed.reset();
   fts5.reset();
-  std::filesystem::remove_all(dir);
-  return same == asked && same_unfiltered == asked ? 0 : 2;
+  if (store_path.empty()) std::filesystem::remove_all(dir);
+  return same == compared && same_unfiltered == compared ? 0 : 2;
 }

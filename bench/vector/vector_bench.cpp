@@ -1,5 +1,15 @@
-// bench_vector [--n 50000] [--queries 1000] [--data glove|synthetic] [--dim 384] [--faiss 0|1] [--hnswlib 0|1]
+// bench_vector [--n 50000] [--queries 1000] [--data glove|synthetic|fvecs] [--dim 384] [--faiss 0|1] [--hnswlib 0|1]
 //              [--memgpt 0|1] [--bare 0|1] [--repeat 3] [--filtered 0|1] [--sq 0|1] [--native 0|1]
+//              [--base F.fvecs --query-file F.fvecs] [--gt F.ivecs] [--store PATH] [--collection NAME]
+//              [--efs 16,32,64,128,256]
+//
+// --data fvecs: the first --n vectors of --base and the first --queries of --query-file (the
+// realistic corpus of bench/scale, embedded by bench_embed_corpus). --gt: the exact top 10 of
+// each query (ivecs), read when the file matches, else computed and written there.
+// --store PATH: our engine's file is kept there and its collections reused when they already
+// hold --n rows (a resumable stage). --collection NAME: search that existing collection of
+// --store instead of building ours (bench/scale's archival collection, filled by bench_keyword
+// from the same vectors in the same order, ids "p<line>"); no SQ8 or filtered rows then.
 //
 // Data: GloVe 6B 100-d (the built-in embedder's table, L2-normalised) or synthetic Gaussian
 // vectors. Queries are held out (seed 42). Compares, single-threaded search, one query per call:
@@ -101,6 +111,63 @@ std::vector<float> load_glove(int& dim, size_t& count) {
   dim = int(d);
   count = n;
   return out;
+}
+
+// The first `limit` vectors of an fvecs file (per vector: int32 dimension, then the floats).
+std::vector<float> read_fvecs(const std::string& path, size_t limit, int& dim, size_t& count) {
+  std::ifstream in(path, std::ios::binary);
+  int32_t d = 0;
+  if (!in || !in.read(reinterpret_cast<char*>(&d), 4) || d <= 0) {
+    fmt::print(stderr, "cannot read {}\n", path);
+    std::exit(1);
+  }
+  in.seekg(0, std::ios::end);
+  size_t in_file = size_t(in.tellg()) / (4 + 4 * size_t(d));
+  count = std::min(limit, in_file);
+  std::vector<float> out(count * size_t(d));
+  in.seekg(0);
+  for (size_t i = 0; i < count; ++i) {
+    in.read(reinterpret_cast<char*>(&d), 4);
+    in.read(reinterpret_cast<char*>(&out[i * size_t(d)]), 4 * std::streamsize(d));
+  }
+  dim = d;
+  return out;
+}
+
+// Ground truth as ivecs: per query, int32 k then k int32 ids, best first.
+bool read_ivecs(const std::string& path, size_t nq, std::vector<std::vector<int64_t>>& out) {
+  std::ifstream in(path, std::ios::binary);
+  out.assign(nq, {});
+  for (size_t q = 0; q < nq; ++q) {
+    int32_t k = 0;
+    if (!in.read(reinterpret_cast<char*>(&k), 4) || k <= 0 || k > 1000) return false;
+    std::vector<int32_t> ids(size_t(k), 0);
+    if (!in.read(reinterpret_cast<char*>(ids.data()), 4 * std::streamsize(k))) return false;
+    out[q].assign(ids.begin(), ids.end());
+  }
+  return true;
+}
+
+void write_ivecs(const std::string& path, const std::vector<std::vector<int64_t>>& truth) {
+  std::ofstream f(path + ".tmp", std::ios::binary);
+  for (const auto& ids : truth) {
+    int32_t k = int32_t(ids.size());
+    f.write(reinterpret_cast<const char*>(&k), 4);
+    for (auto id : ids) {
+      int32_t v = int32_t(id);
+      f.write(reinterpret_cast<const char*>(&v), 4);
+    }
+  }
+  f.close();
+  std::filesystem::rename(path + ".tmp", path);
+  fmt::print("ground truth: written to {}\n", path);
+}
+
+// Our ids back to line numbers: bench/scale's archival ids are "p<line>".
+int64_t row_number(const Json& id) {
+  if (id.is_number_integer()) return id.get<int64_t>();
+  const auto s = id.get<std::string>();
+  return std::atoll(s.c_str() + s.find_first_of("0123456789"));
 }
 
 struct BenchRow {
@@ -219,9 +286,13 @@ int main(int argc, char** argv) {
   bool with_faiss = true, with_hnswlib = true, with_memgpt = true;  // 0 skips a baseline when time is short
   bool bare_row = true, filtered = true, with_sq = true, with_native = true;
   int repeat = 3;
+  std::string base_file, query_file, gt_file, store_path, external;
+  std::vector<int> ef_list = {16, 32, 64, 128, 256};
   const char* usage =
       "usage: bench_vector [--n 50000] [--queries 1000] [--data glove|synthetic] [--dim 384] [--faiss 0|1] "
-      "[--hnswlib 0|1] [--memgpt 0|1] [--bare 0|1] [--repeat 3] [--filtered 0|1] [--sq 0|1] [--native 0|1]\n";
+      "[--hnswlib 0|1] [--memgpt 0|1] [--bare 0|1] [--repeat 3] [--filtered 0|1] [--sq 0|1] [--native 0|1]\n"
+      "       [--data fvecs --base F.fvecs --query-file F.fvecs] [--gt F.ivecs] [--store PATH] [--collection NAME]\n"
+      "       [--efs 16,32,64,128,256]\n";
   for (int i = 1; i < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -230,7 +301,7 @@ int main(int argc, char** argv) {
     }
     static const std::set<std::string> known = {"--n",       "--queries", "--data", "--dim",    "--faiss",
                                                 "--hnswlib", "--memgpt",  "--bare", "--repeat", "--filtered", "--sq",
-                                                "--native"};
+                                                "--base", "--query-file", "--gt", "--store", "--collection", "--efs", "--native"};
     if (!known.count(a) || i + 1 >= argc) {
       fmt::print(stderr, "bench_vector: {} {}{}", a, known.count(a) ? "needs a value\n" : "is not an option\n", usage);
       return 2;
@@ -247,10 +318,44 @@ int main(int argc, char** argv) {
     else if (a == "--filtered") filtered = std::stoi(argv[i + 1]) != 0;
     else if (a == "--sq") with_sq = std::stoi(argv[i + 1]) != 0;
     else if (a == "--native") with_native = std::stoi(argv[i + 1]) != 0;
+    else if (a == "--base") base_file = argv[i + 1];
+    else if (a == "--query-file") query_file = argv[i + 1];
+    else if (a == "--gt") gt_file = argv[i + 1];
+    else if (a == "--store") store_path = argv[i + 1];
+    else if (a == "--collection") external = argv[i + 1];
+    else if (a == "--efs") {
+      ef_list.clear();
+      for (std::string v = argv[i + 1]; !v.empty();) {
+        size_t comma = v.find(',');
+        ef_list.push_back(std::stoi(v.substr(0, comma)));
+        v = comma == std::string::npos ? "" : v.substr(comma + 1);
+      }
+    }
+  }
+  if (!external.empty() && store_path.empty()) {
+    fmt::print(stderr, "bench_vector: --collection needs --store\n");
+    return 2;
+  }
+  if (!external.empty()) {
+    with_sq = false;  // only the float graph of that collection exists
+    filtered = false;
+    with_native = false;  // no graph of raw hnswlib's own: its kernel runs on our graph instead
   }
   std::vector<float> all;
   size_t total = 0;
-  if (data == "glove") {
+  std::vector<float> base, queries;
+  if (data == "fvecs") {
+    size_t nb = 0, nqf = 0;
+    base = read_fvecs(base_file, n, dim, nb);
+    int qdim = 0;
+    queries = read_fvecs(query_file, nq, qdim, nqf);
+    if (qdim != dim) {
+      fmt::print(stderr, "{} has {} dims, {} has {}\n", query_file, qdim, base_file, dim);
+      return 1;
+    }
+    n = nb;
+    nq = nqf;
+  } else if (data == "glove") {
     all = load_glove(dim, total);
   } else {
     total = n + nq;
@@ -260,16 +365,19 @@ int main(int argc, char** argv) {
     for (auto& x : all) x = g(rng);
     for (size_t i = 0; i < total; ++i) normalize(&all[i * dim], dim);
   }
-  // Hold out queries (seed 42), base = the next n vectors.
-  std::vector<size_t> order(total);
-  std::iota(order.begin(), order.end(), 0);
-  std::shuffle(order.begin(), order.end(), std::mt19937(42));
-  n = std::min(n, total - nq);
-  std::vector<float> base(n * dim), queries(nq * dim);
-  for (size_t i = 0; i < nq; ++i) std::memcpy(&queries[i * dim], &all[order[i] * dim], dim * 4);
-  for (size_t i = 0; i < n; ++i) std::memcpy(&base[i * dim], &all[order[nq + i] * dim], dim * 4);
-  all.clear();
-  all.shrink_to_fit();
+  if (data != "fvecs") {
+    // Hold out queries (seed 42), base = the next n vectors.
+    std::vector<size_t> order(total);
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), std::mt19937(42));
+    n = std::min(n, total - nq);
+    base.resize(n * dim);
+    queries.resize(nq * dim);
+    for (size_t i = 0; i < nq; ++i) std::memcpy(&queries[i * dim], &all[order[i] * dim], dim * 4);
+    for (size_t i = 0; i < n; ++i) std::memcpy(&base[i * dim], &all[order[nq + i] * dim], dim * 4);
+    all.clear();
+    all.shrink_to_fit();
+  }
   fmt::print("data {} ({} dims): {} base vectors, {} queries; M=16 efConstruction=200; search on 1 thread\n",
              data, dim, n, nq);
   fmt::print("SIMD: memgpt's kernels {} (MEMGPT_SIMD={}); raw hnswlib SSE (x86-64-v2){}\n",
@@ -307,14 +415,31 @@ int main(int argc, char** argv) {
   std::vector<std::vector<int64_t>> truth(nq);
   auto t = Clock::now();
   size_t timed = std::min<size_t>(nq, n >= 500000 ? 100 : 500);
+  // Timed in this thread's CPU time, like the sweep below (on a loaded machine wall time would
+  // flatter every ratio to brute force).
+  double brute_start = thread_seconds();
   for (size_t q = 0; q < timed; ++q) truth[q] = exact(&queries[q * dim], nullptr);
-  double brute_qps = timed / seconds_since(t);
-  for_queries([&](size_t q) {
-    if (q >= timed) truth[q] = exact(&queries[q * dim], nullptr);
-  });
+  double brute_qps = timed / (thread_seconds() - brute_start);
+  std::vector<std::vector<int64_t>> cached;
+  if (!gt_file.empty() && read_ivecs(gt_file, nq, cached)) {
+    // The timed queries' exact answers must be the cached ones (the file is for this n).
+    size_t differ = 0;
+    for (size_t q = 0; q < timed; ++q) differ += cached[q] != truth[q];
+    fmt::print("ground truth: read from {} ({} of the {} recomputed queries differ)\n", gt_file, differ, timed);
+    if (differ > timed / 100) {
+      fmt::print(stderr, "{} does not match this base set\n", gt_file);
+      return 1;
+    }
+    for (size_t q = timed; q < nq; ++q) truth[q] = cached[q];
+  } else {
+    for_queries([&](size_t q) {
+      if (q >= timed) truth[q] = exact(&queries[q * dim], nullptr);
+    });
+    if (!gt_file.empty()) write_ivecs(gt_file, truth);
+  }
   std::vector<BenchRow> results;
   results.push_back({"brute force", 0, 1.0, brute_qps});
-  std::vector<int> efs = {16, 32, 64, 128, 256};
+  std::vector<int> efs = ef_list;
 
   // The unfiltered ef sweep of every engine runs interleaved: blocks of queries in turn on each
   // engine (the first engine rotating), so a shared machine's load falls on all of them alike
@@ -369,6 +494,12 @@ int main(int argc, char** argv) {
     size_t base_engine = ne;
     for (size_t e = 0; e < ne; ++e) {
       if (engines[e].name == "hnswlib") base_engine = e;
+    }
+    // Without raw hnswlib's own graph: its searchKnn with its own kernel for this CPU on ours.
+    for (size_t e = 0; e < ne && base_engine == ne; ++e) {
+      if (engines[e].name.rfind("hnswlib searchKnn ", 0) == 0 && engines[e].name.find(", our graph file") != std::string::npos &&
+          engines[e].name != "hnswlib searchKnn, our graph file")
+        base_engine = e;
     }
     for (size_t e = 0; e < ne; ++e) {
       for (size_t x = 0; x < efs.size(); ++x) {
@@ -456,8 +587,10 @@ int main(int argc, char** argv) {
   // measured at this size in an earlier run).
   if (with_memgpt) {
   std::string dir = std::filesystem::temp_directory_path() / ("memgpt-bench-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
   std::string path = dir + "/bench.db";
+  if (store_path.empty()) std::filesystem::create_directories(dir);
+  else path = store_path;
+  const std::string float_name = external.empty() ? "bench" : external;
   vector::CollectionSpec spec;
   spec.name = "bench";
   spec.fields = {{"id", vector::DataType::kInt64, true, false, 0, 0},
@@ -476,6 +609,13 @@ int main(int argc, char** argv) {
   {
     auto store = std::move(*vector::open_embedded_store(path));
     auto insert_all = [&](const vector::CollectionSpec& into) -> double {
+      auto held = store->count(into.name, "");
+      if (!external.empty() || (held.ok() && size_t(*held) == n)) {
+        fmt::print("memgpt:  collection {} in {} reused ({} rows), not inserted again\n", into.name, path,
+                   held.ok() ? *held : 0);
+        return 0;
+      }
+      if (held.ok()) (void)store->drop_collection(into.name);  // a partial earlier run
       (void)store->create_collection(into);
       t = Clock::now();
       for (size_t start = 0; start < n; start += 1000) {
@@ -492,6 +632,7 @@ int main(int argc, char** argv) {
       }
       return n / seconds_since(t);
     };
+    spec.name = float_name;
     insert_rate = insert_all(spec);
     engine_mb = rss_mb() - before;
     if (with_sq) sq_insert_rate = insert_all(sq_spec);
@@ -505,7 +646,7 @@ int main(int argc, char** argv) {
     vector::SearchRequest warm;
     warm.vector.assign(&queries[0], &queries[0] + dim);
     long graph_before = rss_mb();
-    (void)store->search("bench", warm);
+    (void)store->search(float_name, warm);
     reopen = seconds_since(t);
     float_graph_mb = rss_mb() - graph_before;
     reopened_mb = rss_mb() - before;
@@ -522,15 +663,34 @@ int main(int argc, char** argv) {
                          req.limit = 10;
                          req.ef = memgpt_ef;
                          std::vector<int64_t> ids;
-                         for (const auto& h : *store->search("bench", req)) ids.push_back(h.id.get<int64_t>());
+                         for (const auto& h : *store->search(float_name, req)) ids.push_back(row_number(h.id));
                          return ids;
                        }});
     // Our saved graph file read by hnswlib's own loadIndex (onto the heap, as raw hnswlib keeps
     // its graph) and searched like the "no counters" row: separates where the graph lives
     // (heap or our file mapping) from how it was built.
-    std::unique_ptr<hnswlib::HierarchicalNSW<float>> ours_on_heap;
-    if (with_hnswlib && bare_row) {
-      ours_on_heap = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space, path + ".bench.hnsw");
+    std::unique_ptr<hnswlib::HierarchicalNSW<float>> ours_on_heap, ours_native;
+    if (bare_row) {
+      ours_on_heap = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space, path + "." + float_name + ".hnsw");
+      if (!with_hnswlib) {
+        // No raw hnswlib build in this run (--hnswlib 0, e.g. at 1M): hnswlib's public searchKnn
+        // on our graph, read by its loadIndex, is the reference row instead, with its SSE kernel
+        // (x86-64-v2, as compiled here) and with its own kernel for this CPU (hnswlib_native).
+        auto knn = [](hnswlib::HierarchicalNSW<float>& h, const float* query) {
+          auto pq = h.searchKnn(query, 10);
+          std::vector<int64_t> ids(pq.size());
+          for (size_t i = ids.size(); i-- > 0; pq.pop()) ids[i] = int64_t(pq.top().second) - 1;
+          return ids;
+        };
+        engines.push_back({"hnswlib searchKnn, our graph file", [&](int ef) { ours_on_heap->setEf(ef); },
+                           [&, knn](const float* query) { return knn(*ours_on_heap, query); }});
+        ours_native = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space, path + "." + float_name + ".hnsw");
+        ours_native->fstdistfunc_ = bench_native::hnswlib_inner_product(size_t(dim));
+        engines.push_back({fmt::format("hnswlib searchKnn {}, our graph file",
+                                       bench_native::hnswlib_inner_product_level(size_t(dim))),
+                           [&](int ef) { ours_native->setEf(ef); },
+                           [&, knn](const float* query) { return knn(*ours_native, query); }});
+      }
       engines.push_back({"hnswlib, no counters, our graph file", [&](int ef) { ours_on_heap->setEf(ef); },
                          [&](const float* query) {
                            // Our graph's labels are row ids: the rows went in with ids 0.. in
@@ -612,7 +772,7 @@ int main(int argc, char** argv) {
       results.push_back({method, 0, recall_at10(got, ftruth), qps});
     }
   }
-  std::filesystem::remove_all(dir);
+  if (store_path.empty()) std::filesystem::remove_all(dir);
   fmt::print("memgpt:  bulk insert with indexing {:.0f} rows/s (batches of 1000, 2 index threads), +{} MB; "
              "close (saves the graph) {:.2f} s; reopen + first search {:.2f} s, +{} MB after reopen\n",
              insert_rate, engine_mb, save, reopen, reopened_mb);
