@@ -245,8 +245,8 @@ Status check_metric(const std::string& metric, const std::string& expected) {
 
 Status unknown_anns_field(const std::string& anns, const CollectionSpec& spec) {
   std::string fields = spec.vector_field()->name + (spec.bm25 ? " or " + spec.bm25->output_field : "");
-  return invalid_parameter(
-      fmt::format("annsField {} is not a vector field of {} ({})", anns.substr(0, 255), spec.name, fields));
+  return invalid_parameter(fmt::format("annsField {} is not {} vector field of {} ({})", anns.substr(0, 255),
+                                       spec.bm25 ? "a" : "the", spec.name, fields));
 }
 
 // The rows of one query's hits, as Milvus returns them (primary key, distance, output fields).
