@@ -109,9 +109,9 @@ class MilvusRestClient final : public VectorStore {
         specs_[spec.name] = created;
         return {};
       }
-      // A Milvus before 2.5 refuses functions and sparse fields: a collection without them
-      // still holds everything, and searches by vectors only.
-      if (spec.bm25 || milvus_code_of(made.status()) == MilvusCode::kUnexpected) return made.status();
+      // A Milvus before 2.5 refuses BM25 functions: a collection without one still holds
+      // everything, and searches by vectors only. A function the caller asked for is not dropped.
+      if (spec.bm25) return made.status();
     }
     MEMGPT_RETURN_IF_ERROR(call("collections/create", body).status());
     std::lock_guard lock(mu_);

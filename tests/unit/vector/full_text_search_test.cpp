@@ -4,8 +4,11 @@
 // such collections. Expected scores are Milvus's BM25 (the values Milvus Lite 2.5.1 answers for
 // the same rows, checked by tests/e2e/python/test_milvus_full_text.py).
 #include <gtest/gtest.h>
+#include <httplib.h>
 
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "served_store.h"
 #include "support/test_env.h"
@@ -312,6 +315,52 @@ TEST_F(FullTextSearch, ClientKeepsKeywordSearchOfCollectionsWithoutAFunction) {
   ASSERT_TRUE(hits.ok()) << hits.status().message();
   ASSERT_EQ(hits->size(), 1u);
   EXPECT_EQ((*hits)[0].id, 1);
+}
+
+// A Milvus server before 2.5 (a double on loopback: no Milvus server runs here) refuses a
+// schema with functions; the client creates the collection without one, and a keyword-only
+// search then says why it cannot be answered instead of answering by vectors.
+TEST(FullTextSearchClient, FallsBackToNoFunctionOnAServerWithoutBm25) {
+  httplib::Server peer;
+  std::vector<Json> creates;
+  peer.Post("/v2/vectordb/collections/has", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"code":0,"data":{"has":false}})", "application/json");
+  });
+  peer.Post("/v2/vectordb/collections/create", [&](const httplib::Request& req, httplib::Response& res) {
+    creates.push_back(parse_json_or_discarded(req.body));
+    bool functions = creates.back()["schema"].contains("functions");
+    res.set_content(functions ? R"({"code":1100,"message":"invalid parameter[function]"})" : R"({"code":0,"data":{}})",
+                    "application/json");
+  });
+  peer.Post("/v2/vectordb/entities/search", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"code":0,"data":[],"topks":[0]})", "application/json");
+  });
+  int port = peer.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { peer.listen_after_bind(); });
+  while (!peer.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  VectorStoreOptions o;
+  o.max_retries = 0;
+  auto client = std::move(*open_milvus_rest_store("http://127.0.0.1:" + std::to_string(port), o));
+  CollectionSpec spec;
+  spec.name = "archival";
+  spec.fields = {{"id", DataType::kVarChar, true, false, 64, 0},
+                 {"text", DataType::kVarChar, false, false, 1000, 0},
+                 {"embedding", DataType::kFloatVector, false, false, 0, 2}};
+  Status made = client->create_collection(spec);
+  SearchRequest keyword;
+  keyword.text_query = "cat";
+  auto hits = client->search("archival", keyword);
+  peer.stop();
+  t.join();
+  ASSERT_TRUE(made.ok()) << made.message();
+  ASSERT_EQ(creates.size(), 2u);
+  EXPECT_EQ(creates[0]["schema"]["functions"][0]["type"], "BM25");
+  EXPECT_EQ(creates[0]["indexParams"][1]["metricType"], "BM25");
+  EXPECT_FALSE(creates[1]["schema"].contains("functions"));
+  EXPECT_EQ(creates[1]["schema"]["fields"].size(), 3u);
+  ASSERT_FALSE(hits.ok());
+  EXPECT_NE(hits.status().message().find("needs a collection with a BM25 function (Milvus 2.5+)"), std::string::npos)
+      << hits.status().message();
 }
 
 }  // namespace
