@@ -25,11 +25,14 @@ std::string table_of(const std::string& collection) { return quote_ident("c_" + 
 std::string fts_of(const std::string& collection) { return quote_ident("t_" + collection); }
 
 const FieldSchema* text_field(const CollectionSpec& spec) {
+  if (spec.bm25) return spec.field(spec.bm25->input_field);
   for (const auto& f : spec.fields) {
     if (!f.is_primary && f.type == DataType::kVarChar && f.name == "text") return &f;
   }
   return nullptr;
 }
+
+Analyzer analyzer_of(const CollectionSpec& spec) { return spec.bm25 ? Analyzer::kStandard : Analyzer::kPorter; }
 
 namespace {
 
@@ -58,6 +61,37 @@ Status validate_array(const FieldSchema& f) {
   if (f.is_primary || f.is_partition_key) {
     return invalid_parameter(fmt::format("array field {} cannot be a primary or partition key", f.name));
   }
+  return {};
+}
+
+// Milvus's rules for a BM25 function: a valid name, an analysed VarChar input, an output that is
+// no other field, k1 in [0, 3] and b in [0, 1].
+Status validate_bm25(const CollectionSpec& spec) {
+  const Bm25Function& fn = *spec.bm25;
+  if (!valid_name(fn.name)) return invalid_parameter(fmt::format("function name '{}' is invalid", fn.name.substr(0, 255)));
+  const FieldSchema* input = spec.field(fn.input_field);
+  if (!input) return invalid_parameter(fmt::format("function input field not found: {}", fn.input_field.substr(0, 255)));
+  if (input->type != DataType::kVarChar || input->is_primary) {
+    return invalid_parameter(fmt::format("BM25 function input field must be a VarChar field that is not the primary "
+                                         "key ({} is not)", input->name));
+  }
+  if (!input->enable_analyzer) {
+    return invalid_parameter(fmt::format("BM25 function input field {} must set enable_analyzer to true", input->name));
+  }
+  if (!valid_name(fn.output_field)) {
+    return invalid_parameter(fmt::format("field name '{}' is invalid", fn.output_field.substr(0, 255)));
+  }
+  if (spec.field(fn.output_field)) {
+    return invalid_parameter(fmt::format("BM25 function output field {} must be a SparseFloatVector field",
+                                         fn.output_field));
+  }
+  if (fn.index_type != "SPARSE_INVERTED_INDEX" && fn.index_type != "AUTOINDEX") {
+    return invalid_parameter(fmt::format("index type {} is not supported for the BM25 function output field {}: use "
+                                         "SPARSE_INVERTED_INDEX or AUTOINDEX",
+                                         fn.index_type.substr(0, 64), fn.output_field));
+  }
+  if (!(fn.k1 >= 0.0 && fn.k1 <= 3.0)) return invalid_parameter(fmt::format("bm25_k1: {} should be in range [0.0, 3.0]", fn.k1));
+  if (!(fn.b >= 0.0 && fn.b <= 1.0)) return invalid_parameter(fmt::format("bm25_b: {} should be in range [0.0, 1.0]", fn.b));
   return {};
 }
 
@@ -93,7 +127,12 @@ Status validate_spec(CollectionSpec& spec) {
       return invalid_parameter(fmt::format("max_length of {} must be in [1, 65535]", f.name));
     }
     if (f.type == DataType::kArray) MEMGPT_RETURN_IF_ERROR(validate_array(f));
+    if (f.enable_analyzer && f.type != DataType::kVarChar) {
+      return invalid_parameter(fmt::format("enable_analyzer is only for VarChar fields ({} is {})", f.name,
+                                           data_type_name(f.type)));
+    }
   }
+  if (spec.bm25) MEMGPT_RETURN_IF_ERROR(validate_bm25(spec));
   if (primaries != 1) return invalid_parameter("a collection needs exactly one primary key field");
   if (vectors != 1) return invalid_parameter("a collection needs exactly one FloatVector field");
   if (spec.index.field_name.empty()) spec.index.field_name = spec.vector_field()->name;
@@ -148,6 +187,7 @@ Json spec_to_json(const CollectionSpec& spec) {
       fields.back()["element_type"] = data_type_name(f.element_type);
       fields.back()["max_capacity"] = f.max_capacity;
     }
+    if (f.enable_analyzer) fields.back()["enable_analyzer"] = true;
   }
   Json j = {{"name", spec.name},
           {"fields", fields},
@@ -164,6 +204,11 @@ Json spec_to_json(const CollectionSpec& spec) {
     idx["sq_type"] = spec.index.sq_type;
     idx["refine"] = spec.index.refine;
     idx["refine_type"] = spec.index.refine_type;
+  }
+  if (spec.bm25) {  // absent otherwise, as above
+    const Bm25Function& fn = *spec.bm25;
+    j["bm25"] = {{"name", fn.name}, {"input", fn.input_field}, {"output", fn.output_field},
+                 {"index_type", fn.index_type}, {"k1", fn.k1}, {"b", fn.b}};
   }
   return j;
 }
@@ -193,6 +238,7 @@ Result<CollectionSpec> spec_from_stored(std::string_view stored) {
         fs.element_type = *element;
         fs.max_capacity = f.value("max_capacity", 0);
       }
+      fs.enable_analyzer = f.value("enable_analyzer", false);
       spec.fields.push_back(fs);
     }
     const Json& idx = j.value("index", Json::object());
@@ -206,6 +252,12 @@ Result<CollectionSpec> spec_from_stored(std::string_view stored) {
     spec.index.sq_type = idx.value("sq_type", "");
     spec.index.refine = idx.value("refine", false);
     spec.index.refine_type = idx.value("refine_type", "");
+    if (j.contains("bm25")) {
+      const Json& fn = j["bm25"];
+      spec.bm25 = Bm25Function{fn.at("name").get<std::string>(), fn.at("input").get<std::string>(),
+                               fn.at("output").get<std::string>(), fn.at("index_type").get<std::string>(),
+                               fn.at("k1").get<double>(), fn.at("b").get<double>()};
+    }
   } catch (const Json::exception&) {
     return damaged;
   }
@@ -260,7 +312,8 @@ std::string create_collection_sql(const CollectionSpec& spec) {
         "(new.rid, new.{1}); END;"
         "CREATE TRIGGER {5} AFTER DELETE ON {4} BEGIN INSERT INTO {0} ({0}, rowid, {1}) "
         "VALUES ('delete', old.rid, old.{1}); END;",
-        fts, tc, spec.name, quote_ident("ti_" + spec.name), table, quote_ident("td_" + spec.name), kFtsTokenizer);
+        fts, tc, spec.name, quote_ident("ti_" + spec.name), table, quote_ident("td_" + spec.name),
+        fts_tokenizer(analyzer_of(spec)));
   }
   return ddl;
 }

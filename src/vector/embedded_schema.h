@@ -9,7 +9,8 @@
 //  - per collection `c_<name> (rid INTEGER PRIMARY KEY AUTOINCREMENT, pk UNIQUE, f_<field>...,
 //    dyn TEXT (dynamic fields as a JSON object), vec BLOB (dim float32, host byte order))`; an
 //    index `i_<name>_<field>` per partition-key field; when the collection has a VarChar field
-//    named "text", an FTS5 table `t_<name>` over it kept in step by triggers.
+//    named "text" (or a BM25 function's input field), an FTS5 table `t_<name>` over it kept in
+//    step by triggers (tokenizer: text_tokenizer.h, by the collection's analyzer).
 // Names are checked by valid_name() before they reach SQL, and quoted as identifiers. An Array
 // field's column holds its elements as a JSON array (TEXT).
 #pragma once
@@ -20,6 +21,7 @@
 #include "util/json.h"
 #include "util/utf8.h"
 #include "util/status.h"
+#include "vector/text_tokenizer.h"
 #include "vector/vector_store.h"
 
 namespace memgpt::vector::embedded {
@@ -33,8 +35,10 @@ std::string quote_ident(const std::string& s);
 std::string column_of(const std::string& field);  // the quoted column of a scalar field
 std::string table_of(const std::string& collection);  // quoted "c_<name>"
 std::string fts_of(const std::string& collection);    // quoted "t_<name>"
-// The VarChar field indexed for keyword search, or nullptr.
+// The VarChar field indexed for keyword search (the BM25 function's input, else the VarChar
+// field named "text"), or nullptr; and the analyzer of its words.
 const FieldSchema* text_field(const CollectionSpec& spec);
+Analyzer analyzer_of(const CollectionSpec& spec);
 
 // Checks a spec from a caller (names, one primary key of Int64/VarChar, one vector field with
 // 1..32768 dimensions, Array element types and capacities, HNSW parameters) and fills the index

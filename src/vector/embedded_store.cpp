@@ -259,8 +259,11 @@ class EmbeddedStore final : public VectorStore {
                                              name));
       }
       size_t depth = std::max<size_t>(k * 4, 50);
-      MEMGPT_ASSIGN_OR_RETURN(auto vec_hits, searcher_.search(*c, q, depth, req.ef, f, req.refine_k));
-      MEMGPT_ASSIGN_OR_RETURN(auto text_hits, ranked_by_keywords(*c, *req.text_query, depth, f));
+      auto depth_of = [depth](int candidates) { return candidates > 0 ? static_cast<size_t>(candidates) : depth; };
+      MEMGPT_ASSIGN_OR_RETURN(auto vec_hits,
+                              searcher_.search(*c, q, depth_of(req.vector_candidates), req.ef, f, req.refine_k));
+      MEMGPT_ASSIGN_OR_RETURN(auto text_hits,
+                              ranked_by_keywords(*c, *req.text_query, depth_of(req.text_candidates), f));
       ranked = fuse(vec_hits, text_hits, req.rrf_k, req.vector_weight, req.text_weight);
     } else {
       MEMGPT_ASSIGN_OR_RETURN(auto hits, searcher_.search(*c, q, k, req.ef, f, req.refine_k));
@@ -316,7 +319,8 @@ class EmbeddedStore final : public VectorStore {
   // BM25 top k from the inverted index, or from FTS5 when the index is turned off.
   Result<std::vector<std::pair<int64_t, double>>> ranked_by_keywords(Collection& c, const std::string& text, size_t k,
                                                                      const SqlFilter& f) {
-    if (!ctx_.options.keyword_index) return keyword_search(*db_, c, text, k, f);
+    // FTS5 ranks by its own bm25; a BM25 function's ranking (Milvus's metric) is the index's.
+    if (!ctx_.options.keyword_index && !c.spec.bm25) return keyword_search(*db_, c, text, k, f);
     KeywordStats stats;
     auto hits = keywords_.search(c, text, k, f, &stats);
     if (hits.ok() && ctx_.options.on_keyword_search) ctx_.options.on_keyword_search(stats.postings_read, stats.postings_total);

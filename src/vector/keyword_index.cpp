@@ -9,18 +9,17 @@
 namespace memgpt::vector::embedded {
 namespace {
 
-// FTS5's bm25() (sqlite/ext/fts5/fts5_aux.c), expression for expression.
-constexpr double kK1 = 1.2;
-constexpr double kB = 0.75;
-
-double idf_of(int64_t n, int64_t df) {
+// FTS5's bm25() (sqlite/ext/fts5/fts5_aux.c), expression for expression; Milvus's BM25 metric
+// differs only in its idf, which is never below zero (Lucene's).
+double idf_of(int64_t n, int64_t df, const Bm25Scoring& s) {
+  if (s.milvus_idf) return std::log(1.0 + (n - df + 0.5) / (df + 0.5));
   double idf = std::log((n - df + 0.5) / (df + 0.5));
   if (idf <= 0.0) idf = 1e-6;
   return idf;
 }
 
-double term_score(double idf, double tf, double dl, double avgdl) {
-  return idf * ((tf * (kK1 + 1.0)) / (tf + kK1 * (1 - kB + kB * dl / avgdl)));
+double term_score(double idf, double tf, double dl, double avgdl, const Bm25Scoring& s) {
+  return idf * ((tf * (s.k1 + 1.0)) / (tf + s.k1 * (1 - s.b + s.b * dl / avgdl)));
 }
 
 // Whether documents whose score is at most `bound` cannot enter a top k whose worst score is
@@ -173,7 +172,8 @@ void KeywordIndex::rebuild_forward() {
 }
 
 std::vector<KeywordHit> KeywordIndex::search(const std::vector<std::string>& terms, size_t k,
-                                             const std::function<bool(int64_t)>* allowed, KeywordStats* stats) const {
+                                             const std::function<bool(int64_t)>* allowed, KeywordStats* stats,
+                                             const Bm25Scoring& scoring) const {
   KeywordStats local;
   KeywordStats& st = stats ? *stats : local;
   st = {};
@@ -181,7 +181,7 @@ std::vector<KeywordHit> KeywordIndex::search(const std::vector<std::string>& ter
   const double avgdl = static_cast<double>(live_tokens_) / static_cast<double>(live_docs_);
   auto block_bound = [&](const Cursor& c, size_t b) {
     const Block& blk = c.term->blocks[b];
-    return term_score(c.idf, blk.max_tf, blk.min_dl, avgdl);
+    return term_score(c.idf, blk.max_tf, blk.min_dl, avgdl, scoring);
   };
   std::vector<Cursor> cursors;
   for (size_t i = 0; i < terms.size(); ++i) {
@@ -189,7 +189,8 @@ std::vector<KeywordHit> KeywordIndex::search(const std::vector<std::string>& ter
     if (it == term_ids_.end()) continue;
     const Term& t = terms_[it->second];
     if (t.live_df == 0) continue;
-    Cursor c{&t, i, idf_of(live_docs_, t.live_df), 0.0};
+    double weight = i < scoring.term_weights.size() ? scoring.term_weights[i] : 1.0;
+    Cursor c{&t, i, idf_of(live_docs_, t.live_df, scoring) * weight, 0.0};
     for (size_t b = 0; b < t.blocks.size(); ++b) c.bound = std::max(c.bound, block_bound(c, b));
     st.postings_total += static_cast<uint64_t>(t.live_df);
     cursors.push_back(c);
@@ -223,7 +224,7 @@ std::vector<KeywordHit> KeywordIndex::search(const std::vector<std::string>& ter
       ++st.postings_read;
       if (!skip) {
         const Posting& p = c.term->postings[c.pos];
-        double s = term_score(c.idf, p.tf, lengths_[d], avgdl);
+        double s = term_score(c.idf, p.tf, lengths_[d], avgdl, scoring);
         contribution[c.query_index] = s;
         partial += s;
         touched.push_back(c.query_index);
@@ -257,7 +258,7 @@ std::vector<KeywordHit> KeywordIndex::search(const std::vector<std::string>& ter
           postings.begin());
       ++st.postings_read;
       if (c.pos < postings.size() && postings[c.pos].doc == d) {
-        double s = term_score(c.idf, postings[c.pos].tf, lengths_[d], avgdl);
+        double s = term_score(c.idf, postings[c.pos].tf, lengths_[d], avgdl, scoring);
         contribution[c.query_index] = s;
         partial += s;
         touched.push_back(c.query_index);

@@ -45,6 +45,18 @@ struct KeywordStats {
   uint64_t postings_total = 0;  // postings of the query's terms (what a full ranking scores)
 };
 
+// The ranking's constants: FTS5's bm25 by default; a BM25 function's index (Milvus's BM25
+// metric) sets its k1 and b and Milvus's idf, log(1 + (N - df + 0.5) / (df + 0.5)). The
+// pruning holds for any k1 >= 0 and b in [0, 1] (a score grows with tf and falls with dl).
+// Milvus also weighs each query term by its occurrences in the query (`term_weights`, by query
+// term; empty: 1 each, as FTS5).
+struct Bm25Scoring {
+  double k1 = 1.2;
+  double b = 0.75;
+  bool milvus_idf = false;
+  std::vector<double> term_weights;
+};
+
 class KeywordIndex {
  public:
   static constexpr size_t kBlock = 64;
@@ -59,7 +71,8 @@ class KeywordIndex {
   // The best `k` live documents holding any of `terms` (distinct tokens, in query order) that
   // `allowed` admits (by rid; nullptr: all), best first.
   std::vector<KeywordHit> search(const std::vector<std::string>& terms, size_t k,
-                                 const std::function<bool(int64_t)>* allowed, KeywordStats* stats = nullptr) const;
+                                 const std::function<bool(int64_t)>* allowed, KeywordStats* stats = nullptr,
+                                 const Bm25Scoring& scoring = {}) const;
 
   int64_t live_documents() const { return live_docs_; }
   int64_t last_rid() const { return rids_.empty() ? 0 : rids_.back(); }

@@ -111,6 +111,7 @@ Status KeywordSearch::catch_up(Collection& c, KeywordState& s) {
     }
   }
   const std::string column = column_of(text_field(c.spec)->name);
+  const Analyzer analyzer = analyzer_of(c.spec);
   std::vector<std::string> tokens;
   for (;;) {
     std::vector<SqlValue> q{s.applied_rowid};
@@ -119,7 +120,8 @@ Status KeywordSearch::catch_up(Collection& c, KeywordState& s) {
     if (rows.empty()) break;
     for (const auto& r : rows) {
       tokens.clear();
-      MEMGPT_RETURN_IF_ERROR(tokenize(r.text(1), [&](std::string_view t, size_t, size_t) { tokens.emplace_back(t); }));
+      MEMGPT_RETURN_IF_ERROR(
+          tokenize(r.text(1), [&](std::string_view t, size_t, size_t) { tokens.emplace_back(t); }, analyzer));
       s.index->add(r.integer(0), tokens);
       s.applied_rowid = r.integer(0);
     }
@@ -168,13 +170,18 @@ Result<std::shared_ptr<const std::vector<bool>>> KeywordSearch::allowed_rows(Col
 
 Result<std::vector<std::pair<int64_t, double>>> KeywordSearch::search(Collection& c, const std::string& text, size_t k,
                                                                       const SqlFilter& f, KeywordStats* stats) {
-  MEMGPT_ASSIGN_OR_RETURN(auto terms, query_terms(text, kMaxQueryTerms));
+  MEMGPT_ASSIGN_OR_RETURN(auto terms, query_terms(text, kMaxQueryTerms, analyzer_of(c.spec)));
   if (terms.empty()) return std::vector<std::pair<int64_t, double>>{};
   std::shared_ptr<KeywordState> s = state_of(c);
   MEMGPT_RETURN_IF_ERROR(catch_up(c, *s));
+  Bm25Scoring scoring;  // FTS5's, unless the collection has a BM25 function (Milvus's metric)
+  if (c.spec.bm25) scoring = {c.spec.bm25->k1, c.spec.bm25->b, true, {}};
   std::vector<std::string> tokens;
   tokens.reserve(terms.size());
-  for (auto& t : terms) tokens.push_back(std::move(t.token));
+  for (auto& t : terms) {
+    tokens.push_back(std::move(t.token));
+    if (c.spec.bm25) scoring.term_weights.push_back(t.count);  // Milvus weighs a repeated word
+  }
   std::shared_lock read(s->mu);
   std::shared_ptr<const std::vector<bool>> allowed;
   if (f.where != "1") {
@@ -183,7 +190,7 @@ Result<std::vector<std::pair<int64_t, double>>> KeywordSearch::search(Collection
   std::function<bool(int64_t)> check = [&allowed](int64_t rid) {
     return static_cast<size_t>(rid) < allowed->size() && (*allowed)[static_cast<size_t>(rid)];
   };
-  auto hits = s->index->search(tokens, k, allowed ? &check : nullptr, stats);
+  auto hits = s->index->search(tokens, k, allowed ? &check : nullptr, stats, scoring);
   std::vector<std::pair<int64_t, double>> out;
   out.reserve(hits.size());
   for (const auto& h : hits) out.emplace_back(h.rid, h.score);

@@ -1,5 +1,7 @@
 // Keyword search of the embedded engine through its own inverted index (keyword_index.h): the
-// same top k as the FTS5 ranking in hybrid_search.h, reading a small part of the postings.
+// same top k as the FTS5 ranking in hybrid_search.h, reading a small part of the postings. A
+// collection with a BM25 function (Milvus's full-text search) is ranked by the same index with
+// Milvus's BM25 metric (its k1, b and idf) over the words of the "standard" analyzer.
 //
 // The index of a collection is derived data like its graph (index_catch_up.h): built from the
 // rows' text field on first use, caught up before each search with the rows added since

@@ -3,8 +3,10 @@
 
 #include <charconv>
 #include <cmath>
+#include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "util/http_client.h"
 #include "vector/filter.h"
@@ -61,7 +63,8 @@ class MilvusRestClient final : public VectorStore {
 
   std::string uri() const override { return uri_; }
 
-  Status create_collection(const CollectionSpec& spec) override {
+  Status create_collection(const CollectionSpec& requested) override {
+    const CollectionSpec& spec = requested;
     MEMGPT_ASSIGN_OR_RETURN(bool has, has_collection(spec.name));
     if (has) {
       MEMGPT_ASSIGN_OR_RETURN(CollectionSpec existing, describe_collection(spec.name));
@@ -92,10 +95,51 @@ class MilvusRestClient final : public VectorStore {
                     {"indexName", spec.vector_field() ? spec.vector_field()->name : ""},
                     {"metricType", metric_type_name(spec.index.metric)},
                     {"params", index_params(spec.index)}}}}};
+    // Full-text search (Milvus 2.5+): a collection with a text field gets a BM25 function, so
+    // that keyword and hybrid search work through Milvus's own APIs.
+    CollectionSpec created = spec;
+    if (!created.bm25) created.bm25 = default_full_text(spec);
+    if (created.bm25) {
+      Json with_function = body;
+      add_full_text(*created.bm25, with_function);
+      auto made = call("collections/create", with_function);
+      if (made.ok()) {
+        std::lock_guard lock(mu_);
+        for (auto& f : created.fields) f.enable_analyzer = f.enable_analyzer || f.name == created.bm25->input_field;
+        specs_[spec.name] = created;
+        return {};
+      }
+      // A Milvus before 2.5 refuses BM25 functions: a collection without one still holds
+      // everything, and searches by vectors only. A function the caller asked for is not dropped.
+      if (spec.bm25) return made.status();
+    }
     MEMGPT_RETURN_IF_ERROR(call("collections/create", body).status());
     std::lock_guard lock(mu_);
     specs_[spec.name] = spec;
     return {};
+  }
+
+  // memgpt's collections keep their passages in the VarChar field "text".
+  static std::optional<Bm25Function> default_full_text(const CollectionSpec& spec) {
+    const FieldSchema* text = spec.field("text");
+    if (!text || text->type != DataType::kVarChar || text->is_primary || spec.field("text_sparse")) return std::nullopt;
+    return Bm25Function{"text_bm25", "text", "text_sparse"};
+  }
+
+  // The BM25 function, its analysed input, its SparseFloatVector output and that field's index,
+  // as Milvus 2.5's create request takes them.
+  static void add_full_text(const Bm25Function& fn, Json& body) {
+    Json& schema = body["schema"];
+    for (auto& f : schema["fields"]) {
+      if (f["fieldName"] == fn.input_field) f["elementTypeParams"]["enable_analyzer"] = true;
+    }
+    schema["fields"].push_back({{"fieldName", fn.output_field}, {"dataType", "SparseFloatVector"}});
+    schema["functions"] = {{{"name", fn.name}, {"type", "BM25"}, {"inputFieldNames", {fn.input_field}},
+                            {"outputFieldNames", {fn.output_field}}, {"params", Json::object()}}};
+    body["indexParams"].push_back({{"fieldName", fn.output_field},
+                                   {"indexName", fn.output_field},
+                                   {"metricType", "BM25"},
+                                   {"params", {{"index_type", fn.index_type}, {"bm25_k1", fn.k1}, {"bm25_b", fn.b}}}});
   }
 
   Result<bool> has_collection(const std::string& name) override {
@@ -128,6 +172,7 @@ class MilvusRestClient final : public VectorStore {
         if (p.value("key", "") == "dim") fs.dim = std::atoi(v.c_str());
         if (p.value("key", "") == "max_length") fs.max_length = std::atoi(v.c_str());
         if (p.value("key", "") == "max_capacity") fs.max_capacity = std::atoi(v.c_str());
+        if (p.value("key", "") == "enable_analyzer") fs.enable_analyzer = v == "true";
       }
       if (fs.type == DataType::kArray) {
         auto element = parse_data_type(f.value("elementType", ""));
@@ -136,7 +181,16 @@ class MilvusRestClient final : public VectorStore {
       }
       spec.fields.push_back(fs);
     }
+    for (const auto& fn : d.value("functions", Json::array())) {
+      auto names = [&](const char* key) {
+        Json v = fn.value(key, Json::array());
+        return v.is_array() && v.size() == 1 && v[0].is_string() ? v[0].get<std::string>() : std::string();
+      };
+      if (fn.value("type", "") != "BM25" || names("inputFieldNames").empty() || names("outputFieldNames").empty()) continue;
+      spec.bm25 = Bm25Function{fn.value("name", ""), names("inputFieldNames"), names("outputFieldNames")};
+    }
     for (const auto& i : d.value("indexes", Json::array())) {
+      if (i.value("metricType", "") == "BM25") continue;  // the BM25 function's index
       spec.index.field_name = i.value("fieldName", "");
       auto m = parse_metric_type(i.value("metricType", "IP"));
       if (m.ok()) spec.index.metric = *m;
@@ -186,6 +240,7 @@ class MilvusRestClient final : public VectorStore {
     if (req.ef > 0) body["searchParams"]["params"] = {{"ef", req.ef}};
     if (req.refine_k > 0) body["searchParams"]["params"]["refine_k"] = req.refine_k;
     bool keyword = req.text_query && !req.text_query->empty();
+    if (keyword && spec.bm25) return full_text_search(c, spec, req, body);
     if (keyword) {
       // memgpt's extension: BM25 + vector fusion, served by `memgpt milvus serve`.
       body["textQuery"] = *req.text_query;
@@ -197,8 +252,80 @@ class MilvusRestClient final : public VectorStore {
     MEMGPT_ASSIGN_OR_RETURN(Json full, call_full("entities/search", body));
     if (keyword && !full.value("textQueryApplied", false) && req.vector.empty()) {
       return unimplemented(fmt::format(
-          "keyword search needs `memgpt milvus serve`; the Milvus server at {} ranks by vectors only", uri_));
+          "keyword search needs a collection with a BM25 function (Milvus 2.5+) or `memgpt milvus serve`; "
+          "collection {} on the Milvus server at {} has none (created before memgpt made one) and ranks by vectors "
+          "only",
+          c, uri_));
     }
+    return hits_of(spec, full);
+  }
+
+  // Keyword and hybrid search of a collection with a BM25 function, through Milvus's documented
+  // requests: a search of the function's output field with the text, and for hybrid search one
+  // of the vector field too, fused as the embedded engine fuses them (weighted reciprocal rank
+  // fusion of each ranking's max(4 (limit + offset), 50) best). With equal weights that is
+  // Milvus's own RRF ranker, so one hybrid_search request does it.
+  Result<std::vector<SearchHit>> full_text_search(const std::string& c, const CollectionSpec& spec,
+                                                  const SearchRequest& req, Json body) {
+    Json text_body = body;
+    text_body["annsField"] = spec.bm25->output_field;
+    text_body["data"] = Json::array({*req.text_query});
+    text_body["searchParams"] = {{"metricType", "BM25"}};
+    if (req.vector.empty()) {
+      MEMGPT_ASSIGN_OR_RETURN(Json full, call_full("entities/search", text_body));
+      return hits_of(spec, full);
+    }
+    const int window = req.limit + req.offset;
+    const int depth = std::max(window * 4, 50);
+    if (req.vector_weight == 1.0 && req.text_weight == 1.0) {
+      Json dense = {{"data", body["data"]}, {"annsField", body["annsField"]}, {"limit", depth},
+                    {"metricType", metric_type_name(spec.index.metric)}};
+      if (body["searchParams"].contains("params")) dense["params"] = body["searchParams"]["params"];
+      Json text = {{"data", text_body["data"]}, {"annsField", spec.bm25->output_field}, {"limit", depth},
+                   {"metricType", "BM25"}};
+      if (!req.filter.empty()) dense["filter"] = text["filter"] = req.filter;
+      Json hybrid = {{"collectionName", c}, {"search", {dense, text}}, {"rerank", {{"strategy", "rrf"}, {"params", {{"k", req.rrf_k}}}}},
+                     {"limit", window}, {"outputFields", req.output_fields}};
+      MEMGPT_ASSIGN_OR_RETURN(Json full, call_full("entities/hybrid_search", hybrid));
+      MEMGPT_ASSIGN_OR_RETURN(auto hits, hits_of(spec, full));
+      hits.erase(hits.begin(), hits.begin() + std::min<size_t>(hits.size(), static_cast<size_t>(req.offset)));
+      return hits;
+    }
+    body["limit"] = text_body["limit"] = depth;
+    body["offset"] = text_body["offset"] = 0;
+    MEMGPT_ASSIGN_OR_RETURN(Json dense_reply, call_full("entities/search", body));
+    MEMGPT_ASSIGN_OR_RETURN(Json text_reply, call_full("entities/search", text_body));
+    MEMGPT_ASSIGN_OR_RETURN(auto dense_hits, hits_of(spec, dense_reply));
+    MEMGPT_ASSIGN_OR_RETURN(auto text_hits, hits_of(spec, text_reply));
+    return fuse_hits(std::move(dense_hits), std::move(text_hits), req);
+  }
+
+  // score(row) = w_v / (k + vector rank) + w_t / (k + text rank), ranks from 1; best first,
+  // ties in order of first appearance.
+  static std::vector<SearchHit> fuse_hits(std::vector<SearchHit> dense, std::vector<SearchHit> text,
+                                          const SearchRequest& req) {
+    std::map<std::string, size_t> by_id;
+    std::vector<SearchHit> fused;
+    auto add = [&](std::vector<SearchHit>& ranking, double weight) {
+      for (size_t i = 0; i < ranking.size(); ++i) {
+        double score = weight / (req.rrf_k + static_cast<double>(i) + 1);
+        auto [it, fresh] = by_id.emplace(ranking[i].id.dump(), fused.size());
+        if (fresh) {
+          fused.push_back(std::move(ranking[i]));
+          fused.back().distance = 0;
+        }
+        fused[it->second].distance += score;
+      }
+    };
+    add(dense, req.vector_weight);
+    add(text, req.text_weight);
+    std::stable_sort(fused.begin(), fused.end(), [](const SearchHit& a, const SearchHit& b) { return a.distance > b.distance; });
+    fused.erase(fused.begin(), fused.begin() + std::min<size_t>(fused.size(), static_cast<size_t>(req.offset)));
+    if (fused.size() > static_cast<size_t>(req.limit)) fused.resize(static_cast<size_t>(req.limit));
+    return fused;
+  }
+
+  Result<std::vector<SearchHit>> hits_of(const CollectionSpec& spec, const Json& full) {
     std::string pk = spec.primary_field() ? spec.primary_field()->name : "id";
     return read_reply([&]() -> Result<std::vector<SearchHit>> {
       std::vector<SearchHit> out;

@@ -2,14 +2,24 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <charconv>
+#include <cstdlib>
 #include <climits>
 #include <cmath>
 
 #include "vector/milvus_errors.h"
+#include "vector/milvus_rest_fields.h"
+#include "vector/milvus_rest_full_text.h"
 
 namespace memgpt::vector {
+using milvus_rest::Fields;
+using milvus_rest::missing;
+using milvus_rest::wrong_type;
+using milvus_rest::bm25_index_from_create;
+using milvus_rest::check_analyzer;
+using milvus_rest::functions_from_create;
 namespace {
 
 Json envelope_error(MilvusCode code, const std::string& message) {
@@ -25,135 +35,6 @@ MilvusCode milvus_code(const Status& s) {
     default: return MilvusCode::kUnexpected;
   }
 }
-
-const char* json_type(const Json& v) {
-  switch (v.type()) {
-    case Json::value_t::null: return "null";
-    case Json::value_t::boolean: return "a boolean";
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned: return "an integer";
-    case Json::value_t::number_float: return "a number with a fraction";
-    case Json::value_t::string: return "a string";
-    case Json::value_t::array: return "an array";
-    default: return "an object";
-  }
-}
-
-// A field of the wrong JSON type: what Milvus answers when its Go structs cannot take the body.
-Status wrong_type(const std::string& field, const char* expected, const Json& v) {
-  return milvus_error(ErrorCode::kInvalidArgument, MilvusCode::kInvalidJson,
-                      fmt::format("can only accept json format request, error: {} must be {}, not {}", field,
-                                  expected, json_type(v)));
-}
-
-Status missing(const std::string& field) {
-  return milvus_error(ErrorCode::kInvalidArgument, MilvusCode::kMissingParameter,
-                      fmt::format("missing required parameters, error: {} is required", field));
-}
-
-// Typed access to one JSON object of a request, which never throws: a value of another type is
-// 1801 naming the field; absent and null read as the fallback.
-class Fields {
- public:
-  explicit Fields(const Json& object, std::string path = "") : object_(object), path_(std::move(path)) {}
-
-  std::string name(const std::string& key) const { return path_ + key; }
-  const Json* find(const std::string& key) const {
-    if (!object_.is_object()) return nullptr;
-    auto it = object_.find(key);
-    return it == object_.end() || it->is_null() ? nullptr : &*it;
-  }
-  bool has(const std::string& key) const { return find(key) != nullptr; }
-
-  Result<std::string> string(const std::string& key, std::string fallback = "") const {
-    const Json* v = find(key);
-    if (!v) return fallback;
-    if (!v->is_string()) return wrong_type(name(key), "a string", *v);
-    return v->get<std::string>();
-  }
-  Result<std::string> required_string(const std::string& key) const {
-    MEMGPT_ASSIGN_OR_RETURN(std::string s, string(key));
-    if (s.empty()) return missing(name(key));
-    return s;
-  }
-  Result<int64_t> integer(const std::string& key, int64_t fallback) const {
-    const Json* v = find(key);
-    if (!v) return fallback;
-    if (v->is_number_unsigned() && v->get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)) {
-      return static_cast<int64_t>(v->get<uint64_t>());
-    }
-    if (!v->is_number_integer() || v->is_number_unsigned()) return wrong_type(name(key), "an integer", *v);
-    return v->get<int64_t>();
-  }
-  Result<double> number(const std::string& key, double fallback) const {
-    const Json* v = find(key);
-    if (!v) return fallback;
-    if (!v->is_number() || !std::isfinite(v->get<double>())) return wrong_type(name(key), "a finite number", *v);
-    return v->get<double>();
-  }
-  Result<bool> boolean(const std::string& key, bool fallback) const {
-    const Json* v = find(key);
-    if (!v) return fallback;
-    if (!v->is_boolean()) return wrong_type(name(key), "a boolean", *v);
-    return v->get<bool>();
-  }
-  // A nested object (an empty one when absent).
-  Result<Fields> object(const std::string& key) const {
-    static const Json kEmpty = Json::object();
-    const Json* v = find(key);
-    if (!v) return Fields(kEmpty, name(key) + ".");
-    if (!v->is_object()) return wrong_type(name(key), "an object", *v);
-    return Fields(*v, name(key) + ".");
-  }
-  // An array (nullptr when absent).
-  Result<const Json*> array(const std::string& key) const {
-    const Json* v = find(key);
-    if (v && !v->is_array()) return wrong_type(name(key), "an array", *v);
-    return v;
-  }
-  Result<std::vector<std::string>> strings(const std::string& key) const {
-    MEMGPT_ASSIGN_OR_RETURN(const Json* a, array(key));
-    std::vector<std::string> out;
-    if (!a) return out;
-    for (const auto& x : *a) {
-      if (!x.is_string()) return wrong_type(name(key), "an array of strings", *a);
-      out.push_back(x.get<std::string>());
-    }
-    return out;
-  }
-  // Milvus's `params` maps carry integers as numbers or as strings ("dim": "384").
-  Result<int> int_param(const std::string& key, int fallback) const {
-    const Json* v = find(key);
-    if (!v) return fallback;
-    int64_t n = 0;
-    bool ok = false;
-    if (v->is_number_integer() && !(v->is_number_unsigned() && v->get<uint64_t>() > INT_MAX)) {
-      n = v->get<int64_t>();
-      ok = n >= INT_MIN && n <= INT_MAX;
-    } else if (v->is_string()) {
-      const std::string& s = v->get_ref<const std::string&>();
-      int parsed = 0;
-      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), parsed);
-      ok = !s.empty() && ec == std::errc() && end == s.data() + s.size();
-      n = parsed;
-    }
-    if (!ok) {
-      return invalid_parameter(fmt::format("{} must be an integer in [{}, {}], not {}", name(key), INT_MIN, INT_MAX,
-                                           v->dump(-1, ' ', false, Json::error_handler_t::replace).substr(0, 64)));
-    }
-    return static_cast<int>(n);
-  }
-  // A dimension or a length: a positive int (the store checks the exact range).
-  Result<int> size_param(const std::string& key, int fallback) const {
-    MEMGPT_ASSIGN_OR_RETURN(int n, int_param(key, fallback));
-    if (n < 0) return invalid_parameter(fmt::format("{} must not be negative, got {}", name(key), n));
-    return n;
-  }
-
- private:
-  const Json& object_;
-  std::string path_;
-};
 
 // An id list: `"id": [1, 2]` or `"id": "a"`; strings and integers only.
 Result<std::vector<Json>> ids_of(const Fields& b) {
@@ -176,6 +57,7 @@ Result<std::vector<Json>> ids_of(const Fields& b) {
 Result<CollectionSpec> spec_from_create(const Fields& b, const std::string& name) {
   CollectionSpec spec;
   spec.name = name;
+  std::vector<std::string> sparse_fields;
   MEMGPT_ASSIGN_OR_RETURN(spec.description, b.string("description"));
   MEMGPT_ASSIGN_OR_RETURN(Fields schema, b.object("schema"));
   MEMGPT_ASSIGN_OR_RETURN(const Json* fields, schema.array("fields"));
@@ -192,12 +74,18 @@ Result<CollectionSpec> spec_from_create(const Fields& b, const std::string& name
       FieldSchema fs;
       MEMGPT_ASSIGN_OR_RETURN(fs.name, field.required_string("fieldName"));
       MEMGPT_ASSIGN_OR_RETURN(std::string type, field.required_string("dataType"));
+      if (type == "SparseFloatVector") {  // only as a BM25 function's output (below)
+        sparse_fields.push_back(fs.name);
+        continue;
+      }
       MEMGPT_ASSIGN_OR_RETURN(fs.type, parse_data_type(type));
       MEMGPT_ASSIGN_OR_RETURN(fs.is_primary, field.boolean("isPrimary", false));
       MEMGPT_ASSIGN_OR_RETURN(fs.is_partition_key, field.boolean("isPartitionKey", false));
       MEMGPT_ASSIGN_OR_RETURN(Fields params, field.object("elementTypeParams"));
       MEMGPT_ASSIGN_OR_RETURN(fs.max_length, params.size_param("max_length", 65535));
       MEMGPT_ASSIGN_OR_RETURN(fs.dim, params.size_param("dim", 0));
+      MEMGPT_ASSIGN_OR_RETURN(fs.enable_analyzer, params.flag("enable_analyzer"));
+      MEMGPT_RETURN_IF_ERROR(check_analyzer(params, fs.name));
       if (fs.type == DataType::kArray) {
         MEMGPT_ASSIGN_OR_RETURN(std::string element, field.required_string("elementDataType"));
         MEMGPT_ASSIGN_OR_RETURN(fs.element_type, parse_data_type(element));
@@ -206,12 +94,18 @@ Result<CollectionSpec> spec_from_create(const Fields& b, const std::string& name
       }
       spec.fields.push_back(fs);
     }
+    MEMGPT_RETURN_IF_ERROR(functions_from_create(schema, sparse_fields, spec));
     for (size_t i = 0; index_params && i < index_params->size(); ++i) {
       std::string path = fmt::format("indexParams[{}]", i);
       const Json& ip = (*index_params)[i];
       if (!ip.is_object()) return wrong_type(path, "an object", ip);
       Fields index(ip, path + ".");
       MEMGPT_ASSIGN_OR_RETURN(Fields params, index.object("params"));
+      MEMGPT_ASSIGN_OR_RETURN(std::string field_name, index.string("fieldName"));
+      if (spec.bm25 && field_name == spec.bm25->output_field) {
+        MEMGPT_RETURN_IF_ERROR(bm25_index_from_create(index, params, *spec.bm25));
+        continue;
+      }
       MEMGPT_ASSIGN_OR_RETURN(spec.index.field_name, index.string("fieldName"));
       MEMGPT_ASSIGN_OR_RETURN(std::string fallback_metric, params.string("metric_type", "IP"));
       MEMGPT_ASSIGN_OR_RETURN(std::string metric, index.string("metricType", fallback_metric));
@@ -263,25 +157,118 @@ Json describe_json(const CollectionSpec& spec) {
     bool varchar = f.type == DataType::kVarChar || (f.type == DataType::kArray && f.element_type == DataType::kVarChar);
     if (f.type == DataType::kArray) params.push_back({{"key", "max_capacity"}, {"value", std::to_string(f.max_capacity)}});
     if (varchar) params.push_back({{"key", "max_length"}, {"value", std::to_string(f.max_length)}});
+    if (f.enable_analyzer) params.push_back({{"key", "enable_analyzer"}, {"value", "true"}});
     fields.push_back({{"name", f.name}, {"type", data_type_name(f.type)}, {"primaryKey", f.is_primary},
                       {"partitionKey", f.is_partition_key}, {"autoId", false}, {"params", params}});
     if (f.type == DataType::kArray) fields.back()["elementType"] = data_type_name(f.element_type);
   }
-  return {{"collectionName", spec.name},
-          {"description", spec.description},
-          {"fields", fields},
-          {"indexes", {{{"fieldName", spec.index.field_name}, {"indexName", spec.index.field_name},
-                        {"metricType", metric_type_name(spec.index.metric)}}}},
-          {"load", "LoadStateLoaded"},
-          {"enableDynamicField", spec.enable_dynamic_field},
-          {"consistencyLevel", "Strong"},
-          {"shardsNum", 1}};
+  Json indexes = {{{"fieldName", spec.index.field_name}, {"indexName", spec.index.field_name},
+                   {"metricType", metric_type_name(spec.index.metric)}}};
+  Json out = {{"collectionName", spec.name},
+              {"description", spec.description},
+              {"fields", fields},
+              {"indexes", indexes},
+              {"load", "LoadStateLoaded"},
+              {"enableDynamicField", spec.enable_dynamic_field},
+              {"consistencyLevel", "Strong"},
+              {"shardsNum", 1}};
+  if (spec.bm25) {  // as Milvus 2.5 describes a full-text search collection
+    const Bm25Function& fn = *spec.bm25;
+    out["fields"].push_back({{"name", fn.output_field}, {"type", "SparseFloatVector"}, {"primaryKey", false},
+                             {"partitionKey", false}, {"autoId", false}, {"isFunctionOutput", true},
+                             {"params", Json::array()}});
+    out["indexes"].push_back({{"fieldName", fn.output_field}, {"indexName", fn.output_field}, {"metricType", "BM25"}});
+    out["functions"] = {{{"name", fn.name}, {"type", "BM25"}, {"description", ""},
+                         {"inputFieldNames", {fn.input_field}}, {"outputFieldNames", {fn.output_field}},
+                         {"params", Json::object()}}};
+  }
+  return out;
+}
+
+// indexes/list and indexes/describe: the vector field's index, and the BM25 function's.
+Json index_list(const CollectionSpec& spec, bool described) {
+  Json out = Json::array();
+  if (!described) {
+    out.push_back(spec.index.field_name);
+    if (spec.bm25) out.push_back(spec.bm25->output_field);
+    return out;
+  }
+  out.push_back({{"fieldName", spec.index.field_name}, {"indexName", spec.index.field_name},
+                 {"indexType", spec.index.index_type}, {"metricType", metric_type_name(spec.index.metric)},
+                 {"indexState", "Finished"}});
+  if (spec.bm25) {
+    const Bm25Function& fn = *spec.bm25;
+    out.push_back({{"fieldName", fn.output_field}, {"indexName", fn.output_field}, {"indexType", fn.index_type},
+                   {"metricType", "BM25"}, {"indexState", "Finished"},
+                   {"params", {{"bm25_k1", fn.k1}, {"bm25_b", fn.b}}}});
+  }
+  return out;
 }
 
 struct Reply {
   Json data;
   Json topks;  // search only: hits per query vector (Milvus 2.5 sends it beside data)
 };
+
+// One query vector of a request: numbers that are finite float32 values.
+Result<std::vector<float>> vector_of(const Json& q, const std::string& path) {
+  if (!q.is_array()) return wrong_type(path, "an array of numbers", q);
+  std::vector<float> out;
+  for (const auto& x : q) {
+    if (!x.is_number()) return wrong_type(fmt::format("{}[{}]", path, out.size()), "a number", x);
+    double d = x.get<double>();
+    // Checked before the cast (a double outside float's range has no float value).
+    if (!(std::fabs(d) <= FLT_MAX)) {
+      return invalid_parameter(fmt::format("the search vector holds {} at position {}: every value must be a "
+                                           "finite float32 (at most 3.4028235e38 in magnitude)",
+                                           d, out.size()));
+    }
+    out.push_back(static_cast<float>(d));
+  }
+  return out;
+}
+
+// The text of a full-text search (a search of a BM25 function's output field).
+Result<std::string> text_of(const Json& q, const std::string& path, const Bm25Function& fn) {
+  if (!q.is_string()) {
+    return invalid_parameter(fmt::format("{} must be a text: a search of BM25 function output field {} takes texts, "
+                                         "not vectors",
+                                         path, fn.output_field));
+  }
+  return q.get<std::string>();
+}
+
+Status check_metric(const std::string& metric, const std::string& expected) {
+  if (metric.empty() || metric == expected) return {};
+  return invalid_parameter(fmt::format("metric type not match: expected={}, actual={}", expected, metric.substr(0, 64)));
+}
+
+Status unknown_anns_field(const std::string& anns, const CollectionSpec& spec) {
+  std::string fields = spec.vector_field()->name + (spec.bm25 ? " or " + spec.bm25->output_field : "");
+  return invalid_parameter(fmt::format("annsField {} is not {} vector field of {} ({})", anns.substr(0, 255),
+                                       spec.bm25 ? "a" : "the", spec.name, fields));
+}
+
+// The rows of one query's hits, as Milvus returns them (primary key, distance, output fields).
+void append_hits(std::vector<SearchHit>& hits, const CollectionSpec& spec, Reply& reply) {
+  reply.topks.push_back(hits.size());
+  for (auto& h : hits) {
+    Json row = std::move(h.fields);
+    row[spec.primary_field()->name] = std::move(h.id);
+    row["distance"] = h.distance;
+    reply.data.push_back(std::move(row));
+  }
+}
+
+// Search params of a request or a sub-request: HNSW's ef and HNSW_SQ's refine_k.
+Status read_search_params(const Fields& params, SearchRequest& req) {
+  MEMGPT_ASSIGN_OR_RETURN(req.ef, params.int_param("ef", 0));
+  MEMGPT_ASSIGN_OR_RETURN(req.refine_k, params.number("refine_k", 0));
+  if (req.ef < 0 || req.ef > 32768) {
+    return invalid_parameter(fmt::format("{} [{}] is invalid, it should be in range [0, 32768]", params.name("ef"), req.ef));
+  }
+  return {};
+}
 
 Result<Reply> search(VectorStore& store, const Fields& b, const std::string& name) {
   MEMGPT_ASSIGN_OR_RETURN(const Json* data, b.array("data"));
@@ -296,24 +283,15 @@ Result<Reply> search(VectorStore& store, const Fields& b, const std::string& nam
   MEMGPT_ASSIGN_OR_RETURN(req.filter, b.string("filter"));
   MEMGPT_ASSIGN_OR_RETURN(req.output_fields, b.strings("outputFields"));
   MEMGPT_ASSIGN_OR_RETURN(std::string anns, b.string("annsField"));
-  if (!anns.empty() && anns != spec.vector_field()->name) {
-    return invalid_parameter(fmt::format("annsField {} is not the vector field of {} ({})", anns.substr(0, 255), name,
-                                         spec.vector_field()->name));
-  }
+  const bool full_text = spec.bm25 && anns == spec.bm25->output_field;
+  if (!anns.empty() && !full_text && anns != spec.vector_field()->name) return unknown_anns_field(anns, spec);
   MEMGPT_ASSIGN_OR_RETURN(Fields search_params, b.object("searchParams"));
   MEMGPT_ASSIGN_OR_RETURN(std::string metric, search_params.string("metricType"));
-  if (!metric.empty() && metric != metric_type_name(spec.index.metric)) {
-    return invalid_parameter(fmt::format("metric type not match: expected={}, actual={}",
-                                         metric_type_name(spec.index.metric), metric.substr(0, 64)));
-  }
+  MEMGPT_RETURN_IF_ERROR(check_metric(metric, full_text ? "BM25" : metric_type_name(spec.index.metric)));
   MEMGPT_ASSIGN_OR_RETURN(Fields params, search_params.object("params"));
-  MEMGPT_ASSIGN_OR_RETURN(req.ef, params.int_param("ef", 0));
-  MEMGPT_ASSIGN_OR_RETURN(req.refine_k, params.number("refine_k", 0));
-  if (req.ef < 0 || req.ef > 32768) {
-    return invalid_parameter(fmt::format("searchParams.params.ef [{}] is invalid, it should be in range [0, 32768]", req.ef));
-  }
+  MEMGPT_RETURN_IF_ERROR(read_search_params(params, req));
   MEMGPT_ASSIGN_OR_RETURN(std::string text_query, b.string("textQuery"));
-  if (b.has("textQuery")) {
+  if (b.has("textQuery") && !full_text) {  // memgpt's own extension (docs/storage.md)
     req.text_query = text_query;
     MEMGPT_ASSIGN_OR_RETURN(int64_t rrf_k, b.integer("rrfK", 60));
     if (rrf_k < 0 || rrf_k > 16384) return invalid_parameter(fmt::format("rrfK [{}] is invalid, it should be in range [0, 16384]", rrf_k));
@@ -325,29 +303,98 @@ Result<Reply> search(VectorStore& store, const Fields& b, const std::string& nam
   if (queries.empty() && req.text_query) queries.push_back(Json::array());
   Reply reply{Json::array(), Json::array()};
   for (size_t n = 0; n < queries.size(); ++n) {
-    const Json& q = queries[n];
-    if (!q.is_array()) return wrong_type(fmt::format("data[{}]", n), "an array of numbers", q);
-    req.vector.clear();
-    for (const auto& x : q) {
-      if (!x.is_number()) return wrong_type(fmt::format("data[{}][{}]", n, req.vector.size()), "a number", x);
-      double d = x.get<double>();
-      // Checked before the cast (a double outside float's range has no float value).
-      if (!(std::fabs(d) <= FLT_MAX)) {
-        return invalid_parameter(fmt::format("the search vector holds {} at position {}: every value must be a "
-                                             "finite float32 (at most 3.4028235e38 in magnitude)",
-                                             d, req.vector.size()));
+    std::string path = fmt::format("data[{}]", n);
+    std::vector<SearchHit> hits;
+    if (full_text) {
+      MEMGPT_ASSIGN_OR_RETURN(std::string text, text_of(queries[n], path, *spec.bm25));
+      req.text_query = text;
+      // A text without words matches nothing (as Milvus answers it).
+      if (!text.empty()) {
+        MEMGPT_ASSIGN_OR_RETURN(hits, store.search(name, req));
       }
-      req.vector.push_back(static_cast<float>(d));
+    } else {
+      MEMGPT_ASSIGN_OR_RETURN(req.vector, vector_of(queries[n], path));
+      MEMGPT_ASSIGN_OR_RETURN(hits, store.search(name, req));
     }
-    MEMGPT_ASSIGN_OR_RETURN(auto hits, store.search(name, req));
-    reply.topks.push_back(hits.size());
-    for (auto& h : hits) {
-      Json row = std::move(h.fields);
-      row[spec.primary_field()->name] = std::move(h.id);
-      row["distance"] = h.distance;
-      reply.data.push_back(std::move(row));
+    append_hits(hits, spec, reply);
+  }
+  return reply;
+}
+
+// entities/hybrid_search: one dense and one full-text sub-search with the same filter, fused by
+// RRF (score = sum over the sub-searches of 1 / (k + rank), each sub-search's `limit` best).
+Result<Reply> hybrid_search(VectorStore& store, const Fields& b, const std::string& name) {
+  MEMGPT_ASSIGN_OR_RETURN(const Json* subs, b.array("search"));
+  if (!subs || subs->empty()) return missing("search");
+  MEMGPT_ASSIGN_OR_RETURN(CollectionSpec spec, store.describe_collection(name));
+  SearchRequest req;
+  MEMGPT_ASSIGN_OR_RETURN(int64_t limit, b.integer("limit", 100));
+  MEMGPT_ASSIGN_OR_RETURN(int64_t offset, b.integer("offset", 0));
+  MEMGPT_RETURN_IF_ERROR(check_search_window(limit, offset));
+  req.limit = static_cast<int>(limit);
+  req.offset = static_cast<int>(offset);
+  MEMGPT_ASSIGN_OR_RETURN(req.output_fields, b.strings("outputFields"));
+  MEMGPT_ASSIGN_OR_RETURN(Fields rerank, b.object("rerank"));
+  MEMGPT_ASSIGN_OR_RETURN(std::string strategy, rerank.string("strategy", "rrf"));
+  if (strategy != "rrf") {
+    return invalid_parameter(fmt::format("rerank strategy {} is not supported by memgpt's engine: use rrf",
+                                         strategy.substr(0, 64)));
+  }
+  MEMGPT_ASSIGN_OR_RETURN(Fields rerank_params, rerank.object("params"));
+  MEMGPT_ASSIGN_OR_RETURN(int rrf_k, rerank_params.int_param("k", 60));
+  if (rrf_k <= 0 || rrf_k >= 16384) {
+    return invalid_parameter(fmt::format("The rank params k should be in range (0, 16384), got {}", rrf_k));
+  }
+  req.rrf_k = rrf_k;
+  bool dense = false;
+  bool text = false;
+  for (size_t i = 0; i < subs->size(); ++i) {
+    std::string path = fmt::format("search[{}]", i);
+    const Json& s = (*subs)[i];
+    if (!s.is_object()) return wrong_type(path, "an object", s);
+    Fields sub(s, path + ".");
+    MEMGPT_ASSIGN_OR_RETURN(const Json* data, sub.array("data"));
+    if (!data) return missing(sub.name("data"));
+    if (data->size() != 1) return invalid_parameter(fmt::format("{} must hold one query (memgpt's engine)", sub.name("data")));
+    MEMGPT_ASSIGN_OR_RETURN(std::string anns, sub.required_string("annsField"));
+    MEMGPT_ASSIGN_OR_RETURN(int64_t sub_limit, sub.integer("limit", limit));
+    MEMGPT_RETURN_IF_ERROR(check_search_window(sub_limit, 0));
+    MEMGPT_ASSIGN_OR_RETURN(std::string filter, sub.string("filter"));
+    if (i > 0 && filter != req.filter) {
+      return invalid_parameter("the sub-searches of a hybrid_search must have the same filter (memgpt's engine "
+                               "filters both rankings with one)");
+    }
+    req.filter = filter;
+    MEMGPT_ASSIGN_OR_RETURN(std::string metric, sub.string("metricType"));
+    MEMGPT_ASSIGN_OR_RETURN(Fields params, sub.object("params"));
+    const bool full_text = spec.bm25 && anns == spec.bm25->output_field;
+    if (full_text && !text) {
+      MEMGPT_RETURN_IF_ERROR(check_metric(metric, "BM25"));
+      MEMGPT_ASSIGN_OR_RETURN(std::string query, text_of((*data)[0], sub.name("data[0]"), *spec.bm25));
+      // A text without words ranks nothing; " " keeps the fusion (and its scores) all the same.
+      req.text_query = query.empty() ? " " : query;
+      req.text_candidates = static_cast<int>(sub_limit);
+      text = true;
+    } else if (anns == spec.vector_field()->name && !dense) {
+      MEMGPT_RETURN_IF_ERROR(check_metric(metric, metric_type_name(spec.index.metric)));
+      MEMGPT_RETURN_IF_ERROR(read_search_params(params, req));
+      MEMGPT_ASSIGN_OR_RETURN(req.vector, vector_of((*data)[0], sub.name("data[0]")));
+      req.vector_candidates = static_cast<int>(sub_limit);
+      dense = true;
+    } else if (!full_text && anns != spec.vector_field()->name) {
+      return unknown_anns_field(anns, spec);
+    } else {
+      return invalid_parameter(fmt::format("{} searches {} a second time", path, anns.substr(0, 255)));
     }
   }
+  if (!dense || !text) {
+    return invalid_parameter(fmt::format("memgpt's engine's hybrid_search fuses one search of {} and one of a BM25 "
+                                         "function's output field{}",
+                                         spec.vector_field()->name, spec.bm25 ? " (" + spec.bm25->output_field + ")" : ""));
+  }
+  MEMGPT_ASSIGN_OR_RETURN(auto hits, store.search(name, req));
+  Reply reply{Json::array(), Json::array()};
+  append_hits(hits, spec, reply);
   return reply;
 }
 
@@ -383,13 +430,8 @@ Result<Reply> dispatch(VectorStore& store, const std::string& action, const Fiel
       MEMGPT_ASSIGN_OR_RETURN(int64_t n, store.count(name, ""));
       return Reply{Json{{"rowCount", n}}, {}};
     }
-    if (action == "indexes/list") return Reply{Json::array({spec.index.field_name}), {}};
-    if (action == "indexes/describe") {
-      return Reply{Json::array({{{"fieldName", spec.index.field_name}, {"indexName", spec.index.field_name},
-                                 {"indexType", spec.index.index_type}, {"metricType", metric_type_name(spec.index.metric)},
-                                 {"indexState", "Finished"}}}),
-                   {}};
-    }
+    if (action == "indexes/list") return Reply{index_list(spec, false), {}};
+    if (action == "indexes/describe") return Reply{index_list(spec, true), {}};
     return Reply{Json::object(), {}};  // load/release/indexes/create: the engine is always loaded and indexed
   }
   if (action == "entities/insert" || action == "entities/upsert") {
@@ -405,6 +447,7 @@ Result<Reply> dispatch(VectorStore& store, const std::string& action, const Fiel
     return Reply{upsert ? Json{{"upsertCount", n}, {"upsertIds", ids}} : Json{{"insertCount", n}, {"insertIds", ids}}, {}};
   }
   if (action == "entities/search") return search(store, b, name);
+  if (action == "entities/hybrid_search") return hybrid_search(store, b, name);
   if (action == "entities/query") {
     QueryRequest q;
     MEMGPT_ASSIGN_OR_RETURN(q.filter, b.string("filter"));
@@ -463,7 +506,7 @@ MilvusResponse serve(VectorStore& store, const MilvusRequest& request) {
   if (!result.ok()) {
     Json err = envelope_error(milvus_code(result.status()), result.status().message());
     // The Node SDK reads `topks` of every search reply, failed ones included.
-    if (request.action == "entities/search") err["topks"] = Json::array();
+    if (request.action == "entities/search" || request.action == "entities/hybrid_search") err["topks"] = Json::array();
     return {200, err};
   }
   Json data = std::move(result->data);

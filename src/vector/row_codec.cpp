@@ -256,6 +256,11 @@ Status RowCodec::encode(const Json& row, size_t index, EncodedRow& out) const {
   Json d = Json::object();
   for (const auto& [k, v] : row.items()) {
     if (spec_.field(k)) continue;
+    if (spec_.bm25 && k == spec_.bm25->output_field) {  // Milvus: the function computes it
+      return invalid_parameter(fmt::format("attempt to insert an unexpected function output field `{}` to collection "
+                                           "(row {}): the BM25 function computes it from {}",
+                                           k, index, spec_.bm25->input_field));
+    }
     if (!spec_.enable_dynamic_field) {
       return invalid_parameter(fmt::format("field {} of row {} is not in the schema", k, index));
     }

@@ -3,7 +3,7 @@
 #include <sqlite3.h>
 
 #include <mutex>
-#include <unordered_set>
+#include <unordered_map>
 
 namespace memgpt::vector::embedded {
 namespace {
@@ -12,7 +12,7 @@ namespace {
 // library and code as the tables' own, so the tokens are the same.
 class Fts5Tokenizer {
  public:
-  Fts5Tokenizer() {
+  explicit Fts5Tokenizer(Analyzer analyzer) {
     if (sqlite3_open(":memory:", &db_) != SQLITE_OK) return;
     fts5_api* api = nullptr;
     sqlite3_stmt* stmt = nullptr;
@@ -21,11 +21,16 @@ class Fts5Tokenizer {
     sqlite3_step(stmt);
     sqlite3_finalize(stmt);
     if (!api) return;
-    // kFtsTokenizer: "porter" wrapping "unicode61 remove_diacritics 2".
+    // kFtsTokenizer: "porter" wrapping "unicode61 remove_diacritics 2"; kStandardFtsTokenizer:
+    // "unicode61 remove_diacritics 0".
     void* context = nullptr;
-    if (api->xFindTokenizer(api, "porter", &context, &module_) != SQLITE_OK) return;
-    const char* args[] = {"unicode61", "remove_diacritics", "2"};
-    if (module_.xCreate(context, args, 3, &tokenizer_) != SQLITE_OK) tokenizer_ = nullptr;
+    bool porter = analyzer == Analyzer::kPorter;
+    if (api->xFindTokenizer(api, porter ? "porter" : "unicode61", &context, &module_) != SQLITE_OK) return;
+    const char* porter_args[] = {"unicode61", "remove_diacritics", "2"};
+    const char* standard_args[] = {"remove_diacritics", "0"};
+    int rc = porter ? module_.xCreate(context, porter_args, 3, &tokenizer_)
+                    : module_.xCreate(context, standard_args, 2, &tokenizer_);
+    if (rc != SQLITE_OK) tokenizer_ = nullptr;
   }
   ~Fts5Tokenizer() {
     if (tokenizer_) module_.xDelete(tokenizer_);
@@ -56,26 +61,36 @@ class Fts5Tokenizer {
   std::mutex mu_;
 };
 
-Fts5Tokenizer& shared_tokenizer() {
-  static Fts5Tokenizer instance;
-  return instance;
+Fts5Tokenizer& shared_tokenizer(Analyzer analyzer) {
+  static Fts5Tokenizer porter(Analyzer::kPorter);
+  static Fts5Tokenizer standard(Analyzer::kStandard);
+  return analyzer == Analyzer::kPorter ? porter : standard;
 }
 
 }  // namespace
 
-Status tokenize(std::string_view text, const std::function<void(std::string_view, size_t, size_t)>& on_token) {
-  return shared_tokenizer().run(text, on_token);
+const char* fts_tokenizer(Analyzer analyzer) {
+  return analyzer == Analyzer::kPorter ? kFtsTokenizer : kStandardFtsTokenizer;
 }
 
-Result<std::vector<QueryTerm>> query_terms(std::string_view text, size_t max_terms) {
+Status tokenize(std::string_view text, const std::function<void(std::string_view, size_t, size_t)>& on_token,
+                Analyzer analyzer) {
+  return shared_tokenizer(analyzer).run(text, on_token);
+}
+
+Result<std::vector<QueryTerm>> query_terms(std::string_view text, size_t max_terms, Analyzer analyzer) {
   std::vector<QueryTerm> out;
-  std::unordered_set<std::string> seen;
+  std::unordered_map<std::string, size_t> seen;  // token -> its place in `out`
   MEMGPT_RETURN_IF_ERROR(tokenize(text, [&](std::string_view token, size_t begin, size_t end) {
-    if (out.size() >= max_terms) return;
     std::string t(token);
-    if (!seen.insert(t).second) return;
+    if (auto it = seen.find(t); it != seen.end()) {
+      ++out[it->second].count;
+      return;
+    }
+    if (out.size() >= max_terms) return;
+    seen.emplace(t, out.size());
     out.push_back({std::move(t), std::string(text.substr(begin, end - begin))});
-  }));
+  }, analyzer));
   return out;
 }
 

@@ -39,6 +39,23 @@ struct FieldSchema {
   int dim = 0;             // FloatVector only
   DataType element_type = DataType::kInt64;  // Array only
   int max_capacity = 0;                      // Array only: at most this many elements, 1..4096
+  // VarChar only: the text is analysed (Milvus's `enable_analyzer`, with the "standard"
+  // analyzer), as the input of a BM25 function must be.
+  bool enable_analyzer = false;
+};
+
+// Full-text search as Milvus 2.5 defines it: a BM25 function derives a SparseFloatVector field
+// (`output_field`, which no row holds) from an analysed VarChar field (`input_field`); a search
+// of the output field with a text ranks rows by BM25 with these parameters (Milvus's index
+// parameters bm25_k1 in [0, 3] and bm25_b in [0, 1]). The engine keeps the ranking in its own
+// inverted index (keyword_index.h); the sparse vectors themselves are never materialised.
+struct Bm25Function {
+  std::string name;
+  std::string input_field;
+  std::string output_field;
+  std::string index_type = "SPARSE_INVERTED_INDEX";  // or AUTOINDEX
+  double k1 = 1.2;
+  double b = 0.75;
 };
 
 struct IndexSpec {
@@ -61,6 +78,7 @@ struct CollectionSpec {
   bool enable_dynamic_field = true;
   IndexSpec index;
   std::string description;
+  std::optional<Bm25Function> bm25;  // at most one BM25 function
 
   const FieldSchema* primary_field() const;
   const FieldSchema* vector_field() const;
@@ -78,14 +96,19 @@ struct SearchRequest {
   // HNSW_SQ with refine: refine_k × (limit + offset) candidates are re-ranked exactly (Milvus's
   // search parameter, >= 1); 0 = the engine's default.
   double refine_k = 0;
-  // Hybrid search: when set, BM25 hits of this text on `text_field` are fused with the vector
-  // hits by reciprocal rank fusion (score = sum 1/(rrf_k + rank)).
+  // Hybrid search: when set, BM25 hits of this text on the collection's text field (the BM25
+  // function's input, else the VarChar field "text") are fused with the vector hits by
+  // reciprocal rank fusion (score = sum 1/(rrf_k + rank)); alone (no vector), BM25 only.
   std::optional<std::string> text_query;
   std::string text_field = "text";
   int rrf_k = 60;
   // Weights of the two rankings in the fusion: score = w_v/(k + rank_v) + w_t/(k + rank_t).
   double vector_weight = 1.0;
   double text_weight = 1.0;
+  // Hybrid search: how many hits of each ranking are fused (Milvus's hybrid_search fuses the
+  // `limit` best of each sub-search); 0 = the engine's depth, max(4 (limit + offset), 50).
+  int vector_candidates = 0;
+  int text_candidates = 0;
 };
 
 struct SearchHit {
