@@ -6,6 +6,8 @@
 #      same text (bench_embed), when the model is installed: loading should run at its speed.
 # usage: bench/sources/load.sh [builtin|model|all]   (build dir: $BUILD_DIR or build/release)
 # The corpus is written once to $CORPUS (default /tmp/memgpt-load-corpus) and reused.
+# BASELINE=/path/to/an/older/memgpt: `builtin` also loads with it (--threads 0), right before
+# this build, and prints the ratio. Each load prints its CPU time (user + sys) and CPU / wall.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${BUILD_DIR:-$here/build/release}"
@@ -15,35 +17,48 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 [ -d "$corpus" ] || python3 "$here/bench/sources/make_corpus.py" "$corpus" --bytes 86000000
 
-# time_load HOME THREADS ARGS...: prints "<passages> <seconds>".
+# time_load HOME THREADS ARGS...: prints "<passages> <seconds>" ($bin: the binary, default this build's);
+# the CPU time goes to stderr.
 time_load() {
   local home="$1" threads="$2"
   shift 2
   local t0 t1 out
   t0=$(date +%s.%N)
-  out=$(MEMGPT_HOME="$home" NO_PROGRESS=1 "$build/memgpt" load directory --name bench --threads "$threads" "$@" 2>/dev/null)
+  out=$(MEMGPT_HOME="$home" NO_PROGRESS=1 /usr/bin/time -f "%U %S" -o "$tmp/cpu" "${bin:-$build/memgpt}" load directory \
+        --name bench --threads "$threads" "$@" 2>/dev/null)
   t1=$(date +%s.%N)
   echo "$out" >&2
+  awk -v a="$t0" -v b="$t1" '{ printf "cpu: user %.2f s + sys %.2f s = %.2f s, %.2f cores busy on average\n", $1, $2, $1 + $2, ($1 + $2) / (b - a) }' "$tmp/cpu" >&2
   awk -v o="$out" -v a="$t0" -v b="$t1" 'BEGIN { split(o, w, " "); printf "%d %.2f\n", w[2], b - a }'
 }
 
 fresh_home() {  # fresh_home DIR EMBEDDING_MODEL
   rm -rf "$1" && mkdir -p "$1"
-  MEMGPT_HOME="$1" "$build/memgpt" configure --embedding-provider local --embedding-model "$2" >/dev/null
+  MEMGPT_HOME="$1" "${bin:-$build/memgpt}" configure --embedding-provider local --embedding-model "$2" >/dev/null
 }
 
 if [ "$what" = builtin ] || [ "$what" = all ]; then
   files=$(ls "$corpus" | wc -l)
   echo "== built-in embedder: $files files, $(du -sb "$corpus" | cut -f1) bytes of text"
   declare -A rate
-  for threads in 1 0; do
+  if [ -n "${BASELINE:-}" ]; then
+    bin="$BASELINE"
+    fresh_home "$tmp/home" memgpt-builtin-384
+    echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    read -r n s < <(time_load "$tmp/home" 0 --input-dir "$corpus")
+    rate[base]=$(awk -v n="$n" -v s="$s" 'BEGIN { printf "%.0f", n / s }')
+    echo "baseline $BASELINE --threads 0: $n passages in $s s = ${rate[base]} passages/s"
+    unset bin
+  fi
+  for threads in ${LOAD_THREADS:-1 0}; do
     fresh_home "$tmp/home" memgpt-builtin-384
     echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
     read -r n s < <(time_load "$tmp/home" "$threads" --input-dir "$corpus")
     rate[$threads]=$(awk -v n="$n" -v s="$s" 'BEGIN { printf "%.0f", n / s }')
     echo "--threads $threads: $n passages in $s s = ${rate[$threads]} passages/s"
   done
-  awk -v a="${rate[1]}" -v b="${rate[0]}" 'BEGIN { printf "pipeline / one thread: %.2fx\n", b / a }'
+  [ -z "${rate[1]:-}" ] || awk -v a="${rate[1]}" -v b="${rate[0]}" 'BEGIN { printf "pipeline / one thread: %.2fx\n", b / a }'
+  [ -z "${rate[base]:-}" ] || awk -v a="${rate[base]}" -v b="${rate[0]}" 'BEGIN { printf "this build / baseline: %.2fx\n", b / a }'
 fi
 
 if [ "$what" = model ] || [ "$what" = all ]; then

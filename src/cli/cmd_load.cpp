@@ -72,25 +72,35 @@ void register_load_commands(CLI::App& app) {
     req.strict = strict;
     req.chunk_tokens = ctx.config.embedding_chunk_size;
     req.threads = threads;
-    ProgressBar files_bar("Loading files");
-    ProgressBar passages_bar("Embedding passages");
+    // One bar over the whole load: files read, and the passages stored so far beside it.
+    ProgressBar bar("Loading files");
+    size_t files_done = 0, files_total = 0;
+    int64_t passages_stored = 0;
+    auto draw = [&] {
+      bar.update(static_cast<int64_t>(files_done), static_cast<int64_t>(files_total),
+                 fmt::format("{} passages", passages_stored));
+    };
     sources::LoadProgress progress;
     progress.cancel = &stop_requested();
-    progress.on_file = [&](size_t done, size_t total, const std::string& file) {
-      files_bar.update(static_cast<int64_t>(done), static_cast<int64_t>(total),
-                       std::filesystem::path(file).filename().string());
+    progress.on_file = [&](size_t done, size_t total, const std::string&) {
+      files_done = done;
+      files_total = total;
+      draw();
     };
-    progress.on_passages = [&](int64_t n) { passages_bar.update(n, std::max<int64_t>(n, 1)); };
+    progress.on_passages = [&](int64_t n) {
+      passages_stored = n;
+      if (files_total > 0) draw();
+    };
     progress.on_warning = [&](const std::string& w) {
-      fmt::print(stderr, "\n⚠️  {}\n", w);
+      bar.interrupt();  // the warning on its own line, the bar drawn again below it
+      fmt::print(stderr, "⚠️  {}\n", w);
     };
     Result<sources::LoadReport> report = unavailable("not run");
     {
       StopSignals stop;  // a stop signal ends the load at the next document, removing what was stored
       report = service.load(req, progress);
     }
-    files_bar.finish();
-    passages_bar.finish();
+    bar.finish();
     if (!report.ok()) {
       if (report.status().code() == ErrorCode::kCancelled) {
         fail("interrupted: nothing was loaded (the partial source was removed)", 128 + (stop_signal() ? stop_signal() : SIGINT));

@@ -8,12 +8,14 @@
 namespace memgpt::cli {
 
 ProgressBar::ProgressBar(std::string label)
-    : label_(std::move(label)), tty_(::isatty(STDERR_FILENO) == 1 && !std::getenv("NO_PROGRESS")) {}
+    : label_(std::move(label)),
+      quiet_(std::getenv("NO_PROGRESS") != nullptr),
+      tty_(!quiet_ && ::isatty(STDERR_FILENO) == 1) {}
 
 ProgressBar::~ProgressBar() { finish(); }
 
 void ProgressBar::update(int64_t done, int64_t total, const std::string& detail) {
-  if (finished_) return;
+  if (finished_ || quiet_) return;
   int percent = total > 0 ? static_cast<int>(done * 100 / total) : 0;
   auto now = std::chrono::steady_clock::now();
   if (tty_) {
@@ -24,6 +26,7 @@ void ProgressBar::update(int64_t done, int64_t total, const std::string& detail)
     std::string tail = detail.empty() ? "" : "  " + truncate_cell(detail, 40);
     fmt::print(stderr, "\r{} [{}] {}/{} ({}%){}\x1b[K", label_, bar, done, total, percent, tail);
     std::fflush(stderr);
+    drawn_ = true;
   } else {
     // Plain lines every 25% so logs stay short.
     if (percent / 25 == last_percent_ / 25 && done < total) return;
@@ -33,10 +36,17 @@ void ProgressBar::update(int64_t done, int64_t total, const std::string& detail)
   last_draw_ = now;
 }
 
+void ProgressBar::interrupt() {
+  if (!drawn_) return;
+  fmt::print(stderr, "\n");
+  drawn_ = false;
+  last_percent_ = -1;  // drawn again at the next update
+}
+
 void ProgressBar::finish() {
   if (finished_) return;
   finished_ = true;
-  if (tty_ && last_percent_ >= 0) fmt::print(stderr, "\n");
+  interrupt();
 }
 
 }  // namespace memgpt::cli

@@ -1,4 +1,5 @@
-// Progress on long work: a redrawn bar on a terminal (stderr), occasional plain lines otherwise.
+// Progress on long work: a redrawn bar when stderr is a terminal, a plain line at every quarter
+// otherwise, nothing at all when NO_PROGRESS is set.
 #pragma once
 
 #include <chrono>
@@ -12,11 +13,16 @@ class ProgressBar {
   explicit ProgressBar(std::string label);
   ~ProgressBar();
   void update(int64_t done, int64_t total, const std::string& detail = "");
+  // Ends the bar's line so that other output starts on its own line (the next update draws
+  // the bar again).
+  void interrupt();
   void finish();
 
  private:
   std::string label_;
+  bool quiet_;  // NO_PROGRESS
   bool tty_;
+  bool drawn_ = false;  // the bar is on the current line
   bool finished_ = false;
   int last_percent_ = -1;
   std::chrono::steady_clock::time_point last_draw_{};

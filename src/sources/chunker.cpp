@@ -114,9 +114,7 @@ std::vector<std::string> chunk_text(const std::string& text, const ChunkOptions&
     carry_tokens = 0;
     if (overlap > 0) {
       // The last `overlap` tokens of this chunk, cut at a character boundary.
-      auto ids = tok.encode(t);
-      size_t from = ids.size() > static_cast<size_t>(overlap) ? ids.size() - overlap : 0;
-      std::string tail = tok.decode(std::span<const uint32_t>(ids.data() + from, ids.size() - from));
+      std::string tail = tok.decode(tok.encode_tail(t, static_cast<size_t>(overlap)));
       size_t k = 0;
       while (k < tail.size() && (static_cast<unsigned char>(tail[k]) & 0xc0) == 0x80) ++k;
       carry = trim(tail.substr(k)) + " ";

@@ -140,6 +140,33 @@ class BpeTokenizer final : public Tokenizer {
     return scratch.size();
   }
 
+  // encode(text) is the ids of its pieces one after the other (each piece is merged alone), so
+  // the last ids are those of the last pieces: the whole text is split (cheap), only its last
+  // pieces are merged.
+  std::vector<uint32_t> encode_tail(std::string_view text, size_t n) const override {
+    std::vector<uint32_t> out;
+    if (n == 0) return out;
+    std::string sanitized;
+    if (sanitize_utf8(text, sanitized)) text = sanitized;
+    thread_local std::vector<std::pair<size_t, size_t>> pieces;
+    pieces.clear();
+    for_each_piece(text, [&](size_t start, size_t end) { pieces.emplace_back(start, end); });
+    // Walk back from the last piece until the pieces hold n ids, then encode them in order.
+    size_t first = pieces.size(), ids = 0;
+    while (first > 0 && ids < n) {
+      --first;
+      out.clear();
+      encode_piece(text.data() + pieces[first].first, pieces[first].second - pieces[first].first, out);
+      ids += out.size();
+    }
+    out.clear();
+    for (size_t k = first; k < pieces.size(); ++k) {
+      encode_piece(text.data() + pieces[k].first, pieces[k].second - pieces[k].first, out);
+    }
+    if (out.size() > n) out.erase(out.begin(), out.end() - static_cast<ptrdiff_t>(n));
+    return out;
+  }
+
   std::string decode(std::span<const uint32_t> ids) const override {
     std::string out;
     for (uint32_t id : ids) {
@@ -191,6 +218,12 @@ class BpeTokenizer final : public Tokenizer {
   void encode_ordinary(std::string_view text, std::vector<uint32_t>& out) const {
     std::string sanitized;
     if (sanitize_utf8(text, sanitized)) text = sanitized;
+    for_each_piece(text, [&](size_t start, size_t end) { encode_piece(text.data() + start, end - start, out); });
+  }
+
+  // Calls on_piece(start, end) for each piece of valid UTF-8 `text`, in order.
+  template <typename OnPiece>
+  void for_each_piece(std::string_view text, OnPiece&& on_piece) const {
     const pcre2_code* re = regex();
     // Match data per thread, freed when the thread ends (a bare thread_local pointer leaked it
     // once per thread: LeakSanitizer in `make test-asan`).
@@ -219,7 +252,7 @@ class BpeTokenizer final : public Tokenizer {
         ++pos;
         continue;
       }
-      encode_piece(text.data() + start, end - start, out);
+      on_piece(start, end);
       pos = end;
     }
   }

@@ -22,6 +22,9 @@ class Tokenizer {
   // Recognises the encoding's special tokens (tiktoken's encode with allowed_special="all").
   virtual std::vector<uint32_t> encode_with_special(std::string_view text) const = 0;
   virtual size_t count(std::string_view text) const = 0;  // == encode(text).size()
+  // The last `n` ids of encode(text) (all of them when there are fewer), at the cost of
+  // encoding the end of the text only.
+  virtual std::vector<uint32_t> encode_tail(std::string_view text, size_t n) const = 0;
   // The bytes of the tokens; may end inside a UTF-8 sequence when `ids` is a prefix.
   virtual std::string decode(std::span<const uint32_t> ids) const = 0;
 };

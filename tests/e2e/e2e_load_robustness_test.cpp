@@ -27,6 +27,7 @@
 #include "support/server_process.h"
 #include "support/test_env.h"
 #include "util/json.h"
+#include "util/sql.h"
 
 namespace memgpt {
 namespace {
@@ -284,12 +285,23 @@ class InterruptedLoadTest : public LoadRobustnessTest {
     full_ = ref.out.substr(0, ref.out.find(" from "));
     ASSERT_EQ(full_.rfind("Loaded ", 0), 0u) << ref.out;
   }
-  // Starts loading `big` and returns once passages are being stored.
+  // Starts loading `big` and returns once passages are being stored: the store's file holds
+  // more rows than the reference load wrote.
   std::unique_ptr<LiveMemgpt> start_load() {
     auto load = std::make_unique<LiveMemgpt>(
         std::vector<std::string>{"load", "directory", "--name", "big", "--input-files", big_},
         std::map<std::string, std::string>{{"MEMGPT_HOME", home_.path()}});
-    EXPECT_TRUE(load->wait_for_stderr("Embedding passages: ")) << load->stderr_text();
+    const int64_t reference = std::stoll(full_.substr(std::string("Loaded ").size()));
+    bool storing = false;
+    for (int i = 0; i < 1200 && !storing; ++i) {
+      auto db = open_sqlite(home_.path() + "/milvus.db");
+      if (db.ok()) {
+        auto rows = (*db)->query("SELECT COUNT(*) FROM \"c_memgpt_passages_384\"");
+        storing = rows.ok() && (*rows)[0].integer(0) > reference;
+      }
+      if (!storing) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_TRUE(storing) << load->stderr_text();
     return load;
   }
   std::vector<std::string> source_names() {

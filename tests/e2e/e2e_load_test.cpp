@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <filesystem>
 
 #include "support/test_env.h"
@@ -130,6 +131,43 @@ TEST_F(LoadTest, BadFilesAreSkippedWithAReasonOrFailUnderStrict) {
   ASSERT_EQ(list.size(), 1u);
   EXPECT_EQ(list[0]["name"], "mixed");
   EXPECT_EQ(list[0]["metadata"]["passages"], expected);
+}
+
+// Progress off a terminal: one line per quarter of the files at most, the whole load in one
+// count that only grows; with NO_PROGRESS set, none. (The load used to print a line per write
+// of passages, each one "512/512 (100%)", NO_PROGRESS or not.)
+TEST_F(LoadTest, ProgressOffATerminalIsAFewLinesOverTheWholeLoadAndNoneWithNoProgress) {
+  std::string words;
+  for (int i = 0; i < 4000; ++i) words += "otter" + std::to_string(i) + (i % 12 == 11 ? ".\n\n" : " ");
+  std::vector<std::string> args{"load", "directory", "--name", "many", "--input-files"};
+  for (int f = 0; f < 40; ++f) args.push_back(file(fmt::format("f{:02}.txt", f), words + std::to_string(f)));
+  auto r = testing::run_memgpt(home_.path(), args, {.unset_env = {"NO_PROGRESS"}, .timeout_ms = 300000});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(r.out.rfind("Loaded ", 0), 0u) << r.out;
+  std::vector<std::string> lines;
+  for (size_t at = 0; at < r.err.size();) {
+    size_t nl = r.err.find('\n', at);
+    lines.push_back(r.err.substr(at, nl - at));
+    at = nl == std::string::npos ? r.err.size() : nl + 1;
+  }
+  ASSERT_FALSE(lines.empty());
+  EXPECT_LE(lines.size(), 5u) << r.err;
+  int last = -1;
+  for (const auto& line : lines) {
+    int done = 0, total = 0, percent = 0;
+    ASSERT_EQ(std::sscanf(line.c_str(), "Loading files: %d/%d (%d%%)", &done, &total, &percent), 3) << line;
+    EXPECT_EQ(total, 40) << line;
+    EXPECT_GT(done, last) << r.err;
+    last = done;
+  }
+  EXPECT_EQ(lines.back(), "Loading files: 40/40 (100%)");
+
+  args[3] = "again";
+  auto quiet = testing::run_memgpt(home_.path(), args, {.env = {{"NO_PROGRESS", "1"}}, .timeout_ms = 300000});
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err, "");
+  std::string loaded = r.out.substr(0, r.out.find(" from "));
+  EXPECT_EQ(quiet.out, loaded + " from again\n");
 }
 
 TEST_F(LoadTest, EncryptedPdfIsNamedAsSuch) {

@@ -110,6 +110,19 @@ Json* TokenizerVsTiktoken::reference_ = nullptr;
 TEST_F(TokenizerVsTiktoken, Cl100kMatchesEveryId) { check(cl100k_base()); }
 TEST_F(TokenizerVsTiktoken, O200kMatchesEveryId) { check(o200k_base()); }
 
+TEST(Tokenizer, EncodeTailIsTheEndOfEncode) {
+  for (const Tokenizer* tok : {&cl100k_base(), &o200k_base()}) {
+    for (const auto& [name, text] : corpus()) {
+      std::vector<uint32_t> all = tok->encode(text);
+      for (size_t n : {size_t{0}, size_t{1}, size_t{2}, size_t{7}, size_t{20}, size_t{300}, all.size(), all.size() + 5}) {
+        size_t from = all.size() > n ? all.size() - n : 0;
+        std::vector<uint32_t> want(all.begin() + static_cast<ptrdiff_t>(from), all.end());
+        EXPECT_EQ(tok->encode_tail(text, n), want) << tok->name() << " '" << name << "' n=" << n;
+      }
+    }
+  }
+}
+
 TEST(Tokenizer, ModelTable) {
   EXPECT_EQ(tokenizer_for_model("gpt-4").tokenizer->name(), "cl100k_base");
   EXPECT_EQ(tokenizer_for_model("gpt-3.5-turbo").tokenizer->name(), "cl100k_base");
