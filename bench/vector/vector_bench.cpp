@@ -1,5 +1,6 @@
 // bench_vector [--n 50000] [--queries 1000] [--data glove|synthetic] [--dim 384] [--faiss 0|1] [--hnswlib 0|1]
 //              [--memgpt 0|1] [--bare 0|1] [--repeat 3] [--filtered 0|1] [--sq 0|1] [--native 0|1]
+//              [--kernels 0|1]
 //
 // Data: GloVe 6B 100-d (the built-in embedder's table, L2-normalised) or synthetic Gaussian
 // vectors. Queries are held out (seed 42). Compares, single-threaded search, one query per call:
@@ -17,8 +18,12 @@
 // engine first, then runs --repeat times interleaved in blocks of 10 queries per engine, timed
 // in the thread's CPU time; each row prints its median QPS and its median ratio to raw hnswlib
 // within a repeat. Ground truth is computed on 2 threads; brute-force QPS is timed on 1 thread
-// over the first queries.
+// over the first queries. --kernels 1 first times the inner-product kernels alone (memgpt's at
+// each level this CPU has, hnswlib's SSE and its own wide one) over the same vectors.
 #include <fmt/format.h>
+// The engine's kernels first: its hnsw.h declares hnswlib's header-defined functions weak before
+// hnswlib's headers define them.
+#include "vector/simd_distance.h"
 #include <hnswlib/hnswlib.h>
 #include <linux/perf_event.h>
 #include <sys/ioctl.h>
@@ -53,7 +58,6 @@
 
 #include "hnswlib_native.h"
 #include "vector/embedded_store.h"
-#include "vector/simd_level.h"
 
 using namespace memgpt;
 using Clock = std::chrono::steady_clock;
@@ -203,6 +207,46 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
+// Nanoseconds per inner-product distance of each kernel: 64 queries against the first `nb` base
+// vectors (256: in L2 cache, the kernels' own speed; 8192: 3-12 MB, closer to a graph search's
+// scattered reads), the kernels interleaved and each timed 5 times in this thread's CPU time
+// (median); ratios to hnswlib's SSE kernel.
+void time_kernels(const std::vector<float>& base, const std::vector<float>& queries, size_t dim, size_t nb) {
+  using vector::embedded::SimdLevel;
+  struct Kernel {
+    std::string name;
+    hnswlib::DISTFUNC<float> f;
+    std::vector<double> ns;
+  };
+  hnswlib::InnerProductSpace sse(dim);
+  std::vector<Kernel> ks = {{"hnswlib SSE (x86-64-v2)", sse.get_dist_func(), {}},
+                            {fmt::format("hnswlib own {} (-mavx512f)", bench_native::hnswlib_inner_product_level(dim)),
+                             bench_native::hnswlib_inner_product(dim), {}}};
+  for (SimdLevel l : vector::embedded::supported_simd_levels()) {
+    ks.push_back({fmt::format("memgpt {}", vector::embedded::simd_level_name(l)), vector::embedded::inner_product_distance(l), {}});
+  }
+  nb = std::min(nb, base.size() / dim);
+  size_t nq = std::min<size_t>(64, queries.size() / dim);
+  volatile float sink = 0;
+  for (int r = 0; r < 5; ++r) {
+    for (auto& k : ks) {
+      double start = thread_seconds();
+      float acc = 0;
+      for (size_t q = 0; q < nq; ++q) {
+        for (size_t i = 0; i < nb; ++i) acc += k.f(&queries[q * dim], &base[i * dim], &dim);
+      }
+      k.ns.push_back((thread_seconds() - start) * 1e9 / double(nq * nb));
+      sink = sink + acc;
+    }
+  }
+  fmt::print("kernels: inner product, {} dims, {} x {} distances x 5 repeats\n", dim, nq, nb);
+  double base_ns = median(ks[0].ns);
+  for (auto& k : ks) {
+    double ns = median(k.ns);
+    fmt::print("  {:<32} {:7.2f} ns/distance  {:5.2f}x\n", k.name, ns, base_ns / ns);
+  }
+}
+
 std::string load_average() {
   std::ifstream f("/proc/loadavg");
   std::string a, b, c;
@@ -217,11 +261,11 @@ int main(int argc, char** argv) {
   std::string data = "glove";
   int dim = 384;
   bool with_faiss = true, with_hnswlib = true, with_memgpt = true;  // 0 skips a baseline when time is short
-  bool bare_row = true, filtered = true, with_sq = true, with_native = true;
+  bool bare_row = true, filtered = true, with_sq = true, with_native = true, kernels = false;
   int repeat = 3;
   const char* usage =
       "usage: bench_vector [--n 50000] [--queries 1000] [--data glove|synthetic] [--dim 384] [--faiss 0|1] "
-      "[--hnswlib 0|1] [--memgpt 0|1] [--bare 0|1] [--repeat 3] [--filtered 0|1] [--sq 0|1] [--native 0|1]\n";
+      "[--hnswlib 0|1] [--memgpt 0|1] [--bare 0|1] [--repeat 3] [--filtered 0|1] [--sq 0|1] [--native 0|1] [--kernels 0|1]\n";
   for (int i = 1; i < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -230,7 +274,7 @@ int main(int argc, char** argv) {
     }
     static const std::set<std::string> known = {"--n",       "--queries", "--data", "--dim",    "--faiss",
                                                 "--hnswlib", "--memgpt",  "--bare", "--repeat", "--filtered", "--sq",
-                                                "--native"};
+                                                "--native", "--kernels"};
     if (!known.count(a) || i + 1 >= argc) {
       fmt::print(stderr, "bench_vector: {} {}{}", a, known.count(a) ? "needs a value\n" : "is not an option\n", usage);
       return 2;
@@ -247,6 +291,7 @@ int main(int argc, char** argv) {
     else if (a == "--filtered") filtered = std::stoi(argv[i + 1]) != 0;
     else if (a == "--sq") with_sq = std::stoi(argv[i + 1]) != 0;
     else if (a == "--native") with_native = std::stoi(argv[i + 1]) != 0;
+    else if (a == "--kernels") kernels = std::stoi(argv[i + 1]) != 0;
   }
   std::vector<float> all;
   size_t total = 0;
@@ -312,6 +357,9 @@ int main(int argc, char** argv) {
   for_queries([&](size_t q) {
     if (q >= timed) truth[q] = exact(&queries[q * dim], nullptr);
   });
+  if (kernels) {
+    for (size_t nb : {256, 8192}) time_kernels(base, queries, size_t(dim), nb);
+  }
   std::vector<BenchRow> results;
   results.push_back({"brute force", 0, 1.0, brute_qps});
   std::vector<int> efs = {16, 32, 64, 128, 256};

@@ -150,16 +150,25 @@ MEMGPT_TARGET_AVX512 float sum_avx512(const float* a, const float* b, size_t n) 
   return hsum512(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
 }
 
-// ---- hnswlib-shaped distances ----
+// ---- hnswlib-shaped distances (IP: 1 - a·b, L2: Σ (a-b)²), each compiled for its level so
+// that its sum is inlined ----
 
-template <float (*kSum)(const float*, const float*, size_t)>
-float ip_distance(const void* a, const void* b, const void* param) {
-  return 1.0f - kSum(static_cast<const float*>(a), static_cast<const float*>(b), dim_of(param));
+template <bool kL2>
+float distance_sse(const void* a, const void* b, const void* param) {
+  float s = sum_sse<kL2>(static_cast<const float*>(a), static_cast<const float*>(b), dim_of(param));
+  return kL2 ? s : 1.0f - s;
 }
 
-template <float (*kSum)(const float*, const float*, size_t)>
-float l2_distance(const void* a, const void* b, const void* param) {
-  return kSum(static_cast<const float*>(a), static_cast<const float*>(b), dim_of(param));
+template <bool kL2>
+MEMGPT_TARGET_AVX2 float distance_avx2(const void* a, const void* b, const void* param) {
+  float s = sum_avx2<kL2>(static_cast<const float*>(a), static_cast<const float*>(b), dim_of(param));
+  return kL2 ? s : 1.0f - s;
+}
+
+template <bool kL2>
+MEMGPT_TARGET_AVX512 float distance_avx512(const void* a, const void* b, const void* param) {
+  float s = sum_avx512<kL2>(static_cast<const float*>(a), static_cast<const float*>(b), dim_of(param));
+  return kL2 ? s : 1.0f - s;
 }
 
 // ---- SQ8 integer dot products ----
@@ -317,20 +326,20 @@ SimdLevel simd_level() {
 
 hnswlib::DISTFUNC<float> inner_product_distance(SimdLevel level) {
   switch (level) {
-    case SimdLevel::kAvx512: return ip_distance<sum_avx512<false>>;
-    case SimdLevel::kAvx2: return ip_distance<sum_avx2<false>>;
+    case SimdLevel::kAvx512: return distance_avx512<false>;
+    case SimdLevel::kAvx2: return distance_avx2<false>;
     case SimdLevel::kSse: break;
   }
-  return ip_distance<sum_sse<false>>;
+  return distance_sse<false>;
 }
 
 hnswlib::DISTFUNC<float> l2_squared_distance(SimdLevel level) {
   switch (level) {
-    case SimdLevel::kAvx512: return l2_distance<sum_avx512<true>>;
-    case SimdLevel::kAvx2: return l2_distance<sum_avx2<true>>;
+    case SimdLevel::kAvx512: return distance_avx512<true>;
+    case SimdLevel::kAvx2: return distance_avx2<true>;
     case SimdLevel::kSse: break;
   }
-  return l2_distance<sum_sse<true>>;
+  return distance_sse<true>;
 }
 
 Dot16x8 dot16x8_kernel(SimdLevel level) {
