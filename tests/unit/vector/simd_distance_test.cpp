@@ -4,10 +4,12 @@
 // results, and the MEMGPT_SIMD override.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "support/test_env.h"
