@@ -1,7 +1,7 @@
 // bench_vector [--n 50000] [--queries 1000] [--data glove|synthetic|fvecs] [--dim 384] [--faiss 0|1] [--hnswlib 0|1]
 //              [--memgpt 0|1] [--bare 0|1] [--repeat 3] [--filtered 0|1] [--sq 0|1] [--native 0|1]
 //              [--base F.fvecs --query-file F.fvecs] [--gt F.ivecs] [--store PATH] [--collection NAME]
-//              [--efs 16,32,64,128,256]
+//              [--efs 16,32,64,128,256] [--kernels 0|1]
 //
 // --data fvecs: the first --n vectors of --base and the first --queries of --query-file (the
 // realistic corpus of bench/scale, embedded by bench_embed_corpus). --gt: the exact top 10 of
@@ -27,8 +27,12 @@
 // engine first, then runs --repeat times interleaved in blocks of 10 queries per engine, timed
 // in the thread's CPU time; each row prints its median QPS and its median ratio to raw hnswlib
 // within a repeat. Ground truth is computed on 2 threads; brute-force QPS is timed on 1 thread
-// over the first queries.
+// over the first queries. --kernels 1 first times the inner-product kernels alone (memgpt's at
+// each level this CPU has, hnswlib's SSE and its own wide one) over the same vectors.
 #include <fmt/format.h>
+// The engine's kernels first: its hnsw.h declares hnswlib's header-defined functions weak before
+// hnswlib's headers define them.
+#include "vector/simd_distance.h"
 #include <hnswlib/hnswlib.h>
 #include <linux/perf_event.h>
 #include <sys/ioctl.h>
@@ -63,7 +67,6 @@
 
 #include "hnswlib_native.h"
 #include "vector/embedded_store.h"
-#include "vector/simd_level.h"
 
 using namespace memgpt;
 using Clock = std::chrono::steady_clock;
@@ -226,6 +229,14 @@ double thread_seconds() {
   return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
 }
 
+// CPU time of the whole process (every thread): a build's cost that time scheduled out does not
+// inflate, unlike its wall-clock time on a shared machine.
+double process_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
+
 // User-space instructions retired by this thread (perf_event_open), or -1 when the kernel does
 // not allow it: a per-call cost that the machine's load does not change.
 class InstructionCounter {
@@ -270,6 +281,46 @@ double median(std::vector<double> v) {
   return v.empty() ? 0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
 }
 
+// Nanoseconds per inner-product distance of each kernel: 64 queries against the first `nb` base
+// vectors (256: in L2 cache, the kernels' own speed; 8192: 3-12 MB, closer to a graph search's
+// scattered reads), the kernels interleaved and each timed 5 times in this thread's CPU time
+// (median); ratios to hnswlib's SSE kernel.
+void time_kernels(const std::vector<float>& base, const std::vector<float>& queries, size_t dim, size_t nb) {
+  using vector::embedded::SimdLevel;
+  struct Kernel {
+    std::string name;
+    hnswlib::DISTFUNC<float> f;
+    std::vector<double> ns;
+  };
+  hnswlib::InnerProductSpace sse(dim);
+  std::vector<Kernel> ks = {{"hnswlib SSE (x86-64-v2)", sse.get_dist_func(), {}},
+                            {fmt::format("hnswlib own {} (-mavx512f)", bench_native::hnswlib_inner_product_level(dim)),
+                             bench_native::hnswlib_inner_product(dim), {}}};
+  for (SimdLevel l : vector::embedded::supported_simd_levels()) {
+    ks.push_back({fmt::format("memgpt {}", vector::embedded::simd_level_name(l)), vector::embedded::inner_product_distance(l), {}});
+  }
+  nb = std::min(nb, base.size() / dim);
+  size_t nq = std::min<size_t>(64, queries.size() / dim);
+  volatile float sink = 0;
+  for (int r = 0; r < 5; ++r) {
+    for (auto& k : ks) {
+      double start = thread_seconds();
+      float acc = 0;
+      for (size_t q = 0; q < nq; ++q) {
+        for (size_t i = 0; i < nb; ++i) acc += k.f(&queries[q * dim], &base[i * dim], &dim);
+      }
+      k.ns.push_back((thread_seconds() - start) * 1e9 / double(nq * nb));
+      sink = sink + acc;
+    }
+  }
+  fmt::print("kernels: inner product, {} dims, {} x {} distances x 5 repeats\n", dim, nq, nb);
+  double base_ns = median(ks[0].ns);
+  for (auto& k : ks) {
+    double ns = median(k.ns);
+    fmt::print("  {:<32} {:7.2f} ns/distance  {:5.2f}x\n", k.name, ns, base_ns / ns);
+  }
+}
+
 std::string load_average() {
   std::ifstream f("/proc/loadavg");
   std::string a, b, c;
@@ -284,7 +335,7 @@ int main(int argc, char** argv) {
   std::string data = "glove";
   int dim = 384;
   bool with_faiss = true, with_hnswlib = true, with_memgpt = true;  // 0 skips a baseline when time is short
-  bool bare_row = true, filtered = true, with_sq = true, with_native = true;
+  bool bare_row = true, filtered = true, with_sq = true, with_native = true, kernels = false;
   int repeat = 3;
   std::string base_file, query_file, gt_file, store_path, external;
   std::vector<int> ef_list = {16, 32, 64, 128, 256};
@@ -292,7 +343,7 @@ int main(int argc, char** argv) {
       "usage: bench_vector [--n 50000] [--queries 1000] [--data glove|synthetic] [--dim 384] [--faiss 0|1] "
       "[--hnswlib 0|1] [--memgpt 0|1] [--bare 0|1] [--repeat 3] [--filtered 0|1] [--sq 0|1] [--native 0|1]\n"
       "       [--data fvecs --base F.fvecs --query-file F.fvecs] [--gt F.ivecs] [--store PATH] [--collection NAME]\n"
-      "       [--efs 16,32,64,128,256]\n";
+      "       [--efs 16,32,64,128,256] [--kernels 0|1]\n";
   for (int i = 1; i < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--help" || a == "-h") {
@@ -301,7 +352,7 @@ int main(int argc, char** argv) {
     }
     static const std::set<std::string> known = {"--n",       "--queries", "--data", "--dim",    "--faiss",
                                                 "--hnswlib", "--memgpt",  "--bare", "--repeat", "--filtered", "--sq",
-                                                "--base", "--query-file", "--gt", "--store", "--collection", "--efs", "--native"};
+                                                "--base", "--query-file", "--gt", "--store", "--collection", "--efs", "--native", "--kernels"};
     if (!known.count(a) || i + 1 >= argc) {
       fmt::print(stderr, "bench_vector: {} {}{}", a, known.count(a) ? "needs a value\n" : "is not an option\n", usage);
       return 2;
@@ -318,6 +369,7 @@ int main(int argc, char** argv) {
     else if (a == "--filtered") filtered = std::stoi(argv[i + 1]) != 0;
     else if (a == "--sq") with_sq = std::stoi(argv[i + 1]) != 0;
     else if (a == "--native") with_native = std::stoi(argv[i + 1]) != 0;
+    else if (a == "--kernels") kernels = std::stoi(argv[i + 1]) != 0;
     else if (a == "--base") base_file = argv[i + 1];
     else if (a == "--query-file") query_file = argv[i + 1];
     else if (a == "--gt") gt_file = argv[i + 1];
@@ -437,6 +489,9 @@ int main(int argc, char** argv) {
     });
     if (!gt_file.empty()) write_ivecs(gt_file, truth);
   }
+  if (kernels) {
+    for (size_t nb : {256, 8192}) time_kernels(base, queries, size_t(dim), nb);
+  }
   std::vector<BenchRow> results;
   results.push_back({"brute force", 0, 1.0, brute_qps});
   std::vector<int> efs = ef_list;
@@ -518,6 +573,7 @@ int main(int argc, char** argv) {
   auto build_hnswlib = [&](hnswlib::SpaceInterface<float>& s, const char* label) {
     long before = rss_mb();
     t = Clock::now();
+    double cpu0 = process_seconds();
     auto h = std::make_unique<hnswlib::HierarchicalNSW<float>>(&s, n, 16, 200);
     std::atomic<size_t> next{0};
     auto add = [&] {
@@ -526,8 +582,9 @@ int main(int argc, char** argv) {
     std::thread other(add);
     add();
     other.join();
-    double sec = seconds_since(t);
-    fmt::print("{}: build {:.1f} s ({:.0f} rows/s, 2 threads), +{} MB\n", label, sec, n / sec, rss_mb() - before);
+    double sec = seconds_since(t), cpu = process_seconds() - cpu0;
+    fmt::print("{}: build {:.1f} s ({:.0f} rows/s, 2 threads; {:.1f} CPU s, {:.0f} rows per CPU-second), +{} MB\n", label,
+               sec, n / sec, cpu, n / cpu, rss_mb() - before);
     return h;
   };
   auto searcher = [](hnswlib::HierarchicalNSW<float>& h) {
@@ -604,11 +661,12 @@ int main(int argc, char** argv) {
   sq_spec.index.index_type = "HNSW_SQ";
   sq_spec.index.sq_type = "SQ8";
   sq_spec.index.refine = true;
-  double insert_rate = 0, reopen = 0, save = 0, sq_insert_rate = 0;
+  double insert_rate = 0, reopen = 0, save = 0, sq_insert_rate = 0, insert_cpu_rate = 0, sq_insert_cpu_rate = 0;
   long engine_mb = 0, reopened_mb = 0, before = rss_mb(), float_graph_mb = 0, sq_graph_mb = 0;
   {
     auto store = std::move(*vector::open_embedded_store(path));
-    auto insert_all = [&](const vector::CollectionSpec& into) -> double {
+    auto insert_all = [&](const vector::CollectionSpec& into, double& per_cpu_second) -> double {
+      per_cpu_second = 0;
       auto held = store->count(into.name, "");
       if (!external.empty() || (held.ok() && size_t(*held) == n)) {
         fmt::print("memgpt:  collection {} in {} reused ({} rows), not inserted again\n", into.name, path,
@@ -618,6 +676,7 @@ int main(int argc, char** argv) {
       if (held.ok()) (void)store->drop_collection(into.name);  // a partial earlier run
       (void)store->create_collection(into);
       t = Clock::now();
+      double cpu0 = process_seconds();
       for (size_t start = 0; start < n; start += 1000) {
         std::vector<Json> rows;
         for (size_t i = start; i < std::min(n, start + 1000); ++i) {
@@ -630,12 +689,13 @@ int main(int argc, char** argv) {
           std::exit(1);
         }
       }
+      per_cpu_second = n / (process_seconds() - cpu0);
       return n / seconds_since(t);
     };
     spec.name = float_name;
-    insert_rate = insert_all(spec);
+    insert_rate = insert_all(spec, insert_cpu_rate);
     engine_mb = rss_mb() - before;
-    if (with_sq) sq_insert_rate = insert_all(sq_spec);
+    if (with_sq) sq_insert_rate = insert_all(sq_spec, sq_insert_cpu_rate);
     t = Clock::now();
     store.reset();  // closing saves the index
     save = seconds_since(t);
@@ -773,11 +833,14 @@ int main(int argc, char** argv) {
     }
   }
   if (store_path.empty()) std::filesystem::remove_all(dir);
-  fmt::print("memgpt:  bulk insert with indexing {:.0f} rows/s (batches of 1000, 2 index threads), +{} MB; "
-             "close (saves the graph) {:.2f} s; reopen + first search {:.2f} s, +{} MB after reopen\n",
-             insert_rate, engine_mb, save, reopen, reopened_mb);
+  fmt::print("memgpt:  bulk insert with indexing {:.0f} rows/s ({:.0f} rows per CPU-second; batches of 1000, 2 index "
+             "threads), +{} MB; close (saves the graph) {:.2f} s; reopen + first search {:.2f} s, +{} MB after reopen\n",
+             insert_rate, insert_cpu_rate, engine_mb, save, reopen, reopened_mb);
   fmt::print("memgpt:  resident memory of the loaded graph (first search after reopen): float {} MB", float_graph_mb);
-  if (with_sq) fmt::print(", HNSW_SQ SQ8 {} MB; HNSW_SQ bulk insert {:.0f} rows/s", sq_graph_mb, sq_insert_rate);
+  if (with_sq) {
+    fmt::print(", HNSW_SQ SQ8 {} MB; HNSW_SQ bulk insert {:.0f} rows/s ({:.0f} rows per CPU-second)", sq_graph_mb,
+               sq_insert_rate, sq_insert_cpu_rate);
+  }
   fmt::print("\n\n");
   }
   if (!engines.empty()) sweep();  // --memgpt 0: the baselines alone

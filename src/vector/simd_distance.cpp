@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
@@ -84,7 +85,13 @@ MEMGPT_TARGET_AVX2 __m256 fma_avx2(__m256 a, __m256 b, __m256 acc) {
 template <bool kL2>
 MEMGPT_TARGET_AVX2 float sum_avx2(const float* a, const float* b, size_t n) {
   __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-  size_t i = 0;
+  // A masked head brings `b` (the graph's side) to a 32-byte boundary, so that no load of it
+  // straddles two cache lines (see sum_avx512).
+  size_t i = std::min(n, ((32 - (reinterpret_cast<uintptr_t>(b) & 31)) & 31) / sizeof(float));
+  if (i > 0) {
+    __m256i head = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kTailMask + 8 - i));
+    s3 = fma_avx2<kL2>(_mm256_maskload_ps(a, head), _mm256_maskload_ps(b, head), s3);
+  }
   for (; i + 32 <= n; i += 32) {
     s0 = fma_avx2<kL2>(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
     s1 = fma_avx2<kL2>(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
@@ -135,7 +142,14 @@ MEMGPT_TARGET_AVX512 __m512 fma_avx512(__m512 a, __m512 b, __m512 acc) {
 template <bool kL2>
 MEMGPT_TARGET_AVX512 float sum_avx512(const float* a, const float* b, size_t n) {
   __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
-  size_t i = 0;
+  // A 64-byte load off a 64-byte boundary reads two cache lines. Graph vectors sit at any 4-byte
+  // offset (hnswlib's element layout) and are read from memory, so a masked head first brings
+  // `b` (the graph's side) to a boundary; `a`, the query, stays in L1 where a split costs little.
+  size_t i = std::min(n, ((64 - (reinterpret_cast<uintptr_t>(b) & 63)) & 63) / sizeof(float));
+  if (i > 0) {
+    __mmask16 head = static_cast<__mmask16>((1u << i) - 1);
+    s3 = fma_avx512<kL2>(_mm512_maskz_loadu_ps(head, a), _mm512_maskz_loadu_ps(head, b), s3);
+  }
   for (; i + 64 <= n; i += 64) {
     s0 = fma_avx512<kL2>(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
     s1 = fma_avx512<kL2>(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
@@ -150,16 +164,25 @@ MEMGPT_TARGET_AVX512 float sum_avx512(const float* a, const float* b, size_t n) 
   return hsum512(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
 }
 
-// ---- hnswlib-shaped distances ----
+// ---- hnswlib-shaped distances (IP: 1 - a·b, L2: Σ (a-b)²), each compiled for its level so
+// that its sum is inlined ----
 
-template <float (*kSum)(const float*, const float*, size_t)>
-float ip_distance(const void* a, const void* b, const void* param) {
-  return 1.0f - kSum(static_cast<const float*>(a), static_cast<const float*>(b), dim_of(param));
+template <bool kL2>
+float distance_sse(const void* a, const void* b, const void* param) {
+  float s = sum_sse<kL2>(static_cast<const float*>(a), static_cast<const float*>(b), dim_of(param));
+  return kL2 ? s : 1.0f - s;
 }
 
-template <float (*kSum)(const float*, const float*, size_t)>
-float l2_distance(const void* a, const void* b, const void* param) {
-  return kSum(static_cast<const float*>(a), static_cast<const float*>(b), dim_of(param));
+template <bool kL2>
+MEMGPT_TARGET_AVX2 float distance_avx2(const void* a, const void* b, const void* param) {
+  float s = sum_avx2<kL2>(static_cast<const float*>(a), static_cast<const float*>(b), dim_of(param));
+  return kL2 ? s : 1.0f - s;
+}
+
+template <bool kL2>
+MEMGPT_TARGET_AVX512 float distance_avx512(const void* a, const void* b, const void* param) {
+  float s = sum_avx512<kL2>(static_cast<const float*>(a), static_cast<const float*>(b), dim_of(param));
+  return kL2 ? s : 1.0f - s;
 }
 
 // ---- SQ8 integer dot products ----
@@ -317,20 +340,20 @@ SimdLevel simd_level() {
 
 hnswlib::DISTFUNC<float> inner_product_distance(SimdLevel level) {
   switch (level) {
-    case SimdLevel::kAvx512: return ip_distance<sum_avx512<false>>;
-    case SimdLevel::kAvx2: return ip_distance<sum_avx2<false>>;
+    case SimdLevel::kAvx512: return distance_avx512<false>;
+    case SimdLevel::kAvx2: return distance_avx2<false>;
     case SimdLevel::kSse: break;
   }
-  return ip_distance<sum_sse<false>>;
+  return distance_sse<false>;
 }
 
 hnswlib::DISTFUNC<float> l2_squared_distance(SimdLevel level) {
   switch (level) {
-    case SimdLevel::kAvx512: return l2_distance<sum_avx512<true>>;
-    case SimdLevel::kAvx2: return l2_distance<sum_avx2<true>>;
+    case SimdLevel::kAvx512: return distance_avx512<true>;
+    case SimdLevel::kAvx2: return distance_avx2<true>;
     case SimdLevel::kSse: break;
   }
-  return l2_distance<sum_sse<true>>;
+  return distance_sse<true>;
 }
 
 Dot16x8 dot16x8_kernel(SimdLevel level) {

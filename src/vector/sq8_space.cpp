@@ -5,7 +5,6 @@
 #include <cstring>
 #include <limits>
 
-
 namespace memgpt::vector::embedded {
 namespace {
 

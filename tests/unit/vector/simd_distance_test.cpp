@@ -4,10 +4,12 @@
 // results, and the MEMGPT_SIMD override.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "support/test_env.h"
@@ -40,8 +42,11 @@ TEST(SimdDistance, EveryLevelMatchesADoublePrecisionReferenceAtEveryDimension) {
     auto l2 = l2_squared_distance(level);
     for (size_t dim = 1; dim <= kMaxDim; ++dim) {
       for (int trial = 0; trial < 3; ++trial) {
-        // One more float on each side than the dimension: a kernel must not read it.
-        std::vector<float> a = gaussian(rng, dim + 1), b = gaussian(rng, dim + 1);
+        // One more float on each side than the dimension: a kernel must not read it. `b` starts
+        // at every offset from a 64-byte line (graph vectors sit at any 4-byte offset).
+        std::vector<float> a = gaussian(rng, dim + 1), b_buffer = gaussian(rng, dim + 32);
+        float* b = b_buffer.data() + (16 - (reinterpret_cast<uintptr_t>(b_buffer.data()) & 63) / 4) % 16 +
+                   (dim + size_t(trial)) % 16;
         a[dim] = b[dim] = 1e6f;
         double dot = 0, abs_dot = 0, dist2 = 0;
         for (size_t i = 0; i < dim; ++i) {
@@ -51,8 +56,8 @@ TEST(SimdDistance, EveryLevelMatchesADoublePrecisionReferenceAtEveryDimension) {
         }
         // 1 - dot is rounded to float once more: half an ulp of max(1, |1 - dot|).
         double ip_tolerance = kRelTolerance * abs_dot + 6e-8 * std::max(1.0, std::fabs(1 - dot));
-        ASSERT_NEAR(ip(a.data(), b.data(), &dim), 1 - dot, ip_tolerance) << name(level) << " dim " << dim;
-        ASSERT_NEAR(l2(a.data(), b.data(), &dim), dist2, kRelTolerance * dist2) << name(level) << " dim " << dim;
+        ASSERT_NEAR(ip(a.data(), b, &dim), 1 - dot, ip_tolerance) << name(level) << " dim " << dim;
+        ASSERT_NEAR(l2(a.data(), b, &dim), dist2, kRelTolerance * dist2) << name(level) << " dim " << dim;
       }
     }
   }
