@@ -52,6 +52,7 @@
 #include <functional>
 #include <memory>
 #include <numeric>
+#include <queue>
 #include <random>
 #include <set>
 #include <tuple>
@@ -472,6 +473,31 @@ int main(int argc, char** argv) {
   double brute_start = thread_seconds();
   for (size_t q = 0; q < timed; ++q) truth[q] = exact(&queries[q * dim], nullptr);
   double brute_qps = timed / (thread_seconds() - brute_start);
+  // A stronger exact scan for the ratio the issue asks about: the engine's widest kernel and a
+  // bounded heap of the best 10 (no array of every score, no sort), same thread CPU time.
+  double brute_best_qps = 0, brute_best_recall = 0;
+  size_t best_found = 0;
+  {
+    auto dist = vector::embedded::inner_product_distance(vector::embedded::simd_level());
+    size_t d = size_t(dim), best_timed = std::min<size_t>(timed, 50);
+    double start = thread_seconds();
+    for (size_t q = 0; q < best_timed; ++q) {
+      std::priority_queue<std::pair<float, int64_t>> heap;  // largest distance on top
+      for (size_t i = 0; i < n; ++i) {
+        float v = dist(&queries[q * dim], &base[i * dim], &d);
+        if (heap.size() < 10) heap.emplace(v, int64_t(i));
+        else if (v < heap.top().first) {
+          heap.pop();
+          heap.emplace(v, int64_t(i));
+        }
+      }
+      for (; !heap.empty(); heap.pop()) {  // its recall against the flat scan's answers
+        best_found += std::count(truth[q].begin(), truth[q].end(), heap.top().second);
+      }
+    }
+    brute_best_qps = best_timed / (thread_seconds() - start);
+    brute_best_recall = double(best_found) / double(10 * best_timed);
+  }
   std::vector<std::vector<int64_t>> cached;
   if (!gt_file.empty() && read_ivecs(gt_file, nq, cached)) {
     // The timed queries' exact answers must be the cached ones (the file is for this n).
@@ -494,6 +520,7 @@ int main(int argc, char** argv) {
   }
   std::vector<BenchRow> results;
   results.push_back({"brute force", 0, 1.0, brute_qps});
+  results.push_back({fmt::format("brute force, {} kernel, top-10 heap", vector::embedded::simd_level_name(vector::embedded::simd_level())), 0, brute_best_recall, brute_best_qps});
   std::vector<int> efs = ef_list;
 
   // The unfiltered ef sweep of every engine runs interleaved: blocks of queries in turn on each
@@ -847,8 +874,9 @@ int main(int argc, char** argv) {
   fmt::print("{:<40} {:>5} {:>10} {:>10} {:>11} {:>13}\n", "method", "ef", "recall@10", "QPS", "vs hnswlib",
              "instr/query");
   for (const auto& r : results) {
-    fmt::print("{:<40} {:>5} {:>10.3f} {:>10.0f} {:>11} {:>13}\n", r.method, r.ef ? std::to_string(r.ef) : "-", r.recall,
-               r.qps, r.vs_hnswlib > 0 ? fmt::format("{:.2f}x", r.vs_hnswlib) : "",
+    // Under 100 QPS (brute force at 1M) the ratio to it needs the tenths.
+    fmt::print("{:<40} {:>5} {:>10.3f} {:>10} {:>11} {:>13}\n", r.method, r.ef ? std::to_string(r.ef) : "-", r.recall,
+               r.qps < 100 ? fmt::format("{:.1f}", r.qps) : fmt::format("{:.0f}", r.qps), r.vs_hnswlib > 0 ? fmt::format("{:.2f}x", r.vs_hnswlib) : "",
                r.instructions > 0 ? fmt::format("{:.0f}", r.instructions) : "");
   }
   return 0;
