@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "config/config.h"
+#include "vector/simd_level.h"
 
 namespace memgpt::cli {
 
@@ -37,6 +38,9 @@ int run_main(int argc, char** argv) {
   register_reembed_commands(app);
   register_agent_file_commands(app);
   register_mcp_commands(app);
+
+  // A MEMGPT_SIMD the CPU cannot honour falls back to the widest level: say so once, up front.
+  if (const auto& simd = vector::embedded::simd_choice(); !simd.note.empty()) fmt::print(stderr, "memgpt: {}\n", simd.note);
 
   try {
     app.parse(argc, argv);

@@ -63,8 +63,7 @@ class MilvusRestClient final : public VectorStore {
 
   std::string uri() const override { return uri_; }
 
-  Status create_collection(const CollectionSpec& requested) override {
-    const CollectionSpec& spec = requested;
+  Status create_collection(const CollectionSpec& spec) override {
     MEMGPT_ASSIGN_OR_RETURN(bool has, has_collection(spec.name));
     if (has) {
       MEMGPT_ASSIGN_OR_RETURN(CollectionSpec existing, describe_collection(spec.name));

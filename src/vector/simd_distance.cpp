@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <string_view>
 
@@ -329,14 +328,12 @@ SimdChoice choose_simd_level(const char* requested) {
                             simd_level_name(best))};
 }
 
-SimdLevel simd_level() {
-  static const SimdLevel level = [] {
-    SimdChoice choice = choose_simd_level(std::getenv("MEMGPT_SIMD"));
-    if (!choice.note.empty()) std::fprintf(stderr, "memgpt: %s\n", choice.note.c_str());
-    return choice.level;
-  }();
-  return level;
+const SimdChoice& simd_choice() {
+  static const SimdChoice choice = choose_simd_level(std::getenv("MEMGPT_SIMD"));
+  return choice;
 }
+
+SimdLevel simd_level() { return simd_choice().level; }
 
 hnswlib::DISTFUNC<float> inner_product_distance(SimdLevel level) {
   switch (level) {

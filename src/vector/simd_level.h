@@ -21,8 +21,9 @@ struct SimdChoice {
 };
 // The level for a MEMGPT_SIMD value (null or empty: the widest supported).
 SimdChoice choose_simd_level(const char* requested);
-// The process's level: choose_simd_level(getenv("MEMGPT_SIMD")), decided once (its note, if
-// any, printed to stderr then).
+// The process's choice: choose_simd_level(getenv("MEMGPT_SIMD")), decided once. Its note is
+// for the app layer to show (the CLI prints it at start); this layer prints nothing.
+const SimdChoice& simd_choice();
 SimdLevel simd_level();
 
 }  // namespace memgpt::vector::embedded
