@@ -59,7 +59,7 @@ void register_load_commands(CLI::App& app) {
       ->check(CLI::Range(0, 256));
   dir->callback([] {
     AppContext ctx = check(open_context());
-    Archival archival = check(open_archival(ctx));
+    Archival archival = check(open_archival(ctx, runtime::ArchivalUse::kBulkLoad));
     runtime::SourcesService service(ctx, archival);
     sources::LoadRequest req;
     req.user_id = ctx.user_id;

@@ -67,7 +67,7 @@ embed::EmbedderConfig embedder_config(const MemgptConfig& config, const Credenti
   return e;
 }
 
-Result<Archival> open_archival(const AppContext& ctx) {
+Result<Archival> open_archival(const AppContext& ctx, ArchivalUse use) {
   Archival a;
   if (ctx.config.archival_storage.type != "milvus") {
     return unimplemented(fmt::format("archival storage type '{}' is not available in this build (use milvus)",
@@ -75,6 +75,7 @@ Result<Archival> open_archival(const AppContext& ctx) {
   }
   vector::VectorStoreOptions vopt;
   vopt.token = ctx.credentials.milvus_token();
+  vopt.bulk_load = use == ArchivalUse::kBulkLoad;
   MEMGPT_ASSIGN_OR_RETURN(a.store, vector::open_vector_store(ctx.config.archival_uri(), vopt));
   MEMGPT_ASSIGN_OR_RETURN(a.embedder, embed::make_embedder(embedder_config(ctx.config, ctx.credentials)));
   if (ctx.config.embedding_endpoint_type != "local" && ctx.config.embedding_dim != a.embedder->dim()) {

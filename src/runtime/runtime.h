@@ -36,7 +36,10 @@ struct Archival {
   std::unique_ptr<embed::Embedder> embedder;
   std::unique_ptr<sources::PassageStore> passages;
 };
-Result<Archival> open_archival(const AppContext& ctx);
+// How the archival store will be used: a bulk load leaves the vector index of what it writes to
+// be built behind, by the next process (VectorStoreOptions::bulk_load).
+enum class ArchivalUse { kInteractive, kBulkLoad };
+Result<Archival> open_archival(const AppContext& ctx, ArchivalUse use = ArchivalUse::kInteractive);
 embed::EmbedderConfig embedder_config(const MemgptConfig& config, const Credentials& creds);
 
 // Only the configuration (no store): for commands that must not touch the database.

@@ -29,6 +29,7 @@ struct FilterRows {
                                        // allowed are not built (that plan checks hits by SQL)
   std::vector<hnswlib::tableint> ids;  // graph ids of the matching live rows (exact plan)
   std::vector<bool> allowed;           // by rid (filtered graph walk)
+  std::vector<size_t> growing;         // matching live growing rows (their indexes there)
 };
 
 class FilterRowsCache {

@@ -4,17 +4,20 @@
 // (index_catch_up.h keeps it current).
 //
 // Locking: `mu` shared for searches and key lookups, exclusive for any change of the graph,
-// keys or catch-up point. The fields above `mu` are fixed once the collection is loaded.
+// growing rows, keys or catch-up points (the background builder takes it per chunk). The fields above `mu` are fixed once the collection is loaded.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 
 #include "util/sql.h"
 #include "vector/embedded_caches.h"
 #include "vector/embedded_store.h"
+#include "vector/growing_rows.h"
 #include "vector/hnsw_graph_file.h"
 #include "vector/key_table.h"
 #include "vector/row_codec.h"
@@ -39,7 +42,10 @@ struct Collection {
     return sq8 ? static_cast<hnswlib::SpaceInterface<float>*>(sq8.get()) : space.get();
   }
   GraphHolder hnsw;
-  int64_t applied_rowid = 0;       // rows up to this rid are in the graph and keys
+  int64_t applied_rowid = 0;       // rows up to this rid are in the graph
+  int64_t read_rowid = 0;          // rows up to this rid are in the graph or `growing`, and keys
+  GrowingRows growing;             // rows after applied_rowid: scored exactly until indexed
+  std::string saved_stamp;         // the state the index files hold, when this process knows it
   int64_t applied_tomb = 0;        // tombstones up to this seq are applied
   int64_t seen_data_version = -1;  // SQLite's data_version when last caught up
   KeyTable keys;
@@ -47,6 +53,18 @@ struct Collection {
   FilterRowsCache filter_cache;
   std::shared_ptr<KeywordState> keyword;  // the inverted index, made by KeywordSearch on first use
   std::shared_mutex mu;
+
+  // The background builder that moves `growing` into the graph (index_catch_up.h); joined
+  // before the collection goes away.
+  std::thread builder;
+  std::atomic<bool> builder_running{false};
+  std::atomic<bool> stop_builder{false};
+  void join_builder() {
+    stop_builder = true;
+    if (builder.joinable()) builder.join();
+    stop_builder = false;
+  }
+  ~Collection() { join_builder(); }
 };
 
 // What the engine's parts share: the connection (errors already cleaned, embedded_db.h), the

@@ -39,6 +39,16 @@ struct EmbeddedOptions {
   bool save_index_on_close = true;
   // Threads that build the graph for large writes and catch-ups (hnswlib's concurrent addPoint).
   int index_threads = 2;
+  // Rows that are stored but not yet in the graph are "growing" (Milvus's growing segment):
+  // searches score them exactly, and a background builder moves them into the graph. A
+  // catch-up that finds more new rows than this (a bulk load by another process, a graph
+  // rebuilt from the rows) leaves them growing rather than making the caller wait for the
+  // graph; fewer are indexed at once.
+  int64_t background_index_min_rows = 20000;
+  // Bulk loading: writes never index (nor read their rows back); they stay growing for the
+  // next process that opens the store, which builds the graph in the background. This process
+  // builds nothing, and scores its own new rows exactly if it searches.
+  bool defer_indexing = false;
   // Filtered search plans. A filter matching at most exact_search_max_rows rows, or less than
   // exact_search_max_fraction of the collection, is scored exactly. One matching more than
   // exact_search_max_rows rows and at least deeper_graph_min_fraction of the collection

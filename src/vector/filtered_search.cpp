@@ -19,7 +19,7 @@ Result<Hits> FilteredSearch::search(Collection& c, const std::vector<float>& vec
                                     const SqlFilter& f, double refine_k) {
   std::shared_lock lock(c.mu);
   auto* h = c.hnsw.get();
-  size_t alive = h->cur_element_count - h->num_deleted_;
+  size_t alive = h->cur_element_count - h->num_deleted_ + c.growing.live();
   if (alive == 0) return Hits{};
   if (!c.sq8) return candidates(c, Query{vector.data(), nullptr}, k, ef, f, alive);
   // HNSW_SQ: the graph ranks by the codes' distances; with refine, refine_k·k candidates are
@@ -32,23 +32,39 @@ Result<Hits> FilteredSearch::search(Collection& c, const std::vector<float>& vec
   return rerank(c, vector.data(), std::move(found), k);
 }
 
+// The rows in the graph and the growing ones (scored exactly), best k of both.
 Result<Hits> FilteredSearch::candidates(Collection& c, const Query& q, size_t k, int ef, const SqlFilter& f,
                                         size_t alive) {
+  std::shared_ptr<const FilterRows> rows;
+  if (f.where != "1") {
+    MEMGPT_ASSIGN_OR_RETURN(rows, filter_rows(c, f, alive));
+    if (rows->matching == 0) return Hits{};
+  }
+  Hits hits;
+  size_t in_graph = c.hnsw->cur_element_count - c.hnsw->num_deleted_;
+  if (in_graph > 0) {
+    MEMGPT_ASSIGN_OR_RETURN(hits, graph_candidates(c, q, k, ef, f, rows.get(), alive));
+  }
+  if (c.growing.live() == 0) return hits;
+  return with_growing(c, q.vector, k, rows ? &rows->growing : nullptr, std::move(hits));
+}
+
+Result<Hits> FilteredSearch::graph_candidates(Collection& c, const Query& q, size_t k, int ef, const SqlFilter& f,
+                                              const FilterRows* rows, size_t alive) {
   const EmbeddedOptions& o = ctx_.options;
-  if (f.where == "1") {
+  if (!rows) {
     report(SearchPlan::kGraph);
     return graph_search(c, q, k, ef, nullptr);
   }
-  MEMGPT_ASSIGN_OR_RETURN(auto rows, filter_rows(c, f, alive));
-  if (rows->matching == 0) return Hits{};
   double share = static_cast<double>(rows->matching) / static_cast<double>(alive);
   if (rows->most_rows) {
     report(SearchPlan::kDeeperGraph);
-    return deeper_graph(c, q, k, ef, f, std::min(share, 1.0), alive);
+    return deeper_graph(c, q, k, ef, f, std::min(share, 1.0), c.hnsw->cur_element_count - c.hnsw->num_deleted_);
   }
   if (rows->ids.empty()) return Hits{};  // the matching rows are not in the graph (yet)
   // A selective filter needs a wider beam to find k matching rows.
-  double selectivity = static_cast<double>(rows->ids.size()) / static_cast<double>(alive);
+  size_t in_graph = c.hnsw->cur_element_count - c.hnsw->num_deleted_;
+  double selectivity = static_cast<double>(rows->ids.size()) / static_cast<double>(in_graph);
   int wide = static_cast<int>(std::max<double>(ef > 0 ? ef : 0, std::min(4096.0, 128.0 / std::sqrt(selectivity))));
   // Exact scoring costs one distance per matching row; the filtered walk expands about
   // wide / selectivity nodes to collect `wide` matching ones, scoring up to 2M neighbours each.
@@ -77,6 +93,10 @@ Result<std::shared_ptr<const FilterRows>> FilteredSearch::filter_rows(Collection
   built->most_rows = built->matching > ctx_.options.exact_search_max_rows &&
                      static_cast<double>(built->matching) >=
                          ctx_.options.deeper_graph_min_fraction * static_cast<double>(alive);
+  auto add_growing = [&](int64_t rid) {
+    size_t i = c.growing.find(rid);
+    if (i != c.growing.end() && c.growing.alive(i)) built->growing.push_back(i);
+  };
   if (built->matching > 0 && !built->most_rows) {
     MEMGPT_ASSIGN_OR_RETURN(auto found, db.query(fmt::format("SELECT rid FROM {} WHERE {}", c.table, f.where), f.params));
     built->ids.reserve(found.size());
@@ -84,10 +104,20 @@ Result<std::shared_ptr<const FilterRows>> FilteredSearch::filter_rows(Collection
     for (const auto& r : found) {
       auto rid = r.integer(0);
       auto it = h->label_lookup_.find(static_cast<hnswlib::labeltype>(rid));
-      if (it == h->label_lookup_.end() || h->isMarkedDeleted(it->second)) continue;
+      if (it == h->label_lookup_.end() || h->isMarkedDeleted(it->second)) {
+        add_growing(rid);
+        continue;
+      }
       built->ids.push_back(it->second);
       if (static_cast<size_t>(rid) < built->allowed.size()) built->allowed[static_cast<size_t>(rid)] = true;
     }
+  } else if (built->matching > 0 && !c.growing.empty()) {
+    // The deeper graph plan checks graph hits by SQL; the growing rows are one rid range.
+    std::vector<SqlValue> p{c.applied_rowid};
+    p.insert(p.end(), f.params.begin(), f.params.end());
+    MEMGPT_ASSIGN_OR_RETURN(auto found,
+                            db.query(fmt::format("SELECT rid FROM {} WHERE rid > ? AND ({})", c.table, f.where), p));
+    for (const auto& r : found) add_growing(r.integer(0));
   }
   c.filter_cache.put(key, c.generation, built);
   return std::shared_ptr<const FilterRows>(built);
@@ -136,6 +166,37 @@ Hits FilteredSearch::exact(Collection& c, const Query& q, size_t k, const Filter
   std::partial_sort(scored.begin(), scored.begin() + static_cast<ptrdiff_t>(top), scored.end());
   scored.resize(top);
   return scored;
+}
+
+// Adds the growing rows (all, or the filter's) scored exactly from their float vectors to the
+// graph's hits, best k kept. On an SQ8 graph without refine the graph's distances are the
+// codes' and these are exact: close, and growing rows are few and short-lived.
+Hits FilteredSearch::with_growing(const Collection& c, const float* q, size_t k, const std::vector<size_t>* only,
+                                  Hits hits) const {
+  auto dist = c.space->get_dist_func();
+  void* param = c.space->get_dist_func_param();
+  const GrowingRows& g = c.growing;
+  // hits as a max-heap of the best k so far: a row enters only when it beats the worst.
+  std::make_heap(hits.begin(), hits.end());
+  auto consider = [&](size_t i) {
+    if (!g.alive(i)) return;
+    float d = dist(q, g.vector(i), param);
+    if (hits.size() < k) {
+      hits.emplace_back(d, g.rid(i));
+      std::push_heap(hits.begin(), hits.end());
+    } else if (d < hits.front().first) {
+      std::pop_heap(hits.begin(), hits.end());
+      hits.back() = {d, g.rid(i)};
+      std::push_heap(hits.begin(), hits.end());
+    }
+  };
+  if (only) {
+    for (size_t i : *only) consider(i);
+  } else {
+    for (size_t i = g.first(); i < g.end(); ++i) consider(i);
+  }
+  std::sort_heap(hits.begin(), hits.end());
+  return hits;
 }
 
 // HNSW search with the filter applied inside the base-layer search: nodes that do not match are

@@ -12,7 +12,8 @@
 // with refine, refine_k·k candidates are then re-ranked exactly from the rows' float vectors
 // (one SQL query) and the distances returned are exact; without, they are the codes'.
 // The filter's count and matching graph ids are computed once per collection generation and
-// cached (embedded_caches.h). Results: (hnswlib distance, rid), best first, at most k; deleted
+// cached (embedded_caches.h). Rows not yet in the graph (growing_rows.h) are scored exactly
+// beside whichever plan runs, and the best k of both returned. Results: (hnswlib distance, rid), best first, at most k; deleted
 // rows never appear. The caller holds no lock; this takes the collection's shared lock.
 #pragma once
 
@@ -45,8 +46,12 @@ class FilteredSearch {
       return codes ? codes->distance(data) : h.fstdistfunc_(vector, data, h.dist_func_param_);
     }
   };
-  // The plans; distances are the graph's (of the codes, for HNSW_SQ).
+  // The plans; distances are the graph's (of the codes, for HNSW_SQ). `alive`: live rows in
+  // the graph and growing.
   Result<Hits> candidates(Collection& c, const Query& q, size_t k, int ef, const SqlFilter& f, size_t alive);
+  Result<Hits> graph_candidates(Collection& c, const Query& q, size_t k, int ef, const SqlFilter& f,
+                                const FilterRows* rows, size_t alive);
+  Hits with_growing(const Collection& c, const float* q, size_t k, const std::vector<size_t>* only, Hits hits) const;
   Result<std::shared_ptr<const FilterRows>> filter_rows(Collection& c, const SqlFilter& f, size_t alive);
   Result<Hits> deeper_graph(Collection& c, const Query& q, size_t k, int ef, const SqlFilter& f, double share,
                             size_t alive);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -130,12 +131,16 @@ bool IndexKeeper::load_saved(Collection& c, int64_t max_rid, int64_t max_tomb, b
     keys_loaded = c.keys.parse(*keys_file, save_stamp(c.uid, c.applied_rowid, c.applied_tomb, c.hnsw->cur_element_count),
                                c.spec.primary_field()->type == DataType::kInt64);
   }
+  // The files hold this state (a meta of the format before the hash is saved again, with it).
+  if (keys_loaded && meta->graph_hash) c.saved_stamp = save_stamp(c.uid, c.applied_rowid, c.applied_tomb, c.hnsw->cur_element_count);
   return true;
 }
 
 Status IndexKeeper::save(Collection& c) {
   std::unique_lock lock(c.mu);
   if (!c.hnsw) return {};
+  // Unchanged since it was loaded or saved: rewriting it (1.7 GB at a million rows) gains nothing.
+  if (c.saved_stamp == save_stamp(c.uid, c.applied_rowid, c.applied_tomb, c.hnsw->cur_element_count)) return {};
   // Savers in other processes take the same lock: graph, keys and meta are replaced together;
   // the meta goes last.
   FileLock files(ctx_.path + ".lock", LOCK_EX);
@@ -154,13 +159,26 @@ Status IndexKeeper::save(Collection& c) {
                {"vectors", vectors_of(c)}};
   if (s.ok()) s = write_file_atomic(graph + ".meta", meta.dump());
   if (!s.ok()) return io_error(fmt::format("cannot save the index of {} (disk full or not writable?)", c.spec.name));
+  c.saved_stamp = save_stamp(c.uid, c.applied_rowid, c.applied_tomb, count);
   return {};
 }
 
-// Adds new points to the graph; a large batch on several threads (hnswlib supports concurrent
-// addPoint on distinct labels; the caller holds the collection exclusively and has made room,
-// since resizing is not concurrent).
-Status IndexKeeper::add_points(Collection& c, const std::vector<std::pair<hnswlib::labeltype, const char*>>& points) const {
+// Adds new points (float vectors) to the graph, encoded for an SQ8 graph into `codes`; a large
+// batch on several threads (hnswlib supports concurrent addPoint on distinct labels; the caller
+// holds the collection exclusively, and room is made first since resizing is not concurrent).
+Status IndexKeeper::add_points(Collection& c, std::vector<std::pair<hnswlib::labeltype, const char*>>& points,
+                               std::string& codes) const {
+  if (c.sq8) {
+    size_t code_size = c.sq8->get_data_size();
+    codes.resize(points.size() * code_size);
+    for (size_t i = 0; i < points.size(); ++i) {
+      char* code = codes.data() + i * code_size;
+      c.sq8->encode(reinterpret_cast<const float*>(points[i].second), code);
+      points[i].second = code;
+    }
+  }
+  size_t need = c.hnsw->cur_element_count + points.size();
+  if (need > c.hnsw->max_elements_) c.hnsw.resize(std::max(need, c.hnsw->max_elements_ * 2));
   auto* h = c.hnsw.get();
   constexpr size_t kParallelMin = 256;  // below this, starting threads costs more than it saves
   size_t threads = points.size() >= kParallelMin ? static_cast<size_t>(std::max(1, ctx_.options.index_threads)) : 1;
@@ -193,6 +211,46 @@ Status IndexKeeper::add_points(Collection& c, const std::vector<std::pair<hnswli
   return {};
 }
 
+// Starts the background builder unless it runs. The caller holds `c.mu` exclusively.
+void IndexKeeper::start_builder(Collection& c) {
+  if (c.builder_running) return;
+  if (c.builder.joinable()) c.builder.join();  // a finished one
+  c.builder_running = true;
+  try {
+    c.builder = std::thread([this, &c] { build_behind(c); });
+  } catch (const std::system_error&) {
+    c.builder_running = false;  // no thread: the rows stay growing, searched exactly
+  }
+}
+
+// Moves growing rows into the graph a chunk at a time, oldest first, taking the collection's
+// lock per chunk so that searches go on between chunks. At a lower priority than the process's
+// own work (an agent's turn, a server's requests): the graph is only an accelerator.
+void IndexKeeper::build_behind(Collection& c) {
+  ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);  // this thread and the ones it starts
+  constexpr size_t kChunk = 512;
+  std::vector<std::pair<hnswlib::labeltype, const char*>> points;
+  std::string codes;
+  while (!c.stop_builder) {
+    std::unique_lock lock(c.mu);
+    if (c.growing.empty() || !c.hnsw) break;
+    size_t from = c.growing.first(), to = std::min(c.growing.end(), from + kChunk);
+    points.clear();
+    for (size_t i = from; i < to; ++i) {
+      auto label = static_cast<hnswlib::labeltype>(c.growing.rid(i));
+      if (c.growing.alive(i) && c.hnsw->label_lookup_.count(label) == 0) {
+        points.emplace_back(label, reinterpret_cast<const char*>(c.growing.vector(i)));
+      }
+    }
+    if (!add_points(c, points, codes).ok()) break;  // out of memory: the rest stays growing
+    c.applied_rowid = to == c.growing.end() ? c.read_rowid : c.growing.rid(to - 1);
+    c.growing.indexed_up_to(to);
+    ++c.generation;
+    c.filter_cache.clear();
+  }
+  c.builder_running = false;
+}
+
 Status IndexKeeper::catch_up(Collection& c, bool force) {
   SqlDatabase& db = ctx_.db;
   // PRAGMA data_version changes only when another connection commits: when it has not moved
@@ -210,7 +268,7 @@ Status IndexKeeper::catch_up(Collection& c, bool force) {
   int64_t max_rid = marks[0].integer(0), max_tomb = marks[0].integer(1);
   {
     std::unique_lock write(c.mu);
-    if (c.hnsw && max_rid <= c.applied_rowid && max_tomb <= c.applied_tomb) {
+    if (c.hnsw && max_rid <= c.read_rowid && max_tomb <= c.applied_tomb) {
       c.seen_data_version = data_version;
       return {};
     }
@@ -220,6 +278,7 @@ Status IndexKeeper::catch_up(Collection& c, bool force) {
   if (!c.hnsw) {
     bool keys_loaded = false;
     bool loaded = false;
+    c.saved_stamp.clear();
     {
       FileLock files(ctx_.path + ".lock", LOCK_SH);
       loaded = load_saved(c, max_rid, max_tomb, keys_loaded);
@@ -238,44 +297,42 @@ Status IndexKeeper::catch_up(Collection& c, bool force) {
         if (k.integer(0) <= c.applied_rowid) c.keys.set(k.integer(0), k, 1);
       }
     }
+    c.read_rowid = c.applied_rowid;
+    c.growing.clear();
   }
-  // New rows, in batches.
+  // New rows, in batches: into the graph now when they are few, else growing (searched
+  // exactly) for the background builder, which keeps them in rid order behind the graph.
+  const EmbeddedOptions& o = ctx_.options;
+  bool grow = !c.growing.empty() || o.defer_indexing || max_rid - c.read_rowid > o.background_index_min_rows;
   std::vector<std::pair<hnswlib::labeltype, const char*>> points;
   std::string codes;  // the batch's SQ8 codes (HNSW_SQ), which the graph copies in
   for (;;) {
-    std::vector<SqlValue> q{c.applied_rowid};
+    std::vector<SqlValue> q{c.read_rowid};
     MEMGPT_ASSIGN_OR_RETURN(
         auto rows,
         db.query(fmt::format("SELECT rid, vec, pk FROM {} WHERE rid > ? ORDER BY rid LIMIT 4096", c.table), q));
     if (rows.empty()) break;
-    size_t need = c.hnsw->cur_element_count + rows.size();
-    if (need > c.hnsw->max_elements_) c.hnsw.resize(std::max(need, c.hnsw->max_elements_ * 2));
     points.clear();
-    size_t code_size = c.sq8 ? c.sq8->get_data_size() : 0;
-    codes.resize(rows.size() * code_size);
-    int64_t last = c.applied_rowid;
     for (const auto& r : rows) {
-      auto label = static_cast<hnswlib::labeltype>(r.integer(0));
       const std::string& b = r.blob(1);
       if (b.size() != static_cast<size_t>(c.spec.dim()) * sizeof(float)) {
-        return corrupt(fmt::format("row {} of collection {} has a damaged vector", label, c.spec.name));
+        return corrupt(fmt::format("row {} of collection {} has a damaged vector", r.integer(0), c.spec.name));
       }
-      if (c.hnsw->label_lookup_.count(label) == 0) {
-        const char* data = b.data();
-        if (c.sq8) {
-          char* code = codes.data() + points.size() * code_size;
-          c.sq8->encode(reinterpret_cast<const float*>(b.data()), code);
-          data = code;
-        }
-        points.emplace_back(label, data);
-      }
+    }
+    int64_t last = c.read_rowid;
+    for (const auto& r : rows) {
+      auto label = static_cast<hnswlib::labeltype>(r.integer(0));
+      if (grow) c.growing.add(r.integer(0), reinterpret_cast<const float*>(r.blob(1).data()), c.spec.dim());
+      else if (c.hnsw->label_lookup_.count(label) == 0) points.emplace_back(label, r.blob(1).data());
       c.keys.set(r.integer(0), r, 2);
       last = std::max<int64_t>(last, r.integer(0));
     }
-    MEMGPT_RETURN_IF_ERROR(add_points(c, points));
-    c.applied_rowid = last;
+    if (!grow) MEMGPT_RETURN_IF_ERROR(add_points(c, points, codes));
+    c.read_rowid = last;
+    if (!grow) c.applied_rowid = last;
   }
-  c.applied_rowid = std::max(c.applied_rowid, max_rid);
+  c.read_rowid = std::max(c.read_rowid, max_rid);
+  if (c.growing.empty()) c.applied_rowid = c.read_rowid;
   // Deletions.
   std::vector<SqlValue> t{c.spec.name, c.applied_tomb};
   MEMGPT_ASSIGN_OR_RETURN(auto tombs,
@@ -283,10 +340,15 @@ Status IndexKeeper::catch_up(Collection& c, bool force) {
   for (const auto& r : tombs) {
     auto label = static_cast<hnswlib::labeltype>(r.integer(1));
     auto it = c.hnsw->label_lookup_.find(label);
-    if (it != c.hnsw->label_lookup_.end() && !c.hnsw->isMarkedDeleted(it->second)) c.hnsw->markDelete(label);
+    if (it != c.hnsw->label_lookup_.end()) {
+      if (!c.hnsw->isMarkedDeleted(it->second)) c.hnsw->markDelete(label);
+    } else {
+      c.growing.erase(r.integer(1));
+    }
     c.keys.erase(r.integer(1));
     c.applied_tomb = r.integer(0);
   }
+  if (!c.growing.empty() && !o.defer_indexing) start_builder(c);
   c.seen_data_version = data_version;
   ++c.generation;
   c.filter_cache.clear();

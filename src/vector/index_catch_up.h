@@ -19,9 +19,14 @@
 //    and count; otherwise the graph is rebuilt from the rows. Keys that do not belong to that
 //    graph are read from the rows. A meta without "format" (written by builds before the hash)
 //    is trusted to the graph's structural checks alone, once: the next save adds the hash.
-//  - Then new rows (rid > applied_rowid) are added and new tombstones applied. Nothing is
-//    queried when SQLite's data_version and this process's writes say nothing changed.
-// save() writes graph, keys, then meta; a crash part-way leaves files that the next load
+//  - Then new rows (rid > read_rowid) are read and new tombstones applied. Few new rows (at
+//    most EmbeddedOptions::background_index_min_rows, none growing) go into the graph at once;
+//    more, or any with defer_indexing, become growing rows (growing_rows.h), searched exactly,
+//    and a background thread (not with defer_indexing) moves them into the graph in chunks of
+//    512 under the collection's lock, advancing applied_rowid. Nothing is queried when
+//    SQLite's data_version and this process's writes say nothing changed.
+// save() writes graph, keys, then meta (the graph as far as it is built: growing rows are read
+// again by the next process); a crash part-way leaves files that the next load
 // refuses (hash or stamp) or catches up from. Its errors never name files.
 #pragma once
 
@@ -49,7 +54,10 @@ class IndexKeeper {
   bool load_saved(Collection& c, int64_t max_rid, int64_t max_tomb, bool& keys_loaded);
   void make_space(Collection& c) const;
   void make_index(Collection& c, size_t capacity) const;
-  Status add_points(Collection& c, const std::vector<std::pair<hnswlib::labeltype, const char*>>& points) const;
+  Status add_points(Collection& c, std::vector<std::pair<hnswlib::labeltype, const char*>>& points,
+                    std::string& codes) const;
+  void start_builder(Collection& c);
+  void build_behind(Collection& c);
 
   EngineContext& ctx_;
 };

@@ -30,6 +30,17 @@ Json index_params(const IndexSpec& index) {
   return p;
 }
 
+// An Int64 from a reply: a number, or a string (Accept-Type-Allow-Int64, and Milvus's row counts).
+std::optional<int64_t> int64_of(const Json& n) {
+  if (n.is_number_integer()) return n.get<int64_t>();
+  if (!n.is_string()) return std::nullopt;
+  const std::string& s = n.get_ref<const std::string&>();
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return value;
+}
+
 // JSON cannot carry invalid UTF-8: find it before sending instead of letting it be replaced.
 bool has_invalid_utf8(const Json& j) {
   if (j.is_string()) {
@@ -364,17 +375,28 @@ class MilvusRestClient final : public VectorStore {
     q.output_fields = {"count(*)"};
     MEMGPT_ASSIGN_OR_RETURN(auto rows, query(c, q));
     if (rows.empty()) return int64_t{0};
-    const Json& n = rows[0]["count(*)"];
-    int64_t value = 0;
-    bool ok = n.is_number_integer();
-    if (ok) value = n.get<int64_t>();
-    if (n.is_string()) {  // Int64 as a string (Accept-Type-Allow-Int64)
-      const std::string& s = n.get_ref<const std::string&>();
-      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-      ok = ec == std::errc() && end == s.data() + s.size();
+    std::optional<int64_t> value = int64_of(rows[0]["count(*)"]);
+    if (!value) return unavailable(fmt::format("Milvus at {} sent a count memgpt cannot read", uri_));
+    return *value;
+  }
+
+  // indexes/describe of the vector field's index: Milvus reports the rows indexed and pending.
+  Result<IndexProgress> index_progress(const std::string& c) override {
+    MEMGPT_ASSIGN_OR_RETURN(CollectionSpec spec, describe_collection(c));
+    MEMGPT_ASSIGN_OR_RETURN(Json d, call("indexes/describe", {{"collectionName", c}, {"indexName", spec.index.field_name}}));
+    const Json* index = nullptr;
+    if (d.is_array()) {
+      for (const auto& i : d) {
+        if (i.is_object() && i.value("fieldName", "") == spec.index.field_name) index = &i;
+      }
     }
-    if (!ok) return unavailable(fmt::format("Milvus at {} sent a count memgpt cannot read", uri_));
-    return value;
+    std::optional<int64_t> indexed = index ? int64_of(index->value("indexedRows", Json())) : std::nullopt;
+    std::optional<int64_t> pending = index ? int64_of(index->value("pendingRows", Json())) : std::nullopt;
+    std::optional<int64_t> total = index ? int64_of(index->value("totalRows", Json())) : std::nullopt;
+    if (!indexed || !pending || !total) {
+      return unavailable(fmt::format("Milvus at {} sent an index description memgpt cannot read", uri_));
+    }
+    return IndexProgress{*indexed, *pending, *total};
   }
 
   Result<int64_t> remove(const std::string& c, const std::string& filter) override {

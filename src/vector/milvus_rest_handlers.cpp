@@ -185,17 +185,20 @@ Json describe_json(const CollectionSpec& spec) {
   return out;
 }
 
-// indexes/list and indexes/describe: the vector field's index, and the BM25 function's.
-Json index_list(const CollectionSpec& spec, bool described) {
+// indexes/list and indexes/describe (with the vector index's `progress`): the vector field's
+// index, and the BM25 function's.
+Json index_list(const CollectionSpec& spec, const IndexProgress* progress) {
   Json out = Json::array();
-  if (!described) {
+  if (!progress) {
     out.push_back(spec.index.field_name);
     if (spec.bm25) out.push_back(spec.bm25->output_field);
     return out;
   }
   out.push_back({{"fieldName", spec.index.field_name}, {"indexName", spec.index.field_name},
                  {"indexType", spec.index.index_type}, {"metricType", metric_type_name(spec.index.metric)},
-                 {"indexState", "Finished"}});
+                 {"indexState", progress->pending_rows > 0 ? "InProgress" : "Finished"},
+                 {"indexedRows", progress->indexed_rows}, {"pendingRows", progress->pending_rows},
+                 {"totalRows", progress->total_rows}});
   if (spec.bm25) {
     const Bm25Function& fn = *spec.bm25;
     out.push_back({{"fieldName", fn.output_field}, {"indexName", fn.output_field}, {"indexType", fn.index_type},
@@ -430,8 +433,11 @@ Result<Reply> dispatch(VectorStore& store, const std::string& action, const Fiel
       MEMGPT_ASSIGN_OR_RETURN(int64_t n, store.count(name, ""));
       return Reply{Json{{"rowCount", n}}, {}};
     }
-    if (action == "indexes/list") return Reply{index_list(spec, false), {}};
-    if (action == "indexes/describe") return Reply{index_list(spec, true), {}};
+    if (action == "indexes/list") return Reply{index_list(spec, nullptr), {}};
+    if (action == "indexes/describe") {
+      MEMGPT_ASSIGN_OR_RETURN(IndexProgress progress, store.index_progress(name));
+      return Reply{index_list(spec, &progress), {}};
+    }
     return Reply{Json::object(), {}};  // load/release/indexes/create: the engine is always loaded and indexed
   }
   if (action == "entities/insert" || action == "entities/upsert") {

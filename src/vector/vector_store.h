@@ -126,6 +126,12 @@ struct QueryRequest {
   std::vector<std::string> output_fields;  // empty = primary key only; "*" = all
 };
 
+struct IndexProgress {
+  int64_t indexed_rows = 0;
+  int64_t pending_rows = 0;
+  int64_t total_rows = 0;
+};
+
 class VectorStore {
  public:
   virtual ~VectorStore() = default;
@@ -151,6 +157,9 @@ class VectorStore {
   virtual Result<std::vector<Json>> get(const std::string& collection, const std::vector<Json>& ids,
                                         const std::vector<std::string>& output_fields) = 0;
   virtual Result<int64_t> count(const std::string& collection, const std::string& filter) = 0;
+  // How far the collection's vector index is built (Milvus's describe index). Written rows are
+  // searchable at once; those pending are scored exactly until the index holds them.
+  virtual Result<IndexProgress> index_progress(const std::string& collection) = 0;
 
   // Deletes matching rows; returns how many were deleted.
   virtual Result<int64_t> remove(const std::string& collection, const std::string& filter) = 0;
@@ -165,6 +174,10 @@ struct VectorStoreOptions {
   std::string db_name;   // Milvus database (servers); empty = "default"
   int timeout_ms = 30000;
   int max_retries = 3;
+  // Embedded store: writes leave their rows out of the HNSW graph (searched exactly until a
+  // later process builds it in the background, EmbeddedOptions::defer_indexing), so a load
+  // runs at the speed of reading and embedding. A Milvus server indexes behind on its own.
+  bool bulk_load = false;
 };
 
 // uri = local path (ending in .db, "~" expanded) -> embedded engine in that file;

@@ -16,7 +16,9 @@ Result<std::unique_ptr<VectorStore>> open_vector_store(const std::string& uri,
         "Milvus URI '{}' is neither a local file (e.g. ~/.memgpt/milvus.db) nor http(s)://", uri));
   }
   if (uri.empty()) return invalid_argument("the Milvus URI is empty");
-  return open_embedded_store(uri);
+  EmbeddedOptions embedded;
+  embedded.defer_indexing = options.bulk_load;
+  return open_embedded_store(uri, embedded);
 }
 
 }  // namespace memgpt::vector

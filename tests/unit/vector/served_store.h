@@ -17,8 +17,9 @@ namespace memgpt::vector {
 // Owns the engine and the server behind a client, so a test sees one VectorStore.
 class ServedStore : public VectorStore {
  public:
-  ServedStore(const std::string& folder, const std::string& token = "") : folder_(folder) {
-    engine_ = std::move(*open_embedded_store(folder + "/milvus.db"));
+  ServedStore(const std::string& folder, const std::string& token = "", const EmbeddedOptions& engine_options = {})
+      : folder_(folder) {
+    engine_ = std::move(*open_embedded_store(folder + "/milvus.db", engine_options));
     server_ = std::make_unique<MilvusRestServer>(engine_.get(), MilvusRestServer::Options{token});
     port_ = *server_->start("127.0.0.1", 0);
     VectorStoreOptions o;
@@ -46,6 +47,7 @@ class ServedStore : public VectorStore {
     return client_->get(c, ids, f);
   }
   Result<int64_t> count(const std::string& c, const std::string& f) override { return client_->count(c, f); }
+  Result<IndexProgress> index_progress(const std::string& c) override { return client_->index_progress(c); }
   Result<int64_t> remove(const std::string& c, const std::string& f) override { return client_->remove(c, f); }
   Result<int64_t> remove_ids(const std::string& c, const std::vector<Json>& ids) override { return client_->remove_ids(c, ids); }
   std::string uri() const override { return client_->uri(); }
