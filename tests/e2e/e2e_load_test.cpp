@@ -37,6 +37,14 @@ class LoadTest : public ::testing::Test {
     zip_file_add(z, "word/document.xml", src, ZIP_FL_OVERWRITE);
     ASSERT_EQ(zip_close(z), 0);
   }
+  // The HNSW graph files in the home's embedded Milvus store.
+  size_t graph_files() const {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(home_.path())) {
+      if (e.path().extension() == ".hnsw") ++n;
+    }
+    return n;
+  }
   testing::TempDir home_, data_;
 };
 
@@ -45,6 +53,7 @@ TEST_F(LoadTest, PdfPagesAreDocumentsAndAPhraseFindsItsPage) {
   auto r = run({"load", "directory", "--name", "spec", "--input-files", kPdf});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "Loaded 38 passages and 17 documents from spec\n");
+  EXPECT_EQ(graph_files(), 0u) << "a load leaves the graph to the next process (growing rows)";
   // A phrase from page 11 ("The glob weight") finds a passage of that page first.
   auto s = run({"search", "--source", "spec", "--json", "--top-k", "3", "glob weight 50 by default"});
   ASSERT_EQ(s.exit_code, 0) << s.err;
@@ -53,6 +62,7 @@ TEST_F(LoadTest, PdfPagesAreDocumentsAndAPhraseFindsItsPage) {
   std::string doc = hits[0]["doc_id"];
   EXPECT_EQ(doc.rfind("shared-mime-info-spec.pdf#page=", 0), 0u);
   EXPECT_NE(hits[0]["text"].get<std::string>().find("weight"), std::string::npos);
+  EXPECT_EQ(graph_files(), 1u) << "the first search built the graph and saved it";
   // Loading the same file again under another name works; under the same name it is refused.
   auto dup = run({"load", "directory", "--name", "spec", "--input-files", kPdf});
   EXPECT_EQ(dup.exit_code, 1);
