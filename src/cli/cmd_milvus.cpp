@@ -1,5 +1,6 @@
 // `memgpt milvus serve`: the embedded store over the Milvus REST API v2, so other programs (and
-// other memgpt processes) can share one local store.
+// other memgpt processes) can share one local store. `memgpt milvus index`: builds now the
+// graph that the next process would otherwise build in the background after a bulk load.
 #include <fmt/format.h>
 
 #include <atomic>
@@ -8,7 +9,9 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "util/files.h"
+#include "util/json.h"
 #include "vector/embedded_store.h"
 #include "vector/milvus_rest.h"
 
@@ -58,6 +61,43 @@ void register_milvus_commands(CLI::App& app) {
     while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     server.stop();
     fmt::print("Stopped.\n");
+  });
+
+  auto* index = milvus->add_subcommand(
+      "index", "Build the vector index of an embedded store's collections now (after memgpt load, the next process "
+               "builds it in the background otherwise)");
+  static std::string index_uri;
+  static std::vector<std::string> collections;
+  static bool json = false;
+  index->add_option("--uri", index_uri, "Embedded store file (e.g. ~/.memgpt/milvus.db)")->required();
+  index->add_option("--collection", collections, "Only these collections (default: all)");
+  index->add_flag("--json", json, "Print the rows indexed per collection as JSON");
+  index->callback([] {
+    if (index_uri.find("://") != std::string::npos) fail("--uri must be a local file (a Milvus server indexes by itself)");
+    vector::EmbeddedOptions options;
+    options.background_index_min_rows = 0;  // every row past the saved graph is built by the builder
+    auto store = vector::open_embedded_store(expand_user(index_uri), options);
+    if (!store.ok()) fail(store.status());
+    std::vector<std::string> names = collections;
+    if (names.empty()) names = check((*store)->list_collections());
+    Json report = Json::object();
+    auto started = std::chrono::steady_clock::now();
+    for (const auto& name : names) {
+      ProgressBar bar("Indexing " + name);
+      vector::IndexProgress p = check((*store)->index_progress(name));
+      int64_t pending_at_start = p.pending_rows;
+      while (p.pending_rows > 0) {
+        bar.update(pending_at_start - p.pending_rows, pending_at_start, "rows");
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        p = check((*store)->index_progress(name));
+      }
+      if (pending_at_start > 0) bar.finish();
+      report[name] = {{"indexed_rows", p.indexed_rows}, {"built_now", pending_at_start}};
+      if (!json) fmt::print("{}: {} rows indexed ({} built now)\n", name, p.indexed_rows, pending_at_start);
+    }
+    store->reset();  // saves the graphs
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (json) fmt::print("{}\n", Json{{"collections", report}, {"seconds", seconds}}.dump());
   });
 }
 

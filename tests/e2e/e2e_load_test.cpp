@@ -78,6 +78,30 @@ TEST_F(LoadTest, PdfPagesAreDocumentsAndAPhraseFindsItsPage) {
   EXPECT_EQ(Json::parse(run({"list", "sources", "--json"}).out).size(), 0u);
 }
 
+TEST_F(LoadTest, MilvusIndexBuildsTheGraphThatALoadLeftToTheNextProcess) {
+  std::string text;
+  for (int i = 0; i < 60; ++i) text += "Paragraph " + std::to_string(i) + " talks about rivers and mountains.\n\n";
+  auto r = run({"load", "directory", "--name", "notes", "--input-files", file("notes.txt", text)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(graph_files(), 0u);
+  auto first = run({"milvus", "index", "--uri", home_.file("milvus.db"), "--json"});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  Json built = Json::parse(first.out)["collections"];
+  int64_t rows = 0, now = 0;
+  for (const auto& [name, c] : built.items()) rows += c["indexed_rows"].get<int64_t>(), now += c["built_now"].get<int64_t>();
+  EXPECT_GT(rows, 0);
+  EXPECT_EQ(now, rows) << "every loaded row was built by this command";
+  EXPECT_GE(graph_files(), 1u);
+  auto again = run({"milvus", "index", "--uri", home_.file("milvus.db"), "--json"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  for (const auto& [name, c] : Json::parse(again.out)["collections"].items()) {
+    EXPECT_EQ(c["built_now"], 0) << name << ": saved by the first run, nothing left to build";
+  }
+  auto remote = run({"milvus", "index", "--uri", "http://127.0.0.1:1"});
+  EXPECT_EQ(remote.exit_code, 1);
+  EXPECT_NE(remote.err.find("a Milvus server indexes by itself"), std::string::npos) << remote.err;
+}
+
 TEST_F(LoadTest, MixedFolderOfFormats) {
   file("notes.txt", "The lighthouse keeper counts 117 ships every winter.\n\nA second paragraph.");
   file("readme.md", "# Title\n\nThe **violet** protocol uses port 7311.");
