@@ -86,10 +86,19 @@ void register_milvus_commands(CLI::App& app) {
       ProgressBar bar("Indexing " + name);
       vector::IndexProgress p = check((*store)->index_progress(name));
       int64_t pending_at_start = p.pending_rows;
+      auto moved = std::chrono::steady_clock::now();
       while (p.pending_rows > 0) {
         bar.update(pending_at_start - p.pending_rows, pending_at_start, "rows");
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        int64_t before = p.pending_rows;
         p = check((*store)->index_progress(name));
+        if (p.pending_rows != before) moved = std::chrono::steady_clock::now();
+        // A chunk takes well under a second; a minute without one is a builder that stopped
+        // (out of memory): its rows stay searchable, exactly.
+        if (std::chrono::steady_clock::now() - moved > std::chrono::minutes(1)) {
+          fail(fmt::format("building the index of {} stopped with {} rows left (out of memory?)", name,
+                           p.pending_rows));
+        }
       }
       if (pending_at_start > 0) bar.finish();
       report[name] = {{"indexed_rows", p.indexed_rows}, {"built_now", pending_at_start}};

@@ -231,9 +231,14 @@ void IndexKeeper::build_behind(Collection& c) {
   constexpr size_t kChunk = 512;
   std::vector<std::pair<hnswlib::labeltype, const char*>> points;
   std::string codes;
-  while (!c.stop_builder) {
+  for (;;) {
+    // Stopping is decided under the lock, so a catch-up that adds rows either sees the builder
+    // running (and this loop takes them) or finished (and starts another).
     std::unique_lock lock(c.mu);
-    if (c.growing.empty() || !c.hnsw) break;
+    if (c.stop_builder || c.growing.empty() || !c.hnsw) {
+      c.builder_running = false;
+      return;
+    }
     size_t from = c.growing.first(), to = std::min(c.growing.end(), from + kChunk);
     points.clear();
     for (size_t i = from; i < to; ++i) {
@@ -242,13 +247,15 @@ void IndexKeeper::build_behind(Collection& c) {
         points.emplace_back(label, reinterpret_cast<const char*>(c.growing.vector(i)));
       }
     }
-    if (!add_points(c, points, codes).ok()) break;  // out of memory: the rest stays growing
+    if (!add_points(c, points, codes).ok()) {  // out of memory: the rest stays growing
+      c.builder_running = false;
+      return;
+    }
     c.applied_rowid = to == c.growing.end() ? c.read_rowid : c.growing.rid(to - 1);
     c.growing.indexed_up_to(to);
     ++c.generation;
     c.filter_cache.clear();
   }
-  c.builder_running = false;
 }
 
 Status IndexKeeper::catch_up(Collection& c, bool force) {
