@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <random>
@@ -186,6 +187,39 @@ TEST_F(IndexBehind, TheNextProcessBuildsTheGraphBehindWhileItSearches) {
   ASSERT_TRUE(progress.ok());
   EXPECT_EQ(progress->pending_rows, 0);
   EXPECT_EQ(progress->indexed_rows, kRows);
+}
+
+TEST_F(IndexBehind, SearchesFromSeveralThreadsGoOnWhileTheGraphIsBuilt) {
+  bulk_load();
+  auto store = open(builds_behind());
+  ASSERT_TRUE(store->index_progress("p").ok());  // the builder starts
+  std::atomic<int> searches{0}, bad{0}, found{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 5; ++round) {
+        for (int q = t; q < kQueries; q += 4) {
+          SearchRequest s;
+          s.vector = queries_[q];
+          s.limit = 10;
+          s.filter = round % 2 ? "bucket < 3" : "";
+          auto hits = store->search("p", s);
+          ++searches;
+          if (!hits.ok() || hits->size() != 10) {
+            ++bad;
+            continue;
+          }
+          std::vector<int64_t> want = truth(queries_[q], round % 2 ? 3 : 10);
+          for (const auto& h : *hits) found += std::count(want.begin(), want.end(), h.id.get<int64_t>());
+          if (round % 2 && hits->back().id.get<int64_t>() % 10 >= 3) ++bad;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(bad.load(), 0) << "of " << searches.load() << " searches, some failed or left the filter";
+  EXPECT_GE(found.load(), 0.95 * 10 * searches.load()) << "recall@10 while the graph grows";
+  EXPECT_EQ(wait_for_index(*store).indexed_rows, kRows);
 }
 
 TEST_F(IndexBehind, DeletedGrowingRowsAreNeverReturned) {
