@@ -20,12 +20,6 @@ constexpr int kDim = 16;
 constexpr int kRows = 6000;
 constexpr int kQueries = 100;
 
-float dot(const std::vector<float>& a, const std::vector<float>& b) {
-  float s = 0;
-  for (int i = 0; i < kDim; ++i) s += a[i] * b[i];
-  return s;
-}
-
 // Rows 0..kRows-1 with `bucket` = id % 10; rows with id % 97 == 5 deleted.
 class FilteredPlans : public ::testing::Test {
  protected:
@@ -61,14 +55,8 @@ class FilteredPlans : public ::testing::Test {
 
   // Exact top 10 of the live rows with bucket < `buckets`.
   std::vector<int64_t> truth(const std::vector<float>& q, int buckets) const {
-    std::vector<std::pair<float, int64_t>> scored;
-    for (int i = 0; i < kRows; ++i) {
-      if (i % 10 < buckets && !deleted_.count(i)) scored.emplace_back(-dot(q, vectors_[i]), i);
-    }
-    std::partial_sort(scored.begin(), scored.begin() + 10, scored.end());
-    std::vector<int64_t> out;
-    for (int k = 0; k < 10; ++k) out.push_back(scored[k].second);
-    return out;
+    return testing::exact_top_k(q, 10, kRows, [this](int i) { return vectors_[i]; },
+                                [&](int i) { return i % 10 < buckets && !deleted_.count(i); });
   }
 
   // Searches every query with `filter` (bucket < buckets); returns recall@10 against truth().

@@ -27,12 +27,6 @@ constexpr int kDim = 16;
 constexpr int kRows = 3000;
 constexpr int kQueries = 40;
 
-float dot(const std::vector<float>& a, const std::vector<float>& b) {
-  float s = 0;
-  for (int i = 0; i < kDim; ++i) s += a[i] * b[i];
-  return s;
-}
-
 class IndexBehind : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -97,14 +91,8 @@ class IndexBehind : public ::testing::Test {
 
   // Exact top 10 of the live rows with bucket < `buckets`.
   std::vector<int64_t> truth(const std::vector<float>& q, int buckets) const {
-    std::vector<std::pair<float, int64_t>> scored;
-    for (int i = 0; i < kRows; ++i) {
-      if (i % 10 < buckets && !deleted_.count(i)) scored.emplace_back(-dot(q, vectors_[i]), i);
-    }
-    std::partial_sort(scored.begin(), scored.begin() + 10, scored.end());
-    std::vector<int64_t> out;
-    for (int k = 0; k < 10; ++k) out.push_back(scored[k].second);
-    return out;
+    return testing::exact_top_k(q, 10, kRows, [this](int i) { return vectors_[i]; },
+                                [&](int i) { return i % 10 < buckets && !deleted_.count(i); });
   }
 
   // Recall@10 of every query with filter bucket < `buckets` (10: no filter); `in_order` also

@@ -27,11 +27,7 @@ constexpr int kRows = 2000;
 
 std::vector<float> vec(int seed) { return testing::unit_vector(seed, kDim); }
 
-float dot(const std::vector<float>& a, const std::vector<float>& b) {
-  float s = 0;
-  for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
-  return s;
-}
+using testing::dot;
 
 CollectionSpec sq_spec(const std::string& name, bool refine, MetricType metric = MetricType::kIP) {
   CollectionSpec s;
@@ -63,14 +59,7 @@ void fill(VectorStore& store, const std::string& name) {
 
 // The exact top k by inner product, among the rows `keep` accepts.
 std::vector<int64_t> exact_top(const std::vector<float>& q, size_t k, const std::function<bool(int)>& keep) {
-  std::vector<std::pair<float, int64_t>> all;
-  for (int i = 0; i < kRows; ++i) {
-    if (keep(i)) all.emplace_back(-dot(q, vec(i)), i);
-  }
-  std::partial_sort(all.begin(), all.begin() + static_cast<ptrdiff_t>(k), all.end());
-  std::vector<int64_t> ids;
-  for (size_t j = 0; j < k; ++j) ids.push_back(all[j].second);
-  return ids;
+  return testing::exact_top_k(q, k, kRows, vec, keep);
 }
 
 // recall@10 over 50 held-out queries (seeds past the rows').
