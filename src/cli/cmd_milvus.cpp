@@ -64,8 +64,7 @@ void register_milvus_commands(CLI::App& app) {
   });
 
   auto* index = milvus->add_subcommand(
-      "index", "Build the vector index of an embedded store's collections now (after memgpt load, the next process "
-               "builds it in the background otherwise)");
+      "index", "Build an embedded store's vector index now (memgpt load leaves it to the next process)");
   static std::string index_uri;
   static std::vector<std::string> collections;
   static bool json = false;
