@@ -147,6 +147,23 @@ TEST_F(GraphFile, StructuralDamageIsRefusedWithoutAHash) {
   EXPECT_FALSE(embedded::load_graph(dir_.file("missing.hnsw"), &built_.space, 16, 100, std::nullopt));
 }
 
+// The hash runs on another thread while the structure is checked: damage found long before
+// the hash has read the whole file (a bad header; a graph followed by 64 MB of trailing bytes)
+// is refused, and the mapping stays readable until the hash is done (else this crashes).
+TEST_F(GraphFile, StructuralDamageIsRefusedWhileTheHashIsStillReading) {
+  std::string padding(64 << 20, '\0');
+  std::string bad_header = bytes_;
+  uint64_t one = 1;
+  std::memcpy(bad_header.data(), &one, sizeof one);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(load(bad_header + padding, hash_)) << "a bad header";
+    EXPECT_FALSE(load_hashed(bad_header + padding)) << "a bad header, with the file's own hash";
+    EXPECT_FALSE(load(bytes_ + padding, hash_)) << "trailing bytes";
+    EXPECT_FALSE(load_hashed(bytes_ + padding)) << "trailing bytes, with the file's own hash";
+  }
+  ASSERT_TRUE(load(bytes_, hash_)) << "the file itself still loads";
+}
+
 TEST_F(GraphFile, AFailedSaveLeavesTheOldFileAndNamesNoPath) {
   auto bad = embedded::save_graph(*built_.graph, dir_.file("no/such/dir/c.hnsw"));
   ASSERT_FALSE(bad.ok());
