@@ -9,6 +9,10 @@
 // pages still resident is printed to show the drop worked. Warm: the same reopen right after.
 // The store is opened without saving on close, so the files are only read. Prints each run,
 // then the medians, with the load average before and after.
+// Cold means this machine's page cache: on a virtual machine whose host caches the disk image,
+// a file read recently still comes from the host's cache (on the machine of SCALE_RESULTS.md
+// 1.4-1.9 GB/s, against about 370 MB/s for data not read for half an hour), so the first run
+// of a store not read for a while is colder than the runs after it.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/mman.h>
