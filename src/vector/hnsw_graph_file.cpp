@@ -7,12 +7,15 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 namespace memgpt::vector::embedded {
 
@@ -184,6 +187,53 @@ GraphHolder parse_mapped(void* base, size_t file_size, hnswlib::SpaceInterface<f
   return out;
 }
 
+// Brings a mapped file into memory on a few threads, 8 MB at a time in file order, just ahead
+// of the threads that hash and check it. Page faults (and a single MADV_WILLNEED, which the
+// kernel caps at one readahead window) keep about one read in flight, which a disk serves at
+// 300-550 MB/s here; three readers keep three in flight (a 1.68 GB graph not cached anywhere:
+// 1.9 s instead of 4.7 s). MADV_POPULATE_READ (Linux 5.14) reads through the page-fault path
+// and maps what it read for the other threads. Nothing starts when the file is already cached.
+// Joined on destruction, before the mapping may be unmapped.
+class ReadAhead {
+ public:
+  ReadAhead(char* base, size_t size) : base_(base), size_(size) {
+    if (cached(base, size)) return;
+    for (int i = 0; i < kReaders; ++i) {
+      try {
+        readers_.emplace_back([this] { read(); });
+      } catch (const std::system_error&) {
+        break;  // only a speed-up: the faults read what is left
+      }
+    }
+  }
+  ReadAhead(const ReadAhead&) = delete;
+  ReadAhead& operator=(const ReadAhead&) = delete;
+  ~ReadAhead() {
+    for (auto& t : readers_) t.join();
+  }
+
+ private:
+  static constexpr int kReaders = 3;
+  static constexpr size_t kChunk = size_t{8} << 20;
+
+  static bool cached(char* base, size_t size) {
+    size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    std::vector<unsigned char> in((size + page - 1) / page);
+    return ::mincore(base, size, in.data()) == 0 &&
+           std::all_of(in.begin(), in.end(), [](unsigned char c) { return (c & 1) != 0; });
+  }
+  void read() {
+    for (size_t at; (at = next_.fetch_add(kChunk)) < size_;) {
+      if (::madvise(base_ + at, std::min(kChunk, size_ - at), MADV_POPULATE_READ) != 0) return;
+    }
+  }
+
+  char* base_;
+  size_t size_;
+  std::atomic<size_t> next_{0};
+  std::vector<std::thread> readers_;
+};
+
 }  // namespace
 
 // hnswlib 0.6.2's own loadIndex makes several system calls per element (about 6 s for a
@@ -203,7 +253,12 @@ GraphHolder load_graph(const std::string& path, hnswlib::SpaceInterface<float>* 
   ::close(fd);  // the mapping stays valid
   if (base == MAP_FAILED) return {};
   size_t file_size = static_cast<size_t>(st.st_size);
+  // Huge-page folios: what the readers bring in is then mapped 2 MB at a time, as a single
+  // sequential reader's would be (without it, three readers leave 4 KB folios: 25,000 page
+  // faults for the next load of the cached file instead of 1,000, and more TLB misses).
+  ::madvise(base, file_size, MADV_HUGEPAGE);
   ::madvise(base, file_size, MADV_WILLNEED);
+  std::optional<ReadAhead> read_ahead(std::in_place, static_cast<char*>(base), file_size);
   bool hash_ok = true;
   auto check_hash = [&] { hash_ok = XXH3_64bits(base, file_size) == *expected_hash; };
   std::thread hasher;
@@ -220,6 +275,7 @@ GraphHolder load_graph(const std::string& path, hnswlib::SpaceInterface<float>* 
   } catch (const std::exception&) {  // out of memory for the lookup table
   }
   if (hasher.joinable()) hasher.join();
+  read_ahead.reset();
   if (!graph) {
     ::munmap(base, file_size);
     return {};
