@@ -197,13 +197,11 @@ GraphHolder parse_mapped(void* base, size_t file_size, hnswlib::SpaceInterface<f
 class ReadAhead {
  public:
   ReadAhead(char* base, size_t size) : base_(base), size_(size) {
-    if (cached(base, size)) return;
-    for (int i = 0; i < kReaders; ++i) {
-      try {
-        readers_.emplace_back([this] { read(); });
-      } catch (const std::system_error&) {
-        break;  // only a speed-up: the faults read what is left
-      }
+    // Only a speed-up: without memory or threads for it, the page faults read the file.
+    try {
+      if (cached(base, size)) return;
+      for (int i = 0; i < kReaders; ++i) readers_.emplace_back([this] { read(); });
+    } catch (const std::exception&) {  // std::bad_alloc, std::system_error
     }
   }
   ReadAhead(const ReadAhead&) = delete;
@@ -240,8 +238,9 @@ class ReadAhead {
 // million) and copies every byte, so the file is mapped and parsed in place. The hash runs on
 // a second thread while this one validates the structure and builds the label table (each
 // about half of the CPU time of a load, and both bring every page in now rather than during
-// the first searches); the graph is used only when both pass. The structural checks never
-// read outside the file whatever its bytes, so running them before the hash is known is safe.
+// the first searches), with ReadAhead's threads reading ahead of both when the file is not
+// cached; the graph is used only when both checks pass. The structural checks never read
+// outside the file whatever its bytes, so running them before the hash is known is safe.
 GraphHolder load_graph(const std::string& path, hnswlib::SpaceInterface<float>* space, int m, int ef_construction,
                        std::optional<uint64_t> expected_hash) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
