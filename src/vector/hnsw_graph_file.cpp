@@ -7,10 +7,15 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 namespace memgpt::vector::embedded {
 
@@ -85,14 +90,11 @@ Header read_header(const char* p) {
   return hd;
 }
 
-// Parses a mapped file; an empty holder when anything is off. Owns `base` from the call on.
+// Parses a mapped file; an empty holder when anything is off. The mapping stays the caller's
+// unless the graph is returned (its holder then owns it): another thread may still be hashing it.
 GraphHolder parse_mapped(void* base, size_t file_size, hnswlib::SpaceInterface<float>* space, int m,
                          int ef_construction) {
   GraphHolder out;
-  auto give_up = [&] {
-    if (!out) ::munmap(base, file_size);  // once adopted, the holder unmaps
-    return GraphHolder();
-  };
   const Header hd = read_header(static_cast<const char*>(base));
   size_t data_size = space->get_data_size();
   size_t links0 = hd.max_m0 * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
@@ -101,20 +103,28 @@ GraphHolder parse_mapped(void* base, size_t file_size, hnswlib::SpaceInterface<f
       hd.size_per_element != links0 + data_size + sizeof(hnswlib::labeltype) || hd.count > (size_t{1} << 32) ||
       !(hd.mult > 0 && hd.mult < 10) || hd.ef_construction == 0 ||
       (hd.count > 0 && (hd.enter_point >= hd.count || hd.max_level < 0 || hd.max_level > 64))) {
-    return give_up();
+    return GraphHolder();
   }
   size_t level0_bytes = hd.count * hd.size_per_element;
-  if (file_size < kHeaderBytes + level0_bytes + 4 * hd.count) return give_up();
+  if (file_size < kHeaderBytes + level0_bytes + 4 * hd.count) return GraphHolder();
 
   try {
     out = std::make_unique<Graph>(space, std::max<size_t>(hd.count, 1), hd.m, static_cast<size_t>(ef_construction));
   } catch (const std::exception&) {  // hnswlib's allocation failed
-    return give_up();
+    return GraphHolder();
   }
   Graph* g = out.get();
   std::free(g->data_level0_memory_);
   g->data_level0_memory_ = static_cast<char*>(base) + kHeaderBytes;
-  out.adopt_mapping(base, file_size);
+  // Until the graph is returned, a failure (or an exception) detaches the block, so that
+  // neither hnswlib's destructor nor the holder frees or unmaps the caller's mapping.
+  struct Detach {
+    Graph* g;
+    bool armed = true;
+    ~Detach() {
+      if (armed) g->data_level0_memory_ = nullptr;
+    }
+  } detach{g};
   g->ef_construction_ = hd.ef_construction;
   g->mult_ = hd.mult;
   g->revSize_ = 1.0 / hd.mult;
@@ -172,14 +182,65 @@ GraphHolder parse_mapped(void* base, size_t file_size, hnswlib::SpaceInterface<f
     if (g->isMarkedDeleted(static_cast<hnswlib::tableint>(i))) ++g->num_deleted_;
   }
   if (g->label_lookup_.size() != hd.count) return GraphHolder();
+  detach.armed = false;
+  out.adopt_mapping(base, file_size);
   return out;
 }
+
+// Brings a mapped file into memory on a few threads, 8 MB at a time in file order, just ahead
+// of the threads that hash and check it. Page faults (and a single MADV_WILLNEED, which the
+// kernel caps at one readahead window) keep about one read in flight, which a disk serves at
+// 300-550 MB/s here; three readers keep three in flight (a 1.68 GB graph not cached anywhere:
+// 1.9 s instead of 4.7 s). MADV_POPULATE_READ (Linux 5.14) reads through the page-fault path
+// and maps what it read for the other threads. Nothing starts when the file is already cached.
+// Joined on destruction, before the mapping may be unmapped.
+class ReadAhead {
+ public:
+  ReadAhead(char* base, size_t size) : base_(base), size_(size) {
+    // Only a speed-up: without memory or threads for it, the page faults read the file.
+    try {
+      if (cached(base, size)) return;
+      for (int i = 0; i < kReaders; ++i) readers_.emplace_back([this] { read(); });
+    } catch (const std::exception&) {  // std::bad_alloc, std::system_error
+    }
+  }
+  ReadAhead(const ReadAhead&) = delete;
+  ReadAhead& operator=(const ReadAhead&) = delete;
+  ~ReadAhead() {
+    for (auto& t : readers_) t.join();
+  }
+
+ private:
+  static constexpr int kReaders = 3;
+  static constexpr size_t kChunk = size_t{8} << 20;
+
+  static bool cached(char* base, size_t size) {
+    size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    std::vector<unsigned char> in((size + page - 1) / page);
+    return ::mincore(base, size, in.data()) == 0 &&
+           std::all_of(in.begin(), in.end(), [](unsigned char c) { return (c & 1) != 0; });
+  }
+  void read() {
+    for (size_t at; (at = next_.fetch_add(kChunk)) < size_;) {
+      if (::madvise(base_ + at, std::min(kChunk, size_ - at), MADV_POPULATE_READ) != 0) return;
+    }
+  }
+
+  char* base_;
+  size_t size_;
+  std::atomic<size_t> next_{0};
+  std::vector<std::thread> readers_;
+};
 
 }  // namespace
 
 // hnswlib 0.6.2's own loadIndex makes several system calls per element (about 6 s for a
-// million) and copies every byte, so the file is mapped and parsed in place. Hashing it first
-// brings every page in now rather than during the first searches.
+// million) and copies every byte, so the file is mapped and parsed in place. The hash runs on
+// a second thread while this one validates the structure and builds the label table (each
+// about half of the CPU time of a load, and both bring every page in now rather than during
+// the first searches), with ReadAhead's threads reading ahead of both when the file is not
+// cached; the graph is used only when both checks pass. The structural checks never read
+// outside the file whatever its bytes, so running them before the hash is known is safe.
 GraphHolder load_graph(const std::string& path, hnswlib::SpaceInterface<float>* space, int m, int ef_construction,
                        std::optional<uint64_t> expected_hash) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -191,16 +252,35 @@ GraphHolder load_graph(const std::string& path, hnswlib::SpaceInterface<float>* 
   ::close(fd);  // the mapping stays valid
   if (base == MAP_FAILED) return {};
   size_t file_size = static_cast<size_t>(st.st_size);
+  // Huge-page folios: what the readers bring in is then mapped 2 MB at a time, as a single
+  // sequential reader's would be (without it, three readers leave 4 KB folios: 25,000 page
+  // faults for the next load of the cached file instead of 1,000, and more TLB misses).
+  ::madvise(base, file_size, MADV_HUGEPAGE);
   ::madvise(base, file_size, MADV_WILLNEED);
-  if (expected_hash && XXH3_64bits(base, file_size) != *expected_hash) {
+  std::optional<ReadAhead> read_ahead(std::in_place, static_cast<char*>(base), file_size);
+  bool hash_ok = true;
+  auto check_hash = [&] { hash_ok = XXH3_64bits(base, file_size) == *expected_hash; };
+  std::thread hasher;
+  if (expected_hash) {
+    try {
+      hasher = std::thread(check_hash);
+    } catch (const std::system_error&) {  // no thread to spare: hash here first
+      check_hash();
+    }
+  }
+  GraphHolder graph;
+  try {
+    graph = parse_mapped(base, file_size, space, m, ef_construction);
+  } catch (const std::exception&) {  // out of memory for the lookup table
+  }
+  if (hasher.joinable()) hasher.join();
+  read_ahead.reset();
+  if (!graph) {
     ::munmap(base, file_size);
     return {};
   }
-  try {
-    return parse_mapped(base, file_size, space, m, ef_construction);
-  } catch (const std::exception&) {  // out of memory for the lookup table; the holder unmapped
-    return {};
-  }
+  if (!hash_ok) return {};  // the holder unmaps
+  return graph;
 }
 
 // ---- writing --------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 // written, then truncated at every length, flipped byte by byte, given another magic, version
 // or stamp; each damage must be refused (so the engine rebuilds), never read as a wrong graph.
 // The same damage through the store: index_store_files_test.cpp.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <cstring>
@@ -48,6 +50,16 @@ std::vector<size_t> top(const Graph& g, int seed, size_t k = 5) {
     pq.pop();
   }
   return out;
+}
+
+// Drops a file from the page cache (where the file system allows it), so that a load reads it
+// from the disk: the loader's read-ahead threads run only for a file that is not cached.
+void drop_from_page_cache(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ::fdatasync(fd);
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  ::close(fd);
 }
 
 class GraphFile : public ::testing::Test {
@@ -145,6 +157,53 @@ TEST_F(GraphFile, StructuralDamageIsRefusedWithoutAHash) {
   hnswlib::InnerProductSpace wider(kDim * 2);
   EXPECT_FALSE(embedded::load_graph(path_, &wider, 16, 100, std::nullopt));
   EXPECT_FALSE(embedded::load_graph(dir_.file("missing.hnsw"), &built_.space, 16, 100, std::nullopt));
+}
+
+// The hash runs on another thread while the structure is checked: damage found long before
+// the hash has read the whole file (a bad header; a graph followed by 64 MB of trailing bytes)
+// is refused, and the mapping stays readable until the hash is done (else this crashes).
+TEST_F(GraphFile, StructuralDamageIsRefusedWhileTheHashIsStillReading) {
+  std::string padding(64 << 20, '\0');
+  std::string bad_header = bytes_;
+  uint64_t one = 1;
+  std::memcpy(bad_header.data(), &one, sizeof one);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_FALSE(load(bad_header + padding, hash_)) << "a bad header";
+    EXPECT_FALSE(load_hashed(bad_header + padding)) << "a bad header, with the file's own hash";
+    EXPECT_FALSE(load(bytes_ + padding, hash_)) << "trailing bytes";
+    EXPECT_FALSE(load_hashed(bytes_ + padding)) << "trailing bytes, with the file's own hash";
+  }
+  ASSERT_TRUE(load(bytes_, hash_)) << "the file itself still loads";
+}
+
+// A graph of 40 MB (several read-ahead chunks) loaded from the disk rather than the page cache
+// is the graph that was saved; a flipped byte in it is still refused.
+TEST_F(GraphFile, AGraphReadFromTheDiskLoadsTheSameGraphAndDamageIsStillRefused) {
+  constexpr int kWide = 2048;
+  hnswlib::InnerProductSpace space(kWide);
+  Graph big(&space, 5000, 16, 16);
+  for (int i = 1; i <= 5000; ++i) big.addPoint(testing::unit_vector(i, kWide).data(), static_cast<size_t>(i));
+  auto hash = embedded::save_graph(big, path_);
+  ASSERT_TRUE(hash.ok());
+  drop_from_page_cache(path_);
+  GraphHolder g = embedded::load_graph(path_, &space, 16, 16, *hash);
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->cur_element_count, 5000u);
+  auto ids = [](auto pq) {
+    std::vector<size_t> out;
+    for (; !pq.empty(); pq.pop()) out.push_back(pq.top().second);
+    return out;
+  };
+  for (int seed : {7, 2500, 4999}) {
+    auto query = testing::unit_vector(seed, kWide);
+    EXPECT_EQ(ids(g->searchKnn(query.data(), 5)), ids(big.searchKnn(query.data(), 5))) << seed;
+  }
+  g = GraphHolder();
+  std::string bytes = *read_file(path_);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 1);  // a vector value
+  testing::write_text(path_, bytes);
+  drop_from_page_cache(path_);
+  EXPECT_FALSE(embedded::load_graph(path_, &space, 16, 16, *hash));
 }
 
 TEST_F(GraphFile, AFailedSaveLeavesTheOldFileAndNamesNoPath) {
