@@ -102,7 +102,8 @@ std::optional<std::string> validate(const FunctionSpec& spec, const Json& args, 
     } else {  // integer
       if (value.is_number_integer()) {
         normalised[key] = value.get<int64_t>();
-      } else if (value.is_number_float() && std::floor(value.get<double>()) == value.get<double>()) {
+      } else if (value.is_number_float() && std::floor(value.get<double>()) == value.get<double>() &&
+                 std::fabs(value.get<double>()) < 1e15) {  // a whole number int64 holds (a model once wrote 155 digits)
         normalised[key] = static_cast<int64_t>(value.get<double>());
       } else if (value.is_string() && !value.get<std::string>().empty() &&
                  value.get<std::string>().find_first_not_of("0123456789") == std::string::npos &&

@@ -80,7 +80,9 @@ constexpr int kMaxInnerThoughtsChars = 300;
 const char* kGbnfTail = R"(string ::= "\"" char* "\""
 char ::= [^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" hex hex hex hex)
 hex ::= [0-9a-fA-F]
-integer ::= "-"? ("0" | [1-9] [0-9]*)
+integer ::= "-"? ("0" | [1-9] digits)
+# At most 15 digits: an integer a model writes stays exact in int64 and double.
+digits ::= ([0-9] ([0-9] ([0-9] ([0-9] ([0-9] ([0-9] ([0-9] ([0-9] ([0-9] ([0-9] ([0-9] ([0-9] ([0-9] ([0-9])?)?)?)?)?)?)?)?)?)?)?)?)?)?
 number ::= integer ("." [0-9]+)? ([eE] [-+]? [0-9]+)?
 boolean ::= "true" | "false"
 null ::= "null"

@@ -71,6 +71,9 @@ TEST_F(FunctionsTest, BadArgumentsFailWithAReadableMessage) {
   EXPECT_NE(extra.message->find("unexpected argument 'mood'"), std::string::npos);
   auto type = call_function("archival_memory_search", {{"query", 5}}, ctx_);
   EXPECT_FALSE(type.ok);
+  auto huge = call_function("archival_memory_search", Json::parse(R"({"query": "q", "page": 1)" + std::string(154, '3') + "}"), ctx_);
+  EXPECT_FALSE(huge.ok);  // parsed as a double past int64: refused, not cast
+  EXPECT_EQ(*huge.message, "argument 'page' of archival_memory_search() must be an integer");
   auto unknown = call_function("launch_rocket", Json::object(), ctx_);
   EXPECT_EQ(*unknown.message, "No function named 'launch_rocket'.");
   auto not_object = call_function("send_message", Json::array(), ctx_);

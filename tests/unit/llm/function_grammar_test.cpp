@@ -79,6 +79,19 @@ TEST(FunctionGrammar, InnerThoughtsAreBoundedSoTheArgumentsKeepTheirTokens) {
   EXPECT_FALSE(m.matches(call(301)));
 }
 
+TEST(FunctionGrammar, IntegersHaveAtMostFifteenDigits) {
+  // The packaged 135M model once wrote a page of 155 digits, which JSON reads as 1.1e154.
+  GbnfMatcher m(function_call_gbnf(agent_tools()));
+  auto call = [](const std::string& page) {
+    return R"({"function": "conversation_search", "params": {"inner_thoughts": "x", "query": "q", "request_heartbeat": true, "page": )" + page +
+           R"(}})";
+  };
+  EXPECT_TRUE(m.matches(call("0")));
+  EXPECT_TRUE(m.matches(call("1" + std::string(14, '0'))));
+  EXPECT_FALSE(m.matches(call("1" + std::string(15, '0'))));
+  EXPECT_FALSE(m.matches(call("1" + std::string(154, '3'))));
+}
+
 TEST(FunctionGrammar, ToolsWithoutInnerThoughtsStillThinkFirst) {
   Json tools =
       Json::array({testing::tool("archival_memory_search", "Search.",
