@@ -695,8 +695,7 @@ int main(int argc, char** argv) {
     auto insert_all = [&](const vector::CollectionSpec& into, double& per_cpu_second) -> double {
       per_cpu_second = 0;
       auto held = store->count(into.name, "");
-      // --collection names the float collection to reuse; the HNSW_SQ one is still built.
-      if ((!external.empty() && into.name == float_name) || (held.ok() && size_t(*held) == n)) {
+      if (!external.empty() || (held.ok() && size_t(*held) == n)) {
         fmt::print("memgpt:  collection {} in {} reused ({} rows), not inserted again\n", into.name, path,
                    held.ok() ? *held : 0);
         return 0;
