@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <xxhash.h>
 
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <optional>
@@ -29,6 +30,8 @@ struct KeywordState {
   int64_t applied_rowid = 0;          // rows up to this rid are in the index
   int64_t applied_tomb = 0;           // tombstones up to this seq are applied
   int64_t seen_generation = -1;       // the collection's generation when last caught up
+  // The catch-up point the file holds, when this process loaded or saved it (-1: unknown).
+  std::atomic<int64_t> saved_rowid{-1}, saved_tomb{-1};
   std::mutex allowed_mu;
   std::unordered_map<std::string, AllowedRows> allowed;  // by filter_key()
 };
@@ -75,6 +78,8 @@ bool load_saved(const std::string& path, const std::string& uid, int64_t max_rid
   s.index = std::move(index);
   s.applied_rowid = rowid;
   s.applied_tomb = tomb;
+  s.saved_rowid = rowid;
+  s.saved_tomb = tomb;
   return true;
 }
 
@@ -206,9 +211,13 @@ Status KeywordSearch::save(Collection& c) {
   if (!s) return {};
   std::shared_lock read(s->mu);
   if (!s->index) return {};
+  // Unchanged since it was loaded or saved: rewriting it (286 MB at a million rows) gains nothing.
+  if (s->saved_rowid == s->applied_rowid && s->saved_tomb == s->applied_tomb) return {};
   if (!write_file_atomic(index_path(c.spec.name), file_bytes(*s, c.uid)).ok()) {
     return io_error(fmt::format("cannot save the keyword index of {} (disk full or not writable?)", c.spec.name));
   }
+  s->saved_rowid = s->applied_rowid;
+  s->saved_tomb = s->applied_tomb;
   return {};
 }
 

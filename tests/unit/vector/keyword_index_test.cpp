@@ -3,6 +3,7 @@
 // queries over a generated corpus, through inserts, upserts, deletes, filters, reopening and a
 // damaged index file; and the index reads fewer postings than the full ranking scores.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cmath>
 #include <filesystem>
@@ -265,6 +266,35 @@ TEST(KeywordIndex, ReopeningLoadsTheSavedIndexAndCatchesUp) {
   auto indexed = open(path, true);
   auto fts5 = open(path, false);
   expect_same_rankings(*indexed, *fts5, corpus, 150);
+}
+
+TEST(KeywordIndex, AProcessThatChangedNothingDoesNotWriteTheIndexAgain) {
+  testing::TempDir dir;
+  std::string path = dir.file("milvus.db");
+  Corpus corpus(5);
+  {
+    auto store = open(path, true);
+    ASSERT_TRUE(store->create_collection(spec()).ok());
+    insert_random(*store, corpus, 0, 300);
+    EXPECT_FALSE(ranked(*store, "w1 w2 agent", 5).empty());  // builds and, on close, saves the index
+  }
+  auto inode = [&] {
+    struct stat st{};
+    EXPECT_EQ(::stat((path + ".docs.kw").c_str(), &st), 0);
+    return st.st_ino;  // a save replaces the file by a rename: a new inode
+  };
+  auto before = inode();
+  {
+    auto store = open(path, true);
+    EXPECT_FALSE(ranked(*store, "w1 w2 agent", 5).empty());
+  }
+  EXPECT_EQ(inode(), before) << "searching only must not rewrite the index";
+  {
+    auto store = open(path, true);
+    insert_random(*store, corpus, 300, 10);
+    EXPECT_FALSE(ranked(*store, "w1 w2 agent", 5).empty());
+  }
+  EXPECT_NE(inode(), before) << "new rows are saved";
 }
 
 TEST(KeywordIndex, ADamagedOrForeignIndexFileIsRebuilt) {
