@@ -95,8 +95,9 @@ void register_milvus_commands(CLI::App& app) {
         // A chunk takes well under a second; a minute without one is a builder that stopped
         // (out of memory): its rows stay searchable, exactly.
         if (std::chrono::steady_clock::now() - moved > std::chrono::minutes(1)) {
-          fail(fmt::format("building the index of {} stopped with {} rows left (out of memory?)", name,
-                           p.pending_rows));
+          fail(fmt::format("building the index of {} stopped with {} rows left (out of memory?); they stay "
+                           "searchable, and running this command again resumes it",
+                           name, p.pending_rows));
         }
       }
       if (pending_at_start > 0) bar.finish();

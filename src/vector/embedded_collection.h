@@ -45,6 +45,7 @@ struct Collection {
   int64_t applied_rowid = 0;       // rows up to this rid are in the graph
   int64_t read_rowid = 0;          // rows up to this rid are in the graph or `growing`, and keys
   GrowingRows growing;             // rows after applied_rowid: scored exactly until indexed
+  size_t live_in_graph() const { return hnsw->cur_element_count - hnsw->num_deleted_; }
   std::string saved_stamp;         // the state the index files hold, when this process knows it
   int64_t applied_tomb = 0;        // tombstones up to this seq are applied
   int64_t seen_data_version = -1;  // SQLite's data_version when last caught up

@@ -230,7 +230,7 @@ class EmbeddedStore final : public VectorStore {
     MEMGPT_ASSIGN_OR_RETURN(Collection * c, collection(name, true));
     std::shared_lock lock(c->mu);
     IndexProgress p;
-    p.indexed_rows = static_cast<int64_t>(c->hnsw->cur_element_count - c->hnsw->num_deleted_);
+    p.indexed_rows = static_cast<int64_t>(c->live_in_graph());
     p.pending_rows = static_cast<int64_t>(c->growing.live());
     p.total_rows = p.indexed_rows + p.pending_rows;
     return p;

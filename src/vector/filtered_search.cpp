@@ -18,8 +18,7 @@ constexpr double kDefaultRefineK = 1;  // Milvus's default for refine_k
 Result<Hits> FilteredSearch::search(Collection& c, const std::vector<float>& vector, size_t k, int ef,
                                     const SqlFilter& f, double refine_k) {
   std::shared_lock lock(c.mu);
-  auto* h = c.hnsw.get();
-  size_t alive = h->cur_element_count - h->num_deleted_ + c.growing.live();
+  size_t alive = c.live_in_graph() + c.growing.live();
   if (alive == 0) return Hits{};
   if (!c.sq8) return candidates(c, Query{vector.data(), nullptr}, k, ef, f, alive);
   // HNSW_SQ: the graph ranks by the codes' distances; with refine, refine_k·k candidates are
@@ -41,8 +40,7 @@ Result<Hits> FilteredSearch::candidates(Collection& c, const Query& q, size_t k,
     if (rows->matching == 0) return Hits{};
   }
   Hits hits;
-  size_t in_graph = c.hnsw->cur_element_count - c.hnsw->num_deleted_;
-  if (in_graph > 0) {
+  if (c.live_in_graph() > 0) {
     MEMGPT_ASSIGN_OR_RETURN(hits, graph_candidates(c, q, k, ef, f, rows.get(), alive));
   }
   if (c.growing.live() == 0) return hits;
@@ -59,12 +57,11 @@ Result<Hits> FilteredSearch::graph_candidates(Collection& c, const Query& q, siz
   double share = static_cast<double>(rows->matching) / static_cast<double>(alive);
   if (rows->most_rows) {
     report(SearchPlan::kDeeperGraph);
-    return deeper_graph(c, q, k, ef, f, std::min(share, 1.0), c.hnsw->cur_element_count - c.hnsw->num_deleted_);
+    return deeper_graph(c, q, k, ef, f, std::min(share, 1.0), c.live_in_graph());
   }
   if (rows->ids.empty()) return Hits{};  // the matching rows are not in the graph (yet)
   // A selective filter needs a wider beam to find k matching rows.
-  size_t in_graph = c.hnsw->cur_element_count - c.hnsw->num_deleted_;
-  double selectivity = static_cast<double>(rows->ids.size()) / static_cast<double>(in_graph);
+  double selectivity = static_cast<double>(rows->ids.size()) / static_cast<double>(c.live_in_graph());
   int wide = static_cast<int>(std::max<double>(ef > 0 ? ef : 0, std::min(4096.0, 128.0 / std::sqrt(selectivity))));
   // Exact scoring costs one distance per matching row; the filtered walk expands about
   // wide / selectivity nodes to collect `wide` matching ones, scoring up to 2M neighbours each.
@@ -170,7 +167,7 @@ Hits FilteredSearch::exact(Collection& c, const Query& q, size_t k, const Filter
 
 // Adds the growing rows (all, or the filter's) scored exactly from their float vectors to the
 // graph's hits, best k kept. On an SQ8 graph without refine the graph's distances are the
-// codes' and these are exact: close, and growing rows are few and short-lived.
+// codes' and these are exact: close enough to merge, and growing rows are short-lived.
 Hits FilteredSearch::with_growing(const Collection& c, const float* q, size_t k, const std::vector<size_t>* only,
                                   Hits hits) const {
   auto dist = c.space->get_dist_func();
