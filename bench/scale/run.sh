@@ -53,11 +53,13 @@ stage_vector1m() {
   run vector1m "$bin/bench_vector" "${vector_args[@]}" --n "$n" --gt "$dir/gt_$n.ivecs" --filtered 0 --repeat 3 --efs "${SCALE_EFS:-16,32,64,128,256,512,1024}" \
     --store "$dir/store_1m/milvus.db" --collection memgpt_archival_384 --hnswlib "${SCALE_HNSWLIB_1M:-0}"
 }
-# The SQ8 graph at 1M (a second 1M build of ours, in its own file).
+# The SQ8 graph at 1M: an HNSW_SQ copy of the same vectors bulk-loaded into the 1M store (no graph
+# while loading), its graph built behind on 2 threads, then swept beside the float graph.
 stage_sq1m() {
-  mkdir -p "$dir/store_sq_1m"
-  run sq1m "$bin/bench_vector" "${vector_args[@]}" --n 1000000 --gt "$dir/gt_1m.ivecs" --filtered 0 --repeat 1 \
-    --store "$dir/store_sq_1m/bench.db" --hnswlib 0
+  local n="${SCALE_N_1M:-1000000}"
+  run sq1m "$bin/bench_vector" "${vector_args[@]}" --n "$n" --gt "$dir/gt_$n.ivecs" --filtered 0 --repeat 3 \
+    --efs "${SCALE_EFS:-64,128,256,512,768,1024}" --store "$dir/store_1m/milvus.db" --collection memgpt_archival_384 \
+    --hnswlib 0 --sq 1
 }
 stage_lite1m() {
   run lite1m "$py" "$here/bench/peers/lite_vs_embedded.py" --data fvecs --base "$dir/passages.fvecs" \
