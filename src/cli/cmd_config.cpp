@@ -62,6 +62,9 @@ constexpr SettingFlag kSettingFlags[] = {
     {"--archival-storage", "archival_storage", "type", "Archival storage: milvus"},
     {"--archival-uri", "archival_storage", "uri",
      "Milvus URI: a local file (~/.memgpt/milvus.db, embedded) or http://host:19530"},
+    {"--archival-index-type", "archival_storage", "index_type",
+     "Vector index of new archival collections: HNSW (float vectors, the default) or HNSW_SQ (8-bit "
+     "vectors re-ranked from the floats: about a third of the memory, for millions of passages)"},
     {"--recall-storage", "recall_storage", "type", "Recall storage: sqlite or postgres"},
     {"--recall-uri", "recall_storage", "uri", "postgresql://... for postgres"},
     {"--recall-path", "recall_storage", "path", "Folder or .db file for sqlite"},
@@ -199,6 +202,7 @@ void show_config(const MemgptConfig& c, const Credentials& creds, bool json) {
                          std::pair{"recall_storage", &c.recall_storage},
                          std::pair{"metadata_storage", &c.metadata_storage}}) {
     section(name) = {{"type", s->type}, {"path", s->path}, {"uri", s->uri}};
+    if (s == &c.archival_storage) section(name)["index_type"] = s->index_type.empty() ? "HNSW" : s->index_type;
   }
   section("client") = {{"anon_clientid", c.anon_clientid}};
   section("version") = {{"memgpt_version", c.memgpt_version}};

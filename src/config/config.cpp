@@ -17,6 +17,7 @@ namespace {
 constexpr const char* kEmbeddingEndpointTypes[] = {"local", "openai", "azure", "ollama",
                                                    "llamacpp", "vllm", "tei"};
 constexpr const char* kArchivalTypes[] = {"milvus"};
+constexpr const char* kArchivalIndexTypes[] = {"HNSW", "HNSW_SQ"};
 constexpr const char* kRecallTypes[] = {"sqlite", "postgres"};
 
 Result<int> parse_positive_int(const std::string& key, const std::string& value) {
@@ -133,6 +134,15 @@ const std::vector<Field>& fields() {
       f.push_back(type);
       f.push_back(storage_field(section, "path", member, &StorageConfig::path));
       f.push_back(storage_field(section, "uri", member, &StorageConfig::uri));
+      if (sec == "archival_storage") {
+        Field index = storage_field(section, "index_type", member, &StorageConfig::index_type);
+        index.set = [](MemgptConfig& c, const std::string& v) -> Status {
+          MEMGPT_RETURN_IF_ERROR(one_of("archival_storage.index_type", v, kArchivalIndexTypes));
+          c.archival_storage.index_type = v;
+          return {};
+        };
+        f.push_back(index);
+      }
     }
     f.push_back(str_field("client", "anon_clientid", &MemgptConfig::anon_clientid));
     f.push_back(str_field("version", "memgpt_version", &MemgptConfig::memgpt_version));

@@ -23,6 +23,9 @@ struct StorageConfig {
   std::string type;  // archival: milvus | ...; recall/metadata: sqlite | postgres
   std::string path;  // sqlite: a folder (sqlite.db inside it) or a .db file
   std::string uri;   // milvus: local .db path or http(s)://host:19530; postgres: postgresql://...
+  // archival only: the vector index of new collections, HNSW (float vectors; empty = HNSW) or
+  // HNSW_SQ (8-bit vectors re-ranked from the floats: about a third of the memory)
+  std::string index_type;
 };
 
 struct MemgptConfig {

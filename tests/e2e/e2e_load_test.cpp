@@ -102,6 +102,34 @@ TEST_F(LoadTest, MilvusIndexBuildsTheGraphThatALoadLeftToTheNextProcess) {
   EXPECT_NE(remote.err.find("a Milvus server indexes by itself"), std::string::npos) << remote.err;
 }
 
+// `memgpt configure --archival-index-type HNSW_SQ`: the archival collections get 8-bit graphs
+// (their saved meta says so), the same phrase finds the same page, and `config show` reports it.
+TEST_F(LoadTest, AQuantisedArchivalIndexIsChosenInTheConfigAndFindsTheSamePassages) {
+  if (!std::filesystem::exists(kPdf)) MEMGPT_SKIP_OR_FAIL("shared-mime-info is not installed (scripts/setup.sh installs it)");
+  auto bad = run({"configure", "--archival-index-type", "IVF_FLAT"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("archival_storage.index_type must be one of: HNSW, HNSW_SQ"), std::string::npos) << bad.err;
+  auto conf = run({"configure", "--archival-index-type", "HNSW_SQ"});
+  ASSERT_EQ(conf.exit_code, 0) << conf.err;
+  auto shown = run({"configure", "--show", "--json"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_EQ(Json::parse(shown.out)["archival_storage"]["index_type"], "HNSW_SQ") << shown.out;
+  ASSERT_EQ(run({"load", "directory", "--name", "spec", "--input-files", kPdf}).exit_code, 0);
+  auto s = run({"search", "--source", "spec", "--json", "--top-k", "3", "glob weight 50 by default"});
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  auto hits = Json::parse(s.out);
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0]["doc_id"].get<std::string>().rfind("shared-mime-info-spec.pdf#page=", 0), 0u);
+  EXPECT_NE(hits[0]["text"].get<std::string>().find("weight"), std::string::npos);
+  size_t metas = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(home_.path())) {
+    if (e.path().extension() != ".meta") continue;
+    ++metas;
+    EXPECT_EQ(Json::parse(testing::read_text(e.path().string())).value("vectors", ""), "SQ8") << e.path();
+  }
+  EXPECT_EQ(metas, 1u) << "the first search built the source's graph";
+}
+
 TEST_F(LoadTest, MixedFolderOfFormats) {
   file("notes.txt", "The lighthouse keeper counts 117 ships every winter.\n\nA second paragraph.");
   file("readme.md", "# Title\n\nThe **violet** protocol uses port 7311.");

@@ -62,6 +62,23 @@ TEST(Config, InvalidValuesAreRejectedWithTheKeyNamed) {
   EXPECT_NE(s.message().find("unknown setting model.no_such_key"), std::string::npos);
 }
 
+TEST(Config, ArchivalIndexTypeIsWrittenOnlyOnceChosenAndIsHnswOrHnswSq) {
+  testing::ScopedHome home;
+  auto c = MemgptConfig::load();
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->archival_storage.index_type, "") << "unset: the collections' default, HNSW";
+  ASSERT_TRUE(c->save().ok());
+  EXPECT_EQ(testing::read_text(config_path()).find("index_type"), std::string::npos);
+  Status s = c->set("archival_storage", "index_type", "hnsw_pq");
+  EXPECT_EQ(s.message(), "archival_storage.index_type must be one of: HNSW, HNSW_SQ (got 'hnsw_pq')");
+  ASSERT_TRUE(c->set("archival_storage", "index_type", "HNSW_SQ").ok());
+  ASSERT_TRUE(c->save().ok());
+  auto back = MemgptConfig::load();
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->archival_storage.index_type, "HNSW_SQ");
+  EXPECT_NE(testing::read_text(config_path()).find("[archival_storage]"), std::string::npos);
+}
+
 TEST(Config, CorruptFileNamesFileAndLine) {
   testing::ScopedHome home;
   testing::write_text(config_path(), "[model]\nmodel = gpt-4\nthis line is wrong\n");
