@@ -49,6 +49,11 @@ struct Collection {
   std::string saved_stamp;         // the state the index files hold, when this process knows it
   int64_t applied_tomb = 0;        // tombstones up to this seq are applied
   int64_t seen_data_version = -1;  // SQLite's data_version when last caught up
+  // This process's commits to the collection, counted by the writers after each commit without
+  // the lock: the next catch-up reads them, as it reads another process's (SQLite's
+  // data_version does not move for a connection's own commits).
+  std::atomic<int64_t> own_writes{0};
+  int64_t seen_own_writes = -1;  // own_writes when last caught up
   KeyTable keys;
   int64_t generation = 0;  // catch-ups that changed something (filter cache validity)
   FilterRowsCache filter_cache;

@@ -55,6 +55,13 @@ class EmbeddedStore final : public VectorStore {
 
   ~EmbeddedStore() override {
     std::lock_guard lock(collections_mu_);
+    if (ctx_.options.save_index_on_close && !ctx_.options.defer_indexing) {
+      // Rows this process wrote and never searched go into the graph it saves when they are
+      // few (a large batch stays growing: the next process builds it behind).
+      for (auto& [name, c] : collections_) {
+        if (c->own_writes.load() != c->seen_own_writes) (void)keeper_.catch_up(*c);
+      }
+    }
     for (auto& [name, c] : collections_) c->join_builder();  // a chunk at most; the graph is saved as far as built
     if (!ctx_.options.save_index_on_close) return;
     for (auto& [name, c] : collections_) {
@@ -165,7 +172,7 @@ class EmbeddedStore final : public VectorStore {
       return {};
     });
     MEMGPT_RETURN_IF_ERROR(s);
-    MEMGPT_RETURN_IF_ERROR(keeper_.catch_up(*c, true));
+    ++c->own_writes;  // the next search applies the tombstones
     return removed;
   }
 
@@ -355,11 +362,12 @@ class EmbeddedStore final : public VectorStore {
       if (it != collections_.end()) c = it->second.get();
     }
     if (c && index) {
-      // Nothing committed by another connection since the last catch-up: the cached state and
-      // graph are current (this process's own writes catch up as they commit).
+      // Nothing committed since the last catch-up, by another connection or this process: the
+      // cached state and graph are current.
+      const int64_t own_writes = c->own_writes.load();
       MEMGPT_ASSIGN_OR_RETURN(auto dv, db_->query("PRAGMA data_version"));
       std::shared_lock read(c->mu);
-      if (c->hnsw && dv[0].integer(0) == c->seen_data_version) return c;
+      if (c->hnsw && dv[0].integer(0) == c->seen_data_version && own_writes == c->seen_own_writes) return c;
     }
     std::vector<SqlValue> p{name};
     MEMGPT_ASSIGN_OR_RETURN(auto rows, db_->query("SELECT uid, spec FROM _collections WHERE name = ?", p));
@@ -460,15 +468,11 @@ class EmbeddedStore final : public VectorStore {
       return {};
     });
     MEMGPT_RETURN_IF_ERROR(s);
-    if (ctx_.options.defer_indexing) {
-      // Bulk loading: the rows stay unread until this process searches, if it ever does (the
-      // next catch-up reads them as growing rows; this process's own commit does not move
-      // data_version, so the catch-up point is marked stale instead).
-      std::unique_lock lock(c->mu);
-      c->seen_data_version = -1;
-      return static_cast<int64_t>(rows.size());
-    }
-    MEMGPT_RETURN_IF_ERROR(keeper_.catch_up(*c, true));
+    // The rows stay unread until this process searches (the next catch-up reads them, as it
+    // reads another process's), so a stream of writes (an /attach of a large source) pays for
+    // its graph once: at once when the rows are few, else behind, as growing rows (and with
+    // defer_indexing never in this process). Nor does a writer wait for the builder's lock.
+    ++c->own_writes;
     return static_cast<int64_t>(rows.size());
   }
 

@@ -258,15 +258,17 @@ void IndexKeeper::build_behind(Collection& c) {
   }
 }
 
-Status IndexKeeper::catch_up(Collection& c, bool force) {
+Status IndexKeeper::catch_up(Collection& c) {
   SqlDatabase& db = ctx_.db;
   // PRAGMA data_version changes only when another connection commits: when it has not moved
-  // and this process made no write since, the graph is current without a query.
+  // and this process made no write since, the graph is current without a query. The writes
+  // are counted before the rows are read: one committed meanwhile is read again next time.
+  const int64_t own_writes = c.own_writes.load();
   MEMGPT_ASSIGN_OR_RETURN(auto dv, db.query("PRAGMA data_version"));
   int64_t data_version = dv[0].integer(0);
   {
     std::shared_lock read(c.mu);
-    if (!force && c.hnsw && data_version == c.seen_data_version) return {};
+    if (c.hnsw && data_version == c.seen_data_version && own_writes == c.seen_own_writes) return {};
   }
   std::vector<SqlValue> p{"c_" + c.spec.name, c.spec.name};
   MEMGPT_ASSIGN_OR_RETURN(auto marks, db.query("SELECT (SELECT seq FROM sqlite_sequence WHERE name = ?), "
@@ -277,6 +279,7 @@ Status IndexKeeper::catch_up(Collection& c, bool force) {
     std::unique_lock write(c.mu);
     if (c.hnsw && max_rid <= c.read_rowid && max_tomb <= c.applied_tomb) {
       c.seen_data_version = data_version;
+      c.seen_own_writes = own_writes;
       return {};
     }
   }
@@ -357,6 +360,7 @@ Status IndexKeeper::catch_up(Collection& c, bool force) {
   }
   if (!c.growing.empty() && !o.defer_indexing) start_builder(c);
   c.seen_data_version = data_version;
+  c.seen_own_writes = own_writes;
   ++c.generation;
   c.filter_cache.clear();
   return {};

@@ -41,9 +41,9 @@ class IndexKeeper {
  public:
   explicit IndexKeeper(EngineContext& context) : ctx_(context) {}
 
-  // Brings `c` up to date with the file; `force` checks even when data_version did not move
-  // (after this process's own writes).
-  Status catch_up(Collection& c, bool force = false);
+  // Brings `c` up to date with the file: other processes' commits (data_version) and this
+  // process's own (Collection::own_writes).
+  Status catch_up(Collection& c);
   // Saves the graph, the keys and the meta of `c` (nothing when it was never loaded).
   Status save(Collection& c);
   // Removes the index files of a dropped collection.
