@@ -383,8 +383,7 @@ Status PassageStore::for_each_page(bool archival, const std::string& filter_fiel
       page.push_back(from_row(r));
       // Keys out of order would make the next page repeat or skip rows: stop instead.
       if (page.back().id <= last_id) {
-        return unavailable(fmt::format("the Milvus store at {} returned query rows out of primary-key order",
-                                       store_->uri()));
+        return unavailable("the Milvus store returned query rows out of primary-key order; memgpt cannot page them");
       }
       last_id = page.back().id;
     }
