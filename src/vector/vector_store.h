@@ -156,9 +156,9 @@ class VectorStore {
   // value), as Milvus returns them: its proxy merges the segments' results by smallest key, and
   // `offset` skips the smallest keys. A Milvus server refuses offset + limit > 16384 (its query
   // window; no limit: every matching row), so a walk over a set of any size pages by key:
-  // `(<filter>) and <pk> > <last key of the previous page>` with a limit and no offset (as
-  // pymilvus's QueryIterator; sources::PassageStore::for_each_page). Insertion order is not
-  // kept: a caller that wants rows by time sorts them by its own time field.
+  // `(<filter>) and <pk> > <last key of the previous page>` with a limit and no offset, as
+  // pymilvus's QueryIterator does. Insertion order is not kept: a caller that wants rows by
+  // time sorts them by its own time field.
   virtual Result<std::vector<Json>> query(const std::string& collection,
                                           const QueryRequest& request) = 0;
   virtual Result<std::vector<Json>> get(const std::string& collection, const std::vector<Json>& ids,
