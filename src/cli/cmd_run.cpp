@@ -296,7 +296,7 @@ void Session::show_memory() {
   sources::PassageStore archival = service_.archival_of(a.record());
   auto count = archival.count_archival(a.id());
   fmt::print("=== Archival memory ===\n{} passages\n", count.ok() ? *count : 0);
-  auto first = archival.list_archival(a.id(), 0, 3);
+  auto first = archival.list_archival(a.id(), 3);
   if (first.ok()) {
     for (const auto& p : *first) fmt::print("- [{}] {}\n", p.doc_id.empty() ? "note" : p.doc_id, truncate_cell(p.text, 120));
   }

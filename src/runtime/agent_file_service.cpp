@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "agent/agent.h"
 #include "agent/message_records.h"
@@ -40,16 +41,18 @@ Result<std::string> AgentFileService::export_agent(const std::string& agent_id,
   out.passages_embedder = effective_embedder(out.record.embedding_config, *archival_.embedder);
   sources::PassageStore archival = agents_.archival_of(out.record);
   constexpr int64_t kPage = 256;
-  for (int64_t offset = 0;; offset += kPage) {
-    MEMGPT_ASSIGN_OR_RETURN(auto page, archival.page_rows(true, "agent_id", agent_id, offset, kPage, true));
+  MEMGPT_RETURN_IF_ERROR(archival.for_each_page(true, "agent_id", agent_id, kPage, true, [&](auto& page) -> Status {
     for (auto& p : page) {
       out.passages.push_back({std::move(p.text), std::move(p.doc_id), p.created_at, std::move(p.metadata),
                               std::move(p.embedding)});
     }
-    if (static_cast<int64_t>(page.size()) < kPage) break;
-  }
-  std::sort(out.passages.begin(), out.passages.end(),
-            [](const AgentFilePassage& a, const AgentFilePassage& b) { return a.created_at < b.created_at; });
+    return {};
+  }));
+  // Oldest first; the store returns them by id, so passages of the same moment go by text (the
+  // same file for the same memory, whatever ids an import gave them).
+  std::sort(out.passages.begin(), out.passages.end(), [](const AgentFilePassage& a, const AgentFilePassage& b) {
+    return std::tie(a.created_at, a.text) < std::tie(b.created_at, b.text);
+  });
   AgentFileContents contents;
   if (tools_) {
     MEMGPT_ASSIGN_OR_RETURN(ExternalToolsOfAgent external, tools_->export_tools(agent_id));

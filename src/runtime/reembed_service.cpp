@@ -102,17 +102,15 @@ Result<ReembedReport> ReembedService::run(Job& job, embed::Embedder& target, con
   sources::PassageStore new_rows = base.in(to_space);
   MEMGPT_RETURN_IF_ERROR(new_rows.ensure_collections());
 
-  // The old rows do not change meanwhile (the lock keeps writers out), so pages by offset hold.
+  // The old rows do not change meanwhile (the lock keeps writers out), so one walk sees them all.
   MEMGPT_ASSIGN_OR_RETURN(int64_t total, count_rows(old_rows, job.archival, job.owner_field, job.owner_id));
   const int64_t batch = std::max(1, options.batch_size);
   int64_t done = 0;
   if (options.on_progress) options.on_progress(0, total);
-  while (done < total) {
+  auto reembed_page = [&](std::vector<sources::Passage>& page) -> Status {
     if (options.cancel && options.cancel->load()) {
       return Status(ErrorCode::kCancelled, fmt::format("re-embedding {} '{}' was interrupted", job.kind, job.name));
     }
-    MEMGPT_ASSIGN_OR_RETURN(auto page, old_rows.page_rows(job.archival, job.owner_field, job.owner_id, done, batch));
-    if (page.empty()) break;
     std::vector<std::string> ids;
     for (const auto& p : page) ids.push_back(p.id);
     MEMGPT_ASSIGN_OR_RETURN(auto stored, new_rows.existing_ids(job.archival, ids));
@@ -136,7 +134,9 @@ Result<ReembedReport> ReembedService::run(Job& job, embed::Embedder& target, con
     }
     done += static_cast<int64_t>(page.size());
     if (options.on_progress) options.on_progress(done, total);
-  }
+    return {};
+  };
+  MEMGPT_RETURN_IF_ERROR(old_rows.for_each_page(job.archival, job.owner_field, job.owner_id, batch, false, reembed_page));
   MEMGPT_ASSIGN_OR_RETURN(int64_t written, count_rows(new_rows, job.archival, job.owner_field, job.owner_id));
   if (written != total) {
     return internal_error(fmt::format("re-embedding {} '{}' stored {} of {} passages; the old vectors stay in use, run "

@@ -158,7 +158,7 @@ void add_kind(ServerContext& s, const std::string& kind, bool folders) {
     API_ASSIGN_OR_RETURN(int64_t limit, query_int(q, "limit", 100, 1, 1000));
     store::AgentEmbeddingConfig emb = source_embedding(src);
     API_ASSIGN_OR_RETURN(auto passages,
-                         s.archival.passages->in(sources::space_of(src)).list_source_passages(src.id, 0, limit));
+                         s.archival.passages->in(sources::space_of(src)).list_source_passages(src.id, limit));
     Json out = Json::array();
     for (const auto& p : passages) out.push_back(passage_view(p, emb));
     return json_response(out);

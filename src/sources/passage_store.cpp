@@ -236,15 +236,11 @@ Result<PassagePage> PassageStore::search_source(const std::string& source_id, co
   return search(passages_collection(), eq("source_id", source_id), query, offset, limit, mode);
 }
 
-Result<std::vector<Passage>> PassageStore::list_source_passages(const std::string& source_id,
-                                                                int64_t offset, int64_t limit,
-                                                                bool with_embeddings) {
+Result<std::vector<Passage>> PassageStore::list_source_passages(const std::string& source_id, int64_t limit) {
   vector::QueryRequest q;
   q.filter = eq("source_id", source_id);
-  q.offset = offset;
   q.limit = limit;
   q.output_fields = {"*"};
-  if (with_embeddings) q.output_fields.push_back("embedding");
   MEMGPT_ASSIGN_OR_RETURN(auto rows, store_->query(passages_collection(), q));
   std::vector<Passage> out;
   for (const auto& r : rows) out.push_back(from_row(r));
@@ -294,11 +290,9 @@ Result<int64_t> PassageStore::count_archival(const std::string& agent_id) {
   return store_->count(archival_collection(), eq("agent_id", agent_id));
 }
 
-Result<std::vector<Passage>> PassageStore::list_archival(const std::string& agent_id, int64_t offset,
-                                                         int64_t limit) {
+Result<std::vector<Passage>> PassageStore::list_archival(const std::string& agent_id, int64_t limit) {
   vector::QueryRequest q;
   q.filter = eq("agent_id", agent_id);
-  q.offset = offset;
   q.limit = limit;
   q.output_fields = {"*"};
   MEMGPT_ASSIGN_OR_RETURN(auto rows, store_->query(archival_collection(), q));
@@ -393,22 +387,37 @@ Result<PassageStore::Removed> PassageStore::remove_file_everywhere(const store::
   return remove_everywhere(*store_, source, filter);
 }
 
-Result<std::vector<Passage>> PassageStore::page_rows(bool archival, const std::string& filter_field,
-                                                     const std::string& owner_id, int64_t offset, int64_t limit,
-                                                     bool with_embeddings) {
+Status PassageStore::for_each_page(bool archival, const std::string& filter_field, const std::string& owner_id,
+                                   int64_t page_size, bool with_embeddings,
+                                   const std::function<Status(std::vector<Passage>&)>& each) {
   std::string collection = archival ? archival_collection() : passages_collection();
   MEMGPT_ASSIGN_OR_RETURN(bool exists, store_->has_collection(collection));
-  std::vector<Passage> out;
-  if (!exists) return out;
+  if (!exists) return {};
+  const std::string owner = eq(filter_field, owner_id);
   vector::QueryRequest q;
-  q.filter = eq(filter_field, owner_id);
-  q.offset = offset;
-  q.limit = limit;
+  q.filter = owner;
+  q.limit = page_size;
   q.output_fields = {"*"};
   if (with_embeddings) q.output_fields.push_back("embedding");
-  MEMGPT_ASSIGN_OR_RETURN(auto rows, store_->query(collection, q));
-  for (const auto& r : rows) out.push_back(from_row(r));
-  return out;
+  std::string last_id;
+  while (true) {
+    MEMGPT_ASSIGN_OR_RETURN(auto rows, store_->query(collection, q));
+    if (rows.empty()) return {};
+    std::vector<Passage> page;
+    page.reserve(rows.size());
+    for (const auto& r : rows) {
+      page.push_back(from_row(r));
+      // Keys out of order would make the next page repeat or skip rows: stop instead.
+      if (page.back().id <= last_id) {
+        return unavailable("the Milvus store returned query rows out of primary-key order; memgpt cannot page them");
+      }
+      last_id = page.back().id;
+    }
+    const bool last_page = static_cast<int64_t>(rows.size()) < page_size;
+    MEMGPT_RETURN_IF_ERROR(each(page));
+    if (last_page) return {};
+    q.filter = "(" + owner + ") and id > " + vector::filter_string_literal(last_id);
+  }
 }
 
 Result<std::vector<std::string>> PassageStore::existing_ids(bool archival, const std::vector<std::string>& ids) {
@@ -444,10 +453,9 @@ Result<int64_t> PassageStore::attach_source(const VectorSpace& source_space, con
   int64_t done = 0;
   constexpr int64_t kBatch = 256;
   if (progress) progress(0, total);
-  while (done < total) {
-    MEMGPT_ASSIGN_OR_RETURN(auto batch, source.list_source_passages(source_id, done, kBatch, true));
-    if (batch.empty()) break;
+  MEMGPT_RETURN_IF_ERROR(source.for_each_page(false, "source_id", source_id, kBatch, true, [&](auto& batch) -> Status {
     std::vector<Json> rows;
+    rows.reserve(batch.size());
     for (auto& p : batch) {
       p.id = passage_id({agent_id, p.id});
       p.agent_id = agent_id;
@@ -457,7 +465,8 @@ Result<int64_t> PassageStore::attach_source(const VectorSpace& source_space, con
     MEMGPT_RETURN_IF_ERROR(store_->upsert(archival_collection(), rows).status());
     done += static_cast<int64_t>(batch.size());
     if (progress) progress(done, total);
-  }
+    return {};
+  }));
   return done;
 }
 

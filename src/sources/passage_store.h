@@ -107,8 +107,9 @@ class PassageStore {
   Result<int64_t> delete_source_passages(const std::string& source_id);
   Result<PassagePage> search_source(const std::string& source_id, const std::string& query,
                                     int64_t offset, int64_t limit, SearchMode mode);
-  Result<std::vector<Passage>> list_source_passages(const std::string& source_id, int64_t offset,
-                                                    int64_t limit, bool with_embeddings = false);
+  // The first `limit` passages (at most 16384) in primary-key order, without vectors. There is
+  // no offset: a Milvus server refuses offset + limit > 16384; for_each_page walks them all.
+  Result<std::vector<Passage>> list_source_passages(const std::string& source_id, int64_t limit);
 
   // Archival memory of one agent.
   Result<std::vector<std::string>> insert_archival(const std::string& user_id,
@@ -117,7 +118,8 @@ class PassageStore {
   Result<PassagePage> search_archival(const std::string& agent_id, const std::string& query,
                                       int64_t offset, int64_t limit, SearchMode mode = SearchMode::kHybrid);
   Result<int64_t> count_archival(const std::string& agent_id);
-  Result<std::vector<Passage>> list_archival(const std::string& agent_id, int64_t offset, int64_t limit);
+  // The same for an agent's archival memory (by time: archival_index).
+  Result<std::vector<Passage>> list_archival(const std::string& agent_id, int64_t limit);
   // The agent's passages among `ids`, in the order of `ids` (unknown ids are left out).
   Result<std::vector<Passage>> get_archival(const std::string& agent_id, const std::vector<std::string>& ids);
   // (created_at, id) of every passage of the agent, oldest first: the order clients page in.
@@ -145,11 +147,17 @@ class PassageStore {
                                 const std::string& agent_id, const std::string& user_id,
                                 const std::function<void(int64_t done, int64_t total)>& progress = nullptr);
 
-  // For re-embedding: rows of a source (source_id) or an agent (agent_id) in this space, every
-  // field but the vector (unless `with_embeddings`: an export), in the store's order (stable while they are not written); which of
-  // `ids` are stored here; and rows written as they are (vectors included).
-  Result<std::vector<Passage>> page_rows(bool archival, const std::string& filter_field, const std::string& owner_id,
-                                         int64_t offset, int64_t limit, bool with_embeddings = false);
+  // Every row of a source (filter_field "source_id") or an agent ("agent_id") in this space,
+  // every field but the vector (unless `with_embeddings`), handed to `each` a page of at most
+  // `page_size` rows at a time, in primary-key order; stops at the first error `each` returns.
+  // Pages are asked for by key (`id > <last id>`, no offset), so no set is too large for a
+  // Milvus server's query window (vector_store.h, query()). A row written during the walk is
+  // seen only when its key comes after the page being read. A missing collection holds no rows.
+  Status for_each_page(bool archival, const std::string& filter_field, const std::string& owner_id,
+                       int64_t page_size, bool with_embeddings,
+                       const std::function<Status(std::vector<Passage>&)>& each);
+  // For re-embedding: which of `ids` are stored here; and rows written as they are (vectors
+  // included).
   Result<std::vector<std::string>> existing_ids(bool archival, const std::vector<std::string>& ids);
   Status upsert_rows(bool archival, const std::vector<Passage>& passages);
   // Removes every row of the owner (source_id or agent_id) from this space; missing

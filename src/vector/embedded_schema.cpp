@@ -302,6 +302,7 @@ std::string create_collection_sql(const CollectionSpec& spec) {
                          table, column_of(f.name));
     }
   }
+  ddl += pk_order_index_sql(spec);
   if (const FieldSchema* text = text_field(spec)) {
     std::string fts = fts_of(spec.name);
     std::string tc = column_of(text->name);
@@ -314,6 +315,25 @@ std::string create_collection_sql(const CollectionSpec& spec) {
         "VALUES ('delete', old.rid, old.{1}); END;",
         fts, tc, spec.name, quote_ident("ti_" + spec.name), table, quote_ident("td_" + spec.name),
         fts_tokenizer(analyzer_of(spec)));
+  }
+  return ddl;
+}
+
+std::vector<std::string> pk_order_index_names(const CollectionSpec& spec) {
+  std::vector<std::string> names;
+  for (const auto& f : spec.fields) {
+    if (f.is_partition_key) names.push_back("o_" + spec.name + "_" + f.name);
+  }
+  return names;
+}
+
+std::string pk_order_index_sql(const CollectionSpec& spec) {
+  std::string ddl;
+  for (const auto& f : spec.fields) {
+    if (f.is_partition_key) {
+      ddl += fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} ({}, pk);", quote_ident("o_" + spec.name + "_" + f.name),
+                         table_of(spec.name), column_of(f.name));
+    }
   }
   return ddl;
 }

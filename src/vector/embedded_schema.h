@@ -7,8 +7,11 @@
 //  - `_tombstones (seq AUTOINCREMENT, collection, rid)`: every deleted or replaced row, so the
 //    derived graph of another process can catch up with deletions.
 //  - per collection `c_<name> (rid INTEGER PRIMARY KEY AUTOINCREMENT, pk UNIQUE, f_<field>...,
-//    dyn TEXT (dynamic fields as a JSON object), vec BLOB (dim float32, host byte order))`; an
-//    index `i_<name>_<field>` per partition-key field; when the collection has a VarChar field
+//    dyn TEXT (dynamic fields as a JSON object), vec BLOB (dim float32, host byte order))`; per
+//    partition-key field an index `i_<name>_<field>` (its rows in rid order: the search plans
+//    page by rid) and `o_<name>_<field>` on (field, pk) (its rows in primary-key order: queries
+//    return rows in that order, and a page `field == x and pk > last` is one index range);
+//    when the collection has a VarChar field
 //    named "text" (or a BM25 function's input field), an FTS5 table `t_<name>` over it kept in
 //    step by triggers (tokenizer: text_tokenizer.h, by the collection's analyzer).
 // Names are checked by valid_name() before they reach SQL, and quoted as identifiers. An Array
@@ -17,6 +20,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/json.h"
 #include "util/utf8.h"
@@ -57,6 +61,10 @@ bool same_schema(const CollectionSpec& a, const CollectionSpec& b);
 // Statements: the catalog tables (idempotent), a collection's tables, and their removal.
 extern const char* const kCatalogSql;
 std::string create_collection_sql(const CollectionSpec& spec);
+// The (field, pk) indexes of the partition-key fields (IF NOT EXISTS: a file written before
+// they existed gets them when a process first opens the collection), and their names.
+std::string pk_order_index_sql(const CollectionSpec& spec);
+std::vector<std::string> pk_order_index_names(const CollectionSpec& spec);
 std::string drop_collection_sql(const std::string& collection);
 
 }  // namespace memgpt::vector::embedded

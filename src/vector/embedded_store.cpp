@@ -196,7 +196,7 @@ class EmbeddedStore final : public VectorStore {
     params.push_back(req.limit < 0 ? std::numeric_limits<int64_t>::max() : req.limit);
     params.push_back(req.offset);
     MEMGPT_ASSIGN_OR_RETURN(
-        auto rows, db_->query(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY rid LIMIT ? OFFSET ?",
+        auto rows, db_->query(fmt::format("SELECT {} FROM {} WHERE {} ORDER BY pk LIMIT ? OFFSET ?",
                                           c->codec->select_list(), c->table, f.where),
                               params));
     std::vector<Json> out;
@@ -385,6 +385,7 @@ class EmbeddedStore final : public VectorStore {
       fresh->keys.reset(fresh->spec.primary_field()->type == DataType::kInt64);
       if (text_field(fresh->spec)) fresh->fts = fts_of(name);
       fresh->codec = std::make_unique<RowCodec>(fresh->spec);
+      add_missing_pk_order_indexes(fresh->spec);
       std::lock_guard lock(collections_mu_);
       auto& slot = collections_[name];
       if (!slot || slot->uid != fresh->uid) slot = std::move(fresh);
@@ -392,6 +393,21 @@ class EmbeddedStore final : public VectorStore {
     }
     if (index) MEMGPT_RETURN_IF_ERROR(keeper_.catch_up(*c));
     return c;
+  }
+
+  // A file written before queries ran in primary-key order lacks the (partition key, pk)
+  // indexes; they are built once, by the first process that opens the collection. Should that
+  // fail (a read-only file, another process writing), queries still return the same rows, only
+  // a page of one owner sorts that owner's rows; a later process tries again.
+  void add_missing_pk_order_indexes(const CollectionSpec& spec) {
+    for (const auto& name : pk_order_index_names(spec)) {
+      std::vector<SqlValue> p{name};
+      auto found = db_->query("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", p);
+      if (found.ok() && found->empty()) {
+        (void)db_->exec_script(pk_order_index_sql(spec));
+        return;
+      }
+    }
   }
 
   // Reads a row's vector (only when a caller asks for the vector field).

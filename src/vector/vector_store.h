@@ -152,6 +152,13 @@ class VectorStore {
   // Best first; `limit` hits at most after skipping `offset`.
   virtual Result<std::vector<SearchHit>> search(const std::string& collection,
                                                 const SearchRequest& request) = 0;
+  // Rows matching the filter in primary-key order (VarChar keys byte-wise, Int64 keys by
+  // value), as Milvus returns them: its proxy merges the segments' results by smallest key, and
+  // `offset` skips the smallest keys. A Milvus server refuses offset + limit > 16384 (its query
+  // window; no limit: every matching row), so a walk over a set of any size pages by key:
+  // `(<filter>) and <pk> > <last key of the previous page>` with a limit and no offset, as
+  // pymilvus's QueryIterator does. Insertion order is not kept: a caller that wants rows by
+  // time sorts them by its own time field.
   virtual Result<std::vector<Json>> query(const std::string& collection,
                                           const QueryRequest& request) = 0;
   virtual Result<std::vector<Json>> get(const std::string& collection, const std::vector<Json>& ids,

@@ -1,5 +1,6 @@
 // What `memgpt` opens for a home: the context (config, stores) and the archival storage, with
-// the test's config saved in the home first and the archival file inside it.
+// the test's config saved in the home first and the archival file inside it (or a Milvus
+// server's URL).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -16,9 +17,10 @@ struct RuntimeHome {
   std::unique_ptr<runtime::Archival> archival;
 
   // From a test's SetUp, with $HOME at `home_path` (a ScopedHome); a failure stops the test.
-  void open(MemgptConfig config, const std::string& home_path) {
+  // Archival memory in `archival_uri` (e.g. a MilvusDouble's URL), by default a file in the home.
+  void open(MemgptConfig config, const std::string& home_path, const std::string& archival_uri = "") {
     config.archival_storage.type = "milvus";
-    config.archival_storage.uri = home_path + "/milvus.db";
+    config.archival_storage.uri = archival_uri.empty() ? home_path + "/milvus.db" : archival_uri;
     ASSERT_TRUE(config.save().ok());
     auto opened = runtime::open_context();
     ASSERT_TRUE(opened.ok()) << opened.status().message();

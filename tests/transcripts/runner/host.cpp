@@ -205,9 +205,10 @@ class ServiceHost final : public Host {
       recall.push_back(view_of(m));
     }
     Json archival = Json::array();
-    for (const auto& p : need(archival_.passages->list_archival(agent_id_, 0, 100000), "archival")) {
-      archival.push_back(p.text);
-    }
+    need(archival_.passages->for_each_page(true, "agent_id", agent_id_, 1000, false, [&](auto& page) -> Status {
+      for (const auto& p : page) archival.push_back(p.text);
+      return {};
+    }), "archival");
     std::sort(archival.begin(), archival.end());
     open.keep_cached();
     return {{"core", core}, {"context", context}, {"recall", recall}, {"archival", archival}};

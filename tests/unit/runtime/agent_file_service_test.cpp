@@ -88,9 +88,13 @@ class AgentFileServiceTest : public ::testing::Test {
     return out;
   }
   std::vector<sources::Passage> passages_of(const store::AgentRecord& rec) {
-    auto rows = agents_->archival_of(rec).page_rows(true, "agent_id", rec.id, 0, 1000, true);
-    EXPECT_TRUE(rows.ok()) << rows.status().message();
-    return rows.ok() ? *rows : std::vector<sources::Passage>{};
+    std::vector<sources::Passage> rows;
+    Status walked = agents_->archival_of(rec).for_each_page(true, "agent_id", rec.id, 1000, true, [&](auto& page) {
+      rows.insert(rows.end(), page.begin(), page.end());
+      return Status{};
+    });
+    EXPECT_TRUE(walked.ok()) << walked.message();
+    return rows;
   }
   const std::string& user() { return opened_.ctx->user_id; }
 

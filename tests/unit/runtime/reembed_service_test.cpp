@@ -211,7 +211,7 @@ TEST_F(ReembedServiceTest, AttachRefusesASourceOfAnotherModelOfTheSameDimensionU
   ASSERT_TRUE(copied.ok()) << copied.status().message();
   EXPECT_EQ(*agents_->archival_of(a).count_archival(a.id), *copied + 1);
   // The agent's own passage kept its id and text.
-  auto listed = agents_->archival_of(a).list_archival(a.id, 0, 100);
+  auto listed = agents_->archival_of(a).list_archival(a.id, 100);
   ASSERT_TRUE(listed.ok());
   EXPECT_TRUE(std::any_of(listed->begin(), listed->end(), [](const auto& p) { return p.text == "Ada keeps bees."; }));
   // Its steps would embed with the configured (built-in) embedder: opening it for one says how to fix it.

@@ -33,7 +33,7 @@ std::string prose(int paragraphs, int seed) {
 // One vector store file and what a load put into it.
 struct Loaded {
   Result<LoadReport> report = unavailable("not run");
-  std::vector<Passage> passages;  // in the store's order, with their vectors
+  std::vector<Passage> passages;  // in primary-key order, with their vectors
   std::vector<std::string> events;  // the progress callbacks, in the order they came
 };
 
@@ -77,9 +77,12 @@ class LoadPipelineTest : public ::testing::Test {
       if (cancel_after > 0 && n >= cancel_after) cancel = true;
     };
     out.report = ingest_files(passages, source_, files_, request, progress);
-    auto stored = passages.list_source_passages(source_.id, 0, 1 << 20, /*with_embeddings=*/true);
-    EXPECT_TRUE(stored.ok()) << stored.status().message();
-    if (stored.ok()) out.passages = std::move(*stored);
+    Status stored = passages.for_each_page(false, "source_id", source_.id, 1000, /*with_embeddings=*/true,
+                                           [&](auto& page) {
+                                             out.passages.insert(out.passages.end(), page.begin(), page.end());
+                                             return Status{};
+                                           });
+    EXPECT_TRUE(stored.ok()) << stored.message();
     return out;
   }
 

@@ -2,8 +2,13 @@
 // instantiate them for their implementation.
 #include "conformance.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
+#include <set>
 
 namespace memgpt::vector {
 
@@ -449,6 +454,95 @@ TEST_P(VectorStoreConformance, HnswSqCollectionsRankExactlyWithRefine) {
   bad.index.sq_type = "SQ6";
   Status refused = store_->create_collection(bad);
   EXPECT_EQ(milvus_code_of(refused), MilvusCode::kInvalidParameter) << refused.message();
+}
+
+// Query rows come by primary key, as a Milvus server returns them (its proxy merges segment
+// results by smallest key), whatever order they were written in: VarChar keys byte-wise, Int64
+// keys by value; an offset skips the smallest keys.
+TEST_P(VectorStoreConformance, QueryReturnsRowsInPrimaryKeyOrderNotWritingOrder) {
+  ASSERT_TRUE(store_->create_collection(passages_spec("p", 4)).ok());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 120; ++i) ids.push_back("k" + std::to_string(i * 37 % 120));  // k0, k37, k74, k111, k28, ...
+  std::vector<Json> rows;
+  for (size_t i = 0; i < ids.size(); ++i) rows.push_back(row(ids[i], unit(4, static_cast<int>(i)), i % 3 ? "a" : "b", "t", 0));
+  ASSERT_TRUE(store_->insert("p", {rows.begin(), rows.begin() + 50}).ok());
+  ASSERT_TRUE(store_->insert("p", {rows.begin() + 50, rows.end()}).ok());
+  auto ids_of = [](const Result<std::vector<Json>>& got) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(got.ok()) << got.status().message();
+    if (got.ok()) {
+      for (const auto& r : *got) out.push_back(r["id"]);
+    }
+    return out;
+  };
+  std::vector<std::string> sorted = ids, of_a;
+  std::sort(sorted.begin(), sorted.end());  // k0, k1, k10, k100, k101, ...
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i % 3) of_a.push_back(ids[i]);
+  }
+  std::sort(of_a.begin(), of_a.end());
+
+  QueryRequest all;
+  EXPECT_EQ(ids_of(store_->query("p", all)), sorted);
+  QueryRequest window;
+  window.filter = "agent_id == \"a\"";
+  window.offset = 5;
+  window.limit = 10;
+  EXPECT_EQ(ids_of(store_->query("p", window)), std::vector<std::string>(of_a.begin() + 5, of_a.begin() + 15));
+  EXPECT_EQ(ids_of(store_->get("p", {"k9", "k100", "k55"}, {"id"})), (std::vector<std::string>{"k100", "k55", "k9"}));
+
+  auto spec = passages_spec("n", 4, MetricType::kIP, DataType::kInt64);
+  ASSERT_TRUE(store_->create_collection(spec).ok());
+  std::vector<Json> numbered;
+  for (int64_t key : {100, 9, 1000, 10, -3}) {
+    Json r = row("x", unit(4, 0), "a", "t");
+    r["id"] = key;
+    numbered.push_back(std::move(r));
+  }
+  ASSERT_TRUE(store_->insert("n", numbered).ok());
+  auto got = store_->query("n", all);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  std::vector<int64_t> keys;
+  for (const auto& r : *got) keys.push_back(r["id"].get<int64_t>());
+  EXPECT_EQ(keys, (std::vector<int64_t>{-3, 9, 10, 100, 1000}));
+}
+
+// Paging by key, as pymilvus's QueryIterator does (`(<filter>) and id > <last>`, a limit, no
+// offset), visits every matching row exactly once, with a filter on an indexed (partition key)
+// field or not.
+TEST_P(VectorStoreConformance, PagesAfterTheLastKeyCoverAFilteredSetExactlyOnce) {
+  ASSERT_TRUE(store_->create_collection(passages_spec("p", 4)).ok());
+  std::mt19937 rng(7);
+  std::vector<Json> rows;
+  std::map<std::string, std::set<std::string>> expected;  // filter -> ids
+  for (int i = 0; i < 400; ++i) {
+    std::string id = fmt::format("{:08x}", rng());
+    std::string agent = i % 4 == 0 ? "small" : "big";
+    int64_t created = i % 5;
+    rows.push_back(row(id, unit(4, i), agent, "t", created));
+    expected["agent_id == \"" + agent + "\""].insert(id);
+    if (created >= 3) expected["created_at >= 3"].insert(id);
+  }
+  ASSERT_TRUE(store_->insert("p", rows).ok());
+  for (const auto& [filter, ids] : expected) {
+    for (int64_t page_size : {1, 7, 100, 1000}) {
+      std::vector<std::string> seen;
+      QueryRequest q;
+      q.filter = filter;
+      q.limit = page_size;
+      q.output_fields = {"id"};
+      for (int pages = 0; pages < 1000; ++pages) {
+        auto page = store_->query("p", q);
+        ASSERT_TRUE(page.ok()) << page.status().message();
+        for (const auto& r : *page) seen.push_back(r["id"]);
+        if (static_cast<int64_t>(page->size()) < page_size) break;
+        q.filter = "(" + filter + ") and id > \"" + seen.back() + "\"";
+      }
+      EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end())) << filter << ", pages of " << page_size;
+      EXPECT_EQ(seen.size(), ids.size()) << filter << ", pages of " << page_size;
+      EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), ids) << filter << ", pages of " << page_size;
+    }
+  }
 }
 
 }  // namespace memgpt::vector

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -15,6 +16,7 @@
 
 #include "support/test_env.h"
 #include "util/files.h"
+#include "util/sql.h"
 #include "vector/milvus_errors.h"
 
 namespace memgpt::vector {
@@ -319,12 +321,12 @@ TEST(EmbeddedStore, ABatchOfManyRowsIsStoredInOrderAndIndexedForKeywords) {
     rows.push_back(std::move(r));
   }
   ASSERT_TRUE(store->insert("p", rows).ok());
-  QueryRequest q;
-  q.output_fields = {"id"};
-  auto all = store->query("p", q);  // in rid order: the order of writing
+  auto file = open_sqlite(dir.file("milvus.db"));
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  auto all = (*file)->query("SELECT pk FROM c_p ORDER BY rid");  // row ids: the order of writing
   ASSERT_TRUE(all.ok()) << all.status().message();
   ASSERT_EQ(all->size(), static_cast<size_t>(kRows));
-  for (int i = 0; i < kRows; ++i) ASSERT_EQ((*all)[i]["id"], "r" + std::to_string(i)) << i;
+  for (int i = 0; i < kRows; ++i) ASSERT_EQ((*all)[i].text(0), "r" + std::to_string(i)) << i;
   for (int i : {0, 255, 256, 511, 512, 639, 672, 700}) {
     SearchRequest s;
     s.text_query = "word" + std::to_string(i * 7919);
@@ -335,6 +337,51 @@ TEST(EmbeddedStore, ABatchOfManyRowsIsStoredInOrderAndIndexedForKeywords) {
     EXPECT_EQ((*hits)[0].id, "r" + std::to_string(i));
     expect_findable(*store, i);
   }
+}
+
+// A file written before queries ran in primary-key order has no (partition key, pk) index:
+// the first process to open the collection adds it, and the rows and their order are the same.
+TEST(EmbeddedStore, AFileWithoutThePrimaryKeyOrderIndexGetsItWhenOpened) {
+  testing::TempDir dir;
+  CollectionSpec s = spec();
+  s.fields.push_back({"agent_id", DataType::kVarChar, false, true, 64, 0});
+  {
+    auto store = open(dir.file("milvus.db"));
+    ASSERT_TRUE(store->create_collection(s).ok());
+    std::vector<Json> rows;
+    for (int i = 0; i < 30; ++i) {
+      Json r = row(29 - i);
+      r["agent_id"] = i % 2 ? "a" : "b";
+      rows.push_back(std::move(r));
+    }
+    ASSERT_TRUE(store->insert("p", rows).ok());
+  }
+  auto indexes = [&]() {
+    auto file = open_sqlite(dir.file("milvus.db"));
+    EXPECT_TRUE(file.ok()) << file.status().message();
+    auto names = (*file)->query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'c_p' "
+                                "AND name NOT LIKE 'sqlite_%' ORDER BY name");
+    EXPECT_TRUE(names.ok()) << names.status().message();
+    std::vector<std::string> out;
+    for (const auto& n : *names) out.push_back(n.text(0));
+    return out;
+  };
+  ASSERT_EQ(indexes(), (std::vector<std::string>{"i_p_agent_id", "o_p_agent_id"}));
+  {
+    auto file = open_sqlite(dir.file("milvus.db"));
+    ASSERT_TRUE(file.ok());
+    ASSERT_TRUE((*file)->exec_script("DROP INDEX o_p_agent_id;").ok());
+  }
+  auto store = open(dir.file("milvus.db"));
+  QueryRequest q;
+  q.filter = "agent_id == \"a\"";
+  auto got = store->query("p", q);
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  std::vector<std::string> ids;
+  for (const auto& r : *got) ids.push_back(r["id"]);
+  EXPECT_EQ(ids.size(), 15u);
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_EQ(indexes(), (std::vector<std::string>{"i_p_agent_id", "o_p_agent_id"}));
 }
 
 // A key twice in one batch: upsert keeps the later row; insert refuses the batch, naming the

@@ -1,6 +1,6 @@
-// A VectorStore that owns the embedded engine and `memgpt milvus serve`'s server in front of it
-// (in process, real HTTP on loopback, a free port), seen through the REST client; and post() for
-// raw requests to that server.
+// A VectorStore that owns a Milvus double (support/milvus_double.h: the embedded engine behind
+// `memgpt milvus serve`'s server, in process, on loopback), seen through the REST client; and
+// post() for raw requests to that server.
 #pragma once
 
 #include <memory>
@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/milvus_double.h"
 #include "util/http_client.h"
 #include "vector/embedded_store.h"
 #include "vector/milvus_rest.h"
@@ -18,22 +19,16 @@ namespace memgpt::vector {
 class ServedStore : public VectorStore {
  public:
   ServedStore(const std::string& folder, const std::string& token = "", const EmbeddedOptions& engine_options = {})
-      : folder_(folder) {
-    engine_ = std::move(*open_embedded_store(folder + "/milvus.db", engine_options));
-    server_ = std::make_unique<MilvusRestServer>(engine_.get(), MilvusRestServer::Options{token});
-    port_ = *server_->start("127.0.0.1", 0);
+      : folder_(folder), milvus_(folder, token, engine_options) {
     VectorStoreOptions o;
     o.token = token;
     o.max_retries = 0;
     client_ = std::move(*open_milvus_rest_store(url(), o));
   }
-  ~ServedStore() override {
-    client_.reset();
-    server_->stop();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  ~ServedStore() override { client_.reset(); }
+  std::string url() const { return milvus_.url(); }
   std::string folder() const { return folder_; }
-  VectorStore* engine() const { return engine_.get(); }
+  VectorStore* engine() const { return milvus_.engine(); }
   Status create_collection(const CollectionSpec& s) override { return client_->create_collection(s); }
   Result<bool> has_collection(const std::string& n) override { return client_->has_collection(n); }
   Result<CollectionSpec> describe_collection(const std::string& n) override { return client_->describe_collection(n); }
@@ -53,10 +48,8 @@ class ServedStore : public VectorStore {
   std::string uri() const override { return client_->uri(); }
 
  private:
-  std::unique_ptr<VectorStore> engine_;
-  std::unique_ptr<MilvusRestServer> server_;
-  int port_ = 0;
   std::string folder_;
+  testing::MilvusDouble milvus_;
   std::unique_ptr<VectorStore> client_;
 };
 
