@@ -159,6 +159,23 @@ TEST_F(HttpServerTest, RangeHeadersAreIgnoredSoAnswersStayWholeJson) {
   EXPECT_EQ(two.got.find("multipart/byteranges"), std::string::npos) << two.got;
 }
 
+// Replies are compressed with gzip, never brotli (httplib's brotli runs at its slowest quality).
+TEST_F(HttpServerTest, RepliesAreGzippedEvenWhenTheClientAlsoAcceptsBrotli) {
+  int port = start();
+  auto coding_for = [&](const std::string& accepted) {
+    std::string request = "POST /echo/a HTTP/1.1\r\nHost: x\r\nAccept-Encoding: " + accepted +
+                          "\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi";
+    Exchange e = memgpt::http::exchange(port, request);  // not std::exchange, which a std::string finds
+    EXPECT_EQ(e.got.rfind("HTTP/1.1 201", 0), 0u) << e.got;
+    size_t at = e.got.find("Content-Encoding: ");
+    return at == std::string::npos ? std::string("identity") : e.got.substr(at + 18, e.got.find("\r\n", at) - at - 18);
+  };
+  EXPECT_EQ(coding_for("gzip, deflate, br"), "gzip");
+  EXPECT_EQ(coding_for("br;q=1.0, gzip;q=0.8"), "gzip");
+  EXPECT_EQ(coding_for("BR"), "identity");
+  EXPECT_EQ(coding_for("br"), "identity");
+}
+
 // RFC 9112 6.3: no Content-Length and no chunked Transfer-Encoding means no body (curl -X POST
 // sends such requests). The next request on the connection is not taken for that body.
 TEST_F(HttpServerTest, ARequestWithoutBodyFramingHasAnEmptyBodyAndIsAnsweredAtOnce) {
