@@ -22,8 +22,8 @@
 //  - Then new rows (rid > read_rowid) are read and new tombstones applied. Few new rows (at
 //    most EmbeddedOptions::background_index_min_rows, none growing) go into the graph at once;
 //    more, or any with defer_indexing, become growing rows (growing_rows.h), searched exactly,
-//    and a background thread (not with defer_indexing) moves them into the graph in chunks of
-//    512 under the collection's lock, advancing applied_rowid. Nothing is queried when
+//    and a background thread (not with defer_indexing) moves them into the graph in chunks sized
+//    to hold the collection's lock ~15 ms, advancing applied_rowid. Nothing is queried when
 //    SQLite's data_version and this process's writes say nothing changed.
 // save() writes graph, keys, then meta (the graph as far as it is built: growing rows are read
 // again by the next process); a crash part-way leaves files that the next load
@@ -54,8 +54,9 @@ class IndexKeeper {
   bool load_saved(Collection& c, int64_t max_rid, int64_t max_tomb, bool& keys_loaded);
   void make_space(Collection& c) const;
   void make_index(Collection& c, size_t capacity) const;
+  // `parallel_min`: the smallest batch worth the index threads (starting them costs ~0.1 ms).
   Status add_points(Collection& c, std::vector<std::pair<hnswlib::labeltype, const char*>>& points,
-                    std::string& codes) const;
+                    std::string& codes, size_t parallel_min = 256) const;
   void start_builder(Collection& c);
   void build_behind(Collection& c);
 
