@@ -15,7 +15,7 @@ or with --embedding-model NAME.
 
 Usage: eval/nq_eval.py [--memgpt build/release/memgpt] [--data ../shared/data/nq-open-oracle.jsonl.gz]
                        [--limit N] [--modes hybrid,vector,text] [--half all|tune|test]
-                       [--embedding-model all-minilm-l6-v2|memgpt-builtin-384]
+                       [--embedding-model all-minilm-l6-v2|memgpt-builtin-384] [--archival-index-type HNSW|HNSW_SQ]
 """
 import argparse
 import gzip
@@ -66,12 +66,14 @@ def split_questions(questions, passages):
 class MemgptSource:
     """A temporary MEMGPT_HOME with every passage loaded as the source 'nq'."""
 
-    def __init__(self, memgpt, passages, embedding_model=""):
+    def __init__(self, memgpt, passages, embedding_model="", index_type=""):
         self.memgpt = memgpt
         self.tmp = tempfile.TemporaryDirectory()
         self.env = dict(os.environ, MEMGPT_HOME=os.path.join(self.tmp.name, "home"), NO_PROGRESS="1")
         # A new home as `memgpt configure` makes it: its default embedder unless one is named.
         flags = ["--embedding-provider", "local", "--embedding-model", embedding_model] if embedding_model else []
+        if index_type:
+            flags += ["--archival-index-type", index_type]
         out = subprocess.run([memgpt, "configure", *flags], env=self.env, capture_output=True, text=True)
         if out.returncode != 0:
             sys.exit("configure failed: " + out.stderr)
@@ -132,6 +134,7 @@ def main():
     ap.add_argument("--half", default="all", choices=["all", "tune", "test"])
     ap.add_argument("--embedding-model", default="",
                     help="all-minilm-l6-v2 or memgpt-builtin-384 (default: what `memgpt configure` picks)")
+    ap.add_argument("--archival-index-type", default="", help="HNSW or HNSW_SQ (default: the configured default, HNSW)")
     args = ap.parse_args()
 
     questions, passages = read_nq(args.data)
@@ -141,7 +144,7 @@ def main():
         questions = questions[: args.limit]
     print(f"{len(questions)} questions ({args.half}), {len(passages)} distinct gold passages")
 
-    source = MemgptSource(args.memgpt, passages, args.embedding_model)
+    source = MemgptSource(args.memgpt, passages, args.embedding_model, args.archival_index_type)
     try:
         print(source.load_report)
         print(f"{'mode':<8} {'R@1':>7} {'R@5':>7} {'R@10':>7} {'q/s':>8}")
