@@ -690,6 +690,20 @@ int main(int argc, char** argv) {
   sq_spec.index.refine = true;
   double insert_rate = 0, reopen = 0, save = 0, sq_insert_rate = 0, insert_cpu_rate = 0, sq_insert_cpu_rate = 0;
   long engine_mb = 0, reopened_mb = 0, before = rss_mb(), float_graph_mb = 0, sq_graph_mb = 0;
+  // The n base vectors as rows (ids 0.., bucket id % 100), 1,000 per insert.
+  auto insert_rows = [&](vector::VectorStore& store, const std::string& collection) {
+    for (size_t start = 0; start < n; start += 1000) {
+      std::vector<Json> rows;
+      for (size_t i = start; i < std::min(n, start + 1000); ++i) {
+        std::vector<float> v(&base[i * dim], &base[i * dim] + dim);
+        rows.push_back({{"id", int64_t(i)}, {"embedding", v}, {"bucket", int64_t(i % 100)}});
+      }
+      if (auto r = store.insert(collection, rows); !r.ok()) {
+        fmt::print(stderr, "insert failed: {}\n", r.status().message());
+        std::exit(1);
+      }
+    }
+  };
   // With --collection and --sq 1 the HNSW_SQ copy goes in as `memgpt load` writes (no graph while
   // loading), then a later open builds its graph behind on the index threads, as `memgpt milvus
   // index` does: the way a collection of this size gets its graph.
@@ -706,17 +720,7 @@ int main(int argc, char** argv) {
       (void)store->create_collection(sq_spec);
       t = Clock::now();
       double cpu0 = process_seconds();
-      for (size_t start = 0; start < n; start += 1000) {
-        std::vector<Json> rows;
-        for (size_t i = start; i < std::min(n, start + 1000); ++i) {
-          std::vector<float> v(&base[i * dim], &base[i * dim] + dim);
-          rows.push_back({{"id", int64_t(i)}, {"embedding", v}, {"bucket", int64_t(i % 100)}});
-        }
-        if (auto r = store->insert(sq_spec.name, rows); !r.ok()) {
-          fmt::print(stderr, "insert failed: {}\n", r.status().message());
-          std::exit(1);
-        }
-      }
+      insert_rows(*store, sq_spec.name);
       sq_insert_rate = n / seconds_since(t);
       sq_insert_cpu_rate = n / (process_seconds() - cpu0);
     }
@@ -758,18 +762,7 @@ int main(int argc, char** argv) {
       (void)store->create_collection(into);
       t = Clock::now();
       double cpu0 = process_seconds();
-      for (size_t start = 0; start < n; start += 1000) {
-        std::vector<Json> rows;
-        for (size_t i = start; i < std::min(n, start + 1000); ++i) {
-          std::vector<float> v(&base[i * dim], &base[i * dim] + dim);
-          rows.push_back({{"id", int64_t(i)}, {"embedding", v}, {"bucket", int64_t(i % 100)}});
-        }
-        auto r = store->insert(into.name, rows);
-        if (!r.ok()) {
-          fmt::print(stderr, "insert failed: {}\n", r.status().message());
-          std::exit(1);
-        }
-      }
+      insert_rows(*store, into.name);
       per_cpu_second = n / (process_seconds() - cpu0);
       return n / seconds_since(t);
     };

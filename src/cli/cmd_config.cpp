@@ -202,7 +202,7 @@ void show_config(const MemgptConfig& c, const Credentials& creds, bool json) {
                          std::pair{"recall_storage", &c.recall_storage},
                          std::pair{"metadata_storage", &c.metadata_storage}}) {
     section(name) = {{"type", s->type}, {"path", s->path}, {"uri", s->uri}};
-    if (s == &c.archival_storage) section(name)["index_type"] = s->index_type.empty() ? "HNSW" : s->index_type;
+    if (s == &c.archival_storage) section(name)["index_type"] = c.archival_index_type();
   }
   section("client") = {{"anon_clientid", c.anon_clientid}};
   section("version") = {{"memgpt_version", c.memgpt_version}};

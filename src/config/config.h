@@ -75,6 +75,8 @@ struct MemgptConfig {
   std::string sqlite_path() const;
   // The archival Milvus URI with "~" expanded.
   std::string archival_uri() const;
+  // [archival_storage] index_type, HNSW when unset.
+  std::string archival_index_type() const { return archival_storage.index_type.empty() ? "HNSW" : archival_storage.index_type; }
 };
 
 // Secrets. Environment variables override the file: OPENAI_API_KEY, OPENAI_API_BASE,

@@ -82,8 +82,7 @@ Result<Archival> open_archival(const AppContext& ctx, ArchivalUse use) {
     return invalid_argument("embedding_dim does not match the embedder");
   }
   a.passages = std::make_unique<sources::PassageStore>(a.store.get(), a.embedder.get());
-  const std::string& index_type = ctx.config.archival_storage.index_type;
-  MEMGPT_RETURN_IF_ERROR(a.passages->set_index_type(index_type.empty() ? "HNSW" : index_type));
+  if (ctx.config.archival_index_type() == "HNSW_SQ") a.passages->set_index(sources::PassageStore::Index::kHnswSq);
   return a;
 }
 

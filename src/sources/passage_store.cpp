@@ -8,7 +8,6 @@
 
 #include "sources/chunker.h"
 #include "util/clock.h"
-#include "util/status.h"
 #include "vector/filter.h"
 
 namespace memgpt::sources {
@@ -94,14 +93,6 @@ PassageStore PassageStore::in(const VectorSpace& space) const {
   return other;
 }
 
-Status PassageStore::set_index_type(const std::string& index_type) {
-  if (index_type != "HNSW" && index_type != "HNSW_SQ") {
-    return invalid_argument(fmt::format("archival index type '{}' is not one of HNSW, HNSW_SQ", index_type.substr(0, 64)));
-  }
-  index_type_ = index_type;
-  return {};
-}
-
 Status PassageStore::ensure_collections() {
   for (const auto& name : {passages_collection(), archival_collection()}) {
     vector::CollectionSpec spec;
@@ -120,7 +111,7 @@ Status PassageStore::ensure_collections() {
                    {"metadata", DataType::kJson, false, false, 0, 0}};
     spec.index.field_name = "embedding";
     spec.index.metric = vector::MetricType::kIP;
-    if (index_type_ == "HNSW_SQ") {
+    if (index_ == Index::kHnswSq) {
       spec.index.index_type = "HNSW_SQ";
       spec.index.sq_type = "SQ8";
       spec.index.refine = true;  // the hits are ranked by their float vectors, not the codes
@@ -219,7 +210,7 @@ Result<PassagePage> PassageStore::search(const std::string& collection, const st
   // HNSW_SQ: twice the hits' candidates re-ranked from the floats. At 1M passages that gave
   // recall 0.958 at ef 768 against 0.944 with Milvus's default of 1, and more queries per second
   // (bench/vector/SCALE_RESULTS.md). A collection without refine ignores it.
-  if (index_type_ == "HNSW_SQ") req.refine_k = 2;
+  if (index_ == Index::kHnswSq) req.refine_k = 2;
   req.vector_weight = builtin ? 0.5 : kModelVectorWeight;
   req.rrf_k = builtin ? 10 : kModelRrfK;
   MEMGPT_ASSIGN_OR_RETURN(auto hits, store_->search(collection, req));

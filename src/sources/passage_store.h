@@ -78,12 +78,12 @@ class PassageStore {
   PassageStore(vector::VectorStore* store, embed::Embedder* embedder)
       : store_(store), embedder_(embedder), space_{embedder->dim(), ""} {}
 
-  // The vector index of the collections ensure_collections() creates: "HNSW" (float vectors, the
-  // default) or "HNSW_SQ" (the graph keeps 8-bit codes, about a third of the memory, and each
+  // The vector index of the collections ensure_collections() creates: HNSW (float vectors, the
+  // default) or HNSW_SQ (the graph keeps 8-bit codes, about a third of the memory, and each
   // search re-ranks its candidates from the stored floats). A collection that exists keeps the
   // index it was created with.
-  Status set_index_type(const std::string& index_type);
-  const std::string& index_type() const { return index_type_; }
+  enum class Index { kHnsw, kHnswSq };
+  void set_index(Index index) { index_ = index; }
 
   // The same store and embedder on the collections of `space`: what is read and written there.
   // Embedding (inserts, vector search) needs an embedder of the space's dimension.
@@ -174,7 +174,7 @@ class PassageStore {
   vector::VectorStore* store_;
   embed::Embedder* embedder_;
   VectorSpace space_;
-  std::string index_type_ = "HNSW";
+  Index index_ = Index::kHnsw;
 };
 
 }  // namespace memgpt::sources

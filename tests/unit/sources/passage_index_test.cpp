@@ -1,4 +1,4 @@
-// The archival index setting (PassageStore::set_index_type, [archival_storage] index_type): new
+// The archival index setting (PassageStore::set_index, [archival_storage] index_type): new
 // collections get the chosen graph, existing ones keep theirs, and both find the same passages.
 // Real parts: the embedded engine in a file, the built-in embedder.
 #include <gtest/gtest.h>
@@ -47,12 +47,12 @@ const std::vector<std::string> kFacts = {
 TEST_F(PassageIndexTest, AQuantisedIndexKeepsEightBitGraphsAndFindsWhatTheFloatIndexFinds) {
   std::vector<std::string> found[2];
   int run = 0;
-  for (const char* type : {"HNSW", "HNSW_SQ"}) {
+  for (auto [index, type] : {std::pair{PassageStore::Index::kHnsw, "HNSW"}, std::pair{PassageStore::Index::kHnswSq, "HNSW_SQ"}}) {
     testing::TempDir dir;
     auto store = vector::open_vector_store(dir.file("milvus.db"));
     ASSERT_TRUE(store.ok()) << store.status().message();
     PassageStore passages(store->get(), embedder_.get());
-    ASSERT_TRUE(passages.set_index_type(type).ok());
+    passages.set_index(index);
     ASSERT_TRUE(passages.ensure_collections().ok());
     auto spec = (*store)->describe_collection(passages.archival_collection());
     ASSERT_TRUE(spec.ok()) << spec.status().message();
@@ -80,7 +80,7 @@ TEST_F(PassageIndexTest, ACollectionThatExistsKeepsTheIndexItWasCreatedWith) {
   ASSERT_TRUE(first.ensure_collections().ok());
   ASSERT_TRUE(first.insert_archival("user", "agent", kFacts[0]).ok());
   PassageStore later(store.get(), embedder_.get());
-  ASSERT_TRUE(later.set_index_type("HNSW_SQ").ok());
+  later.set_index(PassageStore::Index::kHnswSq);
   Status ensured = later.ensure_collections();
   ASSERT_TRUE(ensured.ok()) << ensured.message();
   EXPECT_EQ(index_of(*store, later.archival_collection()), "HNSW");
@@ -88,16 +88,6 @@ TEST_F(PassageIndexTest, ACollectionThatExistsKeepsTheIndexItWasCreatedWith) {
   ASSERT_TRUE(page.ok()) << page.status().message();
   ASSERT_EQ(page->hits.size(), 1u);
   EXPECT_EQ(page->hits[0].passage.text, kFacts[0]);
-}
-
-TEST_F(PassageIndexTest, AnIndexTypeOtherThanHnswOrHnswSqIsRefused) {
-  auto store = open();
-  ASSERT_TRUE(store);
-  PassageStore passages(store.get(), embedder_.get());
-  Status s = passages.set_index_type("IVF_FLAT");
-  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(s.message(), "archival index type 'IVF_FLAT' is not one of HNSW, HNSW_SQ");
-  EXPECT_EQ(passages.index_type(), "HNSW");
 }
 
 }  // namespace
